@@ -1,0 +1,33 @@
+import { Command } from 'commander';
+import { APP_VERSION } from './version';
+import { registerServe } from './cli/serve.command';
+import { registerMigrate } from './cli/migrate.command';
+
+/** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate];
+
+export function createProgram(): Command {
+  const program = new Command('kam')
+    .description('KAM Pilot: key account management for Bitrix24 and amoCRM (Kommo)')
+    .version(APP_VERSION, '-V, --version')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = createProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    // commander throws on --help / --version too when exitOverride is on; those are not failures.
+    const code = (error as { code?: string }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+      return;
+    }
+    throw error;
+  }
+}
