@@ -1,0 +1,70 @@
+import type { Result } from '../errors';
+
+export type CrmKind = 'bitrix24' | 'amocrm';
+
+/** New -> Active <-> Blocked -> Deleted (the mesilov SDK's installation state machine). */
+export type InstallationStatus = 'new' | 'active' | 'blocked' | 'deleted';
+
+export interface OAuthTokens {
+  accessToken: string;
+  refreshToken: string;
+  /** ISO datetime when the access token expires. */
+  expiresAt: string;
+  scope?: string | null;
+}
+
+export interface Installation {
+  /** Our own id (a UUID). */
+  id: string;
+  crm: CrmKind;
+  /** Bitrix24 member_id; amoCRM account id. Stable even when the domain changes. */
+  externalId: string;
+  /** Bitrix24 portal domain; amoCRM base domain (sub.amocrm.ru / sub.kommo.com). */
+  domain: string;
+  /** Bitrix24 client_endpoint (https://x.bitrix24.com/rest/); amoCRM https://sub.amocrm.ru */
+  clientEndpoint: string | null;
+  /** Bitrix24 server_endpoint (the OAuth server); null for amoCRM. */
+  serverEndpoint: string | null;
+  /** Bitrix24 application_token: the shared secret that authenticates events. Encrypted at rest. */
+  applicationToken: string | null;
+  /** Encrypted at rest. */
+  tokens: OAuthTokens | null;
+  /** Bumped on every token write; used for compare-and-swap so a lost rotation is detected. */
+  tokenVersion: number;
+  status: InstallationStatus;
+  statusReason: string | null;
+  /** Free-form per-installation settings (criteria, rules, field mapping, language). */
+  settings: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InstallationInput {
+  crm: CrmKind;
+  externalId: string;
+  domain: string;
+  clientEndpoint?: string | null;
+  serverEndpoint?: string | null;
+  applicationToken?: string | null;
+  tokens?: OAuthTokens | null;
+  status?: InstallationStatus;
+  settings?: Record<string, unknown>;
+}
+
+export interface InstallationStore {
+  /** Creates the installation, or updates the given fields of the one with the same (crm, externalId). */
+  upsert(input: InstallationInput): Promise<Installation>;
+  get(id: string): Promise<Installation | null>;
+  findByExternalId(crm: CrmKind, externalId: string): Promise<Installation | null>;
+  list(filter?: { crm?: CrmKind; status?: InstallationStatus[] }): Promise<Installation[]>;
+  /**
+   * Stores a new token pair only if the stored tokenVersion is still `expectedVersion`
+   * (another process may have rotated them first). Returns the updated installation.
+   */
+  updateTokens(id: string, tokens: OAuthTokens, expectedVersion: number): Promise<Result<Installation>>;
+  setApplicationToken(id: string, applicationToken: string): Promise<void>;
+  setStatus(id: string, status: InstallationStatus, reason?: string | null): Promise<void>;
+  updateSettings(id: string, settings: Record<string, unknown>): Promise<void>;
+  /** Removes the installation and every row that belongs to it, in every store. */
+  purge(id: string): Promise<void>;
+}
