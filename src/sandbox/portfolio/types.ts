@@ -24,12 +24,15 @@ export interface SeedCompany {
   modifiedAt: string;
   /** Custom fields the KAM criteria read. */
   potential3y: number;
+  /** Gross margin in percent (22.5 = 22.5%). */
   margin: number;
   /** 1..10, or null when never surveyed. */
   satisfaction: number | null;
   /** YYYY-MM-DD, or null when there is no contract. */
   contractEnd: string | null;
   marketingCost: number | null;
+  /** Optional: the company's own annual turnover in RUB (Bitrix24 REVENUE). */
+  revenue?: number;
 }
 
 export interface SeedContact {

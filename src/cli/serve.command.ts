@@ -1,0 +1,27 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { createRuntime, startServer } from '../main';
+import { configForCommand, untilSignal } from './config-for-command';
+
+export function parsePort(value: string): string {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535');
+  return String(port);
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('start the HTTP server (install handlers, events, widget, pages) and the job scheduler')
+    .option('-p, --port <port>', 'port to listen on (default: KAM_PORT or 3000; 0 picks a free one)', parsePort)
+    .action(async (options: { port?: string }) => {
+      const { config, logger } = configForCommand({ KAM_PORT: options.port });
+      const runtime = await createRuntime(config, logger);
+      const server = await startServer(runtime);
+      logger.info(`KAM Pilot listening on ${server.url}`, { storage: runtime.storage.engine });
+      process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health` })}\n`);
+      const signal = await untilSignal();
+      logger.info('stopping', { signal });
+      await server.close();
+      await runtime.close();
+    });
+}

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { KamError, fail, ok, type Result } from './core/errors';
+
+/**
+ * The app's settings, parsed once at start-up from the environment (plus an optional .env
+ * file; the real environment wins). Every key has a default that makes the embedded mode
+ * (one process, SQLite under ./data) work with no configuration at all. Nothing else in the
+ * app reads process.env (an ESLint rule enforces it).
+ */
+const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const positive = () => z.coerce.number().positive();
+const optionalText = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value ? value : null));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  KAM_HOST: z.string().min(1).default('127.0.0.1'),
+  KAM_PORT: intInRange(0, 65535).default(3000),
+  KAM_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  KAM_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  KAM_ENCRYPTION_KEY: optionalText(),
+  KAM_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+  KAM_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
+  KAM_DEFAULT_LANG: z.enum(['ru', 'en']).default('ru'),
+  KAM_RECONCILE_CRON: z
+    .string()
+    .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields')
+    .default('*/15 * * * *'),
+  KAM_JOB_CONCURRENCY: intInRange(1, 64).default(4),
+  BITRIX24_CLIENT_ID: optionalText(),
+  BITRIX24_CLIENT_SECRET: optionalText(),
+  BITRIX24_RATE_PER_SECOND: positive().default(2),
+  BITRIX24_BURST: intInRange(1, 1000).default(50),
+  AMOCRM_CLIENT_ID: optionalText(),
+  AMOCRM_CLIENT_SECRET: optionalText(),
+  AMOCRM_REDIRECT_URI: z.url().optional(),
+  AMOCRM_RATE_PER_SECOND: positive().max(50).default(6),
+});
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  http: { host: string; port: number; publicUrl: string };
+  storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null };
+  log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
+  defaultLang: 'ru' | 'en';
+  jobs: { reconcileCron: string; concurrency: number };
+  bitrix24: { clientId: string | null; clientSecret: string | null; ratePerSecond: number; burst: number };
+  amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string | null; ratePerSecond: number };
+}
+
+export interface LoadConfigOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Path of the optional .env file; null to skip it. */
+  envFile?: string | null;
+  /** Values that win over everything (CLI flags such as --port). */
+  overrides?: Record<string, string | undefined>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
+  const fileValues = readEnvFile(options.envFile === undefined ? '.env' : options.envFile);
+  if (!fileValues.ok) return fileValues;
+  const raw: Record<string, string | undefined> = { ...fileValues.value, ...(options.env ?? process.env) };
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    if (value !== undefined) raw[key] = value;
+  }
+  // Empty strings mean "not set" (a blank line in .env must not fail a default).
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    return fail(
+      new KamError('CONFIG_INVALID', `Invalid configuration (${lines.length} problem${lines.length > 1 ? 's' : ''}):\n${lines.join('\n')}`, {
+        details: { keys: parsed.error.issues.map((issue) => issue.path.join('.')) },
+      }),
+    );
+  }
+  const env = parsed.data;
+  const dataDir = resolve(env.KAM_DATA_DIR);
+  return ok({
+    env: env.NODE_ENV,
+    http: {
+      host: env.KAM_HOST,
+      port: env.KAM_PORT,
+      publicUrl: (env.KAM_PUBLIC_URL ?? `http://${env.KAM_HOST}:${env.KAM_PORT}`).replace(/\/+$/, ''),
+    },
+    storage: {
+      dataDir,
+      sqliteFile: resolve(dataDir, 'kam.sqlite'),
+      keyFile: resolve(dataDir, 'secret.key'),
+      databaseUrl: env.DATABASE_URL ?? null,
+      encryptionKey: env.KAM_ENCRYPTION_KEY,
+    },
+    log: { level: env.KAM_LOG_LEVEL, format: env.KAM_LOG_FORMAT },
+    defaultLang: env.KAM_DEFAULT_LANG,
+    jobs: { reconcileCron: env.KAM_RECONCILE_CRON, concurrency: env.KAM_JOB_CONCURRENCY },
+    bitrix24: {
+      clientId: env.BITRIX24_CLIENT_ID,
+      clientSecret: env.BITRIX24_CLIENT_SECRET,
+      ratePerSecond: env.BITRIX24_RATE_PER_SECOND,
+      burst: env.BITRIX24_BURST,
+    },
+    amocrm: {
+      clientId: env.AMOCRM_CLIENT_ID,
+      clientSecret: env.AMOCRM_CLIENT_SECRET,
+      redirectUri: env.AMOCRM_REDIRECT_URI ?? null,
+      ratePerSecond: env.AMOCRM_RATE_PER_SECOND,
+    },
+  });
+}
+
+function readEnvFile(path: string | null): Result<Record<string, string>> {
+  if (path === null || !existsSync(path)) return ok({});
+  try {
+    const values = parseEnv(readFileSync(path, 'utf8'));
+    return ok(Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined)));
+  } catch (error) {
+    return fail(new KamError('CONFIG_INVALID', `Cannot read ${path}: ${(error as Error).message}`));
+  }
+}
+
+/** The keys the schema knows, for docs and the .env.example check. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(EnvSchema.shape);

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CONFIG_KEYS, loadConfig } from '../../src/config';
+import { readFileSync } from 'node:fs';
+
+describe('loadConfig', () => {
+  it('works with no configuration at all (embedded defaults)', () => {
+    const result = loadConfig({ env: {}, envFile: null });
+    if (!result.ok) throw result.error;
+    expect(result.value.http.port).toBe(3000);
+    expect(result.value.storage.databaseUrl).toBeNull();
+    expect(result.value.storage.sqliteFile).toBe(resolve('./data/kam.sqlite'));
+    expect(result.value.http.publicUrl).toBe('http://127.0.0.1:3000');
+    expect(result.value.jobs.reconcileCron).toBe('*/15 * * * *');
+  });
+
+  it('names every bad key in one error', () => {
+    const result = loadConfig({ env: { KAM_PORT: 'eighty', DATABASE_URL: 'mysql://x', KAM_LOG_LEVEL: 'loud' }, envFile: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('CONFIG_INVALID');
+    expect(result.error.message).toContain('3 problems');
+    expect(result.error.message).toContain('KAM_PORT');
+    expect(result.error.message).toContain('DATABASE_URL');
+    expect(result.error.message).toContain('KAM_LOG_LEVEL');
+    expect(result.error.details.keys).toEqual(expect.arrayContaining(['KAM_PORT', 'DATABASE_URL', 'KAM_LOG_LEVEL']));
+  });
+
+  it('reads a .env file, and the real environment wins over it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kam-config-'));
+    const file = join(dir, '.env');
+    writeFileSync(file, 'KAM_PORT=4100\nKAM_DEFAULT_LANG=en\nKAM_LOG_LEVEL=\n');
+    const result = loadConfig({ env: { KAM_DEFAULT_LANG: 'ru' }, envFile: file });
+    if (!result.ok) throw result.error;
+    expect(result.value.http.port).toBe(4100);
+    expect(result.value.defaultLang).toBe('ru');
+    expect(result.value.log.level).toBe('info');
+  });
+
+  it('lets CLI overrides win', () => {
+    const result = loadConfig({ env: { KAM_PORT: '4100' }, envFile: null, overrides: { KAM_PORT: '0' } });
+    if (!result.ok) throw result.error;
+    expect(result.value.http.port).toBe(0);
+  });
+
+  it('.env.example lists every key of the schema, and nothing else', () => {
+    const example = readFileSync(resolve(__dirname, '../../.env.example'), 'utf8');
+    const keys = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
+    expect(new Set(keys)).toEqual(new Set(CONFIG_KEYS));
+  });
+});
