@@ -2,9 +2,11 @@ import { Command } from 'commander';
 import { APP_VERSION } from './version';
 import { registerServe } from './cli/serve.command';
 import { registerMigrate } from './cli/migrate.command';
+import { registerEvaluate } from './cli/evaluate.command';
+import { registerSandbox } from './cli/sandbox.command';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox];
 
 export function createProgram(): Command {
   const program = new Command('kam')

@@ -40,6 +40,11 @@ const EnvSchema = z.object({
   KAM_JOB_CONCURRENCY: intInRange(1, 64).default(4),
   BITRIX24_CLIENT_ID: optionalText(),
   BITRIX24_CLIENT_SECRET: optionalText(),
+  BITRIX24_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://oauth.bitrix.info/'),
+  BITRIX24_PORTAL_HOSTS: z
+    .string()
+    .refine(isRegExp, 'must be a valid regular expression')
+    .default('^[a-z0-9][a-z0-9-]*(\\.[a-z0-9-]+)*\\.bitrix24\\.[a-z]{2,3}(\\.[a-z]{2})?$'),
   BITRIX24_RATE_PER_SECOND: positive().default(2),
   BITRIX24_BURST: intInRange(1, 1000).default(50),
   AMOCRM_CLIENT_ID: optionalText(),
@@ -55,7 +60,7 @@ export interface Config {
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   defaultLang: 'ru' | 'en';
   jobs: { reconcileCron: string; concurrency: number };
-  bitrix24: { clientId: string | null; clientSecret: string | null; ratePerSecond: number; burst: number };
+  bitrix24: { clientId: string | null; clientSecret: string | null; oauthUrl: string; portalHosts: RegExp; ratePerSecond: number; burst: number };
   amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string | null; ratePerSecond: number };
 }
 
@@ -107,6 +112,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
     bitrix24: {
       clientId: env.BITRIX24_CLIENT_ID,
       clientSecret: env.BITRIX24_CLIENT_SECRET,
+      oauthUrl: env.BITRIX24_OAUTH_URL,
+      portalHosts: new RegExp(env.BITRIX24_PORTAL_HOSTS, 'i'),
       ratePerSecond: env.BITRIX24_RATE_PER_SECOND,
       burst: env.BITRIX24_BURST,
     },
@@ -117,6 +124,15 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
       ratePerSecond: env.AMOCRM_RATE_PER_SECOND,
     },
   });
+}
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function readEnvFile(path: string | null): Result<Record<string, string>> {

@@ -46,9 +46,11 @@ function bound(issue: ZodLikeIssue, op: '>' | '<'): string {
 /** Plain messages in the spec's style: `expected number`, `required`, `expected one of ...`. */
 export function describeIssue(issue: ZodLikeIssue): string {
   switch (issue.code) {
-    case 'invalid_type':
-      // zod omits `input` when the key is absent: that is a missing value, not a wrong type.
-      return !('input' in issue) || issue.input === undefined ? `required (expected ${String(issue.expected)})` : `expected ${String(issue.expected)}`;
+    case 'invalid_type': {
+      // JSON has objects, not records; zod omits `input` when the key is absent: a missing value.
+      const expected = issue.expected === 'record' ? 'object' : String(issue.expected);
+      return !('input' in issue) || issue.input === undefined ? `required (expected ${expected})` : `expected ${expected}`;
+    }
     case 'invalid_value':
       return `expected one of ${(issue.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':

@@ -78,7 +78,7 @@ function generateCompanies(inputs: CompanyInputs): { companies: SeedCompany[]; w
     const weight = Math.min(200, random.pareto(1.5));
     const createdMs = officeHours(windowStartMs - 2 * 365 * DAY_MS + random.float() * 4.5 * 365 * DAY_MS, random.float());
     const modifiedMs = Math.min(anchorMs - 60_000, createdMs + random.float() * (anchorMs - createdMs));
-    const name = faker.company.name().replace(/^(ООО|ЗАО|ОАО|АО|ИП|ОП|НКО|МФО|НПО)\s+/u, '');
+    const name = faker.company.name().replace(/^[A-ZА-ЯЁ]{2,4}\s+/u, '');
     rows.push({
       weight,
       company: {

@@ -1,0 +1,140 @@
+import { KamError } from '../../core/errors';
+import type { Storage } from '../../core/ports/storage.port';
+import type { Bitrix24Connector } from '../../connectors/bitrix24/bitrix24-connector';
+import { setupBitrix24Portal } from '../../connectors/bitrix24/bitrix24-setup';
+import { createBitrix24Sync, type SyncCounts } from '../../connectors/bitrix24/bitrix24-sync';
+import { createBitrix24Writer } from '../../connectors/bitrix24/bitrix24-writer';
+import type { RequestCounts } from '../../connectors/shared/request-meter';
+import type { Logger } from '../../logging/logger';
+import { FX_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
+import { evaluateInstallation } from '../evaluate-installation';
+import { writeBack, type WriteBackCounts } from '../write-back';
+import { readSettings } from './installation-settings';
+
+/** One pass for one portal: sync (full or incremental), evaluate, write back; with its cost in requests. */
+export interface CycleReport {
+  installationId: string;
+  mode: 'full' | 'incremental';
+  sync: SyncCounts;
+  evaluated: number;
+  tiers: Record<string, number>;
+  writes: WriteBackCounts;
+  api: RequestCounts;
+  seconds: number;
+}
+
+interface CycleDeps {
+  storage: Storage;
+  connector: Bitrix24Connector;
+  logger: Logger;
+  publicUrl: string;
+  defaultLang: 'ru' | 'en';
+  installationId: string;
+  onProgress?: (progress: { stream: string; rows: number; done: boolean }) => void;
+  /** The evaluation day; defaults to today (UTC). */
+  asOf?: string;
+}
+
+const loadActive = async (storage: Storage, installationId: string) => {
+  const installation = await storage.installations.get(installationId);
+  if (!installation) throw new KamError('NOT_FOUND', `Installation ${installationId} not found`);
+  if (installation.status !== 'active') throw new KamError('FORBIDDEN', `Installation ${installationId} is ${installation.status}${installation.statusReason ? `: ${installation.statusReason}` : ''}`);
+  return installation;
+};
+
+/** Idempotent portal setup; remembers the tier field's item IDs in the installation settings. */
+export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'asOf'>) {
+  const installation = await loadActive(deps.storage, deps.installationId);
+  const settings = readSettings(installation, deps.defaultLang);
+  const portal = deps.connector.portal(installation);
+  const result = await portal.meter.inPhase('setup', () =>
+    setupBitrix24Portal({
+      client: portal.client,
+      publicUrl: deps.publicUrl,
+      lang: settings.lang,
+      tiers: settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id })),
+    }),
+  );
+  await deps.storage.installations.updateSettings(installation.id, {
+    ...installation.settings,
+    bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds },
+  });
+  deps.logger.info('Bitrix24 portal set up', { installationId: installation.id, created: result.created });
+  return result;
+}
+
+/** Today's currency rates into the dated FX book, at most once a day (crm.currency.list). */
+async function refreshFx(deps: CycleDeps, today: string, call: <T>(method: string) => Promise<T>) {
+  const book = (await deps.storage.writeState.getMany(deps.installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as (FxBook & { fetchedOn?: string }) | undefined;
+  if (book?.fetchedOn === today) return;
+  const rows = await call<Array<Record<string, unknown>>>('crm.currency.list');
+  const base = rows.find((row) => row.BASE === 'Y');
+  const baseCurrency = base ? String(base.CURRENCY) : book?.baseCurrency ?? 'RUB';
+  const current = rows.map((row) => ({ currency: String(row.CURRENCY), rate: Number(row.AMOUNT) / (Number(row.AMOUNT_CNT) || 1) }));
+  const merged = mergeFxRates(book, baseCurrency, today, current);
+  await deps.storage.writeState.putMany(deps.installationId, [{ key: FX_STATE_KEY, value: { ...merged, fetchedOn: today } }]);
+}
+
+export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incremental' }): Promise<CycleReport> {
+  const started = Date.now();
+  let installation = await loadActive(deps.storage, deps.installationId);
+  let settings = readSettings(installation, deps.defaultLang);
+  const portal = deps.connector.portal(installation);
+  const before = portal.meter.snapshot();
+  const asOf = deps.asOf ?? new Date().toISOString().slice(0, 10);
+  const logger = deps.logger.child({ installationId: installation.id });
+
+  if (!settings.bitrix24) {
+    await setupInstallation(deps);
+    installation = await loadActive(deps.storage, deps.installationId);
+    settings = readSettings(installation, deps.defaultLang);
+  }
+  const sync = createBitrix24Sync({ client: portal.client, storage: deps.storage, installationId: installation.id, fieldMap: settings.fieldMap, logger, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
+  const synced = await portal.meter.inPhase('sync', async () => {
+    await refreshFx(deps, asOf, async (method) => (await portal.client.call(method)).result as never);
+    const counts = await sync.full();
+    if (deps.mode === 'incremental') {
+      const more = await sync.incremental();
+      for (const key of Object.keys(counts) as Array<keyof SyncCounts>) counts[key] += more[key];
+    }
+    return counts;
+  });
+
+  const outcome = await evaluateInstallation({ storage: deps.storage, installationId: installation.id, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+  const bitrix = settings.bitrix24 as NonNullable<typeof settings.bitrix24>;
+  const writer = createBitrix24Writer({ client: portal.client, tierField: bitrix.tierField, scoreField: bitrix.scoreField, tierItemIds: bitrix.tierItemIds });
+  const writes = await portal.meter.inPhase('writeBack', () =>
+    writeBack({ storage: deps.storage, installationId: installation.id, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, logger }),
+  );
+  const tiers: Record<string, number> = {};
+  for (const account of outcome.evaluation.accounts) tiers[account.tier] = (tiers[account.tier] ?? 0) + 1;
+  const after = portal.meter.snapshot();
+  const report: CycleReport = {
+    installationId: installation.id,
+    mode: deps.mode,
+    sync: synced,
+    evaluated: outcome.evaluation.accounts.length,
+    tiers,
+    writes,
+    api: diffCounts(before, after),
+    seconds: (Date.now() - started) / 1000,
+  };
+  logger.info('cycle done', { mode: deps.mode, sync: synced, writes, requests: report.api.requests, seconds: report.seconds });
+  return report;
+}
+
+function diffCounts(before: RequestCounts, after: RequestCounts): RequestCounts {
+  const minus = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value - (b[key] ?? 0)]).filter(([, value]) => (value as number) > 0));
+  return {
+    requests: after.requests - before.requests,
+    byPhase: {
+      setup: after.byPhase.setup - before.byPhase.setup,
+      sync: after.byPhase.sync - before.byPhase.sync,
+      writeBack: after.byPhase.writeBack - before.byPhase.writeBack,
+      other: after.byPhase.other - before.byPhase.other,
+    },
+    byMethod: minus(after.byMethod, before.byMethod),
+    rejections: minus(after.rejections, before.rejections),
+  };
+}

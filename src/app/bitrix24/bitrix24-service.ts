@@ -1,0 +1,181 @@
+import { createHash } from 'node:crypto';
+import { KamError, fail, ok, type Result } from '../../core/errors';
+import type { Installation } from '../../core/ports/installation-store.port';
+import type { Storage } from '../../core/ports/storage.port';
+import type { Bitrix24Connector } from '../../connectors/bitrix24/bitrix24-connector';
+import type { Bitrix24Event } from '../../connectors/bitrix24/bitrix24-event';
+import { dirtyMarkOf } from '../../connectors/bitrix24/bitrix24-event';
+import type { JobQueue } from '../../jobs/job-queue';
+import type { Logger } from '../../logging/logger';
+import { readSettings } from './installation-settings';
+import { portalEndpoint, secretsEqual } from './verify';
+import { runBitrix24Cycle, setupInstallation, type CycleReport } from './bitrix24-cycle';
+
+/**
+ * The Bitrix24 side of the app: install (installer frame and ONAPPINSTALL), event intake,
+ * frame-user checks for the card tab, and the sync -> evaluate -> write-back cycle.
+ */
+export interface Bitrix24ServiceDeps {
+  storage: Storage;
+  connector: Bitrix24Connector;
+  queue: JobQueue;
+  logger: Logger;
+  publicUrl: string;
+  portalHosts: RegExp;
+  defaultLang: 'ru' | 'en';
+  /** How long after an event the re-read starts, so a burst of events becomes one read. */
+  eventDebounceMs?: number;
+}
+
+export interface FrameInstallInput {
+  domain: string;
+  secure: boolean;
+  memberId: string;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  applicationToken: string | null;
+  lang: string | null;
+}
+
+const userCheckCache = new Map<string, number>();
+const USER_CHECK_TTL_MS = 5 * 60_000;
+
+export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
+  const { storage, connector, logger } = deps;
+
+  const scheduleIncremental = (installationId: string) =>
+    deps.queue.enqueue(`sync:${installationId}`, async () => {
+      await runBitrix24Cycle({ ...deps, installationId, mode: 'incremental' });
+    }, deps.eventDebounceMs ?? 2000);
+
+  /** Stores the installation with verified tokens, sets the portal up, then syncs in the background. */
+  const install = async (input: FrameInstallInput): Promise<Result<Installation>> => {
+    const endpoint = portalEndpoint(input.domain, input.secure, deps.portalHosts);
+    if (!endpoint) return fail(new KamError('FORBIDDEN', `Portal host ${JSON.stringify(input.domain)} may not install this app`));
+    const existing = await storage.installations.findByExternalId('bitrix24', input.memberId);
+    if (existing && existing.status !== 'deleted' && existing.domain !== input.domain.toLowerCase()) {
+      return fail(new KamError('FORBIDDEN', 'This member_id belongs to another portal'));
+    }
+    try {
+      // A token that works on the portal proves the caller was handed it by that portal.
+      await connector.callWithToken(endpoint, 'app.info', input.accessToken);
+    } catch (error) {
+      return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the install token', { cause: error }));
+    }
+    const installation = await storage.installations.upsert({
+      crm: 'bitrix24',
+      externalId: input.memberId,
+      domain: input.domain.toLowerCase(),
+      clientEndpoint: endpoint,
+      serverEndpoint: null,
+      ...(input.applicationToken ? { applicationToken: input.applicationToken } : {}),
+      tokens: { accessToken: input.accessToken, refreshToken: input.refreshToken, expiresAt: new Date(Date.now() + input.expiresIn * 1000).toISOString() },
+      status: 'active',
+      settings: { ...(existing?.settings ?? {}), lang: existing?.settings.lang ?? (input.lang === 'en' ? 'en' : input.lang === 'ru' ? 'ru' : deps.defaultLang) },
+    });
+    if (existing?.status === 'blocked' || existing?.status === 'deleted') await storage.installations.setStatus(installation.id, 'active', null);
+    connector.forget(installation.id);
+    logger.info('Bitrix24 installation stored', { installationId: installation.id, domain: installation.domain });
+    return ok(installation);
+  };
+
+  return {
+    install,
+
+    /** Setup (idempotent) right away, the first full cycle in the background. */
+    async installAndSetUp(input: FrameInstallInput): Promise<Result<Installation>> {
+      const stored = await install(input);
+      if (!stored.ok) return stored;
+      await setupInstallation({ ...deps, installationId: stored.value.id });
+      deps.queue.enqueue(`sync:${stored.value.id}`, async () => {
+        await runBitrix24Cycle({ ...deps, installationId: stored.value.id, mode: 'full' });
+      });
+      return stored;
+    },
+
+    /** Edge check of an event: known portal and matching application token, or a verifiable install. */
+    async verifyEvent(event: Bitrix24Event): Promise<Result<Installation | null>> {
+      const installation = await storage.installations.findByExternalId('bitrix24', event.auth.member_id);
+      if (installation?.applicationToken) {
+        return secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted'
+          ? ok(installation)
+          : event.event === 'ONAPPINSTALL' && installation.status === 'deleted'
+            ? ok(null)
+            : fail(new KamError('UNAUTHORIZED', 'Unknown portal or wrong application token'));
+      }
+      if (event.event === 'ONAPPINSTALL' && event.auth.access_token) return ok(installation);
+      return fail(new KamError('UNAUTHORIZED', 'Unknown portal or wrong application token'));
+    },
+
+    /** Runs after the 2xx went out: events are never retried by Bitrix24, so nothing here may throw away work. */
+    async handleEvent(event: Bitrix24Event, installation: Installation | null): Promise<void> {
+      if (event.event === 'ONAPPINSTALL') {
+        const auth = event.auth;
+        const client = auth.client_endpoint ? new URL(auth.client_endpoint) : null;
+        const result = await install({
+          domain: auth.domain ?? client?.host ?? '',
+          secure: client ? client.protocol === 'https:' : true,
+          memberId: auth.member_id,
+          accessToken: auth.access_token ?? '',
+          refreshToken: auth.refresh_token ?? '',
+          expiresIn: auth.expires_in ?? 3600,
+          applicationToken: auth.application_token,
+          lang: typeof event.data.LANGUAGE_ID === 'string' ? event.data.LANGUAGE_ID : null,
+        });
+        if (!result.ok) logger.warn('ONAPPINSTALL refused', { reason: result.error.message, memberId: auth.member_id });
+        else if (!installation) await setupInstallation({ ...deps, installationId: result.value.id });
+        return;
+      }
+      if (!installation) return;
+      if (event.event === 'ONAPPUPDATE') {
+        await storage.installations.setApplicationToken(installation.id, event.auth.application_token);
+        // Bitrix24 drops handlers and placements on update: bind them again.
+        deps.queue.enqueue(`setup:${installation.id}`, () => setupInstallation({ ...deps, installationId: installation.id }).then(() => undefined));
+        return;
+      }
+      if (event.event === 'ONAPPUNINSTALL') {
+        const clean = String(event.data.CLEAN ?? '0') === '1';
+        connector.forget(installation.id);
+        if (clean) await storage.installations.purge(installation.id);
+        else await storage.installations.setStatus(installation.id, 'deleted', 'uninstalled from the portal');
+        logger.info('Bitrix24 app uninstalled', { installationId: installation.id, purged: clean });
+        return;
+      }
+      const mark = dirtyMarkOf(event);
+      if (mark instanceof KamError) throw mark;
+      if (!mark) return;
+      await storage.syncState.markDirty(installation.id, [mark]);
+      scheduleIncremental(installation.id);
+    },
+
+    /** The card tab's caller: a known portal and a user token that portal accepts (asked at our stored endpoint). */
+    async verifyFrameUser(memberId: string, accessToken: string): Promise<Result<Installation>> {
+      const installation = await storage.installations.findByExternalId('bitrix24', memberId);
+      if (!installation || installation.status === 'deleted' || !installation.clientEndpoint) {
+        return fail(new KamError('UNAUTHORIZED', 'Unknown portal'));
+      }
+      const cacheKey = createHash('sha256').update(`${installation.id}:${accessToken}`).digest('hex');
+      const checked = userCheckCache.get(cacheKey);
+      if (checked && checked > Date.now()) return ok(installation);
+      try {
+        const portal = connector.portal(installation);
+        await connector.callWithToken(installation.clientEndpoint, 'user.current', accessToken, portal.limiter, portal.meter);
+      } catch (error) {
+        return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token', { cause: error }));
+      }
+      userCheckCache.set(cacheKey, Date.now() + USER_CHECK_TTL_MS);
+      return ok(installation);
+    },
+
+    runCycle(installationId: string, mode: 'full' | 'incremental'): Promise<CycleReport> {
+      return runBitrix24Cycle({ ...deps, installationId, mode });
+    },
+
+    settingsOf(installation: Installation) {
+      return readSettings(installation, deps.defaultLang);
+    },
+  };
+}
+
+export type Bitrix24Service = ReturnType<typeof createBitrix24Service>;

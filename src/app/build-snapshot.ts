@@ -1,0 +1,89 @@
+import type { FxRate, PortfolioSnapshot, SnapshotAccount, SnapshotDeal } from '../core/model/snapshot';
+import type { SyncedCompany, SyncedDeal } from '../core/model/synced';
+import type { Storage } from '../core/ports/storage.port';
+
+/**
+ * Builds the engine's portfolio snapshot from the synced store: companies are the accounts
+ * (the portal's own "my company" records left out), deals are attached by company, FX rates
+ * come from the CRM's currency list as dated on each sync, and each account carries the tier
+ * it held in the latest run before today (for hysteresis).
+ */
+export interface FxBook {
+  baseCurrency: string;
+  rates: FxRate[];
+}
+
+export const FX_STATE_KEY = 'ref:fx';
+
+export interface SnapshotBuild {
+  snapshot: PortfolioSnapshot;
+  companies: Map<string, SyncedCompany>;
+  skipped: { dealsWithoutCompany: number; dealsWithoutRate: number; currenciesWithoutRate: string[] };
+}
+
+export async function buildSnapshot(deps: { storage: Storage; installationId: string; asOf: string }): Promise<SnapshotBuild> {
+  const { storage, installationId, asOf } = deps;
+  const fx = ((await storage.writeState.getMany(installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as FxBook | undefined) ?? { baseCurrency: 'RUB', rates: [] };
+  const previousTiers = await storage.evaluations.tiersBefore(installationId, asOf);
+  const companies = new Map<string, SyncedCompany>();
+  const accounts: SnapshotAccount[] = [];
+  for await (const page of storage.entities.iterate(installationId, 'company')) {
+    for (const company of page) {
+      if (company.fields.isMyCompany === true) continue;
+      companies.set(company.crmId, company);
+      accounts.push({
+        id: company.crmId,
+        name: company.name,
+        industry: company.industry,
+        ownerId: company.ownerId,
+        fields: company.fields,
+        previousTier: previousTiers.get(company.crmId) ?? null,
+      });
+    }
+  }
+  const known = new Set([fx.baseCurrency, ...fx.rates.map((rate) => rate.currency)]);
+  const missing = new Set<string>();
+  const deals: SnapshotDeal[] = [];
+  let withoutCompany = 0;
+  let withoutRate = 0;
+  for await (const page of storage.entities.iterate(installationId, 'deal')) {
+    for (const deal of page as SyncedDeal[]) {
+      if (!deal.companyId || !companies.has(deal.companyId)) {
+        withoutCompany += 1;
+        continue;
+      }
+      if (!known.has(deal.currency)) {
+        // The engine refuses a currency with no rate at all; leave such deals out and say so.
+        withoutRate += 1;
+        missing.add(deal.currency);
+        continue;
+      }
+      deals.push({
+        id: deal.crmId,
+        accountId: deal.companyId,
+        amount: deal.amount,
+        currency: deal.currency,
+        status: deal.status,
+        createdAt: deal.createdAt.slice(0, 10),
+        closedAt: deal.closedAt ? deal.closedAt.slice(0, 10) : deal.status === 'open' ? null : deal.createdAt.slice(0, 10),
+        pipelineId: deal.pipelineId,
+        ownerId: deal.ownerId,
+      });
+    }
+  }
+  return {
+    snapshot: { baseCurrency: fx.baseCurrency, asOf, fxRates: fx.rates, accounts, deals },
+    companies,
+    skipped: { dealsWithoutCompany: withoutCompany, dealsWithoutRate: withoutRate, currenciesWithoutRate: [...missing].sort() },
+  };
+}
+
+/** Adds today's rates to the dated book (one entry per currency and date), keeping history. */
+export function mergeFxRates(book: FxBook | undefined, baseCurrency: string, today: string, current: Array<{ currency: string; rate: number }>): FxBook {
+  const rates = (book?.baseCurrency === baseCurrency ? book.rates : []).filter((rate) => rate.date !== today);
+  for (const { currency, rate } of current) {
+    if (currency !== baseCurrency && Number.isFinite(rate) && rate > 0) rates.push({ currency, date: today, rate });
+  }
+  rates.sort((a, b) => (a.currency === b.currency ? a.date.localeCompare(b.date) : a.currency.localeCompare(b.currency)));
+  return { baseCurrency, rates };
+}

@@ -1,0 +1,140 @@
+import type { EvaluationResult } from '../core/engine/evaluate-portfolio';
+import type { Lang } from '../core/i18n/format-values';
+import type { CrmWriter } from '../core/ports/crm-writer.port';
+import type { Storage } from '../core/ports/storage.port';
+import type { NextStepPlan, TaskIntent } from '../core/rules/plan-next-steps';
+import type { CriteriaConfig } from '../core/scoring/criteria-config';
+import type { Logger } from '../logging/logger';
+import { kpiSummaryText } from './kpi-summary';
+
+/**
+ * Write-back use case, idempotent end to end:
+ * - tier and score only where they differ from what we last wrote;
+ * - one KPI summary comment per company and period, reserved before the write;
+ * - next-step to-dos reserved in the ledger before the create; entries left `pending` by a
+ *   crash or a lost answer are looked up by their marker before anything is created again;
+ * - close intents complete the to-do and close the ledger entry.
+ */
+export interface WriteBackCounts {
+  fields: number;
+  comments: number;
+  todos: number;
+  closed: number;
+  recovered: number;
+  failed: number;
+}
+
+export interface WriteBackDeps {
+  storage: Storage;
+  installationId: string;
+  writer: CrmWriter;
+  evaluation: EvaluationResult;
+  plan: NextStepPlan;
+  criteria: CriteriaConfig;
+  lang: Lang;
+  /** Tiers whose companies get the monthly KPI comment (default: every tier but the last). */
+  summaryTiers?: string[];
+  logger: Logger;
+}
+
+const fieldKey = (companyId: string) => `field:company:${companyId}`;
+
+export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
+  const { storage, installationId, writer, evaluation } = deps;
+  const counts: WriteBackCounts = { fields: 0, comments: 0, todos: 0, closed: 0, recovered: 0, failed: 0 };
+
+  // 1. Tier and score fields, only where changed.
+  const stored = await storage.writeState.getMany(installationId, evaluation.accounts.map((account) => fieldKey(account.id)));
+  const changed = evaluation.accounts.filter((account) => {
+    const last = stored.get(fieldKey(account.id)) as { tier?: string; score?: number } | undefined;
+    return !last || last.tier !== account.tier || last.score !== account.score;
+  });
+  const fields = await writer.writeFields(changed.map((account) => ({ companyId: account.id, tier: account.tier, score: account.score })));
+  const byId = new Map(changed.map((account) => [account.id, account]));
+  await storage.writeState.putMany(
+    installationId,
+    fields.done.map((companyId) => ({ key: fieldKey(companyId), value: { tier: byId.get(companyId)?.tier, score: byId.get(companyId)?.score } })),
+  );
+  counts.fields = fields.done.length;
+  counts.failed += fields.failed.length + fields.unknown.length;
+
+  // 2. One KPI summary per company and period.
+  const summaryTiers = new Set(deps.summaryTiers ?? deps.criteria.tiers.slice(0, -1).map((tier) => tier.id));
+  const period = evaluation.periods.month.start.slice(0, 7);
+  const summaries = evaluation.accounts.filter((account) => summaryTiers.has(account.tier));
+  const commentKey = (companyId: string) => `comment:company:${companyId}:${period}`;
+  const commentState = await storage.writeState.getMany(installationId, summaries.map((account) => commentKey(account.id)));
+  const pendingComments = summaries.filter((account) => (commentState.get(commentKey(account.id)) as { state?: string } | undefined)?.state === 'pending');
+  const found = pendingComments.length > 0 ? await writer.findComments(pendingComments.map((account) => ({ key: commentKey(account.id), companyId: account.id }))) : new Map<string, string>();
+  await storage.writeState.putMany(installationId, [...found].map(([key, crmId]) => ({ key, value: { state: 'done', crmId } })));
+  counts.recovered += found.size;
+  const toComment = summaries.filter((account) => !commentState.has(commentKey(account.id)) || (commentState.get(commentKey(account.id)) as { state?: string }).state === 'pending' && !found.has(commentKey(account.id)));
+  await storage.writeState.putMany(installationId, toComment.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } })));
+  const comments = await writer.addComments(
+    toComment.map((account) => ({ key: commentKey(account.id), companyId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
+  );
+  await storage.writeState.putMany(installationId, comments.done.map(({ key, crmId }) => ({ key, value: { state: 'done', crmId } })));
+  // A refused comment may be written next time; an unknown one stays pending and is looked up.
+  await storage.writeState.deleteMany(installationId, comments.failed.map((failure) => failure.key));
+  counts.comments = comments.done.length;
+  counts.failed += comments.failed.length + comments.unknown.length;
+
+  // 3. Next-step to-dos through the ledger.
+  const pending = await storage.taskLedger.list(installationId, { states: ['pending'] });
+  if (pending.length > 0) {
+    const existing = await writer.findTodos(pending.map((entry) => ({ dedupKey: entry.dedupKey, companyId: entry.entityId })));
+    for (const [dedupKey, crmTaskId] of existing) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
+    counts.recovered += existing.size;
+  }
+  const reserved: TaskIntent[] = [];
+  for (const intent of deps.plan.create) {
+    const fresh = await storage.taskLedger.reserve({
+      installationId,
+      dedupKey: intent.dedupKey,
+      ruleId: intent.ruleId,
+      accountId: intent.accountId,
+      ownerId: intent.ownerId || null,
+      entityType: intent.entity.type,
+      entityId: intent.entity.id,
+      title: intent.title,
+      dueDate: intent.dueDate,
+    });
+    if (fresh) reserved.push(intent);
+  }
+  // Re-try the pending ones the marker search did not find, with their stored texts.
+  // (A refused one is tried again only while its rule still asks for it.)
+  const intents = new Map(deps.plan.create.map((intent) => [intent.dedupKey, intent]));
+  const reservedKeys = new Set(reserved.map((intent) => intent.dedupKey));
+  const stillPending = (await storage.taskLedger.list(installationId, { states: ['pending', 'failed'] })).filter(
+    (entry) => !reservedKeys.has(entry.dedupKey) && (entry.state === 'pending' || intents.has(entry.dedupKey)),
+  );
+  const creates = [
+    ...reserved.map((intent) => ({ dedupKey: intent.dedupKey, companyId: intent.entity.id, ownerId: intent.ownerId || null, title: intent.title, description: intent.description, dueDate: intent.dueDate })),
+    ...stillPending.map((entry) => ({
+      dedupKey: entry.dedupKey,
+      companyId: entry.entityId,
+      ownerId: entry.ownerId,
+      title: entry.title,
+      description: intents.get(entry.dedupKey)?.description ?? entry.title,
+      dueDate: entry.dueDate ?? evaluation.asOf,
+    })),
+  ];
+  const created = await writer.createTodos(creates);
+  for (const { dedupKey, crmTaskId } of created.done) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
+  for (const failure of created.failed) await storage.taskLedger.markFailed(installationId, failure.key, failure.reason);
+  counts.todos = created.done.length;
+  counts.failed += created.failed.length + created.unknown.length;
+
+  // 4. Close what lost its cause.
+  const closes = [];
+  for (const intent of deps.plan.close) {
+    const entry = await storage.taskLedger.get(installationId, intent.dedupKey);
+    if (entry?.state === 'open' && entry.crmTaskId) closes.push({ dedupKey: entry.dedupKey, crmTaskId: entry.crmTaskId, reason: intent.reason });
+  }
+  const closed = await writer.closeTodos(closes);
+  for (const dedupKey of closed.done) await storage.taskLedger.markClosed(installationId, dedupKey, closes.find((item) => item.dedupKey === dedupKey)?.reason ?? 'cause gone');
+  counts.closed = closed.done.length;
+  counts.failed += closed.failed.length;
+  if (counts.failed > 0) deps.logger.warn('write-back left items for the next run', { installationId, failed: counts.failed });
+  return counts;
+}

@@ -1,0 +1,150 @@
+import type { AxiosInstance } from 'axios';
+import qs from 'qs';
+import { KamError, isKamError } from '../../core/errors';
+import type { Logger } from '../../logging/logger';
+import type { RateLimiter } from '../shared/rate-limiter';
+import type { RequestMeter } from '../shared/request-meter';
+import type { TokenManager } from '../shared/token-manager';
+import { bitrix24Error, vendorCodeOf } from './bitrix24-errors';
+
+/**
+ * A Bitrix24 REST client for one installation: every call goes through the portal's limiter,
+ * the retry policy and the token manager. Why our own and not B24OAuth: see docs/bitrix24.md
+ * (per-request retry policy for creates, cross-process token rotation, exact request counting).
+ */
+export type Params = Record<string, unknown>;
+
+export interface CallOptions {
+  /**
+   * false for creates: after a network failure or a 5xx the outcome is unknown, so the call is
+   * not repeated blindly (the caller reconciles by marker instead). Refusals that prove nothing
+   * happened (QUERY_LIMIT_EXCEEDED, expired_token) are retried either way.
+   */
+  idempotent?: boolean;
+}
+
+export interface CallResult<T> {
+  result: T;
+  total?: number;
+  next?: number;
+}
+
+export interface BatchCommand {
+  key: string;
+  method: string;
+  params: Params;
+}
+
+export interface BatchOutcome {
+  results: Record<string, unknown>;
+  errors: Record<string, { error: string; error_description?: string }>;
+  totals: Record<string, number>;
+}
+
+export interface Bitrix24Client {
+  call<T = unknown>(method: string, params?: Params, options?: CallOptions): Promise<CallResult<T>>;
+  /** One HTTP request for up to 50 commands (https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html). */
+  batch(commands: BatchCommand[], options?: CallOptions & { halt?: boolean }): Promise<BatchOutcome>;
+}
+
+export const BATCH_LIMIT = 50;
+
+export interface Bitrix24ClientDeps {
+  /** The portal's REST endpoint, e.g. https://portal.bitrix24.ru/rest/ (from the verified installation). */
+  clientEndpoint: string;
+  http: AxiosInstance;
+  tokens: TokenManager;
+  limiter: RateLimiter;
+  meter: RequestMeter;
+  logger: Logger;
+  maxRetries?: number;
+  /** Base delay of the exponential backoff, ms. */
+  backoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A batch command is a `method?query` string with bracket notation. */
+export function encodeCommand(method: string, params: Params): string {
+  const query = qs.stringify(params, { encodeValuesOnly: true, arrayFormat: 'indices' });
+  return query ? `${method}?${query}` : method;
+}
+
+export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
+  const maxRetries = deps.maxRetries ?? 6;
+  const backoffMs = deps.backoffMs ?? 500;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const endpoint = deps.clientEndpoint.endsWith('/') ? deps.clientEndpoint : `${deps.clientEndpoint}/`;
+
+  const send = async (method: string, params: Params, token: string): Promise<Record<string, unknown>> => {
+    await deps.limiter.acquire();
+    deps.meter.record(method);
+    let response;
+    try {
+      response = await deps.http.post(`${endpoint}${method}.json`, { ...params, auth: token }, { validateStatus: () => true });
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? 'NETWORK';
+      throw new KamError('NETWORK', `Bitrix24 ${method}: ${code}`, { cause: error, details: { method } });
+    }
+    const body = (typeof response.data === 'object' && response.data !== null ? response.data : undefined) as Record<string, unknown> | undefined;
+    if (response.status >= 400 || !body || body.error !== undefined) {
+      throw bitrix24Error(response.status, body, method);
+    }
+    return body;
+  };
+
+  const callWithPolicy = async (method: string, params: Params, options: CallOptions): Promise<Record<string, unknown>> => {
+    const idempotent = options.idempotent ?? true;
+    let refreshed = false;
+    for (let attempt = 0; ; attempt += 1) {
+      const token = await deps.tokens.accessToken();
+      try {
+        return await send(method, params, token);
+      } catch (error) {
+        if (!isKamError(error)) throw error;
+        const vendor = vendorCodeOf(error);
+        if (error.code === 'TOKEN_EXPIRED' && !refreshed) {
+          refreshed = true;
+          await deps.tokens.refresh(token);
+          continue;
+        }
+        if (error.code === 'RATE_LIMITED') deps.meter.reject(vendor ?? 'RATE_LIMITED');
+        const provenRefusal = error.code === 'RATE_LIMITED';
+        const mayRetry = error.retryable && (idempotent || provenRefusal) && attempt < maxRetries;
+        if (!mayRetry) throw error;
+        const delay = backoffMs * 2 ** attempt + Math.floor(Math.random() * backoffMs);
+        if (error.code === 'RATE_LIMITED') deps.limiter.pause(delay);
+        deps.logger.warn('Bitrix24 call failed; retrying', { method, code: vendor ?? error.code, attempt: attempt + 1, delayMs: delay });
+        await sleep(delay);
+      }
+    }
+  };
+
+  return {
+    async call<T>(method: string, params: Params = {}, options: CallOptions = {}) {
+      const body = await callWithPolicy(method, params, options);
+      return {
+        result: body.result as T,
+        ...(typeof body.total === 'number' ? { total: body.total } : {}),
+        ...(typeof body.next === 'number' ? { next: body.next } : {}),
+      };
+    },
+    async batch(commands, options = {}) {
+      if (commands.length === 0) return { results: {}, errors: {}, totals: {} };
+      if (commands.length > BATCH_LIMIT) throw new KamError('INPUT_INVALID', `A batch holds at most ${BATCH_LIMIT} commands, got ${commands.length}`);
+      const cmd = Object.fromEntries(commands.map((command) => [command.key, encodeCommand(command.method, command.params)]));
+      const body = await callWithPolicy('batch', { halt: options.halt ? 1 : 0, cmd }, options);
+      const result = (body.result ?? {}) as Record<string, unknown>;
+      const asRecord = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+      const errors = asRecord(result.result_error) as BatchOutcome['errors'];
+      for (const [key, error] of Object.entries(errors)) {
+        if (error.error === 'QUERY_LIMIT_EXCEEDED' || error.error === 'OPERATION_TIME_LIMIT') deps.meter.reject(error.error);
+        deps.logger.debug('Bitrix24 batch command failed', { key, code: error.error });
+      }
+      return {
+        results: asRecord(result.result),
+        errors,
+        totals: asRecord(result.result_total) as Record<string, number>,
+      };
+    },
+  };
+}

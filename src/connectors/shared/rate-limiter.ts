@@ -1,0 +1,109 @@
+/**
+ * Client-side rate limiters, one per installation (the CRM counts per portal/account).
+ * Limits are data from config (STYLE.md rule 6); the CRM's answer stays the last word:
+ * on a 503/429 the caller calls `pause()` and everyone waits.
+ */
+export interface RateLimiter {
+  /** Resolves when one more request may go out now. */
+  acquire(): Promise<void>;
+  /** Holds every request for `ms` (after a QUERY_LIMIT_EXCEEDED / 429). */
+  pause(ms: number): void;
+}
+
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * Bitrix24's leaky bucket: each request adds 1, the counter drains `ratePerSecond`, and a
+ * request over `burst` is refused (https://apidocs.bitrix24.com/limits.html). We mirror it and
+ * keep `margin` requests of headroom for other clients of the same portal.
+ */
+export function createLeakyBucketLimiter(options: { ratePerSecond: number; burst: number; margin?: number; clock?: Clock }): RateLimiter {
+  const clock = options.clock ?? systemClock;
+  const capacity = Math.max(1, options.burst - (options.margin ?? 2));
+  let level = 0;
+  let updatedAt = clock.now();
+  let pausedUntil = 0;
+  let queue: Promise<void> = Promise.resolve();
+
+  const drain = () => {
+    const now = clock.now();
+    level = Math.max(0, level - ((now - updatedAt) / 1000) * options.ratePerSecond);
+    updatedAt = now;
+  };
+
+  const takeOne = async (): Promise<void> => {
+    for (;;) {
+      const now = clock.now();
+      if (pausedUntil > now) {
+        await clock.sleep(pausedUntil - now);
+        continue;
+      }
+      drain();
+      if (level + 1 <= capacity) {
+        level += 1;
+        return;
+      }
+      await clock.sleep(Math.ceil(((level + 1 - capacity) / options.ratePerSecond) * 1000));
+    }
+  };
+
+  return {
+    acquire() {
+      // One waiter at a time keeps the order fair and the arithmetic simple.
+      const turn = queue.then(takeOne);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+    pause(ms) {
+      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+      // After a refusal the portal's counter is at least full: assume so.
+      drain();
+      level = capacity;
+    },
+  };
+}
+
+/** amoCRM: at most `perSecond` requests in any one-second window (https://www.amocrm.ru/developers/content/api/recommendations). */
+export function createWindowLimiter(options: { perSecond: number; windowMs?: number; clock?: Clock }): RateLimiter {
+  const clock = options.clock ?? systemClock;
+  const windowMs = options.windowMs ?? 1000;
+  const limit = Math.max(1, Math.floor(options.perSecond));
+  const sent: number[] = [];
+  let pausedUntil = 0;
+  let queue: Promise<void> = Promise.resolve();
+
+  const takeOne = async (): Promise<void> => {
+    for (;;) {
+      const now = clock.now();
+      if (pausedUntil > now) {
+        await clock.sleep(pausedUntil - now);
+        continue;
+      }
+      while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
+      if (sent.length < limit) {
+        sent.push(now);
+        return;
+      }
+      await clock.sleep((sent[0] as number) + windowMs - now + 1);
+    }
+  };
+
+  return {
+    acquire() {
+      const turn = queue.then(takeOne);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+    pause(ms) {
+      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/**
+ * Counts the HTTP requests an installation's client sends to the CRM, by phase and by method.
+ * The host's rate limit is this product's real ceiling, so every use case reports its cost.
+ */
+export type Phase = 'setup' | 'sync' | 'writeBack' | 'other';
+
+export interface RequestCounts {
+  requests: number;
+  byPhase: Record<Phase, number>;
+  byMethod: Record<string, number>;
+  /** Refusals seen (QUERY_LIMIT_EXCEEDED, 429, ...) by code. */
+  rejections: Record<string, number>;
+}
+
+export interface RequestMeter {
+  /** Runs `work` with every request inside it counted under `phase`. */
+  inPhase<T>(phase: Phase, work: () => Promise<T>): Promise<T>;
+  record(method: string): void;
+  reject(code: string): void;
+  snapshot(): RequestCounts;
+  reset(): void;
+}
+
+const empty = (): RequestCounts => ({ requests: 0, byPhase: { setup: 0, sync: 0, writeBack: 0, other: 0 }, byMethod: {}, rejections: {} });
+
+export function createRequestMeter(): RequestMeter {
+  let counts = empty();
+  // The phase follows the async call chain, so concurrent work in two phases is counted right.
+  const phase = new AsyncLocalStorage<Phase>();
+  return {
+    inPhase(next, work) {
+      return phase.run(next, work);
+    },
+    record(method) {
+      counts.requests += 1;
+      counts.byPhase[phase.getStore() ?? 'other'] += 1;
+      counts.byMethod[method] = (counts.byMethod[method] ?? 0) + 1;
+    },
+    reject(code) {
+      counts.rejections[code] = (counts.rejections[code] ?? 0) + 1;
+    },
+    snapshot: () => structuredClone(counts),
+    reset() {
+      counts = empty();
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import type { EvaluationResult } from '../engine/evaluate-portfolio';
+import type { Lang } from '../i18n/format-values';
+import { byCodeUnits } from '../kpi/portfolio-index';
+import { calendarDatePart, fromDay, toDay, type Day } from '../model/calendar-date';
+import { quarterLabel } from '../model/periods';
+import type { PortfolioSnapshot } from '../model/snapshot';
+import { addBusinessDays } from './business-days';
+import { DEFAULT_NEXT_STEP_RULES, type NextStepRulesConfig } from './next-step-rules-config';
+import { NEXT_STEP_RULES, type NextStepRule } from './next-step-rules';
+import { say, type RuleContext, type WonDealRef } from './rule-context';
+
+/** A task the app already created (its own ledger), as the planner needs it. */
+export interface LedgerEntry {
+  dedupKey: string;
+  ruleId: string;
+  accountId: string;
+  ownerId: string;
+  /** Date or datetime; its date part counts. */
+  createdAt: string;
+  state: 'open' | 'closed';
+}
+
+export interface TaskIntent {
+  /** rule + account + cycle: stable across reruns, so a rerun or a crash never duplicates. */
+  dedupKey: string;
+  ruleId: string;
+  accountId: string;
+  ownerId: string;
+  entity: { type: 'company'; id: string };
+  title: string;
+  description: string;
+  /** YYYY-MM-DD, a business day. */
+  dueDate: string;
+}
+
+export interface CloseIntent {
+  dedupKey: string;
+  reason: string;
+}
+
+export type SkipReason = 'duplicate' | 'open-task' | 'cooldown' | 'no-owner' | 'owner-cap';
+
+export interface NextStepPlan {
+  create: TaskIntent[];
+  close: CloseIntent[];
+  skipped: Array<{ dedupKey: string; why: SkipReason }>;
+}
+
+export interface PlanNextStepsInput {
+  snapshot: PortfolioSnapshot;
+  evaluation: EvaluationResult;
+  rules?: NextStepRulesConfig;
+  /** Recent ledger entries: at least the open ones and those inside the longest cooldown. */
+  ledger?: readonly LedgerEntry[];
+  /** The planning day; defaults to the evaluation's asOf. */
+  today?: string;
+  lang: Lang;
+}
+
+const pairKey = (ruleId: string, accountId: string): string => `${ruleId}:${accountId}:`;
+
+function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, today: Day): Map<string, RuleContext> {
+  const { snapshot, evaluation } = input;
+  const accounts = new Map(snapshot.accounts.map((a) => [a.id, a]));
+  const wonDeals = new Map<string, WonDealRef>();
+  const recentWon = new Map<string, WonDealRef>();
+  const { afterDays, withinDays } = rules.rules.wonFollowUp;
+  for (const deal of snapshot.deals) {
+    if (deal.status !== 'won' || !deal.closedAt || !accounts.has(deal.accountId)) continue;
+    const ref: WonDealRef = { id: deal.id, accountId: deal.accountId, closedAt: deal.closedAt, amount: deal.amount, currency: deal.currency, ownerId: deal.ownerId ?? null };
+    wonDeals.set(deal.id, ref);
+    const age = today - toDay(deal.closedAt);
+    if (age < afterDays || age > withinDays) continue;
+    const best = recentWon.get(deal.accountId);
+    if (!best || deal.closedAt > best.closedAt || (deal.closedAt === best.closedAt && deal.id > best.id)) recentWon.set(deal.accountId, ref);
+  }
+  const reportQuarter = quarterLabel(toDay(evaluation.periods.quarter.start));
+  const contexts = new Map<string, RuleContext>();
+  for (const evaluated of evaluation.accounts) {
+    const account = accounts.get(evaluated.id);
+    if (!account) continue;
+    contexts.set(evaluated.id, {
+      accountId: evaluated.id,
+      name: account.name ?? evaluated.id,
+      ownerId: account.ownerId ?? null,
+      tier: evaluated.tier,
+      previousTier: account.previousTier ?? null,
+      score: evaluated.score,
+      fields: account.fields,
+      quarterKpis: evaluated.kpis.quarter,
+      reportQuarter,
+      today,
+      todayQuarter: quarterLabel(today),
+      recentWon: recentWon.get(evaluated.id) ?? null,
+      wonDeals,
+    });
+  }
+  return contexts;
+}
+
+const watches = (tiers: readonly string[] | null, tier: string): boolean => tiers === null || tiers.includes(tier);
+
+/**
+ * Plans next steps (pure): which tasks to create, which open ones to close because their cause
+ * is gone, and which were held back (duplicate, an open task already exists, cooldown, no
+ * owner, the owner's daily cap). Deterministic for the same input, whatever its order.
+ */
+export function planNextSteps(input: PlanNextStepsInput): NextStepPlan {
+  const rules = input.rules ?? DEFAULT_NEXT_STEP_RULES;
+  const ledger = input.ledger ?? [];
+  const lang = input.lang;
+  const today = toDay(calendarDatePart(input.today ?? input.evaluation.asOf) ?? input.evaluation.asOf);
+  const holidays = new Set(rules.holidays.map(toDay));
+  const contexts = buildContexts(input, rules, today);
+  const enabled = NEXT_STEP_RULES.filter((rule) => rules.rules[rule.key].enabled);
+  const ruleById = new Map(enabled.map((rule) => [rule.id, rule]));
+
+  const close: CloseIntent[] = [];
+  const stillOpen = new Set<string>();
+  for (const entry of ledger) {
+    if (entry.state !== 'open') continue;
+    const rule = ruleById.get(entry.ruleId);
+    const prefix = pairKey(entry.ruleId, entry.accountId);
+    // Tasks of disabled or unknown rules are left alone: switching a rule off stops new tasks, it does not erase work in progress.
+    if (!rule || !entry.dedupKey.startsWith(prefix)) continue;
+    const reason = closeReasonFor(rule, rules, contexts.get(entry.accountId), entry.dedupKey.slice(prefix.length), lang);
+    if (reason === null) stillOpen.add(prefix);
+    else close.push({ dedupKey: entry.dedupKey, reason });
+  }
+
+  const known = new Set(ledger.map((e) => e.dedupKey));
+  const lastCreated = new Map<string, Day>();
+  const createdToday = new Map<string, number>();
+  for (const entry of ledger) {
+    const date = calendarDatePart(entry.createdAt);
+    if (date === null) continue;
+    const day = toDay(date);
+    const key = pairKey(entry.ruleId, entry.accountId);
+    if (day > (lastCreated.get(key) ?? -Infinity)) lastCreated.set(key, day);
+    if (day === today) createdToday.set(entry.ownerId, (createdToday.get(entry.ownerId) ?? 0) + 1);
+  }
+
+  const candidates: Array<{ ctx: RuleContext; rule: NextStepRule; priority: number; intent: Omit<TaskIntent, 'ownerId'> & { ownerId: string | null } }> = [];
+  for (const ctx of contexts.values()) {
+    enabled.forEach((rule, priority) => {
+      const config = rules.rules[rule.key];
+      if (!watches(config.tiers, ctx.tier)) return;
+      const firing = (rule.fire as (c: RuleContext, k: typeof config, l: Lang) => ReturnType<NextStepRule['fire']>)(ctx, config, lang);
+      if (firing === null) return;
+      candidates.push({
+        ctx,
+        rule,
+        priority,
+        intent: {
+          dedupKey: `${pairKey(rule.id, ctx.accountId)}${firing.cycle}`,
+          ruleId: rule.id,
+          accountId: ctx.accountId,
+          ownerId: ctx.ownerId ?? firing.ownerId ?? null,
+          entity: { type: 'company', id: ctx.accountId },
+          title: firing.title,
+          description: firing.description,
+          dueDate: fromDay(addBusinessDays(today, config.dueInBusinessDays, holidays)),
+        },
+      });
+    });
+  }
+  // The most valuable accounts first, then the more urgent rules: that is who a daily cap should favour.
+  candidates.sort((a, b) => b.ctx.score - a.ctx.score || a.priority - b.priority || byCodeUnits(a.intent.dedupKey, b.intent.dedupKey));
+
+  const plan: NextStepPlan = { create: [], close: close.sort((a, b) => byCodeUnits(a.dedupKey, b.dedupKey)), skipped: [] };
+  for (const { rule, intent } of candidates) {
+    const pair = pairKey(rule.id, intent.accountId);
+    const last = lastCreated.get(pair);
+    const skip = (why: SkipReason): void => void plan.skipped.push({ dedupKey: intent.dedupKey, why });
+    if (known.has(intent.dedupKey)) skip('duplicate');
+    else if (stillOpen.has(pair)) skip('open-task');
+    else if (last !== undefined && today - last < rules.rules[rule.key].cooldownDays) skip('cooldown');
+    else if (intent.ownerId === null) skip('no-owner');
+    else if ((createdToday.get(intent.ownerId) ?? 0) >= rules.maxNewTasksPerOwnerPerDay) skip('owner-cap');
+    else {
+      createdToday.set(intent.ownerId, (createdToday.get(intent.ownerId) ?? 0) + 1);
+      plan.create.push({ ...intent, ownerId: intent.ownerId });
+    }
+  }
+  return plan;
+}
+
+function closeReasonFor(rule: NextStepRule, rules: NextStepRulesConfig, ctx: RuleContext | undefined, cycle: string, lang: Lang): string | null {
+  if (!ctx) return say(lang, 'The account is no longer in the portfolio.', 'Клиента больше нет в портфеле.');
+  const config = rules.rules[rule.key];
+  if (!watches(config.tiers, ctx.tier)) {
+    return say(lang, `The account left the tiers this rule watches (now "${ctx.tier}").`, `Клиент вышел из уровней, за которыми следит правило (теперь «${ctx.tier}»).`);
+  }
+  return (rule.closeReason as (c: RuleContext, k: typeof config, cy: string, l: Lang) => string | null)(ctx, config, cycle, lang);
+}

@@ -1,0 +1,57 @@
+import type { Lang } from '../i18n/format-values';
+import type { PeriodKpis } from '../kpi/account-kpis';
+import { calendarDatePart, toDay, type Day } from '../model/calendar-date';
+import type { AccountFields } from '../model/snapshot';
+
+/** A won deal as the follow-up rule sees it. */
+export interface WonDealRef {
+  id: string;
+  accountId: string;
+  closedAt: string;
+  amount: number;
+  currency: string;
+  ownerId: string | null;
+}
+
+/** Everything a rule may read about one account on the planning day. */
+export interface RuleContext {
+  accountId: string;
+  name: string;
+  ownerId: string | null;
+  tier: string;
+  previousTier: string | null;
+  score: number;
+  fields: AccountFields;
+  /** The report quarter's KPIs and its label ("2026-Q3"). */
+  quarterKpis: PeriodKpis;
+  reportQuarter: string;
+  today: Day;
+  /** Label of the calendar quarter containing today. */
+  todayQuarter: string;
+  /** The latest won deal inside the follow-up window, if any. */
+  recentWon: WonDealRef | null;
+  /** Every won deal by id, so a follow-up task can check its deal still stands. */
+  wonDeals: ReadonlyMap<string, WonDealRef>;
+}
+
+/** A rule firing for an account: the cycle makes the dedup key, the texts make the task. */
+export interface Firing {
+  cycle: string;
+  title: string;
+  description: string;
+  ownerId?: string | null;
+}
+
+export const say = (lang: Lang, en: string, ru: string): string => (lang === 'ru' ? ru : en);
+
+/** A date field (date or datetime string) as a day number; anything else is absent. */
+export function dateField(fields: AccountFields, key: string): { date: string; day: Day } | null {
+  const value = fields[key];
+  const date = typeof value === 'string' ? calendarDatePart(value) : null;
+  return date === null ? null : { date, day: toDay(date) };
+}
+
+export function numberField(fields: AccountFields, key: string): number | null {
+  const value = fields[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

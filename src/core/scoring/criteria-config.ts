@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { ok, fail, type KamError, type Result } from '../errors';
+import { DEFAULT_KPI_SETTINGS } from '../kpi/kpi-settings';
+import { fromZodIssues, inputError } from '../model/input-issues';
+import { isKnownMetric, metricHelp } from './metrics';
+
+const share = z.number().min(0).max(1);
+const label = z.object({ ru: z.string().min(1).optional(), en: z.string().min(1).optional() });
+
+const linearScale = z
+  .object({ type: z.literal('linear'), min: z.number(), max: z.number() })
+  .refine((s) => s.min !== s.max, { message: 'min and max must differ', path: ['max'] });
+const mapScale = z.object({ type: z.literal('map'), values: z.record(z.string(), share), default: share.default(0) });
+const thresholdsScale = z.object({
+  type: z.literal('thresholds'),
+  steps: z
+    .array(
+      z
+        .object({ gte: z.number().optional(), lte: z.number().optional(), value: share })
+        .refine((step) => step.gte !== undefined || step.lte !== undefined, { message: 'a step needs gte or lte' }),
+    )
+    .min(1),
+});
+const percentileScale = z.object({ type: z.literal('percentile') });
+
+const scale = z.discriminatedUnion('type', [linearScale, mapScale, thresholdsScale, percentileScale], {
+  error: 'expected a scale with type "linear", "map", "thresholds" or "percentile"',
+});
+
+const criterion = z.object({
+  id: z.string().min(1),
+  metric: z.string().refine(isKnownMetric, { error: (issue) => `unknown metric ${JSON.stringify(issue.input)}; expected ${metricHelp()}` }),
+  weight: z.number().min(0),
+  scale,
+  label: label.optional(),
+  unit: z.enum(['money', 'percent', 'number', 'days', 'years', 'text']).optional(),
+});
+
+const tier = z.object({ id: z.string().min(1), minScore: z.number().min(0).max(100), label: label.optional() });
+
+const settings = z
+  .object({
+    customerWindowDays: z.number().int().min(1).default(DEFAULT_KPI_SETTINGS.customerWindowDays),
+    defaultMargin: z.number().min(0).max(1).default(DEFAULT_KPI_SETTINGS.defaultMargin),
+    maxLifetimeYears: z.number().positive().default(DEFAULT_KPI_SETTINGS.maxLifetimeYears),
+    abc: z
+      .object({ a: share, b: share })
+      .refine((c) => c.a <= c.b, { message: 'a must not exceed b', path: ['b'] })
+      .default(DEFAULT_KPI_SETTINGS.abc),
+    xyz: z
+      .object({ x: z.number().min(0), y: z.number().min(0) })
+      .refine((c) => c.x <= c.y, { message: 'x must not exceed y', path: ['y'] })
+      .default(DEFAULT_KPI_SETTINGS.xyz),
+  })
+  .default(DEFAULT_KPI_SETTINGS);
+
+export const criteriaConfigSchema = z
+  .object({
+    criteria: z.array(criterion).min(1),
+    tiers: z.array(tier).min(1),
+    hysteresis: z.number().min(0).max(100).default(0),
+    settings,
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.criteria.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `duplicate criterion id ${JSON.stringify(c.id)}` });
+      seen.add(c.id);
+    });
+    if (config.criteria.reduce((sum, c) => sum + c.weight, 0) <= 0) {
+      ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'the weights must add up to more than 0' });
+    }
+    const tierIds = new Set<string>();
+    config.tiers.forEach((t, i) => {
+      if (tierIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'id'], message: `duplicate tier id ${JSON.stringify(t.id)}` });
+      tierIds.add(t.id);
+      const before = config.tiers[i - 1];
+      // Tiers are read in order, first match wins: a tier below a lower bar could never be reached.
+      if (before && t.minScore >= before.minScore) {
+        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minScore'], message: `must be lower than tiers[${i - 1}].minScore (${before.minScore})` });
+      }
+    });
+    const last = config.tiers[config.tiers.length - 1];
+    if (last && last.minScore !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['tiers', config.tiers.length - 1, 'minScore'], message: 'the last tier must have minScore 0 so every account gets a tier' });
+    }
+  });
+
+export type CriteriaConfig = z.output<typeof criteriaConfigSchema>;
+/** What a user may write: defaults (hysteresis, settings, map default) may be left out. */
+export type CriteriaConfigInput = z.input<typeof criteriaConfigSchema>;
+export type Criterion = CriteriaConfig['criteria'][number];
+export type Scale = Criterion['scale'];
+export type TierDefinition = CriteriaConfig['tiers'][number];
+export type Label = z.output<typeof label>;
+
+/** Validates a criteria config (spec section 5); every fault is named by its JSON path. */
+export function parseCriteriaConfig(json: unknown): Result<CriteriaConfig, KamError> {
+  const parsed = criteriaConfigSchema.safeParse(json, { reportInput: true });
+  return parsed.success ? ok(parsed.data) : fail(inputError('criteria config', fromZodIssues(parsed.error.issues)));
+}

@@ -1,0 +1,35 @@
+import { DEFAULT_KPI_SETTINGS } from '../kpi/kpi-settings';
+import type { CriteriaConfig } from './criteria-config';
+
+/**
+ * Built-in criteria following key account practice (see docs/kpi.md): an account is key for
+ * what it can buy over years, not for what it bought this year. Potential weighs most; current
+ * revenue, growth, margin and strategic industry fit add up to 60 of 100 points, below the key
+ * bar of 70, so today's revenue alone can never make a key account. Money targets are in the
+ * base currency (sized for RUB portfolios); set your own for other currencies.
+ */
+export const DEFAULT_CRITERIA: CriteriaConfig = {
+  criteria: [
+    { id: 'potential', metric: 'field:potential3y', weight: 40, scale: { type: 'linear', min: 0, max: 50_000_000 } },
+    { id: 'revenue', metric: 'revenue12m', weight: 20, scale: { type: 'linear', min: 0, max: 20_000_000 } },
+    { id: 'growth', metric: 'growthYoY', weight: 15, scale: { type: 'linear', min: -0.5, max: 1 } },
+    { id: 'margin', metric: 'field:margin', weight: 10, scale: { type: 'linear', min: 0, max: 0.4 } },
+    {
+      id: 'industry',
+      metric: 'industry',
+      weight: 15,
+      scale: {
+        type: 'map',
+        values: { MANUFACTURING: 1, CONSTRUCTION: 1, ENERGY: 1, TELECOM: 0.7, IT: 0.7, DELIVERY: 0.6, BANKING: 0.5, FINANCE: 0.5, GOVERNMENT: 0.5 },
+        default: 0.3,
+      },
+    },
+  ],
+  tiers: [
+    { id: 'key', minScore: 70, label: { en: 'Key account', ru: 'Ключевой клиент' } },
+    { id: 'develop', minScore: 45, label: { en: 'Develop', ru: 'Развитие' } },
+    { id: 'standard', minScore: 0, label: { en: 'Standard', ru: 'Стандартный' } },
+  ],
+  hysteresis: 5,
+  settings: DEFAULT_KPI_SETTINGS,
+};

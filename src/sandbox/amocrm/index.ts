@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KamError } from '../../core/errors';
+import { generatePortfolio } from '../portfolio/generate';
+import { createSeededRandom } from '../portfolio/random';
+import { createFaultInjector, emptyFaultSpec, parseFaultSpec } from '../shared/faults';
+import { createSandboxStats } from '../shared/stats';
+import type { RunningSandbox, StartSandboxOptions } from '../shared/types';
+import { createAmoStore } from './amo-store';
+import { createAmoCrmApp } from './amocrm-app';
+import { createOAuthService } from './oauth-service';
+import { createSlidingWindowLimiter } from './rate-limiter';
+import type { AmoSandboxContext } from './sandbox-context';
+import { mapPortfolio, stableUuid } from './seed-mapping';
+import { createWebhookDispatcher } from './webhook-dispatcher';
+
+/** Knobs beyond the shared start contract; every one has amo's documented default. */
+export interface AmoCrmSandboxOptions extends StartSandboxOptions {
+  subdomain?: string;
+  /** The integration's Redirect URI: code exchange must match it; widget tokens use its origin as aud. */
+  redirectUri?: string;
+  /** Requests per second per integration (amo: 7) and per account (amo: 50). */
+  rateLimitPerSecond?: number;
+  accountRateLimitPerSecond?: number;
+  /** Webhook answer timeout (amo: 2 s) and failures in 2 h before a destination is disabled (amo: 100). */
+  webhookTimeoutMs?: number;
+  webhookDisableAfterFailures?: number;
+  /** Install "webhook" to the redirect URI (amo: 3 s) and disconnect hook timeouts. */
+  installTimeoutMs?: number;
+  /** Clock for tokens, limits and timestamps (tests); defaults to Date.now. */
+  now?: () => number;
+}
+
+export interface RunningAmoCrmSandbox extends RunningSandbox {
+  /** Resolves when every queued webhook delivery has finished. */
+  webhooksIdle(): Promise<void>;
+}
+
+export const DEFAULT_REDIRECT_URI = 'https://kam-pilot.example/install/amocrm';
+
+const DEFAULT_SIZES = { companies: 200, contacts: 500, deals: 2000 };
+
+export async function startAmoCrmSandbox(options: AmoCrmSandboxOptions): Promise<RunningAmoCrmSandbox> {
+  const seed = options.portfolio?.seed ?? options.seed ?? 1;
+  const portfolio = options.portfolio ?? generatePortfolio({
+    seed,
+    companies: options.companies ?? DEFAULT_SIZES.companies,
+    contacts: options.contacts ?? DEFAULT_SIZES.contacts,
+    deals: options.deals ?? DEFAULT_SIZES.deals,
+    ...(options.anchorDate === undefined ? {} : { anchorDate: options.anchorDate }),
+  });
+  let faultSpec = emptyFaultSpec();
+  if (options.faults !== undefined && options.faults.trim() !== '') {
+    const parsed = parseFaultSpec(options.faults);
+    if (!parsed.ok) throw new KamError('CONFIG_INVALID', parsed.error.message);
+    faultSpec = parsed.value;
+  }
+  const now = options.now ?? Date.now;
+  const store = createAmoStore(mapPortfolio(portfolio, { subdomain: options.subdomain ?? 'kampilot' }));
+  let baseUrl = 'http://127.0.0.1';
+  const getBaseUrl = (): string => baseUrl;
+  // Same seed, same integration credentials: a demo can be restarted without reconfiguring.
+  const oauth = createOAuthService({
+    integration: {
+      clientId: stableUuid(`client:${portfolio.seed}`),
+      clientSecret: createHash('sha256').update(`amocrm-sandbox-secret:${portfolio.seed}`).digest('base64url'),
+      redirectUri: options.redirectUri ?? DEFAULT_REDIRECT_URI,
+    },
+    accountId: store.account.id,
+    userId: store.account.currentUserId,
+    baseUrl: getBaseUrl,
+    accessTtlSeconds: options.tokenTtlSeconds ?? 86_400,
+    now,
+  });
+  const webhooks = createWebhookDispatcher({
+    store, baseUrl: getBaseUrl, now, timeoutMs: options.webhookTimeoutMs ?? 2000,
+    disableAfterFailures: options.webhookDisableAfterFailures ?? 100,
+  });
+  const ctx: AmoSandboxContext = {
+    store, oauth, webhooks, now, baseUrl: getBaseUrl,
+    stats: createSandboxStats(),
+    faults: createFaultInjector(faultSpec),
+    limiter: createSlidingWindowLimiter({ now }),
+    limits: options.rateLimit
+      ? { perIntegration: options.rateLimitPerSecond ?? 7, perAccount: options.accountRateLimitPerSecond ?? 50 }
+      : { perIntegration: null, perAccount: null },
+    random: createSeededRandom(portfolio.seed + 7919),
+    settings: { installTimeoutMs: options.installTimeoutMs ?? 3000, disconnectTimeoutMs: options.installTimeoutMs ?? 3000 },
+  };
+  const app = createAmoCrmApp(ctx);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const tokens = await oauth.issuePair();
+
+  return {
+    url: baseUrl,
+    readyLine: {
+      crm: 'amocrm', url: baseUrl, baseUrl, clientId: oauth.integration.clientId, clientSecret: oauth.integration.clientSecret,
+      redirectUri: oauth.integration.redirectUri, accessToken: tokens.access_token, refreshToken: tokens.refresh_token,
+      expiresIn: tokens.expires_in, accountId: store.account.id, subdomain: store.account.subdomain,
+      seed: portfolio.seed, anchorDate: portfolio.anchorDate,
+      counts: { users: store.users.length, companies: store.companies.size, contacts: store.contacts.size, leads: store.leads.size, pipelines: store.pipelines.length },
+      rateLimit: ctx.limits.perIntegration ?? false,
+    },
+    webhooksIdle: () => webhooks.idle(),
+    async close() {
+      webhooks.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

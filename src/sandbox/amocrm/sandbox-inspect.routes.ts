@@ -1,0 +1,104 @@
+import { Router } from 'express';
+import { parseFaultSpec } from '../shared/faults';
+import type { EntityType, FieldValue } from './amo-records';
+import { ENTITY_TYPES } from './amo-records';
+import { fieldView } from './entity-views';
+import { entityTypeOf } from './http-helpers';
+import { sendProblem } from './problem';
+import type { AmoSandboxContext } from './sandbox-context';
+import { simulateUserEdits } from './simulated-users';
+import { webhookView } from './webhooks.routes';
+
+/**
+ * Inspection and control, like the Bitrix24 sandbox's: GET /_sandbox/stats (+ POST reset),
+ * GET /_sandbox/state (what clients wrote), POST /_sandbox/mutate {count, entity?} and
+ * GET/POST /_sandbox/faults {spec}. Never part of amo's API; no token needed.
+ */
+const MAX_MUTATIONS = 10_000;
+
+function plainValue(values: FieldValue[]): unknown {
+  const plain = values.map((value) => value.value ?? null);
+  return plain.length === 1 ? plain[0] : plain;
+}
+
+function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
+  const fieldValues: Record<EntityType, Record<string, Record<string, unknown>>> = { leads: {}, contacts: {}, companies: {} };
+  for (const [key, fieldIds] of ctx.store.writeLog.fields) {
+    const [type, id] = key.split(':') as [EntityType, string];
+    const record = ctx.store.entities(type).get(Number(id));
+    if (!record) continue;
+    const out: Record<string, unknown> = {};
+    for (const fieldId of fieldIds) {
+      const field = ctx.store.field(type, fieldId);
+      out[field?.code ?? String(fieldId)] = plainValue(record.fields.get(fieldId) ?? []);
+    }
+    fieldValues[type][id] = out;
+  }
+  const tags: Record<EntityType, Record<string, string[]>> = { leads: {}, contacts: {}, companies: {} };
+  for (const key of ctx.store.writeLog.tags) {
+    const [type, id] = key.split(':') as [EntityType, string];
+    const record = ctx.store.entities(type).get(Number(id));
+    if (record) tags[type][id] = record.tagIds.map((tagId) => ctx.store.tagById(type, tagId)?.name ?? String(tagId));
+  }
+  const tasks = [...ctx.store.tasks.values()].map((task) => ({
+    id: task.id, entity_type: task.entity_type, entity_id: task.entity_id, text: task.text, complete_till: task.complete_till,
+    task_type_id: task.task_type_id, responsible_user_id: task.responsible_user_id, result: task.resultText,
+  }));
+  const openIds = new Set([...ctx.store.tasks.values()].filter((task) => !task.is_completed).map((task) => task.id));
+  return {
+    account: { id: ctx.store.account.id, subdomain: ctx.store.account.subdomain },
+    customFields: Object.fromEntries(ENTITY_TYPES.map((type) => [type,
+      ctx.store.fields[type].filter((field) => field.createdViaApi).map((field) => fieldView(field, ctx.store.account.id, ctx.baseUrl()))])),
+    fieldValues,
+    tags,
+    notes: ctx.store.notes.map((note) => ({
+      id: note.id, entity_type: note.entity_type, entity_id: note.entity_id, note_type: note.note_type,
+      text: typeof note.params['text'] === 'string' ? note.params['text'] : null, params: note.params, created_at: note.created_at,
+    })),
+    tasks: { open: tasks.filter((task) => openIds.has(task.id)), completed: tasks.filter((task) => !openIds.has(task.id)) },
+    webhooks: ctx.store.webhooks.map((hook) => ({
+      ...webhookView(ctx, hook), delivered: hook.delivered, failed: hook.failed, failuresInWindow: hook.failureTimes.length,
+    })),
+    deliveries: ctx.webhooks.recent().slice(-20),
+  };
+}
+
+export function createSandboxInspectRouter(ctx: AmoSandboxContext): Router {
+  const router = Router();
+
+  router.get('/stats', (_req, res) => {
+    res.json(ctx.stats.snapshot());
+  });
+
+  router.post('/stats/reset', (_req, res) => {
+    ctx.stats.reset();
+    res.json(ctx.stats.snapshot());
+  });
+
+  router.get('/state', (_req, res) => {
+    res.json(writtenState(ctx));
+  });
+
+  router.post('/mutate', (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const count = Number(body['count'] ?? 1);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_MUTATIONS) return sendProblem(res, 400, `count must be an integer from 1 to ${MAX_MUTATIONS}`);
+    const entity = body['entity'] === undefined ? undefined : entityTypeOf(body['entity']);
+    if (entity === null) return sendProblem(res, 400, 'entity must be leads, contacts or companies');
+    res.json({ edits: simulateUserEdits(ctx, count, entity) });
+  });
+
+  router.get('/faults', (_req, res) => {
+    res.json(ctx.faults.spec());
+  });
+
+  router.post('/faults', (req, res) => {
+    const spec = ((req.body ?? {}) as Record<string, unknown>)['spec'];
+    const parsed = parseFaultSpec(typeof spec === 'string' ? spec : '');
+    if (!parsed.ok) return sendProblem(res, 400, parsed.error.message);
+    ctx.faults.set(parsed.value);
+    res.json(parsed.value);
+  });
+
+  return router;
+}

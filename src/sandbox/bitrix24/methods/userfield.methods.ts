@@ -1,0 +1,109 @@
+import type { EntityKind } from '../entity-schema';
+import { UF_ENTITY_ID } from '../entity-schema';
+import type { CallContext, MethodTable } from '../method-types';
+import { asRecord, done, param } from '../method-types';
+import type { EnumItem, UserField } from '../portal-state';
+import type { RestResult } from '../rest-failure';
+import { SYSTEM, refuse } from '../rest-failure';
+
+/**
+ * crm.company.userfield.* and crm.deal.userfield.* (add, list, get, delete). FIELD_NAME gets
+ * the UF_CRM_ prefix when it lacks it, may hold only A-Z, 0-9 and _, and the full name is at
+ * most 50 characters; enumeration LIST items each get an ID, which is what an entity's field
+ * then stores (docs:api-reference/crm/companies/userfields/crm-company-userfield-add,
+ * docs:api-reference/crm/deals/user-defined-fields/crm-deal-userfield-add). Admin only.
+ */
+const USER_TYPES = new Set(['string', 'integer', 'double', 'boolean', 'date', 'datetime', 'enumeration', 'money', 'url', 'address', 'employee', 'file', 'crm', 'crm_status', 'iblock_section', 'iblock_element', 'resourcebooking']);
+
+function label(raw: unknown, fallback: string): string {
+  if (typeof raw === 'string') return raw;
+  const byLang = asRecord(raw);
+  const first = byLang.ru ?? byLang.en ?? Object.values(byLang)[0];
+  return typeof first === 'string' ? first : fallback;
+}
+
+function addUserField(ctx: CallContext, kind: EntityKind, raw: unknown): RestResult<UserField> {
+  if (!ctx.auth.isAdmin) return { ok: false, error: SYSTEM.accessDenied() };
+  const fields = asRecord(raw);
+  const name = String(fields.FIELD_NAME ?? '').toUpperCase();
+  if (name === '') return refuse('ERROR_CORE', 'FIELD_NAME is required', 400);
+  const fullName = name.startsWith('UF_CRM_') ? name : `UF_CRM_${name}`;
+  if (!/^[A-Z0-9_]+$/.test(fullName)) return refuse('ERROR_CORE', `Invalid field name "${fullName}": only A-Z, 0-9 and _ are allowed`, 400);
+  if (fullName.length > 50) return refuse('ERROR_CORE', `Field name "${fullName}" is longer than 50 characters`, 400);
+  const type = String(fields.USER_TYPE_ID ?? '');
+  if (!USER_TYPES.has(type)) return refuse('ERROR_CORE', `Unknown USER_TYPE_ID "${type}"`, 400);
+  const entityId = UF_ENTITY_ID[kind];
+  if (ctx.state.userFields.some((uf) => uf.ENTITY_ID === entityId && uf.FIELD_NAME === fullName)) {
+    return refuse('ERROR_CORE', `A field named ${fullName} already exists`, 400);
+  }
+  const text = label(fields.LABEL ?? fields.EDIT_FORM_LABEL, fullName);
+  const uf: UserField = {
+    ID: String(ctx.state.nextUserFieldId++), ENTITY_ID: entityId, FIELD_NAME: fullName, USER_TYPE_ID: type,
+    XML_ID: typeof fields.XML_ID === 'string' ? fields.XML_ID : null, SORT: String(fields.SORT ?? 100),
+    MULTIPLE: fields.MULTIPLE === 'Y' ? 'Y' : 'N', MANDATORY: fields.MANDATORY === 'Y' ? 'Y' : 'N',
+    SHOW_FILTER: String(fields.SHOW_FILTER ?? 'N'), SHOW_IN_LIST: fields.SHOW_IN_LIST === 'N' ? 'N' : 'Y',
+    EDIT_IN_LIST: fields.EDIT_IN_LIST === 'N' ? 'N' : 'Y', IS_SEARCHABLE: fields.IS_SEARCHABLE === 'Y' ? 'Y' : 'N',
+    SETTINGS: asRecord(fields.SETTINGS), EDIT_FORM_LABEL: label(fields.EDIT_FORM_LABEL, text),
+    LIST_COLUMN_LABEL: label(fields.LIST_COLUMN_LABEL, text), LIST_FILTER_LABEL: label(fields.LIST_FILTER_LABEL, text),
+    ERROR_MESSAGE: null, HELP_MESSAGE: null,
+  };
+  if (type === 'enumeration') {
+    const list = Array.isArray(fields.LIST) ? fields.LIST : Object.values(asRecord(fields.LIST));
+    uf.LIST = list.map((entry, index): EnumItem => {
+      const item = asRecord(entry);
+      return {
+        ID: String(ctx.state.nextEnumId++), SORT: String(item.SORT ?? (index + 1) * 10), VALUE: String(item.VALUE ?? ''),
+        DEF: item.DEF === 'Y' ? 'Y' : 'N', XML_ID: String(item.XML_ID ?? `${index + 1}`),
+      };
+    });
+  }
+  ctx.state.userFields.push(uf);
+  return { ok: true, value: uf };
+}
+
+function userFieldMethods(kind: EntityKind): MethodTable {
+  const prefix = `crm.${kind}.userfield`;
+  const entityId = UF_ENTITY_ID[kind];
+  const find = (ctx: CallContext, id: unknown): UserField | undefined =>
+    ctx.state.userFields.find((uf) => uf.ENTITY_ID === entityId && uf.ID === String(id));
+  return {
+    [`${prefix}.add`]: (params, ctx) => {
+      const added = addUserField(ctx, kind, param(params, 'fields'));
+      return added.ok ? done(Number(added.value.ID)) : added;
+    },
+    [`${prefix}.list`]: (params, ctx) => {
+      const filter = asRecord(param(params, 'filter'));
+      const rows = ctx.state.userFields.filter((uf) => uf.ENTITY_ID === entityId).filter((uf) =>
+        Object.entries(filter).every(([key, value]) => key === 'LANG' || String((uf as unknown as Record<string, unknown>)[key.replace(/^=/, '')]) === String(value)));
+      return done(rows, { total: rows.length, rows: rows.length });
+    },
+    [`${prefix}.get`]: (params, ctx) => {
+      const uf = find(ctx, param(params, 'id'));
+      return uf ? done(uf) : refuse('', 'The custom field is not found', 400);
+    },
+    [`${prefix}.update`]: (params, ctx) => {
+      if (!ctx.auth.isAdmin) return { ok: false, error: SYSTEM.accessDenied() };
+      const uf = find(ctx, param(params, 'id'));
+      if (!uf) return refuse('', 'The custom field is not found', 400);
+      const fields = asRecord(param(params, 'fields'));
+      for (const key of ['EDIT_FORM_LABEL', 'LIST_COLUMN_LABEL', 'LIST_FILTER_LABEL'] as const) {
+        if (key in fields) uf[key] = label(fields[key], uf[key]);
+      }
+      if ('LABEL' in fields) uf.EDIT_FORM_LABEL = label(fields.LABEL, uf.EDIT_FORM_LABEL);
+      return done(true);
+    },
+    [`${prefix}.delete`]: (params, ctx) => {
+      if (!ctx.auth.isAdmin) return { ok: false, error: SYSTEM.accessDenied() };
+      const uf = find(ctx, param(params, 'id'));
+      if (!uf) return refuse('', 'The custom field is not found', 400);
+      ctx.state.userFields = ctx.state.userFields.filter((item) => item !== uf);
+      return done(true);
+    },
+  };
+}
+
+export const userFieldMethodTable: MethodTable = {
+  ...userFieldMethods('company'),
+  ...userFieldMethods('deal'),
+};
+

@@ -1,0 +1,68 @@
+import { KamError, isKamError } from '../core/errors';
+import type { Storage } from '../core/ports/storage.port';
+import { verifyEncryptionKey } from './crypto/key-check';
+import { createSecretCipher } from './crypto/secret-cipher';
+import { migrateDatabase, readMigrationStatus } from './migrate';
+import { openDatabase, type ConnectionOptions } from './open-database';
+import { createEntityStore } from './repositories/entity-store.kysely';
+import { createEvaluationStore } from './repositories/evaluation-store.kysely';
+import { createInstallationStore } from './repositories/installation-store.kysely';
+import { createSyncStateStore } from './repositories/sync-state-store.kysely';
+import { createTaskLedger } from './repositories/task-ledger.kysely';
+import { createWriteStateStore } from './repositories/write-state-store.kysely';
+
+export interface CreateStorageOptions extends ConnectionOptions {
+  /** 32 bytes, from loadOrCreateEncryptionKey(). */
+  encryptionKey: Buffer;
+  /** Apply pending migrations at start-up (default true). With false, run `kam migrate` first. */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the store: SQLite (better-sqlite3, WAL) by default, PostgreSQL when databaseUrl is
+ * set; both through the same Kysely repositories. Migrates, then proves the encryption key is
+ * the database's own. Rejects with a KamError (ENCRYPTION_KEY_MISMATCH, STORAGE,
+ * CONFIG_INVALID) and leaves no connection open when it cannot start.
+ */
+export async function createStorage(options: CreateStorageOptions): Promise<Storage> {
+  const cipher = createSecretCipher({ key: options.encryptionKey });
+  const { db, engine, schema } = await openDatabase(options).catch((error: unknown) => {
+    throw asStorageError(error);
+  });
+  try {
+    if (options.migrate !== false) {
+      const migrated = await migrateDatabase(db, schema);
+      if (!migrated.ok) throw migrated.error;
+    } else {
+      const status = await readMigrationStatus(db, schema);
+      if (!status.current) {
+        throw new KamError('STORAGE', `The database schema is not current (pending: ${status.pending.join(', ')}); run \`kam migrate\`.`, {
+          details: { pending: status.pending },
+        });
+      }
+    }
+    const keyCheck = await verifyEncryptionKey(db, cipher);
+    if (!keyCheck.ok) throw keyCheck.error;
+  } catch (error) {
+    await db.destroy();
+    throw asStorageError(error);
+  }
+
+  return {
+    engine,
+    installations: createInstallationStore({ db, cipher }),
+    entities: createEntityStore({ db }),
+    syncState: createSyncStateStore({ db }),
+    evaluations: createEvaluationStore({ db }),
+    taskLedger: createTaskLedger({ db }),
+    writeState: createWriteStateStore({ db }),
+    migrationStatus: () => readMigrationStatus(db, schema),
+    close: () => db.destroy(),
+  };
+}
+
+function asStorageError(error: unknown): KamError {
+  if (isKamError(error)) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return new KamError('STORAGE', `The database could not be opened: ${reason}`, { retryable: true, cause: error });
+}

@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Pool } from 'pg';
+import { KamError } from '../core/errors';
+import type { StorageEngine } from '../core/ports/storage.port';
+import type { Database } from './database';
+
+export interface ConnectionOptions {
+  /** postgres:// or postgresql://; without it, SQLite on `sqliteFile`. */
+  databaseUrl?: string | null;
+  /** Default ./data/kam.sqlite; ':memory:' for tests. */
+  sqliteFile?: string;
+  /** PostgreSQL only: the schema to work in (created if missing), e.g. one per test suite. */
+  schema?: string;
+}
+
+export interface OpenDatabase {
+  db: Kysely<Database>;
+  engine: StorageEngine;
+  /** The schema the migration table lives in (PostgreSQL with `schema` set). */
+  schema?: string;
+}
+
+export const DEFAULT_SQLITE_FILE = './data/kam.sqlite';
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+export async function openDatabase(options: ConnectionOptions): Promise<OpenDatabase> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.schema);
+  return { db: openSqlite(options.sqliteFile ?? DEFAULT_SQLITE_FILE), engine: 'sqlite' };
+}
+
+function openSqlite(file: string): Kysely<Database> {
+  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  const database = new BetterSqlite3(file);
+  // WAL lets the web process read while the worker writes. synchronous stays FULL (the
+  // default): a rotated refresh token must survive a power cut once its commit returned.
+  database.pragma('journal_mode = WAL');
+  database.pragma('foreign_keys = ON');
+  database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+async function openPostgres(databaseUrl: string, schema: string | undefined): Promise<OpenDatabase> {
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new KamError('CONFIG_INVALID', 'DATABASE_URL must start with postgres:// or postgresql://.', {
+      details: { setting: 'DATABASE_URL' },
+    });
+  }
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new KamError('CONFIG_INVALID', `Invalid PostgreSQL schema name "${schema}".`);
+  }
+  // search_path is set at connection start-up, so every pooled connection (and the
+  // migrator) works inside the schema without qualifying table names.
+  const pool = new Pool({ connectionString: databaseUrl, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (schema) {
+    try {
+      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+    } catch (error) {
+      await db.destroy();
+      throw new KamError('STORAGE', `Cannot create the PostgreSQL schema "${schema}".`, { cause: error });
+    }
+  }
+  return schema ? { db, engine: 'postgres', schema } : { db, engine: 'postgres' };
+}

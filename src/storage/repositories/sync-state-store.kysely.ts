@@ -1,0 +1,138 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { EntityKind } from '../../core/model/synced';
+import type { DirtyMark, SyncCursor, SyncPhase, SyncStateStore } from '../../core/ports/sync-state-store.port';
+import type { Database, SyncCursorsTable } from '../database';
+import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, normalizeInstant, systemClock, toNumber, type Clock } from './row-helpers';
+
+const markKey = (mark: { kind: string; crmId: string }) => `${mark.kind}\u0000${mark.crmId}`;
+
+/**
+ * Cursors and the dirty set. A dirty mark is one row per entity: marking again updates its
+ * action and last_marked_at but keeps first_marked_at, so the queue stays oldest-first and an
+ * entity edited every second still reaches the front.
+ */
+export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }): SyncStateStore {
+  const { db } = deps;
+  const now = deps.now ?? systemClock;
+
+  const toCursor = (row: Selectable<SyncCursorsTable>): SyncCursor => ({
+    installationId: row.installation_id,
+    stream: row.stream,
+    phase: row.phase as SyncPhase,
+    position: row.position,
+    fullCompletedAt: row.full_completed_at,
+    modifiedSince: row.modified_since,
+    updatedAt: row.updated_at,
+  });
+
+  return {
+    async getCursor(installationId, stream) {
+      const row = await db
+        .selectFrom('sync_cursors')
+        .selectAll()
+        .where('installation_id', '=', installationId)
+        .where('stream', '=', stream)
+        .executeTakeFirst();
+      return row ? toCursor(row) : null;
+    },
+
+    async saveCursor(cursor) {
+      const values = {
+        phase: cursor.phase,
+        position: cursor.position,
+        full_completed_at: cursor.fullCompletedAt,
+        modified_since: cursor.modifiedSince,
+        updated_at: now().toISOString(),
+      };
+      await db
+        .insertInto('sync_cursors')
+        .values({ installation_id: cursor.installationId, stream: cursor.stream, ...values })
+        .onConflict((oc) => oc.columns(['installation_id', 'stream']).doUpdateSet(values))
+        .execute();
+    },
+
+    async listCursors(installationId) {
+      const rows = await db.selectFrom('sync_cursors').selectAll().where('installation_id', '=', installationId).orderBy('stream').execute();
+      return rows.map(toCursor);
+    },
+
+    async markDirty(installationId, marks) {
+      // PostgreSQL refuses to touch one row twice in a statement; the latest mark wins anyway.
+      const unique = lastByKey(marks, markKey);
+      if (unique.length === 0) return;
+      const at = now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
+          await trx
+            .insertInto('dirty_marks')
+            .values(
+              part.map((m) => ({
+                installation_id: installationId,
+                kind: m.kind,
+                crm_id: m.crmId,
+                action: m.action,
+                first_marked_at: at,
+                last_marked_at: at,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
+                action: eb.ref('excluded.action'),
+                last_marked_at: eb.ref('excluded.last_marked_at'),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async peekDirty(installationId, limit) {
+      if (limit <= 0) return [];
+      const rows = await db
+        .selectFrom('dirty_marks')
+        .select(['kind', 'crm_id', 'action'])
+        .where('installation_id', '=', installationId)
+        .orderBy('first_marked_at')
+        .orderBy('kind')
+        .orderBy('crm_id')
+        .limit(Math.floor(limit))
+        .execute();
+      return rows.map((r) => ({ kind: r.kind as EntityKind, crmId: r.crm_id, action: r.action as DirtyMark['action'] }));
+    },
+
+    async clearDirty(installationId, marks, markedBefore) {
+      // Strictly before: a mark made in the same millisecond as markedBefore stays, costing at
+      // most one more idempotent re-read rather than a lost change.
+      const cutoff = normalizeInstant(markedBefore, 'markedBefore');
+      const byKind = new Map<string, string[]>();
+      for (const m of marks) {
+        const ids = byKind.get(m.kind) ?? [];
+        ids.push(m.crmId);
+        byKind.set(m.kind, ids);
+      }
+      if (byKind.size === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const [kind, ids] of byKind) {
+          for (const part of chunk([...new Set(ids)], KEYS_PER_STATEMENT)) {
+            await trx
+              .deleteFrom('dirty_marks')
+              .where('installation_id', '=', installationId)
+              .where('kind', '=', kind)
+              .where('crm_id', 'in', part)
+              .where('last_marked_at', '<', cutoff)
+              .execute();
+          }
+        }
+      });
+    },
+
+    async countDirty(installationId) {
+      const row = await db
+        .selectFrom('dirty_marks')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('installation_id', '=', installationId)
+        .executeTakeFirstOrThrow();
+      return toNumber(row.n);
+    },
+  };
+}

@@ -1,0 +1,63 @@
+import type { Kysely } from 'kysely';
+import type { WriteStateStore } from '../../core/ports/write-state-store.port';
+import type { Database } from '../database';
+import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, parseJson, systemClock, type Clock } from './row-helpers';
+
+/** What was last written to the CRM, per key, as JSON text. */
+export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock }): WriteStateStore {
+  const { db } = deps;
+  const now = deps.now ?? systemClock;
+
+  return {
+    async getMany(installationId, keys) {
+      const found = new Map<string, unknown>();
+      for (const part of chunk([...new Set(keys)], KEYS_PER_STATEMENT)) {
+        const rows = await db
+          .selectFrom('write_state')
+          .select(['key', 'value'])
+          .where('installation_id', '=', installationId)
+          .where('key', 'in', part)
+          .execute();
+        for (const row of rows) found.set(row.key, parseJson<unknown>(row.value));
+      }
+      return found;
+    },
+
+    async putMany(installationId, entries) {
+      const unique = lastByKey(entries, (e) => e.key);
+      if (unique.length === 0) return;
+      const at = now().toISOString();
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
+          await trx
+            .insertInto('write_state')
+            .values(
+              part.map((e) => ({
+                installation_id: installationId,
+                key: e.key,
+                // undefined has no JSON form; store it as null rather than the text "undefined".
+                value: JSON.stringify(e.value ?? null),
+                updated_at: at,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['installation_id', 'key']).doUpdateSet((eb) => ({
+                value: eb.ref('excluded.value'),
+                updated_at: eb.ref('excluded.updated_at'),
+              })),
+            )
+            .execute();
+        }
+      });
+    },
+
+    async deleteMany(installationId, keys) {
+      if (keys.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunk([...new Set(keys)], KEYS_PER_STATEMENT)) {
+          await trx.deleteFrom('write_state').where('installation_id', '=', installationId).where('key', 'in', part).execute();
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { rejection, tokens, type ContractContext } from './contract-context';
+
+export function installationStoreContract(ctx: ContractContext): void {
+  const store = () => ctx.storage().installations;
+
+  it('creates an installation with defaults and finds it by id and by (crm, externalId)', async () => {
+    const t = tokens('create');
+    const created = await ctx.installation({ tokens: t, applicationToken: 'app-secret', clientEndpoint: 'https://x.bitrix24.com/rest/' });
+    expect(created).toMatchObject({
+      crm: 'bitrix24',
+      tokens: t,
+      applicationToken: 'app-secret',
+      clientEndpoint: 'https://x.bitrix24.com/rest/',
+      serverEndpoint: null,
+      status: 'new',
+      statusReason: null,
+      settings: {},
+      tokenVersion: 1,
+    });
+    expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await store().get(created.id)).toEqual(created);
+    expect(await store().findByExternalId('bitrix24', created.externalId)).toEqual(created);
+    expect(await store().findByExternalId('amocrm', created.externalId)).toBeNull();
+    expect(await store().get(randomUUID())).toBeNull();
+  });
+
+  it('upsert on the same (crm, externalId) updates only the given fields and bumps tokenVersion on a token write', async () => {
+    const first = await ctx.installation({ settings: { lang: 'ru' }, applicationToken: 'app-1', status: 'active' });
+    expect(first.tokenVersion).toBe(0);
+    const t = tokens('reinstall');
+    const second = await store().upsert({ crm: 'bitrix24', externalId: first.externalId, domain: 'renamed.bitrix24.com', tokens: t });
+    expect(second).toMatchObject({
+      id: first.id,
+      domain: 'renamed.bitrix24.com',
+      settings: { lang: 'ru' },
+      applicationToken: 'app-1',
+      status: 'active',
+      tokens: t,
+      tokenVersion: 1,
+      createdAt: first.createdAt,
+    });
+    const third = await store().upsert({ crm: 'bitrix24', externalId: first.externalId, domain: 'renamed.bitrix24.com', tokens: null });
+    expect(third).toMatchObject({ tokens: null, tokenVersion: 2 });
+  });
+
+  it('keeps installations of the same externalId on different CRMs apart', async () => {
+    const b24 = await ctx.installation({ externalId: 'shared-42' + randomUUID() });
+    const amo = await store().upsert({ crm: 'amocrm', externalId: b24.externalId, domain: 'sub.amocrm.ru' });
+    expect(amo.id).not.toBe(b24.id);
+    expect((await store().findByExternalId('amocrm', b24.externalId))?.domain).toBe('sub.amocrm.ru');
+  });
+
+  it('lists by crm and status', async () => {
+    const a = await ctx.installation({ crm: 'amocrm', status: 'blocked' });
+    const b = await ctx.installation({ crm: 'amocrm', status: 'active' });
+    const ids = (list: { id: string }[]) => list.map((i) => i.id);
+    expect(ids(await store().list({ crm: 'amocrm', status: ['blocked'] }))).toContain(a.id);
+    expect(ids(await store().list({ crm: 'amocrm', status: ['blocked'] }))).not.toContain(b.id);
+    expect(ids(await store().list({ crm: 'bitrix24' }))).not.toContain(a.id);
+    expect(ids(await store().list())).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(await store().list({ status: [] })).toEqual([]);
+  });
+
+  it('updateTokens is a compare-and-swap on tokenVersion', async () => {
+    const inst = await ctx.installation({ tokens: tokens('v1') });
+    const rotated = tokens('v2');
+    const updated = await store().updateTokens(inst.id, rotated, inst.tokenVersion);
+    expect(updated.ok && updated.value.tokens).toEqual(rotated);
+    expect(updated.ok && updated.value.tokenVersion).toBe(inst.tokenVersion + 1);
+
+    const stale = await store().updateTokens(inst.id, tokens('lost'), inst.tokenVersion);
+    expect(stale.ok).toBe(false);
+    expect(!stale.ok && stale.error.code).toBe('CONFLICT');
+    expect((await store().get(inst.id))?.tokens).toEqual(rotated);
+
+    const missing = await store().updateTokens(randomUUID(), rotated, 0);
+    expect(!missing.ok && missing.error.code).toBe('NOT_FOUND');
+  });
+
+  it('lets exactly one of two concurrent rotations win', async () => {
+    const inst = await ctx.installation({ tokens: tokens('race') });
+    const results = await Promise.all([1, 2, 3, 4].map((n) => store().updateTokens(inst.id, tokens(`race-${n}`), inst.tokenVersion)));
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.error.code === 'CONFLICT')).toHaveLength(3);
+    expect((await store().get(inst.id))?.tokenVersion).toBe(inst.tokenVersion + 1);
+  });
+
+  it('sets the application token, status and settings; rejects NOT_FOUND on a missing installation', async () => {
+    const inst = await ctx.installation();
+    await store().setApplicationToken(inst.id, 'app-new');
+    await store().setStatus(inst.id, 'blocked', 'payment required');
+    await store().updateSettings(inst.id, { tiers: ['A', 'B'], nested: { on: true } });
+    expect(await store().get(inst.id)).toMatchObject({
+      applicationToken: 'app-new',
+      status: 'blocked',
+      statusReason: 'payment required',
+      settings: { tiers: ['A', 'B'], nested: { on: true } },
+    });
+    await store().setStatus(inst.id, 'active');
+    expect(await store().get(inst.id)).toMatchObject({ status: 'active', statusReason: null });
+
+    const ghost = randomUUID();
+    expect((await rejection(store().setStatus(ghost, 'active'))).code).toBe('NOT_FOUND');
+    expect((await rejection(store().setApplicationToken(ghost, 'x'))).code).toBe('NOT_FOUND');
+    expect((await rejection(store().updateSettings(ghost, {}))).code).toBe('NOT_FOUND');
+  });
+
+  it('purge is idempotent', async () => {
+    const inst = await ctx.installation();
+    await store().purge(inst.id);
+    await store().purge(inst.id);
+    expect(await store().get(inst.id)).toBeNull();
+  });
+}

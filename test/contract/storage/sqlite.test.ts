@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { createStorage, migrationStatus, runMigrations } from '../../../src/storage';
+import { openDatabase } from '../../../src/storage/open-database';
+import { rejection, tokens } from './contract-context';
+import { describeStorageContract } from './storage.contract';
+
+const dir = mkdtempSync(join(tmpdir(), 'kam-sqlite-contract-'));
+// A folder that does not exist yet: createStorage must make it.
+const file = join(dir, 'data', 'kam.sqlite');
+const key = randomBytes(32);
+
+describeStorageContract(
+  'SQLite',
+  (options) => createStorage({ sqliteFile: file, encryptionKey: options?.encryptionKey ?? key }),
+  async () => rmSync(dir, { recursive: true, force: true }),
+  async (fn) => {
+    const { db } = await openDatabase({ sqliteFile: file });
+    try {
+      return await fn(db);
+    } finally {
+      await db.destroy();
+    }
+  },
+);
+
+describe('SQLite adapter specifics', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'kam-sqlite-specific-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('creates the file in WAL mode with its folder, and `kam migrate` then has nothing to do', async () => {
+    const path = join(scratch, 'a', 'b', 'kam.sqlite');
+    const storage = await createStorage({ sqliteFile: path, encryptionKey: key });
+    await storage.close();
+    expect(existsSync(path)).toBe(true);
+    const raw = new BetterSqlite3(path, { readonly: true });
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+    const again = await runMigrations({ sqliteFile: path });
+    expect(again.ok && again.value).toMatchObject({ current: true, executed: [], pending: [] });
+    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: true, pending: [] });
+  });
+
+  it('with migrate: false refuses an unmigrated database and names the command', async () => {
+    const path = join(scratch, 'unmigrated.sqlite');
+    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial'] });
+    const error = await rejection(createStorage({ sqliteFile: path, encryptionKey: key, migrate: false }));
+    expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('kam migrate') });
+    const migrated = await runMigrations({ sqliteFile: path });
+    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial']);
+    const storage = await createStorage({ sqliteFile: path, encryptionKey: key, migrate: false });
+    await storage.close();
+  });
+
+  it('runs in memory for tests, one database per storage', async () => {
+    const one = await createStorage({ sqliteFile: ':memory:', encryptionKey: key });
+    const two = await createStorage({ sqliteFile: ':memory:', encryptionKey: randomBytes(32) });
+    const inst = await one.installations.upsert({ crm: 'amocrm', externalId: '1', domain: 'x.amocrm.ru', tokens: tokens('mem') });
+    expect(await two.installations.get(inst.id)).toBeNull();
+    expect(one.engine).toBe('sqlite');
+    await Promise.all([one.close(), two.close()]);
+  });
+});

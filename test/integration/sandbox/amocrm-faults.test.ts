@@ -1,0 +1,43 @@
+import type { RunningAmoCrmSandbox } from '../../../src/sandbox/amocrm';
+import { apiClient, startTiny } from './amocrm-helpers';
+
+async function setFaults(sandbox: RunningAmoCrmSandbox, spec: string): Promise<Response> {
+  return fetch(`${sandbox.url}/_sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ spec }) });
+}
+
+describe('amoCRM sandbox faults', () => {
+  let sandbox: RunningAmoCrmSandbox;
+  beforeAll(async () => {
+    sandbox = await startTiny({ faults: '500=1' });
+  });
+  afterAll(async () => sandbox.close());
+
+  it('injects 500, 503 and 429 as problem+json', async () => {
+    const api = apiClient(sandbox);
+    expect((await api.get('/api/v4/leads')).status).toBe(500);
+    await setFaults(sandbox, '503=1');
+    expect((await api.get('/api/v4/leads')).status).toBe(503);
+    await setFaults(sandbox, '429=1');
+    const limited = await api.get('/api/v4/leads');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('cuts the connection mid-response and hangs past a client timeout', async () => {
+    const api = apiClient(sandbox);
+    await setFaults(sandbox, 'cut=1');
+    await expect(api.get('/api/v4/leads').then((response) => response.text())).rejects.toThrow();
+    await setFaults(sandbox, 'hang=1');
+    await expect(fetch(`${sandbox.url}/api/v4/leads`, { headers: { authorization: `Bearer ${String(sandbox.readyLine['accessToken'])}` }, signal: AbortSignal.timeout(300) })).rejects.toThrow();
+    const stats = (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as { rejections: Record<string, number> };
+    expect(stats.rejections).toEqual(expect.objectContaining({ cut: 1, hang: 1 }));
+  });
+
+  it('expires the presented token early, so the client must refresh', async () => {
+    await setFaults(sandbox, 'expire=1');
+    expect((await apiClient(sandbox).get('/api/v4/account')).status).toBe(401);
+    await setFaults(sandbox, '');
+    expect((await apiClient(sandbox).get('/api/v4/account')).status).toBe(401);
+    expect((await setFaults(sandbox, 'nonsense=2')).status).toBe(400);
+  });
+});

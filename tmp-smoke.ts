@@ -1,0 +1,21 @@
+import { startBitrix24Sandbox } from './src/sandbox/bitrix24';
+import { B24OAuth, B24Hook } from '@bitrix24/b24jssdk';
+(async () => {
+  const sb = await startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 50, deals: 333, seed: 7, anchorDate: '2025-06-30', tokenTtlSeconds: 3600 });
+  const r = sb.readyLine as any;
+  const q = async (path: string, body?: unknown) => { const res = await fetch(sb.url + path, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}); return [res.status, await res.json()]; };
+  console.log(JSON.stringify(await q(`/rest/crm.deal.list.json?auth=${r.accessToken}&filter[>ID]=330&select[]=ID&select[]=TITLE&select[]=CLOSEDATE&select[]=OPPORTUNITY`)));
+  console.log(JSON.stringify(await q(`/rest/crm.deal.get?auth=${r.accessToken}&id=999`)));
+  console.log(JSON.stringify(await q(`/rest/batch`, { auth: r.accessToken, halt: 0, cmd: { a: 'crm.deal.list?filter[>ID]=300&select[]=ID&start=-1', b: 'crm.deal.get?id=$result[a][0][ID]', c: 'nope.x' } })).slice(0, 600));
+  const b24 = new B24OAuth({ applicationToken: r.applicationToken, userId: 1, memberId: r.memberId, accessToken: r.accessToken, refreshToken: r.refreshToken, expires: r.expires, expiresIn: r.expiresIn, scope: r.scope, domain: r.domain, clientEndpoint: r.clientEndpoint, serverEndpoint: r.serverEndpoint, status: 'L' } as any, { clientId: r.clientId, clientSecret: r.clientSecret });
+  const list = await b24.actions.v2.callList.make({ method: 'crm.deal.list', params: { select: ['ID', 'TITLE'] } });
+  console.log('sdk list', list.isSuccess, (list.getData() as any[]).length);
+  const items = await b24.actions.v2.callList.make({ method: 'crm.item.list', params: { entityTypeId: 2, select: ['id'] }, idKey: 'id', customKeyForResult: 'items' } as any);
+  console.log('sdk items', items.isSuccess, (items.getData() as any[]).length, items.getErrorMessages());
+  const batch = await b24.actions.v2.batch.make({ calls: [['crm.deal.get', { id: 1 }], ['crm.company.list', { filter: { '>ID': 45 }, select: ['ID', 'UF_*'] }]] } as any);
+  console.log('sdk batch', batch.isSuccess, JSON.stringify(batch.getData()).slice(0, 400));
+  const hook = B24Hook.fromWebhookUrl(r.webhookUrl);
+  const h = await hook.actions.v2.call.make({ method: 'user.current' });
+  console.log('hook', JSON.stringify(h.getData()).slice(0, 200));
+  await sb.close();
+})().catch((e) => { console.error('ERR', e); process.exit(1); });
