@@ -4,9 +4,10 @@ import { registerServe } from './cli/serve.command';
 import { registerMigrate } from './cli/migrate.command';
 import { registerEvaluate } from './cli/evaluate.command';
 import { registerSandbox } from './cli/sandbox.command';
+import { registerDemo } from './cli/demo.command';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox, registerDemo];
 
 export function createProgram(): Command {
   const program = new Command('kam')

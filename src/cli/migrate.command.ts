@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createRuntime } from '../main';
+import { runMigrations } from '../storage';
 import { configForCommand } from './config-for-command';
 
 export function registerMigrate(program: Command): void {
@@ -7,13 +7,9 @@ export function registerMigrate(program: Command): void {
     .command('migrate')
     .description('apply pending database migrations (they also run at start-up) and print the status')
     .action(async () => {
-      const { config, logger } = configForCommand();
-      const runtime = await createRuntime(config, logger);
-      try {
-        const status = await runtime.storage.migrationStatus();
-        process.stdout.write(`${JSON.stringify({ engine: runtime.storage.engine, ...status })}\n`);
-      } finally {
-        await runtime.close();
-      }
+      const { config } = configForCommand();
+      const result = await runMigrations({ databaseUrl: config.storage.databaseUrl, sqliteFile: config.storage.sqliteFile });
+      if (!result.ok) throw result.error;
+      process.stdout.write(`${JSON.stringify({ engine: config.storage.databaseUrl ? 'postgres' : 'sqlite', ...result.value })}\n`);
     });
 }

@@ -15,7 +15,7 @@ export function registerServe(program: Command): void {
     .option('-p, --port <port>', 'port to listen on (default: KAM_PORT or 3000; 0 picks a free one)', parsePort)
     .action(async (options: { port?: string }) => {
       const { config, logger } = configForCommand({ KAM_PORT: options.port });
-      const runtime = await createRuntime(config, logger);
+      const runtime = await createRuntime(config, logger, { schedule: true });
       const server = await startServer(runtime);
       logger.info(`KAM Pilot listening on ${server.url}`, { storage: runtime.storage.engine });
       process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health` })}\n`);

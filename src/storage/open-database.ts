@@ -57,7 +57,12 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) {
     try {
-      await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
+      // CREATE SCHEMA IF NOT EXISTS still races (a unique violation) when two processes
+      // start at once; an advisory lock on the name serialises them.
+      await db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtext(${`kam-schema:${schema}`}))`.execute(trx);
+        await sql`create schema if not exists ${sql.id(schema)}`.execute(trx);
+      });
     } catch (error) {
       await db.destroy();
       throw new KamError('STORAGE', `Cannot create the PostgreSQL schema "${schema}".`, { cause: error });

@@ -25,6 +25,9 @@ export interface Bitrix24ServiceDeps {
   defaultLang: 'ru' | 'en';
   /** How long after an event the re-read starts, so a burst of events becomes one read. */
   eventDebounceMs?: number;
+  /** false: events only mark entities dirty and install only sets up; the caller runs cycles (the demo). */
+  autoSync?: boolean;
+  onProgress?: (installationId: string, progress: { stream: string; rows: number; done: boolean }) => void;
 }
 
 export interface FrameInstallInput {
@@ -44,9 +47,21 @@ const USER_CHECK_TTL_MS = 5 * 60_000;
 export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
   const { storage, connector, logger } = deps;
 
+  const autoSync = deps.autoSync ?? true;
+  /** What a cycle needs, for one installation (progress reported under its id). */
+  const cycleDeps = (installationId: string) => ({
+    storage: deps.storage,
+    connector: deps.connector,
+    logger: deps.logger,
+    publicUrl: deps.publicUrl,
+    defaultLang: deps.defaultLang,
+    installationId,
+    ...(deps.onProgress ? { onProgress: (progress: { stream: string; rows: number; done: boolean }) => deps.onProgress?.(installationId, progress) } : {}),
+  });
   const scheduleIncremental = (installationId: string) =>
+    autoSync &&
     deps.queue.enqueue(`sync:${installationId}`, async () => {
-      await runBitrix24Cycle({ ...deps, installationId, mode: 'incremental' });
+      await runBitrix24Cycle({ ...cycleDeps(installationId), mode: 'incremental' });
     }, deps.eventDebounceMs ?? 2000);
 
   /** Stores the installation with verified tokens, sets the portal up, then syncs in the background. */
@@ -75,7 +90,7 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
       settings: { ...(existing?.settings ?? {}), lang: existing?.settings.lang ?? (input.lang === 'en' ? 'en' : input.lang === 'ru' ? 'ru' : deps.defaultLang) },
     });
     if (existing?.status === 'blocked' || existing?.status === 'deleted') await storage.installations.setStatus(installation.id, 'active', null);
-    connector.forget(installation.id);
+    if (existing?.clientEndpoint !== endpoint || existing.status !== 'active') connector.forget(installation.id);
     logger.info('Bitrix24 installation stored', { installationId: installation.id, domain: installation.domain });
     return ok(installation);
   };
@@ -87,10 +102,12 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
     async installAndSetUp(input: FrameInstallInput): Promise<Result<Installation>> {
       const stored = await install(input);
       if (!stored.ok) return stored;
-      await setupInstallation({ ...deps, installationId: stored.value.id });
-      deps.queue.enqueue(`sync:${stored.value.id}`, async () => {
-        await runBitrix24Cycle({ ...deps, installationId: stored.value.id, mode: 'full' });
-      });
+      await setupInstallation(cycleDeps(stored.value.id));
+      if (autoSync) {
+        deps.queue.enqueue(`sync:${stored.value.id}`, async () => {
+          await runBitrix24Cycle({ ...cycleDeps(stored.value.id), mode: 'full' });
+        });
+      }
       return stored;
     },
 
@@ -124,14 +141,14 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
           lang: typeof event.data.LANGUAGE_ID === 'string' ? event.data.LANGUAGE_ID : null,
         });
         if (!result.ok) logger.warn('ONAPPINSTALL refused', { reason: result.error.message, memberId: auth.member_id });
-        else if (!installation) await setupInstallation({ ...deps, installationId: result.value.id });
+        else if (!installation) await setupInstallation(cycleDeps(result.value.id));
         return;
       }
       if (!installation) return;
       if (event.event === 'ONAPPUPDATE') {
         await storage.installations.setApplicationToken(installation.id, event.auth.application_token);
         // Bitrix24 drops handlers and placements on update: bind them again.
-        deps.queue.enqueue(`setup:${installation.id}`, () => setupInstallation({ ...deps, installationId: installation.id }).then(() => undefined));
+        deps.queue.enqueue(`setup:${installation.id}`, () => setupInstallation(cycleDeps(installation.id)).then(() => undefined));
         return;
       }
       if (event.event === 'ONAPPUNINSTALL') {
@@ -168,8 +185,14 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
       return ok(installation);
     },
 
-    runCycle(installationId: string, mode: 'full' | 'incremental'): Promise<CycleReport> {
-      return runBitrix24Cycle({ ...deps, installationId, mode });
+    runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}): Promise<CycleReport> {
+      return runBitrix24Cycle({ ...cycleDeps(installationId), mode, ...options });
+    },
+
+    /** Every CRM request this process made for the installation so far (by phase and method). */
+    async requestCounts(installationId: string) {
+      const installation = await storage.installations.get(installationId);
+      return installation ? connector.portal(installation).meter.snapshot() : null;
     },
 
     settingsOf(installation: Installation) {

@@ -61,6 +61,8 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 8 }),
     });
   const portals = new Map<string, PortalHandle>();
+  // Meters outlive a client that is rebuilt (new endpoint, reinstall), so counts stay whole.
+  const meters = new Map<string, RequestMeter>();
   const oauthUrl = deps.settings.oauthUrl.endsWith('/') ? deps.settings.oauthUrl : `${deps.settings.oauthUrl}/`;
 
   const exchangeRefreshToken = async (refreshToken: string): Promise<OAuthTokens> => {
@@ -89,7 +91,8 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       const existing = portals.get(installation.id);
       if (existing) return existing;
       if (!installation.clientEndpoint) throw new KamError('INPUT_INVALID', `Installation ${installation.id} has no REST endpoint`);
-      const meter = createRequestMeter();
+      const meter = meters.get(installation.id) ?? createRequestMeter();
+      meters.set(installation.id, meter);
       const limiter = createLeakyBucketLimiter({ ratePerSecond: deps.settings.ratePerSecond, burst: deps.settings.burst });
       const logger = deps.logger.child({ installationId: installation.id, crm: 'bitrix24' });
       const tokens = createTokenManager({ installationId: installation.id, installations: deps.storage.installations, exchange: exchangeRefreshToken, logger });

@@ -52,47 +52,49 @@ const TEXT = {
   },
 };
 
+export type Explainer = (value: MetricValue, normalized: number, outcome: ScaleOutcome) => string;
+
 /**
- * One plain sentence per criterion, e.g. "Potential 42 M RUB over 3 years: 84% of the 50 M
- * target" / "Потенциал 42 млн RUB за 3 года: 84% от цели 50 млн".
+ * Builds the reason writer for one criterion: one plain sentence per account, e.g. "Potential
+ * 42 M RUB over 3 years: 84% of the 50 M target" / "Потенциал 42 млн RUB за 3 года: 84% от
+ * цели 50 млн". Label, unit and scale bounds are worked out once per criterion, not per account:
+ * on 200,000 accounts that is most of the scoring time.
  */
-export function explainCriterion(args: {
-  criterion: Criterion;
-  value: MetricValue;
-  normalized: number;
-  outcome: ScaleOutcome;
-  lang: Lang;
-  currency: string;
-}): string {
-  const { criterion, value, normalized, outcome, lang, currency } = args;
+export function createExplainer({ criterion, lang, currency }: { criterion: Criterion; lang: Lang; currency: string }): Explainer {
   const text = TEXT[lang];
   const template = metricLabel(criterion.metric, lang, criterion.label);
-  if (outcome.kind === 'missing' || value === null) return `${fillLabel(template, null)}: ${text.missing}`;
+  const missing = `${fillLabel(template, null)}: ${text.missing}`;
   const unit = criterion.unit ?? defaultUnit(criterion.metric);
   // Changes read with a sign (+34%); levels such as a margin do not (22%).
   const signed = /growth|romi/i.test(criterion.metric);
-  const subject = fillLabel(template, formatValue(value, unit, lang, currency, signed));
-  const pct = formatPercent(normalized, lang);
   // Bounds are printed without the currency ("50 M"): the value already names it.
   const bound = (n: number): string => formatValue(n, unit, lang, undefined, signed);
   const scale = criterion.scale;
-  switch (outcome.kind) {
-    case 'linear': {
-      if (scale.type !== 'linear') break;
-      if (scale.min > scale.max) return `${subject}: ${text.inverted(pct, bound(scale.min), bound(scale.max))}`;
-      if (scale.min === 0) return `${subject}: ${text.target(pct, bound(scale.max))}`;
-      return `${subject}: ${text.range(pct, bound(scale.min), bound(scale.max))}`;
-    }
-    case 'map':
-      return `${subject}: ${outcome.listed ? text.listed(pct) : text.unlisted(pct)}`;
-    case 'thresholds': {
-      const step = outcome.step;
-      if (!step) return `${subject}: ${text.noStep}`;
-      const parts = [step.gte !== undefined ? `≥ ${bound(step.gte)}` : '', step.lte !== undefined ? `≤ ${bound(step.lte)}` : ''];
-      return `${subject}: ${text.step(parts.filter(Boolean).join(lang === 'ru' ? ' и ' : ' and '), pct)}`;
-    }
-    case 'percentile':
-      return `${subject}: ${text.percentile(pct)}`;
+  let linearTail: (pct: string) => string = (pct) => pct;
+  if (scale.type === 'linear') {
+    const [min, max] = [bound(scale.min), bound(scale.max)];
+    if (scale.min > scale.max) linearTail = (pct) => text.inverted(pct, min, max);
+    else if (scale.min === 0) linearTail = (pct) => text.target(pct, max);
+    else linearTail = (pct) => text.range(pct, min, max);
   }
-  return subject;
+  const stepText = (step: { gte?: number; lte?: number }): string =>
+    [step.gte !== undefined ? `≥ ${bound(step.gte)}` : '', step.lte !== undefined ? `≤ ${bound(step.lte)}` : '']
+      .filter(Boolean)
+      .join(lang === 'ru' ? ' и ' : ' and ');
+
+  return (value, normalized, outcome) => {
+    if (outcome.kind === 'missing' || value === null) return missing;
+    const subject = fillLabel(template, formatValue(value, unit, lang, currency, signed));
+    const pct = formatPercent(normalized, lang);
+    switch (outcome.kind) {
+      case 'linear':
+        return `${subject}: ${linearTail(pct)}`;
+      case 'map':
+        return `${subject}: ${outcome.listed ? text.listed(pct) : text.unlisted(pct)}`;
+      case 'thresholds':
+        return `${subject}: ${outcome.step ? text.step(stepText(outcome.step), pct) : text.noStep}`;
+      case 'percentile':
+        return `${subject}: ${text.percentile(pct)}`;
+    }
+  };
 }

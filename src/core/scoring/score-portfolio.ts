@@ -1,6 +1,6 @@
 import type { Lang } from '../i18n/format-values';
 import type { CriteriaConfig, Criterion, TierDefinition } from './criteria-config';
-import { explainCriterion, type ScaleOutcome } from './explain-criterion';
+import { createExplainer, type ScaleOutcome } from './explain-criterion';
 import { numericValue, readMetric, type MetricSource, type MetricValue } from './metrics';
 
 export interface Contribution {
@@ -92,6 +92,7 @@ export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonl
   const { config, subjects, lang, currency } = args;
   const totalWeight = config.criteria.reduce((sum, c) => sum + c.weight, 0);
   const values = config.criteria.map((c) => subjects.map((s) => readMetric(c.metric, s)));
+  const explainers = config.criteria.map((criterion) => createExplainer({ criterion, lang, currency }));
   const percentiles = config.criteria.map((c, ci) =>
     c.scale.type === 'percentile' ? percentileShares((values[ci] as MetricValue[]).map((v) => numericValue(c.metric, v))) : null,
   );
@@ -106,7 +107,7 @@ export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonl
         value,
         normalized,
         points: (100 * criterion.weight * normalized) / totalWeight,
-        reason: explainCriterion({ criterion, value, normalized, outcome, lang, currency }),
+        reason: (explainers[ci] as (typeof explainers)[number])(value, normalized, outcome),
       };
     });
     const score = round2((100 * weighted) / totalWeight);

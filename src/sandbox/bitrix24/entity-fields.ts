@@ -23,15 +23,27 @@ export function userFieldDef(uf: UserField): FieldDef {
   return { name: uf.FIELD_NAME, camel: toCamel(uf.FIELD_NAME), type, title: uf.FIELD_NAME, multiple: uf.MULTIPLE === 'Y' };
 }
 
+const cache = new WeakMap<PortalState, { source: UserField[]; length: number; sets: Map<EntityKind, EntityFieldSet> }>();
+
+/** Field sets are rebuilt only when the portal's user fields change (add/delete replace or grow the list). */
 export function entityFields(state: PortalState, kind: EntityKind): EntityFieldSet {
+  let entry = cache.get(state);
+  if (!entry || entry.source !== state.userFields || entry.length !== state.userFields.length) {
+    entry = { source: state.userFields, length: state.userFields.length, sets: new Map() };
+    cache.set(state, entry);
+  }
+  const cached = entry.sets.get(kind);
+  if (cached) return cached;
   const userFields = state.userFields.filter((uf) => uf.ENTITY_ID === UF_ENTITY_ID[kind]);
   const fields = [...ENTITY_FIELDS[kind], ...userFields.map(userFieldDef)];
-  return {
+  const set: EntityFieldSet = {
     fields,
     byName: new Map(fields.map((field) => [field.name, field])),
     byCamel: new Map(fields.map((field) => [field.camel, field])),
     userFields,
   };
+  entry.sets.set(kind, set);
+  return set;
 }
 
 const NUMERIC: ReadonlySet<FieldType> = new Set<FieldType>(['integer', 'double', 'user', 'crm_category', 'crm_company', 'crm_contact', 'money', 'employee', 'enumeration']);

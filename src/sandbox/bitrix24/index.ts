@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { StartSandboxOptions, RunningSandbox } from '../shared/types';
@@ -80,6 +81,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
 
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false);
   // Bracket notation (filter[>ID]=5, cmd[a]=...) needs the qs parser, as on a PHP portal.
   app.set('query parser', 'extended');
   app.use(express.json({ limit: '20mb' }));
@@ -93,7 +95,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     res.status(status).json({ error: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'INVALID_REQUEST', error_description: error instanceof Error ? error.message : 'Bad request' });
   });
 
-  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+  const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(options.port, '127.0.0.1', () => resolve(listening));
     listening.once('error', reject);
   });

@@ -92,7 +92,13 @@ function test(condition: Condition, value: number | string | null): boolean {
 
 export function matches(row: Row, conditions: readonly Condition[]): boolean {
   for (const condition of conditions) {
-    const values = scalarOf(row[condition.field.name]);
+    const raw = row[condition.field.name];
+    if (!Array.isArray(raw)) {
+      // Single-valued field: no per-row allocation.
+      if (!test(condition, raw ?? null)) return false;
+      continue;
+    }
+    const values = scalarOf(raw);
     const negative = condition.op === '!' || condition.op === '!@' || condition.op === '!%';
     const hit = negative ? values.every((value) => test(condition, value)) : values.some((value) => test(condition, value));
     if (!hit) return false;

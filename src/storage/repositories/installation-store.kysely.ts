@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable, Updateable } from 'kysely';
-import { KamError, fail, ok } from '../../core/errors';
+import { KamError, fail, isKamError, ok } from '../../core/errors';
 import type {
   CrmKind,
   Installation,
@@ -66,6 +66,21 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
+
+  /**
+   * One installation whose secrets cannot be opened (an altered row) must not stop the jobs
+   * that fan out over list(): it is listed as blocked, without secrets, and get() still
+   * rejects with ENCRYPTION_KEY_MISMATCH for whoever handles it.
+   */
+  const toListedInstallation = (row: Selectable<InstallationsTable>): Installation => {
+    try {
+      return toInstallation(row);
+    } catch (error) {
+      if (!isKamError(error) || error.code !== 'ENCRYPTION_KEY_MISMATCH') throw error;
+      const unreadable = { ...row, application_token_enc: null, access_token_enc: null, refresh_token_enc: null };
+      return { ...toInstallation(unreadable), status: 'blocked', statusReason: `ENCRYPTION_KEY_MISMATCH: ${error.message}` };
+    }
+  };
 
   const identity = (id: string) =>
     db.selectFrom('installations').select(['crm', 'external_id', 'token_version']).where('id', '=', id).executeTakeFirst();
@@ -150,7 +165,7 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
         query = query.where('status', 'in', filter.status);
       }
       const rows = await query.orderBy('created_at').orderBy('id').execute();
-      return rows.map(toInstallation);
+      return rows.map(toListedInstallation);
     },
 
     async updateTokens(id, tokens, expectedVersion) {

@@ -58,6 +58,10 @@ export function lifecycleContract(ctx: ContractContext): void {
       await db.updateTable('installations').set({ refresh_token_enc: donor.refresh_token_enc }).where('id', '=', victim.id).execute();
     });
     expect((await rejection(ctx.storage().installations.get(victim.id))).code).toBe('ENCRYPTION_KEY_MISMATCH');
+    // The fan-out over list() goes on: the unreadable one is listed as blocked, without secrets.
+    const listed = await ctx.storage().installations.list();
+    expect(listed.find((i) => i.id === other.id)?.tokens).toEqual(other.tokens);
+    expect(listed.find((i) => i.id === victim.id)).toMatchObject({ status: 'blocked', tokens: null, statusReason: expect.stringMatching(/^ENCRYPTION_KEY_MISMATCH/) });
     await ctx.storage().installations.updateTokens(victim.id, tokens('repaired'), victim.tokenVersion);
     expect((await ctx.storage().installations.get(victim.id))?.tokenVersion).toBe(victim.tokenVersion + 1);
   });

@@ -179,9 +179,9 @@ describe('criteria config and rule version', () => {
   });
 
   it('is stable: key order and spelled-out defaults do not change it; content does', () => {
-    const a = { criteria: [{ id: 'x', metric: 'ltv', weight: 1, scale: { type: 'linear', min: 0, max: 10 } }], tiers: [{ id: 's', minScore: 0 }] } as const;
-    const reordered = { tiers: [{ minScore: 0, id: 's' }], criteria: [{ scale: { max: 10, min: 0, type: 'linear' }, weight: 1, metric: 'ltv', id: 'x' }] } as const;
-    const explicit = { ...a, hysteresis: 0, settings: DEFAULT_CRITERIA.settings, criteria: [{ ...a.criteria[0], label: { en: 'LTV' } }] };
+    const a: CriteriaConfigInput = { criteria: [{ id: 'x', metric: 'ltv', weight: 1, scale: { type: 'linear', min: 0, max: 10 } }], tiers: [{ id: 's', minScore: 0 }] };
+    const reordered: CriteriaConfigInput = { tiers: [{ minScore: 0, id: 's' }], criteria: [{ scale: { max: 10, min: 0, type: 'linear' }, weight: 1, metric: 'ltv', id: 'x' }] };
+    const explicit: CriteriaConfigInput = { ...a, hysteresis: 0, settings: DEFAULT_CRITERIA.settings, criteria: [{ ...a.criteria[0]!, label: { en: 'LTV' } }] };
     expect(ruleVersion(a)).toMatch(/^[0-9a-f]{16}$/);
     expect(ruleVersion(reordered)).toBe(ruleVersion(a));
     expect(ruleVersion(explicit)).toBe(ruleVersion(a));

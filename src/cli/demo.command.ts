@@ -1,0 +1,97 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { runDemo } from '../app/demo/run-demo';
+import { createLogger } from '../logging/logger';
+import { configForCommand, untilSignal } from './config-for-command';
+import { renderDemoReport } from './demo-report';
+import { parsePort } from './serve.command';
+
+const count = (min: number) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`must be a whole number >= ${min}`);
+  return parsed;
+};
+
+interface DemoFlags {
+  crm: string;
+  companies: number;
+  contacts?: number;
+  deals: number;
+  seed: number;
+  passes: number;
+  changes: number;
+  json?: boolean;
+  serve: boolean;
+  port?: string;
+  lang?: 'ru' | 'en';
+}
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('install into a rate-limited CRM sandbox, then sync, evaluate and write back, and report what it cost')
+    .option('--crm <crm>', 'which CRM sandbox (bitrix24)', 'bitrix24')
+    .option('--companies <n>', 'companies in the sandbox', count(1), 300)
+    .option('--contacts <n>', 'contacts in the sandbox (default: 2 per company)', count(0))
+    .option('--deals <n>', 'deals in the sandbox', count(0), 3000)
+    .option('--seed <n>', 'seed of the generated portfolio', count(0), 1)
+    .option('--passes <n>', 'sync-evaluate-write passes; later ones follow simulated edits', count(1), 2)
+    .option('--changes <n>', 'deals edited by simulated users before each later pass', count(0), 100)
+    .option('--json', 'print one JSON object instead of the report')
+    .option('--no-serve', 'exit after the passes instead of keeping the app and sandbox running')
+    .option('-p, --port <port>', 'port of the app (default: a free one)', parsePort)
+    .option('--lang <lang>', 'report language (ru|en)')
+    .action(async (flags: DemoFlags) => {
+      if (flags.crm !== 'bitrix24') throw new InvalidArgumentError(`--crm ${flags.crm}: only bitrix24 has a demo so far`);
+      const { config } = configForCommand();
+      const lang = flags.lang ?? config.defaultLang;
+      // The report (or JSON) owns stdout; the app logs only warnings, to stderr.
+      const logger = createLogger({ level: 'warn', format: config.log.format });
+      const tty = Boolean(process.stderr.isTTY) && !flags.json;
+      const bar = tty ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      let currentPass = '';
+      const demo = await runDemo({
+        companies: flags.companies,
+        contacts: flags.contacts ?? flags.companies * 2,
+        deals: flags.deals,
+        seed: flags.seed,
+        passes: flags.passes,
+        changes: flags.changes,
+        ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
+        dataDir: `${config.storage.dataDir}/demo`,
+        logger,
+        onPassStart: (pass, mode) => {
+          currentPass = `pass ${pass} (${mode})`;
+          if (bar) {
+            if (pass === 1) bar.start(100, 0, { pass: currentPass, text: 'install' });
+            else bar.update(100, { pass: currentPass, text: 'simulated edits -> events' });
+          }
+        },
+        onProgress: (share, text) => bar?.update(Math.round(share * 100), { pass: currentPass, text }),
+      });
+      bar?.stop();
+      try {
+        const { runtime, installationId } = demo;
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({ passes: demo.passes, sandbox: demo.sandbox, app: demo.app, sandboxState: demo.sandboxHandle.state() })}\n`,
+          );
+        } else {
+          const run = await runtime.storage.evaluations.latestRun(installationId);
+          const accounts = run ? await runtime.storage.evaluations.runAccounts(installationId, run.id) : [];
+          const names = new Map<string, string>();
+          for await (const page of runtime.storage.entities.iterate(installationId, 'company')) for (const company of page) names.set(company.crmId, company.name);
+          process.stdout.write(renderDemoReport({ lang, passes: demo.passes, run, accounts, names, appUrl: demo.app }));
+        }
+        if (flags.serve) {
+          const open = `${demo.sandboxHandle.url}/_sandbox/open?placement=CRM_DEAL_DETAIL_TAB`;
+          process.stderr.write(
+            `\nApp: ${demo.app}  ·  Sandbox: ${demo.sandboxHandle.url}\nOpen the deal card tab in a browser: ${open}\n(Ctrl+C stops both.)\n`,
+          );
+          await untilSignal();
+        }
+      } finally {
+        await demo.close();
+      }
+    });
+}

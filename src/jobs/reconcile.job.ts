@@ -1,0 +1,36 @@
+import cron from 'node-cron';
+import type { Storage } from '../core/ports/storage.port';
+import type { Logger } from '../logging/logger';
+import type { JobQueue } from './job-queue';
+
+/**
+ * The periodic reconcile (default every 15 minutes): an incremental cycle per active
+ * installation, through the queue, so one portal is worked by one job at a time and one
+ * installation's failure never stops the others.
+ */
+export const RECONCILE_JOB = 'reconcile';
+
+export interface ReconcileDeps {
+  storage: Storage;
+  queue: JobQueue;
+  logger: Logger;
+  runIncremental(installationId: string): Promise<unknown>;
+}
+
+export async function runReconcile(deps: ReconcileDeps): Promise<number> {
+  const installations = await deps.storage.installations.list({ crm: 'bitrix24', status: ['active'] });
+  for (const installation of installations) {
+    deps.queue.enqueue(`sync:${installation.id}`, async () => {
+      await deps.runIncremental(installation.id);
+    });
+  }
+  deps.logger.debug('reconcile scheduled', { installations: installations.length });
+  return installations.length;
+}
+
+export function scheduleReconcile(deps: ReconcileDeps & { cronExpression: string }): { stop(): void } {
+  const task = cron.schedule(deps.cronExpression, () => {
+    runReconcile(deps).catch((error: unknown) => deps.logger.error('reconcile failed to start', { error }));
+  });
+  return { stop: () => void task.stop() };
+}
