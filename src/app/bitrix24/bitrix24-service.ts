@@ -185,6 +185,11 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
       return ok(installation);
     },
 
+    /** Idempotent portal setup (fields, card tabs, events); what it had to create is in `created`. */
+    setUp(installationId: string) {
+      return setupInstallation(cycleDeps(installationId));
+    },
+
     runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}): Promise<CycleReport> {
       return runBitrix24Cycle({ ...cycleDeps(installationId), mode, ...options });
     },

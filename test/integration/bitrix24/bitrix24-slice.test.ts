@@ -1,0 +1,225 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import qs from 'qs';
+import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
+import { evaluateInstallation } from '../../../src/app/evaluate-installation';
+import { readSettings } from '../../../src/app/bitrix24/installation-settings';
+import { writeBack } from '../../../src/app/write-back';
+import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
+import { createBitrix24Writer } from '../../../src/connectors/bitrix24/bitrix24-writer';
+import type { SyncedDeal } from '../../../src/core/model/synced';
+import { markerFor, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
+import { createSilentLogger } from '../../../src/logging/logger';
+
+/**
+ * The Bitrix24 slice end to end against the sandbox portal: install through the real install
+ * path, sync, evaluate, write back, events at the edge, the card tab, and idempotence.
+ */
+jest.setTimeout(120_000);
+
+const SIZE = { companies: 80, contacts: 160, deals: 900 };
+let demo: DemoRun;
+const http = axios.create({ validateStatus: () => true });
+const form = (body: Record<string, unknown>) => qs.stringify(body);
+const formHeaders = { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
+
+const ready = () => demo.sandbox as { memberId: string; applicationToken: string; accessToken: string; domain: string; url: string; anchorDate: string };
+const todoMarkers = () =>
+  demo.sandboxHandle
+    .state()
+    .activities.map((activity) => /\[kam:[^\]]+\]/.exec(activity.description)?.[0])
+    .filter((marker): marker is string => Boolean(marker));
+
+beforeAll(async () => {
+  demo = await runDemo({ ...SIZE, seed: 5, passes: 2, changes: 40, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-b24-')), 'data'), logger: createSilentLogger() });
+});
+
+afterAll(async () => {
+  await demo?.close();
+});
+
+describe('install and first pass', () => {
+  it('installs through the frame and ONAPPINSTALL, finishes the install, and syncs exactly what the portal holds', async () => {
+    const state = demo.sandboxHandle.state();
+    expect(state.app.installed).toBe(true);
+    const installation = await demo.runtime.storage.installations.get(demo.installationId);
+    expect(installation).toMatchObject({ crm: 'bitrix24', externalId: ready().memberId, status: 'active' });
+    expect(installation?.applicationToken).toBe(ready().applicationToken);
+    expect(demo.passes[0]?.sync).toEqual(SIZE);
+    expect(await demo.runtime.storage.entities.count(demo.installationId, 'deal')).toBe(SIZE.deals);
+  });
+
+  it('sets the portal up: tier and score fields, both card tabs, the CRM events', () => {
+    const state = demo.sandboxHandle.state();
+    const tier = state.userFields.find((field) => field.fieldName === 'UF_CRM_KAM_TIER');
+    expect(tier?.type).toBe('enumeration');
+    expect(tier?.list?.map((item) => item.XML_ID)).toEqual(['KEY', 'DEVELOP', 'STANDARD']);
+    expect(state.userFields.some((field) => field.fieldName === 'UF_CRM_KAM_SCORE')).toBe(true);
+    expect(state.placements.map((placement) => placement.placement).sort()).toEqual(['CRM_COMPANY_DETAIL_TAB', 'CRM_DEAL_DETAIL_TAB']);
+    expect(state.events.map((event) => event.event)).toEqual(expect.arrayContaining(['ONCRMDEALUPDATE', 'ONCRMCOMPANYADD', 'ONAPPUNINSTALL']));
+  });
+
+  it('writes a tier and score on every evaluated company', () => {
+    const state = demo.sandboxHandle.state();
+    const tierField = state.userFields.find((field) => field.fieldName === 'UF_CRM_KAM_TIER');
+    const itemIds = new Set(tierField?.list?.map((item) => String(item.ID)));
+    expect(state.companies).toHaveLength(demo.passes[0]?.evaluated ?? -1);
+    for (const company of state.companies) {
+      expect(itemIds.has(String(company.fields.UF_CRM_KAM_TIER))).toBe(true);
+      expect(typeof company.fields.UF_CRM_KAM_SCORE).toBe('number');
+    }
+  });
+
+  it('stays within the request budget: sync <= ceil(entities/2000)+20, write-back <= ceil(writes/50)+5', () => {
+    const [first] = demo.passes;
+    if (!first) throw new Error('no pass');
+    const entities = SIZE.companies + SIZE.contacts + SIZE.deals;
+    const writes = first.writes.fields + first.writes.comments + first.writes.todos + first.writes.closed;
+    expect(first.api.byPhase.sync).toBeLessThanOrEqual(Math.ceil(entities / 2000) + 20);
+    expect(first.api.byPhase.writeBack).toBeLessThanOrEqual(Math.ceil(writes / 50) + 5);
+    expect(first.writes.todos).toBeGreaterThan(0);
+  });
+});
+
+describe('idempotence', () => {
+  it('never creates a to-do twice across passes', () => {
+    const markers = todoMarkers();
+    expect(markers.length).toBeGreaterThan(0);
+    expect(new Set(markers).size).toBe(markers.length);
+    expect(demo.passes[1]?.writes.todos).toBe(0);
+  });
+
+  it('runs setup a second time without writing anything', async () => {
+    const stats = async () => ((await http.get(`${ready().url}/_sandbox/stats`)).data as { batchCommands: Record<string, number> }).batchCommands;
+    const writes = (byMethod: Record<string, number>) =>
+      ['placement.bind', 'event.bind', 'crm.company.userfield.add'].reduce((sum, method) => sum + (byMethod[method] ?? 0), 0);
+    const before = writes(await stats());
+    const result = await demo.runtime.bitrix24?.setUp(demo.installationId);
+    expect(result?.created).toEqual({ fields: 0, placements: 0, events: 0 });
+    expect(writes(await stats())).toBe(before);
+    expect(Object.keys(result?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
+  });
+
+  it('a pass with no changes costs at most 5 requests and writes nothing', async () => {
+    const bitrix24 = demo.runtime.bitrix24;
+    if (!bitrix24) throw new Error('no service');
+    // Let the echoes of our own writes settle first.
+    await bitrix24.runCycle(demo.installationId, 'incremental', { asOf: ready().anchorDate });
+    const before = await bitrix24.requestCounts(demo.installationId);
+    const report = await bitrix24.runCycle(demo.installationId, 'incremental', { asOf: ready().anchorDate });
+    const after = await bitrix24.requestCounts(demo.installationId);
+    expect((after?.requests ?? 0) - (before?.requests ?? 0)).toBeLessThanOrEqual(5);
+    expect(report.writes).toMatchObject({ fields: 0, comments: 0, todos: 0 });
+  });
+
+  it('recovers to-dos created just before a crash by their marker instead of creating them again', async () => {
+    const { storage } = demo.runtime;
+    const installation = await storage.installations.get(demo.installationId);
+    if (!installation) throw new Error('no installation');
+    const settings = readSettings(installation, 'ru');
+    const outcome = await evaluateInstallation({ storage, installationId: installation.id, asOf: ready().anchorDate, criteria: settings.criteria, rules: settings.rules, lang: 'ru' });
+    const company = outcome.evaluation.accounts[0];
+    if (!company || !settings.bitrix24) throw new Error('nothing evaluated');
+    const intent = {
+      dedupKey: `crash-test:${company.id}:1`, ruleId: 'crash-test', accountId: company.id, ownerId: '1',
+      entity: { type: 'company' as const, id: company.id }, title: 'Crash test', description: 'Created before a crash', dueDate: ready().anchorDate,
+    };
+    const connector = createBitrix24Connector({
+      settings: { clientId: String(demo.sandbox.clientId), clientSecret: String(demo.sandbox.clientSecret), oauthUrl: `${ready().url}/`, ratePerSecond: 50, burst: 50 },
+      storage,
+      logger: createSilentLogger(),
+    });
+    const real = createBitrix24Writer({ client: connector.portal(installation).client, ...settings.bitrix24 });
+    // The first run creates the to-do in the CRM, then "crashes" before the ledger hears of it.
+    const crashing: CrmWriter = { ...real, createTodos: async (items) => { await real.createTodos(items); throw new Error('crash'); } };
+    const plan = { create: [intent], close: [], skipped: [] };
+    const common = { storage, installationId: installation.id, evaluation: outcome.evaluation, plan, criteria: settings.criteria, lang: 'ru' as const, logger: createSilentLogger() };
+    await expect(writeBack({ ...common, writer: crashing })).rejects.toThrow('crash');
+    expect((await storage.taskLedger.get(installation.id, intent.dedupKey))?.state).toBe('pending');
+    const counts = await writeBack({ ...common, writer: real });
+    expect(counts.recovered).toBeGreaterThanOrEqual(1);
+    expect(counts.todos).toBe(0);
+    const entry = await storage.taskLedger.get(installation.id, intent.dedupKey);
+    expect(entry?.state).toBe('open');
+    expect(todoMarkers().filter((marker) => marker === markerFor(intent.dedupKey))).toHaveLength(1);
+  });
+});
+
+describe('the event edge', () => {
+  const event = (overrides: Record<string, unknown> = {}) =>
+    form({
+      event: 'ONCRMDEALUPDATE', event_handler_id: '1', data: { FIELDS: { ID: '7' } }, ts: '1700000000',
+      auth: { domain: ready().domain, member_id: ready().memberId, application_token: ready().applicationToken },
+      ...overrides,
+    });
+
+  it('refuses a wrong application token with 401 and changes nothing', async () => {
+    const before = await demo.runtime.storage.syncState.countDirty(demo.installationId);
+    const response = await http.post(`${demo.app}/bitrix24/events`, event({ data: { FIELDS: { ID: '999001' } }, auth: { member_id: ready().memberId, application_token: 'forged', domain: ready().domain } }), formHeaders);
+    expect(response.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await demo.runtime.storage.syncState.countDirty(demo.installationId)).toBe(before);
+  });
+
+  it('refuses an unknown portal with 401', async () => {
+    const response = await http.post(`${demo.app}/bitrix24/events`, event({ auth: { member_id: 'nobody', application_token: ready().applicationToken } }), formHeaders);
+    expect(response.status).toBe(401);
+  });
+
+  it('answers a malformed event with 400 naming the fault', async () => {
+    const response = await http.post(`${demo.app}/bitrix24/events`, form({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: '7' } } }), formHeaders);
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(response.data)).toContain('auth');
+  });
+
+  it('acknowledges a good event at once and marks the entity dirty, coalescing repeats', async () => {
+    const id = '424242';
+    for (let i = 0; i < 5; i += 1) {
+      const response = await http.post(`${demo.app}/bitrix24/events`, event({ data: { FIELDS: { ID: id } } }), formHeaders);
+      expect(response.status).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const marks = await demo.runtime.storage.syncState.peekDirty(demo.installationId, 10_000);
+    expect(marks.filter((mark) => mark.crmId === id && mark.kind === 'deal')).toHaveLength(1);
+  });
+});
+
+describe('the card tab', () => {
+  const placement = async (body: Record<string, unknown>) =>
+    http.post(`${demo.app}/bitrix24/placement?DOMAIN=${encodeURIComponent(ready().domain)}&PROTOCOL=0&LANG=en`, form(body), formHeaders);
+
+  it('shows the deal company tier, score and reasons to a user the portal vouches for', async () => {
+    const page = (await demo.runtime.storage.entities.iterate(demo.installationId, 'deal').next()).value as SyncedDeal[] | undefined;
+    const deal = page?.find((row) => row.companyId);
+    if (!deal?.companyId) throw new Error('no deal with a company');
+    const snapshot = await demo.runtime.storage.evaluations.latestAccount(demo.installationId, deal.companyId);
+    const company = await demo.runtime.storage.entities.get(demo.installationId, 'company', deal.companyId);
+    const tierLabel = { key: 'Key account', develop: 'Develop', standard: 'Standard' }[snapshot?.tier ?? 'standard'];
+    const response = await placement({ AUTH_ID: ready().accessToken, member_id: ready().memberId, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: JSON.stringify({ ID: deal.crmId }) });
+    expect(response.status).toBe(200);
+    expect(String(response.headers['content-security-policy'])).toContain(`frame-ancestors http://${ready().domain}`);
+    expect(response.headers['x-frame-options']).toBeUndefined();
+    const html = String(response.data);
+    expect(html).toContain('Why this score');
+    expect(html).toContain(tierLabel);
+    expect(html).toContain(String(company?.data.name).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  });
+
+  it('refuses a token the portal does not accept, and an unknown portal', async () => {
+    expect((await placement({ AUTH_ID: 'forged', member_id: ready().memberId, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' })).status).toBe(401);
+    expect((await placement({ AUTH_ID: ready().accessToken, member_id: 'nobody', PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' })).status).toBe(401);
+  });
+});
+
+describe('uninstall', () => {
+  it('purges the installation when the admin chose to delete data', async () => {
+    const response = await http.post(`${ready().url}/_sandbox/uninstall`, { clean: true, eventsUrl: `${demo.app}/bitrix24/events` });
+    expect(response.status).toBe(200);
+    await demo.sandboxHandle.eventsIdle();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await demo.runtime.storage.installations.get(demo.installationId)).toBeNull();
+    expect(await demo.runtime.storage.entities.count(demo.installationId, 'deal')).toBe(0);
+  });
+});
