@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import type { B24OAuth as B24OAuthType } from '@bitrix24/b24jssdk';
+import type * as B24Sdk from '@bitrix24/b24jssdk';
 import { runDemo, type DemoRun } from '../src/app/demo/run-demo';
 import { DEAL_SELECT } from '../src/connectors/bitrix24/bitrix24-mapper';
 import type { RequestCounts } from '../src/connectors/shared/request-meter';
@@ -195,6 +195,22 @@ async function runOurs(flags: Flags): Promise<PassRow[]> {
   }
 }
 
+/** The sandbox ready-line fields the SDK client is built from (as an app would from stored tokens). */
+interface SdkReadyLine {
+  applicationToken: string;
+  memberId: string;
+  accessToken: string;
+  refreshToken: string;
+  expires: number;
+  expiresIn: number;
+  scope: string;
+  domain: string;
+  clientEndpoint: string;
+  serverEndpoint: string;
+  clientId: string;
+  clientSecret: string;
+}
+
 interface SdkRow {
   deals: number;
   rows: number;
@@ -212,9 +228,9 @@ async function runSdk(flags: Flags): Promise<SdkRow> {
   try {
     // Loaded here, not at the top: a failure to load it must not stop part 1.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sdk = require('@bitrix24/b24jssdk') as typeof import('@bitrix24/b24jssdk');
-    const ready = sandbox.readyLine as Record<string, string & number>;
-    const b24: B24OAuthType = new sdk.B24OAuth(
+    const sdk = require('@bitrix24/b24jssdk') as typeof B24Sdk;
+    const ready = sandbox.readyLine as unknown as SdkReadyLine;
+    const b24: B24Sdk.B24OAuth = new sdk.B24OAuth(
       {
         applicationToken: ready.applicationToken, userId: 1, memberId: ready.memberId, accessToken: ready.accessToken,
         refreshToken: ready.refreshToken, expires: ready.expires, expiresIn: ready.expiresIn, scope: ready.scope,

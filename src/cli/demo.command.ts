@@ -24,6 +24,8 @@ interface DemoFlags {
   serve: boolean;
   port?: string;
   lang?: 'ru' | 'en';
+  faults?: string;
+  tokenTtl?: number;
 }
 
 export function registerDemo(program: Command): void {
@@ -41,6 +43,8 @@ export function registerDemo(program: Command): void {
     .option('--no-serve', 'exit after the passes instead of keeping the app and sandbox running')
     .option('-p, --port <port>', 'port of the app (default: a free one)', parsePort)
     .option('--lang <lang>', 'report language (ru|en)')
+    .option('--faults <spec>', 'sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3"')
+    .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
     .action(async (flags: DemoFlags) => {
       if (flags.crm !== 'bitrix24') throw new InvalidArgumentError(`--crm ${flags.crm}: only bitrix24 has a demo so far`);
       const { config } = configForCommand();
@@ -58,6 +62,8 @@ export function registerDemo(program: Command): void {
         passes: flags.passes,
         changes: flags.changes,
         ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
+        ...(flags.faults ? { faults: flags.faults } : {}),
+        ...(flags.tokenTtl ? { tokenTtlSeconds: flags.tokenTtl } : {}),
         dataDir: `${config.storage.dataDir}/demo`,
         logger,
         onPassStart: (pass, mode) => {

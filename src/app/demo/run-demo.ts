@@ -26,6 +26,10 @@ export interface DemoOptions {
   /** Simulated user edits before each pass after the first. */
   changes: number;
   port?: number;
+  /** Sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3" (src/sandbox/shared/faults.ts). */
+  faults?: string;
+  /** Sandbox access-token lifetime in seconds. */
+  tokenTtlSeconds?: number;
   dataDir: string;
   logger: Logger;
   onPassStart?: (pass: number, mode: 'full' | 'incremental') => void;
@@ -90,6 +94,8 @@ const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number): Dem
 export async function runDemo(options: DemoOptions): Promise<DemoRun> {
   const sandbox = await startBitrix24Sandbox({
     port: 0, companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed, rateLimit: true,
+    ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
   });
   const ready = sandbox.readyLine as { clientId: string; clientSecret: string; memberId: string; anchorDate: string; counts: Record<string, number> };
   const total = (ready.counts.companies ?? 0) + (ready.counts.contacts ?? 0) + (ready.counts.deals ?? 0);

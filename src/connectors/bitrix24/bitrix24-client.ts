@@ -94,7 +94,9 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
 
   const callWithPolicy = async (method: string, params: Params, options: CallOptions): Promise<Record<string, unknown>> => {
     const idempotent = options.idempotent ?? true;
-    let refreshed = false;
+    // Tokens refused so far in this call. The first refresh may only pick up a pair another
+    // worker stored; a second refusal of that pair makes the token manager really refresh.
+    const refused = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
       const token = await deps.tokens.accessToken();
       try {
@@ -102,8 +104,10 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
       } catch (error) {
         if (!isKamError(error)) throw error;
         const vendor = vendorCodeOf(error);
-        if (error.code === 'TOKEN_EXPIRED' && !refreshed) {
-          refreshed = true;
+        if (error.code === 'TOKEN_EXPIRED') {
+          // A token refused right after a refresh is not cured by waiting: give up at once.
+          if (refused.has(token) || refused.size >= 2) throw error;
+          refused.add(token);
           await deps.tokens.refresh(token);
           continue;
         }

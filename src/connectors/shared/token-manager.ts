@@ -68,6 +68,8 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
 
   return {
     async accessToken() {
+      // A refresh under way is awaited, so nobody sends a token that is being replaced.
+      if (inflight) return inflight;
       if (!cached) cached = (await load()).tokens as OAuthTokens;
       return cached.accessToken;
     },
