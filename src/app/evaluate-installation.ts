@@ -29,7 +29,7 @@ export async function evaluateInstallation(deps: {
 }): Promise<EvaluationOutcome> {
   const { storage, installationId, asOf } = deps;
   const build = await buildSnapshot({ storage, installationId, asOf });
-  const evaluation = evaluatePortfolio(build.snapshot, deps.criteria, { asOf, lang: deps.lang });
+  const evaluation = evaluatePortfolio(build.snapshot, deps.criteria, { asOf, lang: deps.lang, reasonLangs: ['ru', 'en'] });
   const previous = new Map(build.snapshot.accounts.map((account) => [account.id, account.previousTier ?? null]));
   const rows: AccountSnapshot[] = evaluation.accounts.map((account) => {
     const { id, score, tier, contributions, kpis, ...summary } = account;

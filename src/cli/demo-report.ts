@@ -25,8 +25,10 @@ export function renderDemoReport(input: {
     lines.push('', t('Главные ключевые клиенты:', 'Top key accounts:'));
     for (const account of key) {
       lines.push(`  ${account.score.toFixed(1).padStart(5)}  ${input.names.get(account.accountId) ?? account.accountId}`);
-      const reasons = [...(account.contributions as Array<{ points: number; reason: string }>)].sort((a, b) => b.points - a.points).slice(0, 2);
-      for (const reason of reasons) lines.push(`         · ${reason.reason}`);
+      const reasons = [...(account.contributions as Array<{ points: number; reason: string; reasons?: Partial<Record<Lang, string>> }>)]
+        .sort((a, b) => b.points - a.points)
+        .slice(0, 2);
+      for (const reason of reasons) lines.push(`         · ${reason.reasons?.[lang] ?? reason.reason}`);
     }
   }
   const portfolio = (input.run?.portfolio as { kpis?: Record<string, Record<string, number | null>>; periods?: Record<string, { start: string; end: string }> } | undefined) ?? {};

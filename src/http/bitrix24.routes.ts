@@ -153,6 +153,7 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
             history,
             openSteps: steps,
             syncing: !run,
+            blocked: installation.status === 'blocked' ? installation.statusReason ?? 'blocked' : null,
           },
           { nonce },
         ),

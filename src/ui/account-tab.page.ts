@@ -18,6 +18,8 @@ export interface AccountTabView {
   openSteps: LedgerEntry[];
   /** Set while the first sync runs. */
   syncing: boolean;
+  /** Why the installation is blocked (the CRM refused our tokens), if it is. */
+  blocked: string | null;
 }
 
 interface Period {
@@ -32,7 +34,7 @@ interface Period {
 }
 
 const T = {
-  title: { ru: 'Ключевой клиент', en: 'Key account' },
+  title: { ru: 'KAM Pilot', en: 'KAM Pilot' },
   notYet: { ru: 'Клиент ещё не оценён: идёт первая синхронизация или у сделки нет компании.', en: 'Not evaluated yet: the first sync is running, or the deal has no company.' },
   score: { ru: 'Балл', en: 'Score' },
   why: { ru: 'Из чего сложился балл', en: 'Why this score' },
@@ -57,6 +59,10 @@ const T = {
   history: { ru: 'История уровня', en: 'Tier history' },
   due: { ru: 'срок', en: 'due' },
   asOf: { ru: 'на', en: 'as of' },
+  blocked: {
+    ru: 'Синхронизация остановлена: Bitrix24 больше не принимает ключи приложения. Администратору нужно переустановить KAM Pilot. Данные ниже могут быть устаревшими.',
+    en: 'Sync is stopped: Bitrix24 no longer accepts the app tokens. An administrator must reinstall KAM Pilot. The data below may be out of date.',
+  },
 } as const;
 
 export function renderAccountTab(view: AccountTabView, options: { nonce: string }): string {
@@ -70,7 +76,9 @@ export function renderAccountTab(view: AccountTabView, options: { nonce: string 
     ? (() => {
         const k = snap.kpis as Record<string, unknown> & { periods?: Record<string, Period> };
         const periods = k.periods ?? {};
-        const contributions = [...(snap.contributions as Array<{ criterion: string; points: number; normalized: number; reason: string }>)].sort((a, b) => b.points - a.points);
+        const contributions = [...(snap.contributions as Array<{ criterion: string; points: number; normalized: number; reason: string; reasons?: Partial<Record<Lang, string>> }>)].sort(
+          (a, b) => b.points - a.points,
+        );
         const growth = typeof k.growthYoY === 'number' ? k.growthYoY : null;
         return html`
       <div class="row">
@@ -80,7 +88,7 @@ export function renderAccountTab(view: AccountTabView, options: { nonce: string 
       </div>
       <h2>${t('why')}</h2>
       <table>${contributions.map(
-        (c) => html`<tr><td>${c.reason}</td><td style="width:120px"><div class="bar"><span style="width:${Math.round(c.normalized * 100)}%"></span></div></td><td class="num">+${formatNumber(c.points, lang)}</td></tr>`,
+        (c) => html`<tr><td>${c.reasons?.[lang] ?? c.reason}</td><td style="width:120px"><div class="bar"><span style="width:${Math.round(c.normalized * 100)}%"></span></div></td><td class="num">+${formatNumber(c.points, lang)}</td></tr>`,
       )}</table>
       <h2>${t('overview')}</h2>
       <div class="row">
@@ -113,6 +121,7 @@ export function renderAccountTab(view: AccountTabView, options: { nonce: string 
 <title>KAM Pilot</title><style>${PAGE_CSS}</style></head>
 <body><main>
 ${html`<h1>${t('title')}${view.companyName ? html`: ${view.companyName}` : ''}</h1>`}
+${view.blocked ? html`<div class="card warn" role="alert">${t('blocked')}</div>` : ''}
 ${body}
 ${html`<h2>${t('steps')}</h2>
 ${view.openSteps.length === 0 ? html`<p class="muted">${t('noSteps')}</p>` : html`<ul class="steps">${view.openSteps.map((step) => html`<li>${step.title} <span class="muted">· ${t('due')} ${step.dueDate ?? '—'}</span></li>`)}</ul>`}

@@ -44,6 +44,8 @@ export interface EvaluateOptions {
   /** Day D; overrides the snapshot's asOf. */
   asOf?: string;
   lang: Lang;
+  /** Also write each reason in these languages (contributions[].reasons); off for the spec's --json shape. */
+  reasonLangs?: readonly Lang[];
 }
 
 function resolveAsOf(snapshot: PortfolioSnapshot, asOf: string | undefined): string {
@@ -66,6 +68,7 @@ export function evaluatePortfolio(snapshot: PortfolioSnapshot, config: CriteriaC
   const scores = scorePortfolio({
     config,
     lang: options.lang,
+    ...(options.reasonLangs ? { reasonLangs: options.reasonLangs } : {}),
     currency: snapshot.baseCurrency,
     subjects: index.accounts.map((entry, i) => ({
       id: entry.account.id,

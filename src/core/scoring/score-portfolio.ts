@@ -12,6 +12,8 @@ export interface Contribution {
   /** 100 x weight_i x s_i / sum of weights. */
   points: number;
   reason: string;
+  /** The reason in every language asked for with `reasonLangs` (the live app shows the reader's own). */
+  reasons?: Partial<Record<Lang, string>>;
 }
 
 export interface ScoringSubject extends MetricSource {
@@ -88,8 +90,10 @@ export function assignTier(score: number, tiers: readonly TierDefinition[], hyst
 }
 
 /** Scores every account; two passes because percentile scales rank the whole portfolio. */
-export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonly ScoringSubject[]; lang: Lang; currency: string }): AccountScore[] {
+export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonly ScoringSubject[]; lang: Lang; currency: string; reasonLangs?: readonly Lang[] }): AccountScore[] {
   const { config, subjects, lang, currency } = args;
+  const extraLangs = args.reasonLangs ?? [];
+  const extraExplainers = extraLangs.map((extra) => config.criteria.map((criterion) => createExplainer({ criterion, lang: extra, currency })));
   const totalWeight = config.criteria.reduce((sum, c) => sum + c.weight, 0);
   const values = config.criteria.map((c) => subjects.map((s) => readMetric(c.metric, s)));
   const explainers = config.criteria.map((criterion) => createExplainer({ criterion, lang, currency }));
@@ -102,13 +106,17 @@ export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonl
       const value = (values[ci] as MetricValue[])[si] ?? null;
       const { normalized, outcome } = normalize(criterion, value, percentiles[ci]?.[si] ?? null);
       weighted += criterion.weight * normalized;
-      return {
+      const contribution: Contribution = {
         criterion: criterion.id,
         value,
         normalized,
         points: (100 * criterion.weight * normalized) / totalWeight,
         reason: (explainers[ci] as (typeof explainers)[number])(value, normalized, outcome),
       };
+      if (extraLangs.length > 0) {
+        contribution.reasons = Object.fromEntries(extraLangs.map((extra, li) => [extra, (extraExplainers[li]?.[ci] as (typeof explainers)[number])(value, normalized, outcome)]));
+      }
+      return contribution;
     });
     const score = round2((100 * weighted) / totalWeight);
     return { score, tier: assignTier(score, config.tiers, config.hysteresis, subject.previousTier), contributions };

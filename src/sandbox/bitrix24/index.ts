@@ -19,6 +19,7 @@ import { createRestRouter } from './rest.routes';
 import { createOAuthRouter, tokenResponse } from './oauth.routes';
 import { createInstallRouter } from './install.routes';
 import { createControlRouter } from './control.routes';
+import { createOpenPlacementRouter } from './open-placement.routes';
 import type { Bitrix24SandboxState } from './state-snapshot';
 import { snapshotState } from './state-snapshot';
 
@@ -89,6 +90,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
   app.use(createOAuthRouter(runtime, options.appUrl));
   app.use(createInstallRouter(runtime, options.appUrl));
   app.use(createControlRouter(runtime));
+  app.use(createOpenPlacementRouter(runtime));
   app.use('/rest', createRestRouter(runtime));
   app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = typeof (error as { status?: unknown }).status === 'number' ? (error as { status: number }).status : 500;

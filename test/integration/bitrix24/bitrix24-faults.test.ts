@@ -47,6 +47,15 @@ it('blocks the installation, says why, and stops calling the portal when the ref
     const before = await bitrix24.requestCounts(demo.installationId);
     await expect(bitrix24.runCycle(demo.installationId, 'incremental')).rejects.toThrow(/blocked/);
     expect((await bitrix24.requestCounts(demo.installationId))?.requests).toBe(before?.requests);
+    // The card tab tells the user, in their language.
+    await axios.post(`${String(demo.sandbox.url)}/_sandbox/faults`, { spec: '' });
+    const page = await axios.post(
+      `${demo.app}/bitrix24/placement?DOMAIN=${encodeURIComponent(String(demo.sandbox.domain))}&PROTOCOL=0&LANG=ru`,
+      new URLSearchParams({ AUTH_ID: String(demo.sandbox.accessToken), member_id: String(demo.sandbox.memberId), PLACEMENT: 'CRM_COMPANY_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }).toString(),
+      { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, validateStatus: () => true },
+    );
+    expect(page.status).toBe(200);
+    expect(String(page.data)).toContain('Синхронизация остановлена');
   } finally {
     await demo.close();
   }

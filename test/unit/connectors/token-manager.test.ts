@@ -129,6 +129,23 @@ describe('token manager', () => {
     await expect(manager.accessToken()).resolves.toBe('access-new');
   });
 
+  it('makes accessToken() wait for a refresh under way, so nobody sends the token being replaced', async () => {
+    const { manager, exchange } = setup();
+    await manager.accessToken();
+    const issued = deferred<OAuthTokens>();
+    exchange.mockReturnValue(issued.promise);
+    const refreshing = manager.refresh('access-old');
+    let seen: string | null = null;
+    const asking = manager.accessToken().then((token) => {
+      seen = token;
+    });
+    await settle();
+    expect(seen).toBeNull();
+    issued.resolve(pair('new'));
+    await Promise.all([refreshing, asking]);
+    expect(seen).toBe('access-new');
+  });
+
   it('persists the new pair before refresh resolves', async () => {
     const { manager, exchange, installations } = setup();
     exchange.mockResolvedValue(pair('new'));
