@@ -39,7 +39,9 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       const work = waiting.get(key) as () => Promise<void>;
       waiting.delete(key);
       running.add(key);
-      work()
+      // Promise.resolve().then: a job that throws synchronously fails like any other.
+      Promise.resolve()
+        .then(work)
         .catch((error: unknown) => deps.logger.error('job failed', { job: key, error }))
         .finally(() => {
           running.delete(key);

@@ -1,3 +1,4 @@
+import type { PeriodKpis } from '../core/kpi/account-kpis';
 import { formatMoney, formatNumber, formatPercent, type Lang } from '../core/i18n/format-values';
 import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
 import type { LedgerEntry } from '../core/ports/task-ledger.port';
@@ -22,16 +23,7 @@ export interface AccountTabView {
   blocked: string | null;
 }
 
-interface Period {
-  revenue: number;
-  previousRevenue: number;
-  growth: number | null;
-  wonDeals: number;
-  lostDeals: number;
-  winRate: number | null;
-  averageDeal: number | null;
-  cycleDays: number | null;
-}
+type Period = PeriodKpis;
 
 const T = {
   title: { ru: 'KAM Pilot', en: 'KAM Pilot' },

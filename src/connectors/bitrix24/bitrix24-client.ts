@@ -63,9 +63,12 @@ export interface Bitrix24ClientDeps {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** A batch command is a `method?query` string with bracket notation. */
+/**
+ * A batch command is a `method?query` string with bracket notation. Keys are encoded too: the
+ * portal splits each pair at its first `=`, so `filter[>=ID]` must travel as `filter%5B%3E%3DID%5D`.
+ */
 export function encodeCommand(method: string, params: Params): string {
-  const query = qs.stringify(params, { encodeValuesOnly: true, arrayFormat: 'indices' });
+  const query = qs.stringify(params, { arrayFormat: 'indices' });
   return query ? `${method}?${query}` : method;
 }
 

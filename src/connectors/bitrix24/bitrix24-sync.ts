@@ -116,6 +116,7 @@ export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
         // A command the portal refused (e.g. OPERATION_TIME_LIMIT) is read again next time.
         if (failed.length > 0) {
           next = { ...next, done: false, gaps: [...next.gaps, ...failed.map((item): [number, number | null] => [item.window.lo, item.window.hi])].sort((a, b) => a[0] - b[0]) };
+          // (A failed window was also folded in as if empty; its re-read above covers it.)
         }
         entry.state = next;
         await storage.syncState.saveCursor({

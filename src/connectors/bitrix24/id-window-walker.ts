@@ -10,12 +10,16 @@ export const PAGE_SIZE = 50;
 const MAX_WIDTH = 20_000;
 
 export interface WindowState {
-  /** Windows (lo inclusive, hi exclusive; hi null = open-ended) still to read, in ID order. */
-  gaps: Array<[number, number | null]>;
+  /**
+   * Ranges still to read, in ID order: [lo inclusive, hi exclusive or null = open-ended, and the
+   * window width to read it with (from the density seen where it was found)].
+   */
+  gaps: Array<[number, number | null, number?]>;
   /** Where unplanned territory starts. */
   nextLo: number;
   /** The highest ID that existed when the walk began; past it the last window is open-ended. */
   maxId: number;
+  /** Window width for fresh territory, adapted to the density seen so far. */
   width: number;
   done: boolean;
 }
@@ -28,11 +32,29 @@ export function initialWindowState(minId: number | null, maxId: number | null): 
 export interface PlannedWindow {
   lo: number;
   hi: number | null;
+  /** True when the window reads part of a gap rather than fresh territory. */
+  fromGap?: boolean;
 }
 
-/** Takes up to `count` windows: gaps first, then fresh territory. Mutates nothing. */
+/** Aim for about 45 rows per window where `rows` were seen over `span` IDs. */
+const widthFor = (rows: number, span: number): number =>
+  Math.max(PAGE_SIZE, Math.min(MAX_WIDTH, Math.floor((PAGE_SIZE * 0.9) / Math.max(rows / Math.max(span, 1), 1e-6))));
+
+/** Takes up to `count` windows: gaps first (split by their own width), then fresh territory. Mutates nothing. */
 export function planWindows(state: WindowState, count: number): PlannedWindow[] {
-  const planned: PlannedWindow[] = state.gaps.slice(0, count).map(([lo, hi]) => ({ lo, hi }));
+  const planned: PlannedWindow[] = [];
+  for (const [gapLo, gapHi, gapWidth] of state.gaps) {
+    const width = gapWidth ?? state.width;
+    for (let lo = gapLo; planned.length < count && (gapHi === null || lo < gapHi); lo += width) {
+      // Past the highest ID known at the start, one open-ended window catches whatever is new.
+      if (gapHi === null && lo + width > state.maxId) {
+        planned.push({ lo, hi: null, fromGap: true });
+        break;
+      }
+      planned.push({ lo, hi: gapHi === null ? lo + width : Math.min(lo + width, gapHi), fromGap: true });
+    }
+    if (planned.length >= count) return planned;
+  }
   let lo = state.nextLo;
   while (planned.length < count && Number.isFinite(lo)) {
     if (lo + state.width > state.maxId) {
@@ -47,24 +69,38 @@ export function planWindows(state: WindowState, count: number): PlannedWindow[] 
 
 /** Folds one batch's results into the state: complete windows drop out, full ones leave a gap. */
 export function advanceWindows(state: WindowState, planned: PlannedWindow[], pages: number[][]): WindowState {
-  const gaps: Array<[number, number | null]> = [];
-  let rows = 0;
-  let span = 0;
+  const found: Array<[number, number | null, number?]> = [];
+  let freshRows = 0;
+  let freshSpan = 0;
   let nextLo = state.nextLo;
   planned.forEach((window, index) => {
     const ids = pages[index] ?? [];
-    rows += ids.length;
     const last = ids.length > 0 ? Math.max(...ids) : null;
     const provablyComplete = ids.length < PAGE_SIZE || (window.hi !== null && last === window.hi - 1);
-    if (!provablyComplete && last !== null) gaps.push([last + 1, window.hi]);
-    if (window.hi !== null) span += window.hi - window.lo;
-    if (index >= state.gaps.length) nextLo = window.hi ?? Number.POSITIVE_INFINITY;
+    // A full page says how dense this stretch is: read the rest of the window at that density.
+    if (!provablyComplete && last !== null) found.push([last + 1, window.hi, widthFor(ids.length, last - Math.min(...ids) + 1)]);
+    if (!window.fromGap) {
+      freshRows += ids.length;
+      if (window.hi !== null) freshSpan += window.hi - window.lo;
+      nextLo = window.hi ?? Number.POSITIVE_INFINITY;
+    }
   });
-  const remainingOldGaps = state.gaps.slice(planned.length);
-  const allGaps = [...remainingOldGaps, ...gaps].sort((a, b) => a[0] - b[0]);
-  // Aim for about 45 rows per window from the density seen so far.
-  const density = span > 0 ? rows / span : 1;
-  const width = Math.max(PAGE_SIZE, Math.min(MAX_WIDTH, Math.floor((PAGE_SIZE * 0.9) / Math.max(density, 1e-6))));
-  const done = allGaps.length === 0 && !Number.isFinite(nextLo);
-  return { gaps: allGaps, nextLo, maxId: state.maxId, width: state.gaps.length > 0 && span === 0 ? state.width : width, done };
+  // What is left of the old gaps after the parts this batch planned.
+  const remaining: Array<[number, number | null, number?]> = [];
+  for (const gap of state.gaps) {
+    const [gapLo, gapHi, gapWidth] = gap;
+    const covering = planned.filter((window) => window.fromGap && window.lo >= gapLo && (gapHi === null || window.lo < gapHi));
+    if (covering.length === 0) {
+      remaining.push(gap);
+      continue;
+    }
+    // Planned windows cover the gap from its start; an open-ended window covers all the rest.
+    if (covering.some((window) => window.hi === null)) continue;
+    const coveredTo = Math.max(...covering.map((window) => window.hi as number));
+    if (gapHi === null || coveredTo < gapHi) remaining.push([coveredTo, gapHi, gapWidth]);
+  }
+  const gaps = [...remaining, ...found].sort((a, b) => a[0] - b[0]);
+  const width = freshSpan > 0 ? widthFor(freshRows, freshSpan) : state.width;
+  const done = gaps.length === 0 && !Number.isFinite(nextLo);
+  return { gaps, nextLo, maxId: state.maxId, width, done };
 }

@@ -15,6 +15,16 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
+/** Runs `takeOne` for one waiter at a time, in arrival order (fair, and the arithmetic stays simple). */
+function serialized(takeOne: () => Promise<void>): () => Promise<void> {
+  let queue: Promise<void> = Promise.resolve();
+  return () => {
+    const turn = queue.then(takeOne);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -31,7 +41,6 @@ export function createLeakyBucketLimiter(options: { ratePerSecond: number; burst
   let level = 0;
   let updatedAt = clock.now();
   let pausedUntil = 0;
-  let queue: Promise<void> = Promise.resolve();
 
   const drain = () => {
     const now = clock.now();
@@ -56,12 +65,7 @@ export function createLeakyBucketLimiter(options: { ratePerSecond: number; burst
   };
 
   return {
-    acquire() {
-      // One waiter at a time keeps the order fair and the arithmetic simple.
-      const turn = queue.then(takeOne);
-      queue = turn.catch(() => undefined);
-      return turn;
-    },
+    acquire: serialized(takeOne),
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, clock.now() + ms);
       // After a refusal the portal's counter is at least full: assume so.
@@ -78,7 +82,6 @@ export function createWindowLimiter(options: { perSecond: number; windowMs?: num
   const limit = Math.max(1, Math.floor(options.perSecond));
   const sent: number[] = [];
   let pausedUntil = 0;
-  let queue: Promise<void> = Promise.resolve();
 
   const takeOne = async (): Promise<void> => {
     for (;;) {
@@ -97,11 +100,7 @@ export function createWindowLimiter(options: { perSecond: number; windowMs?: num
   };
 
   return {
-    acquire() {
-      const turn = queue.then(takeOne);
-      queue = turn.catch(() => undefined);
-      return turn;
-    },
+    acquire: serialized(takeOne),
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, clock.now() + ms);
     },

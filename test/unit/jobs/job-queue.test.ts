@@ -180,6 +180,27 @@ describe('job queue', () => {
     expect(runs).toEqual(['delayed']);
   });
 
+  /*
+   * LATENT BUG (src/jobs/job-queue.ts:42): `work()` is called outside any try, so a work function
+   * that throws synchronously (TypeScript accepts `() => { throw e }` as `() => Promise<void>`)
+   * throws out of enqueue() to the caller and leaves its key in `running` forever: with
+   * concurrency 1 nothing else ever runs and idle() never resolves. No current caller does this
+   * (all pass async functions). Fix: `Promise.resolve().then(work)` or `new Promise(...)` around it.
+   */
+  it('treats a job that throws synchronously like any failing job', async () => {
+    const s = setup(1);
+    queue = s.queue;
+    const ran: string[] = [];
+    const throwsAtOnce: () => Promise<void> = () => {
+      throw new Error('sync failure');
+    };
+    expect(() => queue?.enqueue('a', throwsAtOnce)).not.toThrow();
+    queue.enqueue('b', async () => void ran.push('b'));
+    await expect(settled(queue.idle())).resolves.toBe(true);
+    expect(ran).toEqual(['b']);
+    expect(s.errors).toHaveBeenCalledWith('job failed', expect.objectContaining({ job: 'a' }));
+  });
+
   it('close() drops waiting and delayed jobs and lets the running one finish', async () => {
     const s = setup(1);
     queue = s.queue;
