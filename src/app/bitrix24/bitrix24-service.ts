@@ -43,6 +43,7 @@ export interface FrameInstallInput {
 
 const userCheckCache = new Map<string, number>();
 const USER_CHECK_TTL_MS = 5 * 60_000;
+const USER_CHECK_CACHE_MAX = 10_000;
 
 export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
   const { storage, connector, logger } = deps;
@@ -180,6 +181,11 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
         await connector.callWithToken(installation.clientEndpoint, 'user.current', accessToken, portal.limiter, portal.meter);
       } catch (error) {
         return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token', { cause: error }));
+      }
+      if (userCheckCache.size >= USER_CHECK_CACHE_MAX) {
+        const now = Date.now();
+        for (const [key, until] of userCheckCache) if (until <= now) userCheckCache.delete(key);
+        if (userCheckCache.size >= USER_CHECK_CACHE_MAX) userCheckCache.clear();
       }
       userCheckCache.set(cacheKey, Date.now() + USER_CHECK_TTL_MS);
       return ok(installation);

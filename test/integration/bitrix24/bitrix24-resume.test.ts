@@ -13,7 +13,7 @@ it('resumes a crashed full sync from the cursor saved after the last request', a
   const sandbox = await startBitrix24Sandbox({ port: 0, companies: 400, contacts: 800, deals: 9000, seed: 21, rateLimit: false });
   const storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: Buffer.alloc(32, 7) });
   try {
-    const ready = sandbox.readyLine as Record<string, string>;
+    const ready = sandbox.readyLine as { memberId: string; domain: string; clientEndpoint: string; accessToken: string; refreshToken: string; clientId: string; clientSecret: string; url: string };
     const installation = await storage.installations.upsert({
       crm: 'bitrix24', externalId: ready.memberId, domain: ready.domain, clientEndpoint: ready.clientEndpoint, status: 'active',
       tokens: { accessToken: ready.accessToken, refreshToken: ready.refreshToken, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
