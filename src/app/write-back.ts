@@ -49,6 +49,9 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
     const last = stored.get(fieldKey(account.id)) as { tier?: string; score?: number } | undefined;
     return !last || last.tier !== account.tier || last.score !== account.score;
   });
+  // Noted before the write: the update events it causes may arrive before it returns.
+  const writingAt = new Date().toISOString();
+  await storage.writeState.putMany(installationId, changed.map((account) => ({ key: `echo:company:${account.id}`, value: writingAt })));
   const fields = await writer.writeFields(changed.map((account) => ({ companyId: account.id, tier: account.tier, score: account.score })));
   const byId = new Map(changed.map((account) => [account.id, account]));
   await storage.writeState.putMany(

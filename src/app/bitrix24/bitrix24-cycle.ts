@@ -57,7 +57,7 @@ export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'as
   );
   await deps.storage.installations.updateSettings(installation.id, {
     ...installation.settings,
-    bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds },
+    bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, appUserId: result.appUserId },
   });
   deps.logger.info('Bitrix24 portal set up', { installationId: installation.id, created: result.created });
   return result;
@@ -89,7 +89,10 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
     installation = await loadActive(deps.storage, deps.installationId);
     settings = readSettings(installation, deps.defaultLang);
   }
-  const sync = createBitrix24Sync({ client: portal.client, storage: deps.storage, installationId: installation.id, fieldMap: settings.fieldMap, logger, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}) });
+  const sync = createBitrix24Sync({
+    client: portal.client, storage: deps.storage, installationId: installation.id, fieldMap: settings.fieldMap, logger,
+    appUserId: settings.bitrix24?.appUserId ?? null, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+  });
   const synced = await portal.meter.inPhase('sync', async () => {
     await refreshFx(deps, asOf, async (method) => (await portal.client.call(method)).result as never);
     const counts = await sync.full();
@@ -103,6 +106,7 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
   const outcome = await evaluateInstallation({ storage: deps.storage, installationId: installation.id, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
   const bitrix = settings.bitrix24 as NonNullable<typeof settings.bitrix24>;
   const writer = createBitrix24Writer({ client: portal.client, tierField: bitrix.tierField, scoreField: bitrix.scoreField, tierItemIds: bitrix.tierItemIds });
+  // (appUserId is not the writer's concern: the sync and the event intake use it to spot echoes.)
   const writes = await portal.meter.inPhase('writeBack', () =>
     writeBack({ storage: deps.storage, installationId: installation.id, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, logger }),
   );

@@ -44,6 +44,7 @@ export interface FrameInstallInput {
 const userCheckCache = new Map<string, number>();
 const USER_CHECK_TTL_MS = 5 * 60_000;
 const USER_CHECK_CACHE_MAX = 10_000;
+const ECHO_WINDOW_MS = 5 * 60_000;
 
 export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
   const { storage, connector, logger } = deps;
@@ -94,6 +95,20 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
     if (existing?.clientEndpoint !== endpoint || existing.status !== 'active') connector.forget(installation.id);
     logger.info('Bitrix24 installation stored', { installationId: installation.id, domain: installation.domain });
     return ok(installation);
+  };
+
+  /**
+   * Our tier/score write comes back as ONCRMCOMPANYUPDATE by the user our token acts as. Such an
+   * event within ECHO_WINDOW_MS of our write to that company carries nothing new: skip the re-read.
+   * Any other user's change, or a change long after our write, is read as usual.
+   */
+  const isEcho = async (installation: Installation, event: Bitrix24Event, mark: { kind: string; crmId: string; action: string }) => {
+    if (mark.kind !== 'company' || mark.action !== 'upsert') return false;
+    const appUserId = readSettings(installation, deps.defaultLang).bitrix24?.appUserId;
+    if (!appUserId || event.auth.user_id !== appUserId) return false;
+    const key = `echo:company:${mark.crmId}`;
+    const writtenAt = (await storage.writeState.getMany(installation.id, [key])).get(key);
+    return typeof writtenAt === 'string' && Date.now() - Date.parse(writtenAt) < ECHO_WINDOW_MS;
   };
 
   return {
@@ -163,6 +178,7 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
       const mark = dirtyMarkOf(event);
       if (mark instanceof KamError) throw mark;
       if (!mark) return;
+      if (await isEcho(installation, event, mark)) return;
       await storage.syncState.markDirty(installation.id, [mark]);
       scheduleIncremental(installation.id);
     },

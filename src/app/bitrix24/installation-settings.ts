@@ -12,7 +12,7 @@ export interface InstallationSettings {
   rules: NextStepRulesConfig;
   fieldMap: Bitrix24FieldMap;
   summaryTiers: string[] | undefined;
-  bitrix24: { tierField: string; scoreField: string; tierItemIds: Record<string, string> } | null;
+  bitrix24: { tierField: string; scoreField: string; tierItemIds: Record<string, string>; appUserId?: string | null } | null;
 }
 
 export function readSettings(installation: Installation, defaultLang: Lang): InstallationSettings {

@@ -30,6 +30,8 @@ export interface SetupResult {
   scoreField: string;
   /** Tier id -> list item ID of the enumeration. */
   tierItemIds: Record<string, string>;
+  /** The portal user our tokens act as (our own writes come back as this user's changes). */
+  appUserId: string | null;
   created: { fields: number; placements: number; events: number };
 }
 
@@ -52,6 +54,7 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
     { key: 'score', method: 'crm.company.userfield.list', params: { filter: { FIELD_NAME: SCORE_FIELD } } },
     { key: 'placements', method: 'placement.get', params: {} },
     { key: 'events', method: 'event.get', params: {} },
+    { key: 'me', method: 'user.current', params: {} },
   ]);
   const failures = Object.entries(read.errors);
   if (failures.length > 0) {
@@ -127,10 +130,12 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
     const item = list.find((row) => String(row.XML_ID ?? '').toUpperCase() === tier.id.toUpperCase());
     if (item) tierItemIds[tier.id] = String(item.ID);
   }
+  const me = read.results.me as Row | undefined;
   return {
     tierField: TIER_FIELD,
     scoreField: SCORE_FIELD,
     tierItemIds,
+    appUserId: me?.ID === undefined ? null : String(me.ID),
     created: { fields: (tierRows.length === 0 ? 1 : 0) + (scoreRows.length === 0 ? 1 : 0), placements: placementsCreated, events: eventsCreated },
   };
 }

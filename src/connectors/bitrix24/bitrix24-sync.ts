@@ -1,22 +1,25 @@
 import type { EntityKind } from '../../core/model/synced';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Logger } from '../../logging/logger';
-import type { BatchCommand, Bitrix24Client, Params } from './bitrix24-client';
+import type { Bitrix24Client, Params } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
 import { CONTACT_SELECT, DEAL_SELECT, companySelect, mapCompany, mapContact, mapDeal, type Bitrix24FieldMap, type Row } from './bitrix24-mapper';
 import { portalTimeMs, shiftPortalTime } from './bitrix24-time';
-import { PAGE_SIZE, advanceWindows, initialWindowState, planWindows, type PlannedWindow, type WindowState } from './id-window-walker';
+import { PAGE_SIZE, initialWindowState, type WindowState } from './id-window-walker';
+import { LIST_METHOD, listCommand, walkWindows, type StreamWalk } from './window-batches';
 
 /**
  * Full and incremental sync of companies, contacts and deals from one portal.
- * Full: ID windows packed 50 to a batch (id-window-walker.ts), a cursor saved after every request.
+ * Full: ID windows packed 50 to a batch, a cursor saved after every request (a crash resumes).
  * Incremental: the dirty set events feed, re-read by ID 50 to a command; then a reconcile by
- * `>=DATE_MODIFY` from the last high-water mark (with overlap) that catches what events lost.
+ * `>=DATE_MODIFY` from the last mark (with overlap) that catches what events lost, walked with
+ * the same ID windows (no offsets, no COUNT).
  */
 export const STREAMS: readonly EntityKind[] = ['company', 'contact', 'deal'];
-const METHOD: Record<EntityKind, string> = { company: 'crm.company.list', contact: 'crm.contact.list', deal: 'crm.deal.list' };
 /** Reconcile re-reads this much before the mark: portal clocks and in-flight writes are not exact. */
 const RECONCILE_OVERLAP_MS = 10 * 60_000;
+/** The dirty re-read drains at most this many requests per pass; the rest waits for the next. */
+const MAX_DIRTY_REQUESTS = 8;
 
 export type SyncCounts = Record<EntityKind, number>;
 
@@ -26,6 +29,11 @@ export interface Bitrix24SyncDeps {
   installationId: string;
   fieldMap: Bitrix24FieldMap;
   logger: Logger;
+  /**
+   * The portal user our token acts as. The reconcile skips companies that user modified last:
+   * they are our own tier/score writes coming back (docs/bitrix24.md, "echoes").
+   */
+  appUserId?: string | null;
   onProgress?: (progress: { stream: EntityKind; rows: number; done: boolean }) => void;
 }
 
@@ -37,147 +45,133 @@ export interface Bitrix24Sync {
 }
 
 const zero = (): SyncCounts => ({ company: 0, contact: 0, deal: 0 });
+const first = (rows: unknown): Row | undefined => (rows as Row[] | undefined)?.[0];
 
 export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
   const { client, storage, installationId } = deps;
   const select: Record<EntityKind, string[]> = { company: companySelect(deps.fieldMap), contact: CONTACT_SELECT, deal: DEAL_SELECT };
-  const map = (kind: EntityKind, rows: Row[]) =>
-    kind === 'company' ? rows.map((row) => mapCompany(row, deps.fieldMap)) : kind === 'contact' ? rows.map(mapContact) : rows.map(mapDeal);
-
   const store = async (kind: EntityKind, rows: Row[]) => {
     if (rows.length === 0) return;
+    const mapped = kind === 'company' ? rows.map((row) => mapCompany(row, deps.fieldMap)) : kind === 'contact' ? rows.map(mapContact) : rows.map(mapDeal);
     // The generic signature cannot narrow the union per kind; the mapper above guarantees it.
-    await storage.entities.upsertMany(installationId, kind, map(kind, rows) as never);
+    await storage.entities.upsertMany(installationId, kind, mapped as never);
   };
-
-  const listCommand = (key: string, kind: EntityKind, filter: Params, extra: Params = {}): BatchCommand => ({
-    key,
-    method: METHOD[kind],
-    params: { order: { ID: 'ASC' }, filter, select: select[kind], start: -1, ...extra },
-  });
 
   /** One request: per stream the lowest and highest ID and the newest DATE_MODIFY before we start. */
   const discover = async (kinds: EntityKind[]) => {
-    const commands = kinds.flatMap((kind) => [
-      { key: `min_${kind}`, method: METHOD[kind], params: { order: { ID: 'ASC' }, select: ['ID'], start: -1 } },
-      { key: `max_${kind}`, method: METHOD[kind], params: { order: { ID: 'DESC' }, select: ['ID'], start: -1 } },
-      { key: `mod_${kind}`, method: METHOD[kind], params: { order: { DATE_MODIFY: 'DESC' }, select: ['ID', 'DATE_MODIFY'], start: -1 } },
-    ]);
-    const outcome = await client.batch(commands);
-    const first = (key: string) => (outcome.results[key] as Row[] | undefined)?.[0];
-    return Object.fromEntries(
-      kinds.map((kind) => {
-        const min = first(`min_${kind}`);
-        const max = first(`max_${kind}`);
-        const modified = first(`mod_${kind}`);
-        return [kind, { minId: min ? Number(min.ID) : null, maxId: max ? Number(max.ID) : null, mark: modified ? String(modified.DATE_MODIFY) : null }];
-      }),
-    ) as Record<EntityKind, { minId: number | null; maxId: number | null; mark: string | null }>;
+    const outcome = await client.batch(
+      kinds.flatMap((kind) => [
+        { key: `min_${kind}`, method: LIST_METHOD[kind], params: { order: { ID: 'ASC' }, select: ['ID'], start: -1 } },
+        { key: `max_${kind}`, method: LIST_METHOD[kind], params: { order: { ID: 'DESC' }, select: ['ID'], start: -1 } },
+        { key: `mod_${kind}`, method: LIST_METHOD[kind], params: { order: { DATE_MODIFY: 'DESC' }, select: ['ID', 'DATE_MODIFY'], start: -1 } },
+      ]),
+    );
+    const found = (kind: EntityKind) => {
+      const min = first(outcome.results[`min_${kind}`]);
+      const max = first(outcome.results[`max_${kind}`]);
+      const modified = first(outcome.results[`mod_${kind}`]);
+      return { minId: min ? Number(min.ID) : null, maxId: max ? Number(max.ID) : null, mark: modified ? String(modified.DATE_MODIFY) : null };
+    };
+    return new Map(kinds.map((kind) => [kind, found(kind)]));
   };
 
   const full = async (): Promise<SyncCounts> => {
     const counts = zero();
-    const states = new Map<EntityKind, { state: WindowState; mark: string | null }>();
+    const walks: StreamWalk[] = [];
+    const marks = new Map<EntityKind, string | null>();
     const fresh: EntityKind[] = [];
     for (const kind of STREAMS) {
       const cursor = await storage.syncState.getCursor(installationId, kind);
       if (cursor?.fullCompletedAt) continue;
       if (cursor?.position) {
         const saved = JSON.parse(cursor.position) as WindowState & { nextLo: number | null };
-        states.set(kind, { state: { ...saved, nextLo: saved.nextLo ?? Number.POSITIVE_INFINITY }, mark: cursor.modifiedSince });
+        walks.push({ kind, select: select[kind], filter: {}, state: { ...saved, nextLo: saved.nextLo ?? Number.POSITIVE_INFINITY } });
+        marks.set(kind, cursor.modifiedSince);
       } else fresh.push(kind);
     }
     if (fresh.length > 0) {
       const found = await discover(fresh);
-      for (const kind of fresh) states.set(kind, { state: initialWindowState(found[kind].minId, found[kind].maxId), mark: found[kind].mark });
-    }
-    while ([...states.values()].some((entry) => !entry.state.done)) {
-      const plan: Array<{ kind: EntityKind; window: PlannedWindow }> = [];
-      for (const kind of STREAMS) {
-        const entry = states.get(kind);
-        if (!entry || entry.state.done || plan.length >= BATCH_LIMIT) continue;
-        for (const window of planWindows(entry.state, BATCH_LIMIT - plan.length)) plan.push({ kind, window });
-      }
-      const commands = plan.map(({ kind, window }, index) =>
-        listCommand(`w${index}`, kind, window.hi === null ? { '>=ID': window.lo } : { '>=ID': window.lo, '<ID': window.hi }),
-      );
-      const outcome = await client.batch(commands);
-      for (const kind of STREAMS) {
-        const entry = states.get(kind);
-        if (!entry || entry.state.done) continue;
-        const mine = plan.map((item, index) => ({ ...item, index })).filter((item) => item.kind === kind);
-        if (mine.length === 0) continue;
-        const pages = mine.map((item) => (outcome.results[`w${item.index}`] as Row[] | undefined) ?? []);
-        const failed = mine.filter((item) => outcome.errors[`w${item.index}`]);
-        const rows = pages.flat();
-        await store(kind, rows);
-        counts[kind] += rows.length;
-        let next = advanceWindows(entry.state, mine.map((item) => item.window), pages.map((page) => page.map((row) => Number(row.ID))));
-        // A command the portal refused (e.g. OPERATION_TIME_LIMIT) is read again next time.
-        if (failed.length > 0) {
-          next = { ...next, done: false, gaps: [...next.gaps, ...failed.map((item): [number, number | null] => [item.window.lo, item.window.hi])].sort((a, b) => a[0] - b[0]) };
-          // (A failed window was also folded in as if empty; its re-read above covers it.)
-        }
-        entry.state = next;
-        await storage.syncState.saveCursor({
-          installationId,
-          stream: kind,
-          phase: next.done ? 'incremental' : 'full',
-          position: next.done ? null : JSON.stringify({ ...next, nextLo: Number.isFinite(next.nextLo) ? next.nextLo : null }),
-          fullCompletedAt: next.done ? new Date().toISOString() : null,
-          modifiedSince: entry.mark,
-        });
-        deps.onProgress?.({ stream: kind, rows: counts[kind], done: next.done });
+      for (const kind of fresh) {
+        const stream = found.get(kind);
+        walks.push({ kind, select: select[kind], filter: {}, state: initialWindowState(stream?.minId ?? null, stream?.maxId ?? null) });
+        marks.set(kind, stream?.mark ?? null);
       }
     }
+    await walkWindows(client, walks, async (walk, rows) => {
+      await store(walk.kind, rows);
+      counts[walk.kind] += rows.length;
+      const { state } = walk;
+      await storage.syncState.saveCursor({
+        installationId,
+        stream: walk.kind,
+        phase: state.done ? 'incremental' : 'full',
+        position: state.done ? null : JSON.stringify({ ...state, nextLo: Number.isFinite(state.nextLo) ? state.nextLo : null }),
+        fullCompletedAt: state.done ? new Date().toISOString() : null,
+        modifiedSince: marks.get(walk.kind) ?? null,
+      });
+      deps.onProgress?.({ stream: walk.kind, rows: counts[walk.kind], done: state.done });
+    });
     return counts;
   };
 
   const rereadDirty = async (counts: SyncCounts) => {
-    const startedAt = new Date().toISOString();
-    const marks = await storage.syncState.peekDirty(installationId, BATCH_LIMIT * PAGE_SIZE);
-    if (marks.length === 0) return;
-    const deletes = marks.filter((mark) => mark.action === 'delete');
-    for (const kind of STREAMS) {
-      const ids = deletes.filter((mark) => mark.kind === kind).map((mark) => mark.crmId);
-      if (ids.length > 0) await storage.entities.markDeleted(installationId, kind, ids);
+    for (let round = 0; round < MAX_DIRTY_REQUESTS; round += 1) {
+      const startedAt = new Date().toISOString();
+      const marks = await storage.syncState.peekDirty(installationId, BATCH_LIMIT * PAGE_SIZE);
+      if (marks.length === 0) return;
+      for (const kind of STREAMS) {
+        const ids = marks.filter((mark) => mark.action === 'delete' && mark.kind === kind).map((mark) => mark.crmId);
+        if (ids.length > 0) await storage.entities.markDeleted(installationId, kind, ids);
+      }
+      const chunks: Array<{ kind: EntityKind; ids: string[] }> = [];
+      for (const kind of STREAMS) {
+        const ids = marks.filter((mark) => mark.action === 'upsert' && mark.kind === kind).map((mark) => mark.crmId);
+        for (let i = 0; i < ids.length; i += PAGE_SIZE) chunks.push({ kind, ids: ids.slice(i, i + PAGE_SIZE) });
+      }
+      const outcome = await client.batch(chunks.map((chunk, index) => listCommand(`d${index}`, { kind: chunk.kind, select: select[chunk.kind] }, { '@ID': chunk.ids })));
+      const refused = new Set<string>();
+      for (const [index, chunk] of chunks.entries()) {
+        if (outcome.errors[`d${index}`]) {
+          for (const crmId of chunk.ids) refused.add(`${chunk.kind}:${crmId}`);
+          continue;
+        }
+        const rows = (outcome.results[`d${index}`] as Row[] | undefined) ?? [];
+        await store(chunk.kind, rows);
+        counts[chunk.kind] += rows.length;
+        // Marked but not returned: deleted in the CRM since the event.
+        const seen = new Set(rows.map((row) => String(row.ID)));
+        const gone = chunk.ids.filter((crmId) => !seen.has(crmId));
+        if (gone.length > 0) await storage.entities.markDeleted(installationId, chunk.kind, gone);
+      }
+      await storage.syncState.clearDirty(installationId, marks.filter((mark) => !refused.has(`${mark.kind}:${mark.crmId}`)), startedAt);
+      if (refused.size > 0 || marks.length < BATCH_LIMIT * PAGE_SIZE) return;
     }
-    const upserts = marks.filter((mark) => mark.action === 'upsert');
-    const chunks: Array<{ kind: EntityKind; ids: string[] }> = [];
-    for (const kind of STREAMS) {
-      const ids = upserts.filter((mark) => mark.kind === kind).map((mark) => mark.crmId);
-      for (let i = 0; i < ids.length; i += PAGE_SIZE) chunks.push({ kind, ids: ids.slice(i, i + PAGE_SIZE) });
-    }
-    const outcome = await client.batch(chunks.map((chunk, index) => listCommand(`d${index}`, chunk.kind, { '@ID': chunk.ids })));
-    for (const [index, chunk] of chunks.entries()) {
-      if (outcome.errors[`d${index}`]) continue;
-      const rows = (outcome.results[`d${index}`] as Row[] | undefined) ?? [];
-      await store(chunk.kind, rows);
-      counts[chunk.kind] += rows.length;
-      // Marked but not returned: deleted in the CRM since the event.
-      const seen = new Set(rows.map((row) => String(row.ID)));
-      const gone = chunk.ids.filter((crmId) => !seen.has(crmId));
-      if (gone.length > 0) await storage.entities.markDeleted(installationId, chunk.kind, gone);
-    }
-    const done = marks.filter((mark) => mark.action === 'delete' || !chunks.some((chunk, index) => chunk.kind === mark.kind && chunk.ids.includes(mark.crmId) && outcome.errors[`d${index}`]));
-    await storage.syncState.clearDirty(installationId, done, startedAt);
   };
 
-  /** Offset pages are fine here: a changed-since set is small, and the overlap catches rows that shift. */
   const reconcile = async (counts: SyncCounts) => {
     const cursors = new Map<EntityKind, string | null>();
     for (const kind of STREAMS) {
       const cursor = await storage.syncState.getCursor(installationId, kind);
       if (cursor?.fullCompletedAt) cursors.set(kind, cursor.modifiedSince);
     }
-    const since = (kind: EntityKind) => {
-      const mark = cursors.get(kind);
-      return mark ? { '>=DATE_MODIFY': shiftPortalTime(mark, -RECONCILE_OVERLAP_MS) } : {};
-    };
     const kinds = [...cursors.keys()];
     if (kinds.length === 0) return;
-    const first = await client.batch(kinds.map((kind) => listCommand(`r_${kind}`, kind, since(kind), { start: 0 })));
+    const filterOf = (kind: EntityKind): Params => {
+      const mark = cursors.get(kind);
+      return {
+        ...(mark ? { '>=DATE_MODIFY': shiftPortalTime(mark, -RECONCILE_OVERLAP_MS) } : {}),
+        ...(kind === 'company' && deps.appUserId ? { '!MODIFY_BY_ID': deps.appUserId } : {}),
+      };
+    };
+    // One request: the first page of each changed set, and the highest changed ID.
+    const probe = await client.batch(
+      kinds.flatMap((kind) => [
+        listCommand(`first_${kind}`, { kind, select: select[kind] }, filterOf(kind)),
+        { key: `max_${kind}`, method: LIST_METHOD[kind], params: { order: { ID: 'DESC' }, filter: filterOf(kind), select: ['ID'], start: -1 } },
+      ]),
+    );
     const newest = new Map<EntityKind, string | null>(kinds.map((kind) => [kind, cursors.get(kind) ?? null]));
+    const complete = new Map<EntityKind, boolean>(kinds.map((kind) => [kind, !probe.errors[`first_${kind}`] && !probe.errors[`max_${kind}`]]));
     const take = async (kind: EntityKind, rows: Row[]) => {
       await store(kind, rows);
       counts[kind] += rows.length;
@@ -187,22 +181,24 @@ export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
         if (modified && (!current || portalTimeMs(modified) > portalTimeMs(current))) newest.set(kind, modified);
       }
     };
-    const rest: BatchCommand[] = [];
+    const walks: StreamWalk[] = [];
     for (const kind of kinds) {
-      await take(kind, (first.results[`r_${kind}`] as Row[] | undefined) ?? []);
-      const total = first.totals[`r_${kind}`] ?? 0;
-      for (let start = PAGE_SIZE; start < total; start += PAGE_SIZE) rest.push(listCommand(`r_${kind}_${start}`, kind, since(kind), { start }));
-    }
-    for (let i = 0; i < rest.length; i += BATCH_LIMIT) {
-      const outcome = await client.batch(rest.slice(i, i + BATCH_LIMIT));
-      for (const command of rest.slice(i, i + BATCH_LIMIT)) {
-        const kind = command.key.split('_')[1] as EntityKind;
-        await take(kind, (outcome.results[command.key] as Row[] | undefined) ?? []);
+      const rows = (probe.results[`first_${kind}`] as Row[] | undefined) ?? [];
+      await take(kind, rows);
+      const maxRow = first(probe.results[`max_${kind}`]);
+      if (rows.length === PAGE_SIZE && maxRow && complete.get(kind)) {
+        const last = Math.max(...rows.map((row) => Number(row.ID)));
+        walks.push({ kind, select: select[kind], filter: filterOf(kind), state: { gaps: [], nextLo: last + 1, maxId: Number(maxRow.ID), width: PAGE_SIZE, done: false } });
       }
     }
+    await walkWindows(client, walks, async (walk, rows, refused) => {
+      await take(walk.kind, rows);
+      if (refused > 0) complete.set(walk.kind, false);
+    });
     for (const kind of kinds) {
       const cursor = await storage.syncState.getCursor(installationId, kind);
-      if (cursor) await storage.syncState.saveCursor({ ...cursor, modifiedSince: newest.get(kind) ?? cursor.modifiedSince });
+      // The mark moves only when the whole changed set was read.
+      if (cursor && complete.get(kind)) await storage.syncState.saveCursor({ ...cursor, modifiedSince: newest.get(kind) ?? cursor.modifiedSince });
     }
   };
 

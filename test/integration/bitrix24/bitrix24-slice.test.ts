@@ -102,6 +102,13 @@ describe('idempotence', () => {
     expect(Object.keys(result?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
   });
 
+  it('does not re-read its own tier writes (echo events and the reconcile skip them)', () => {
+    // Pass 2 followed edits of deals only; the 80 tier/score updates of pass 1 came back as
+    // company update events by the app's own user and must not be read again.
+    expect(demo.passes[1]?.sync.companies).toBe(0);
+    expect(demo.passes[1]?.api.byPhase.sync).toBeLessThanOrEqual(10);
+  });
+
   it('a pass with no changes costs at most 5 requests and writes nothing', async () => {
     const bitrix24 = demo.runtime.bitrix24;
     if (!bitrix24) throw new Error('no service');
@@ -172,6 +179,27 @@ describe('the event edge', () => {
     const response = await http.post(`${demo.app}/bitrix24/events`, form({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: '7' } } }), formHeaders);
     expect(response.status).toBe(400);
     expect(JSON.stringify(response.data)).toContain('auth');
+  });
+
+  it('re-reads a company another user changed right after our write, but not the echo of our own write', async () => {
+    const written = demo.sandboxHandle.state().companies[0];
+    if (!written) throw new Error('no company written');
+    const post = (userId: string) =>
+      http.post(
+        `${demo.app}/bitrix24/events`,
+        event({ event: 'ONCRMCOMPANYUPDATE', data: { FIELDS: { ID: String(written.id) } }, auth: { domain: ready().domain, member_id: ready().memberId, application_token: ready().applicationToken, user_id: userId } }),
+        formHeaders,
+      );
+    const marked = async () => (await demo.runtime.storage.syncState.peekDirty(demo.installationId, 10_000)).some((mark) => mark.kind === 'company' && mark.crmId === String(written.id));
+    const appUser = (await demo.runtime.storage.installations.get(demo.installationId))?.settings.bitrix24 as { appUserId?: string };
+    // Our write to this company is recent: note it as the write-back does.
+    await demo.runtime.storage.writeState.putMany(demo.installationId, [{ key: `echo:company:${written.id}`, value: new Date().toISOString() }]);
+    expect((await post(String(appUser.appUserId))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await marked()).toBe(false);
+    expect((await post('999')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await marked()).toBe(true);
   });
 
   it('acknowledges a good event at once and marks the entity dirty, coalescing repeats', async () => {
