@@ -5,7 +5,7 @@ import axios from 'axios';
 import type * as B24Sdk from '@bitrix24/b24jssdk';
 import { runDemo, type DemoRun } from '../src/app/demo/run-demo';
 import { DEAL_SELECT } from '../src/connectors/bitrix24/bitrix24-mapper';
-import type { RequestCounts } from '../src/connectors/shared/request-meter';
+import { countsSince, requestsSince, type RequestCounts } from '../src/connectors/shared/request-meter';
 import { createLogger } from '../src/logging/logger';
 import { startBitrix24Sandbox } from '../src/sandbox/bitrix24';
 
@@ -69,27 +69,15 @@ interface SandboxStats {
   requests: number;
   byMethod: Record<string, number>;
   rejections: Record<string, number>;
+  /** Commands inside batches the portal refused, by code (e.g. OPERATION_TIME_LIMIT); the HTTP request itself succeeded. */
+  commandRejections: Record<string, number>;
 }
-
-const sub = (after: Record<string, number>, before: Record<string, number>): Record<string, number> =>
-  Object.fromEntries(Object.entries(after).map(([key, n]) => [key, n - (before[key] ?? 0)]).filter(([, n]) => (n as number) > 0));
 
 const diffStats = (after: SandboxStats, before: SandboxStats): SandboxStats => ({
   requests: after.requests - before.requests,
-  byMethod: sub(after.byMethod, before.byMethod),
-  rejections: sub(after.rejections, before.rejections),
-});
-
-const diffCounts = (after: RequestCounts, before: RequestCounts): RequestCounts => ({
-  requests: after.requests - before.requests,
-  byPhase: {
-    setup: after.byPhase.setup - before.byPhase.setup,
-    sync: after.byPhase.sync - before.byPhase.sync,
-    writeBack: after.byPhase.writeBack - before.byPhase.writeBack,
-    other: after.byPhase.other - before.byPhase.other,
-  },
-  byMethod: sub(after.byMethod, before.byMethod),
-  rejections: sub(after.rejections, before.rejections),
+  byMethod: countsSince(after.byMethod, before.byMethod),
+  rejections: countsSince(after.rejections, before.rejections),
+  commandRejections: countsSince(after.commandRejections, before.commandRejections),
 });
 
 const sum = (record: Record<string, number>): number => Object.values(record).reduce((a, b) => a + b, 0);
@@ -118,7 +106,9 @@ interface PassRow {
 async function sandboxStats(demo: DemoRun): Promise<SandboxStats> {
   const answer = await axios.get(`${demo.sandboxHandle.url}/_sandbox/stats`);
   const body = answer.data as SandboxStats;
-  return { requests: body.requests, byMethod: body.byMethod, rejections: body.rejections };
+  // /_sandbox/stats lists batch sub-commands by method only; their refusals are read in-process.
+  const commandRejections = demo.sandboxHandle.runtime.commandStats.snapshot().rejections;
+  return { requests: body.requests, byMethod: body.byMethod, rejections: body.rejections, commandRejections };
 }
 
 async function runOurs(flags: Flags): Promise<PassRow[]> {
@@ -179,7 +169,7 @@ async function runOurs(flags: Flags): Promise<PassRow[]> {
       const nowCounts = (await bitrix24.requestCounts(id)) as RequestCounts;
       const nowPortal = await sandboxStats(demo);
       rows.push({
-        pass, mode: 'incremental', changes, app: diffCounts(nowCounts, appCounts), portal: diffStats(nowPortal, portal),
+        pass, mode: 'incremental', changes, app: requestsSince(nowCounts, appCounts), portal: diffStats(nowPortal, portal),
         synced: { company: report.sync.company, contact: report.sync.contact, deal: report.sync.deal },
         writes: report.writes,
         seconds,
@@ -240,11 +230,15 @@ async function runSdk(flags: Flags): Promise<SdkRow> {
       // The SDK's defaults (leaky bucket 50 / 2 per s, like the portal's); nothing widened.
     );
     b24.setLogger(sdk.LoggerFactory.createNullLogger());
-    const before = (await axios.get(`${sandbox.url}/_sandbox/stats`)).data as SandboxStats;
+    const stats = async (): Promise<SandboxStats> => ({
+      ...((await axios.get(`${sandbox.url}/_sandbox/stats`)).data as SandboxStats),
+      commandRejections: sandbox.runtime.commandStats.snapshot().rejections,
+    });
+    const before = await stats();
     const t0 = Date.now();
     const result = await b24.actions.v2.callList.make<{ ID: string }>({ method: 'crm.deal.list', params: { select: DEAL_SELECT } });
     const seconds = (Date.now() - t0) / 1000;
-    const after = (await axios.get(`${sandbox.url}/_sandbox/stats`)).data as SandboxStats;
+    const after = await stats();
     return { deals, rows: (result.getData() ?? []).length, ok: result.isSuccess, portal: diffStats(after, before), seconds };
   } finally {
     await sandbox.close();
@@ -259,17 +253,17 @@ function report(flags: Flags, ours: PassRow[] | null, sdk: SdkRow | null, loads:
   say(`Sandbox: rate limit on (burst ${BURST}, drain ${DRAIN}/s); floor = max(0, R - ${BURST}) / ${DRAIN} s for R requests from an empty bucket.`);
   if (ours) {
     say('');
-    say('| pass | changed deals | app requests (setup / sync / write-back / other) | portal saw (rejected) | synced co / ct / deals | writes fields / comments / todos / closed | seconds | floor s |');
+    say('| pass | changed deals | app requests (setup / sync / write-back / other) | portal saw (HTTP refused / batch commands refused) | synced co / ct / deals | writes fields / comments / todos / closed | seconds | floor s (empty / full bucket) |');
     say('|---|---|---|---|---|---|---|---|');
     for (const row of ours) {
       const p = row.app.byPhase;
       const rejected = sum(row.portal.rejections);
-      say(`| ${row.pass} ${row.mode} | ${row.changes} | ${fmt(row.app.requests)} (${p.setup} / ${p.sync} / ${p.writeBack} / ${p.other}) | ${fmt(row.portal.requests)} (${rejected}) | ${fmt(row.synced.company)} / ${fmt(row.synced.contact)} / ${fmt(row.synced.deal)} | ${fmt(row.writes.fields)} / ${fmt(row.writes.comments)} / ${fmt(row.writes.todos)} / ${fmt(row.writes.closed)} | ${row.seconds.toFixed(1)} | ${floorSeconds(row.app.requests).toFixed(1)} |`);
+      say(`| ${row.pass} ${row.mode} | ${row.changes} | ${fmt(row.app.requests)} (${p.setup} / ${p.sync} / ${p.writeBack} / ${p.other}) | ${fmt(row.portal.requests)} (${rejected} / ${sum(row.portal.commandRejections)}) | ${fmt(row.synced.company)} / ${fmt(row.synced.contact)} / ${fmt(row.synced.deal)} | ${fmt(row.writes.fields)} / ${fmt(row.writes.comments)} / ${fmt(row.writes.todos)} / ${fmt(row.writes.closed)} | ${row.seconds.toFixed(1)} | ${floorSeconds(row.app.requests).toFixed(1)} / ${(row.app.requests / DRAIN).toFixed(1)} |`);
     }
     say('');
     say('Per pass, by method (app side) and what the portal counted:');
     for (const row of ours) {
-      say(`- pass ${row.pass}: app ${compact(row.app.byMethod)}; app rejections ${compact(row.app.rejections)}; portal ${compact(row.portal.byMethod)}; portal rejections ${compact(row.portal.rejections)}`);
+      say(`- pass ${row.pass}: app ${compact(row.app.byMethod)}; app rejections ${compact(row.app.rejections)}; portal ${compact(row.portal.byMethod)}; portal rejections ${compact(row.portal.rejections)}; portal batch commands refused ${compact(row.portal.commandRejections)}`);
     }
     say('');
     say('| goal | limit | measured | |');

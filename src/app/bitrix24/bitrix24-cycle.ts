@@ -4,7 +4,7 @@ import type { Bitrix24Connector } from '../../connectors/bitrix24/bitrix24-conne
 import { setupBitrix24Portal } from '../../connectors/bitrix24/bitrix24-setup';
 import { createBitrix24Sync, type SyncCounts } from '../../connectors/bitrix24/bitrix24-sync';
 import { createBitrix24Writer } from '../../connectors/bitrix24/bitrix24-writer';
-import type { RequestCounts } from '../../connectors/shared/request-meter';
+import { requestsSince, type RequestCounts } from '../../connectors/shared/request-meter';
 import type { Logger } from '../../logging/logger';
 import { FX_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
 import { evaluateInstallation } from '../evaluate-installation';
@@ -120,25 +120,9 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
     evaluated: outcome.evaluation.accounts.length,
     tiers,
     writes,
-    api: diffCounts(before, after),
+    api: requestsSince(after, before),
     seconds: (Date.now() - started) / 1000,
   };
   logger.info('cycle done', { mode: deps.mode, sync: synced, writes, requests: report.api.requests, seconds: report.seconds });
   return report;
-}
-
-function diffCounts(before: RequestCounts, after: RequestCounts): RequestCounts {
-  const minus = (a: Record<string, number>, b: Record<string, number>) =>
-    Object.fromEntries(Object.entries(a).map(([key, value]) => [key, value - (b[key] ?? 0)]).filter(([, value]) => (value as number) > 0));
-  return {
-    requests: after.requests - before.requests,
-    byPhase: {
-      setup: after.byPhase.setup - before.byPhase.setup,
-      sync: after.byPhase.sync - before.byPhase.sync,
-      writeBack: after.byPhase.writeBack - before.byPhase.writeBack,
-      other: after.byPhase.other - before.byPhase.other,
-    },
-    byMethod: minus(after.byMethod, before.byMethod),
-    rejections: minus(after.rejections, before.rejections),
-  };
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import axios from 'axios';
 import { loadConfig } from '../../config';
 import { KamError } from '../../core/errors';
-import type { RequestCounts } from '../../connectors/shared/request-meter';
+import { requestsSince, type RequestCounts } from '../../connectors/shared/request-meter';
 import type { Logger } from '../../logging/logger';
 import { createRuntime, startServer, type Runtime } from '../../main';
 import type { ListeningServer } from '../../http/listen';
@@ -59,26 +59,8 @@ export interface DemoRun {
 }
 
 const minus = (after: RequestCounts, before: RequestCounts | null): DemoPass['api'] => {
-  const byMethod: Record<string, number> = {};
-  for (const [method, count] of Object.entries(after.byMethod)) {
-    const delta = count - (before?.byMethod[method] ?? 0);
-    if (delta > 0) byMethod[method] = delta;
-  }
-  const rejections: Record<string, number> = {};
-  for (const [code, count] of Object.entries(after.rejections)) {
-    const delta = count - (before?.rejections[code] ?? 0);
-    if (delta > 0) rejections[code] = delta;
-  }
-  return {
-    requests: after.requests - (before?.requests ?? 0),
-    byPhase: {
-      setup: after.byPhase.setup - (before?.byPhase.setup ?? 0),
-      sync: after.byPhase.sync - (before?.byPhase.sync ?? 0),
-      writeBack: after.byPhase.writeBack - (before?.byPhase.writeBack ?? 0),
-    },
-    byMethod,
-    rejections,
-  };
+  const { requests, byPhase, byMethod, rejections } = requestsSince(after, before);
+  return { requests, byPhase: { setup: byPhase.setup, sync: byPhase.sync, writeBack: byPhase.writeBack }, byMethod, rejections };
 };
 
 const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number): DemoPass => ({

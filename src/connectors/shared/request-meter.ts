@@ -47,3 +47,28 @@ export function createRequestMeter(): RequestMeter {
     },
   };
 }
+
+/** Positive differences per key (what happened between two snapshots). */
+export function countsSince(after: Record<string, number>, before: Record<string, number> | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after)) {
+    const delta = count - (before?.[key] ?? 0);
+    if (delta > 0) out[key] = delta;
+  }
+  return out;
+}
+
+/** The requests made between two snapshots of one meter. */
+export function requestsSince(after: RequestCounts, before: RequestCounts | null): RequestCounts {
+  return {
+    requests: after.requests - (before?.requests ?? 0),
+    byPhase: {
+      setup: after.byPhase.setup - (before?.byPhase.setup ?? 0),
+      sync: after.byPhase.sync - (before?.byPhase.sync ?? 0),
+      writeBack: after.byPhase.writeBack - (before?.byPhase.writeBack ?? 0),
+      other: after.byPhase.other - (before?.byPhase.other ?? 0),
+    },
+    byMethod: countsSince(after.byMethod, before?.byMethod),
+    rejections: countsSince(after.rejections, before?.rejections),
+  };
+}
