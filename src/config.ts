@@ -10,8 +10,9 @@ import { KamError, fail, ok, type Result } from './core/errors';
  * (one process, SQLite under ./data) work with no configuration at all. Nothing else in the
  * app reads process.env (an ESLint rule enforces it).
  */
-const intInRange = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const positive = () => z.coerce.number().positive();
+const intInRange = (min: number, max: number) =>
+  z.coerce.number({ error: `must be a whole number from ${min} to ${max}` }).int(`must be a whole number from ${min} to ${max}`).min(min).max(max);
+const positive = () => z.coerce.number({ error: 'must be a positive number' }).positive('must be a positive number');
 const optionalText = () =>
   z
     .string()

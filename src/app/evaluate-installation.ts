@@ -61,6 +61,7 @@ export async function evaluateInstallation(deps: {
       createdAt: entry.createdAt,
       state: entry.state === 'closed' ? ('closed' as const) : ('open' as const),
     }));
-  const plan = planNextSteps({ snapshot: build.snapshot, evaluation, rules: deps.rules, ledger, today: asOf, lang: deps.lang });
+  const tierLabels = Object.fromEntries(deps.criteria.tiers.map((tier) => [tier.id, tier.label]));
+  const plan = planNextSteps({ snapshot: build.snapshot, evaluation, rules: deps.rules, ledger, today: asOf, lang: deps.lang, tierLabels });
   return { evaluation, snapshot: build.snapshot, build, plan };
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
+import { KamError } from '../core/errors';
 import { runDemo } from '../app/demo/run-demo';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
@@ -46,11 +47,11 @@ export function registerDemo(program: Command): void {
     .option('--faults <spec>', 'sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3"')
     .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
     .action(async (flags: DemoFlags) => {
-      if (flags.crm !== 'bitrix24') throw new InvalidArgumentError(`--crm ${flags.crm}: only bitrix24 has a demo so far`);
+      if (flags.crm !== 'bitrix24') throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: only bitrix24 has a demo so far`);
       const { config } = configForCommand();
       const lang = flags.lang ?? config.defaultLang;
       // The report (or JSON) owns stdout; the app logs only warnings, to stderr.
-      const logger = createLogger({ level: 'warn', format: config.log.format });
+      const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format });
       const tty = Boolean(process.stderr.isTTY) && !flags.json;
       const bar = tty ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       let currentPass = '';
@@ -90,6 +91,8 @@ export function registerDemo(program: Command): void {
           process.stdout.write(renderDemoReport({ lang, passes: demo.passes, run, accounts, names, appUrl: demo.app }));
         }
         if (flags.serve) {
+          // From here on the app works as `kam serve` would: events trigger incremental passes.
+          demo.runtime.bitrix24?.enableAutoSync();
           const open = `${demo.sandboxHandle.url}/_sandbox/open?placement=CRM_DEAL_DETAIL_TAB`;
           process.stderr.write(
             `\nApp: ${demo.app}  ·  Sandbox: ${demo.sandboxHandle.url}\nOpen the deal card tab in a browser: ${open}\n(Ctrl+C stops both.)\n`,

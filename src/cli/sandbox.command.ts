@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { KamError } from '../core/errors';
 import { InvalidArgumentError, Option } from 'commander';
 import type { RunningSandbox, StartSandboxOptions } from '../sandbox/shared/types';
 import { parseFaultSpec } from '../sandbox/shared/faults';
@@ -69,7 +70,7 @@ export function registerSandbox(program: Command): void {
     .addOption(new Option('--token-ttl <s>', 'access-token lifetime in seconds').argParser(whole('token-ttl', 1)))
     .argument('<crm>', 'bitrix24 or amocrm')
     .action(async (crm: string, flags: SandboxFlags) => {
-      if (crm !== 'bitrix24' && crm !== 'amocrm') throw new InvalidArgumentError(`unknown CRM "${crm}": use bitrix24 or amocrm`);
+      if (crm !== 'bitrix24' && crm !== 'amocrm') throw new KamError('INPUT_INVALID', `unknown CRM "${crm}": use bitrix24 or amocrm`);
       const sandbox = await startCrm(crm, {
         port: flags.port, companies: flags.companies, contacts: flags.contacts ?? flags.companies * 3, deals: flags.deals,
         seed: flags.seed, anchorDate: flags.anchor, rateLimit: flags.rateLimit, faults: flags.faults, tokenTtlSeconds: flags.tokenTtl,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { freePort } from '../http/free-port';
 import { createRuntime, startServer } from '../main';
 import { configForCommand, untilSignal } from './config-for-command';
 
@@ -14,7 +15,9 @@ export function registerServe(program: Command): void {
     .description('start the HTTP server (install handlers, events, widget, pages) and the job scheduler')
     .option('-p, --port <port>', 'port to listen on (default: KAM_PORT or 3000; 0 picks a free one)', parsePort)
     .action(async (options: { port?: string }) => {
-      const { config, logger } = configForCommand({ KAM_PORT: options.port });
+      let { config, logger } = configForCommand({ KAM_PORT: options.port });
+      // Port 0 means "any free port"; the CRMs need the real one in our callback URLs, so pick it first.
+      if (config.http.port === 0) ({ config, logger } = configForCommand({ KAM_PORT: String(await freePort()) }));
       const runtime = await createRuntime(config, logger, { schedule: true });
       const server = await startServer(runtime);
       logger.info(`KAM Pilot listening on ${server.url}`, { storage: runtime.storage.engine });

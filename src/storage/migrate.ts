@@ -21,7 +21,7 @@ export async function migrateDatabase(db: Kysely<Database>, schema?: string): Pr
   if (error !== undefined) {
     const failed = (results ?? []).find((r) => r.status === 'Error')?.migrationName;
     return fail(
-      new KamError('STORAGE', `Database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      new KamError('STORAGE', `Database migration${failed ? ` ${failed}` : ''} failed: ${error instanceof Error ? error.message : String(error)}`, {
         details: { migration: failed, executed },
         cause: error,
       }),

@@ -49,7 +49,7 @@ const ECHO_WINDOW_MS = 5 * 60_000;
 export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
   const { storage, connector, logger } = deps;
 
-  const autoSync = deps.autoSync ?? true;
+  let autoSync = deps.autoSync ?? true;
   /** What a cycle needs, for one installation (progress reported under its id). */
   const cycleDeps = (installationId: string) => ({
     storage: deps.storage,
@@ -214,6 +214,11 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
 
     runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}): Promise<CycleReport> {
       return runBitrix24Cycle({ ...cycleDeps(installationId), mode, ...options });
+    },
+
+    /** From now on events and installs start sync cycles themselves (the demo, once its passes are done). */
+    enableAutoSync() {
+      autoSync = true;
     },
 
     /** Every CRM request this process made for the installation so far (by phase and method). */

@@ -9,7 +9,7 @@ import { createRuntime, startServer, type Runtime } from '../../main';
 import type { ListeningServer } from '../../http/listen';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../sandbox/bitrix24';
 import type { CycleReport } from '../bitrix24/bitrix24-cycle';
-import { freePort } from './free-port';
+import { freePort } from '../../http/free-port';
 
 /**
  * `kam demo --crm bitrix24`: the whole product against the rate-limited Bitrix24 sandbox,

@@ -110,18 +110,19 @@ const keyAccountPlan: NextStepRule<'keyAccountPlan'> = {
   id: 'key-account-plan',
   fire(ctx, config, lang) {
     if (ctx.tier !== config.keyTier || ctx.previousTier === config.keyTier) return null;
-    const from = ctx.previousTier ?? say(lang, 'no tier', 'без уровня');
+    const from = ctx.previousTier ? ctx.tierName(ctx.previousTier) : say(lang, 'no tier', 'без уровня');
+    const to = ctx.tierName(config.keyTier);
     return {
       cycle: ctx.todayQuarter,
       title: say(lang, `Write an account plan for ${ctx.name}: now a key account`, `Составить план работы с ${ctx.name}: теперь ключевой клиент`),
       description: say(lang,
-        `${ctx.name} moved from "${from}" to "${config.keyTier}" with a score of ${formatNumber(ctx.score, lang)}. Draft the account plan: goals for the year, decision makers, potential to unlock, risks and the contact rhythm.`,
-        `${ctx.name} перешёл из уровня «${from}» в «${config.keyTier}» с баллом ${formatNumber(ctx.score, lang)}. Составьте план работы с клиентом: цели на год, лица, принимающие решения, потенциал роста, риски и ритм контактов.`),
+        `${ctx.name} moved from "${from}" to "${to}" with a score of ${formatNumber(ctx.score, lang)}. Draft the account plan: goals for the year, decision makers, potential to unlock, risks and the contact rhythm.`,
+        `${ctx.name} перешёл из уровня «${from}» в «${to}» с баллом ${formatNumber(ctx.score, lang)}. Составьте план работы с клиентом: цели на год, лица, принимающие решения, потенциал роста, риски и ритм контактов.`),
     };
   },
   closeReason(ctx, config, _cycle, lang) {
     if (ctx.tier === config.keyTier) return null;
-    return say(lang, `No longer a key account (tier now "${ctx.tier}").`, `Больше не ключевой клиент (уровень теперь «${ctx.tier}»).`);
+    return say(lang, `No longer a key account (tier now "${ctx.tierName(ctx.tier)}").`, `Больше не ключевой клиент (уровень теперь «${ctx.tierName(ctx.tier)}»).`);
   },
 };
 

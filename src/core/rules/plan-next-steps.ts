@@ -55,6 +55,8 @@ export interface PlanNextStepsInput {
   /** The planning day; defaults to the evaluation's asOf. */
   today?: string;
   lang: Lang;
+  /** Tier names for people (the criteria config's tier labels), so task texts never show a bare id. */
+  tierLabels?: Readonly<Record<string, Partial<Record<Lang, string>> | undefined>>;
 }
 
 const pairKey = (ruleId: string, accountId: string): string => `${ruleId}:${accountId}:`;
@@ -93,6 +95,7 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
       todayQuarter: quarterLabel(today),
       recentWon: recentWon.get(evaluated.id) ?? null,
       wonDeals,
+      tierName: (tierId) => input.tierLabels?.[tierId]?.[input.lang] ?? tierId,
     });
   }
   return contexts;

@@ -32,6 +32,8 @@ export interface RuleContext {
   recentWon: WonDealRef | null;
   /** Every won deal by id, so a follow-up task can check its deal still stands. */
   wonDeals: ReadonlyMap<string, WonDealRef>;
+  /** A tier's name for people, in the task's language (the tier id when no label is known). */
+  tierName(tierId: string): string;
 }
 
 /** A rule firing for an account: the cycle makes the dedup key, the texts make the task. */

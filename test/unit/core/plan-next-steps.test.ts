@@ -160,3 +160,15 @@ describe('planNextSteps: dedup, cooldown, caps, closing', () => {
     ]);
   });
 });
+
+describe('planNextSteps: tier names in task texts', () => {
+  it('names tiers by their labels in the task language, never by a bare id', () => {
+    const snap = snapshot({ accounts: [account('a', { name: 'Stroymontazh', previousTier: 'develop', fields: { p: 80, ...quiet } })], deals: [] });
+    const evaluation = evaluatePortfolio(snap, config.ok ? config.value : (undefined as never), { lang: 'ru' });
+    const tierLabels = { key: { ru: 'Ключевой клиент', en: 'Key account' }, develop: { ru: 'Развитие', en: 'Develop' } };
+    const result = planNextSteps({ snapshot: snap, evaluation, today: TODAY, lang: 'ru', tierLabels });
+    const task = result.create.find((item) => item.ruleId === 'key-account-plan');
+    expect(task?.description).toContain('из уровня «Развитие» в «Ключевой клиент»');
+    expect(task?.description).not.toContain('«key»');
+  });
+});

@@ -1,0 +1,10 @@
+// Says once, at the top of every run, whether the PostgreSQL contract suite runs: jest hides
+// a skipped file's console output when many files run, and a silent skip looks like a pass.
+module.exports = async () => {
+  const url = process.env.TEST_DATABASE_URL;
+  process.stdout.write(
+    url
+      ? `\nPostgreSQL contract suite: runs against ${url.replace(/\/\/[^@]*@/, '//***@')}\n`
+      : '\nPostgreSQL contract suite: SKIPPED (set TEST_DATABASE_URL, e.g. eval "$(bash .ci/postgres.sh)")\n',
+  );
+};
