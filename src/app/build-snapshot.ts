@@ -14,6 +14,9 @@ export interface FxBook {
 }
 
 export const FX_STATE_KEY = 'ref:fx';
+/** Pipelines with stages, and users (owners), as the last reference read found them. */
+export const PIPELINES_STATE_KEY = 'ref:pipelines';
+export const USERS_STATE_KEY = 'ref:users';
 
 export interface SnapshotBuild {
   snapshot: PortfolioSnapshot;

@@ -4,6 +4,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
 import type { Storage } from '../core/ports/storage.port';
 import type { Bitrix24Service } from '../app/bitrix24/bitrix24-service';
+import { USERS_STATE_KEY } from '../app/build-snapshot';
 import { parseBitrix24Event } from '../connectors/bitrix24/bitrix24-event';
 import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
@@ -140,6 +141,8 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
             deps.storage.evaluations.latestRun(installation.id),
           ])
         : [null, null, [], [], await deps.storage.evaluations.latestRun(installation.id)];
+      const users = (await deps.storage.writeState.getMany(installation.id, [USERS_STATE_KEY])).get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
+      const ownerId = company?.data.ownerId ?? null;
       const nonce = randomBytes(12).toString('base64');
       framePolicy(res, installation.domain, installation.clientEndpoint?.startsWith('https') ?? true, nonce);
       res.type('html').send(
@@ -147,6 +150,7 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
           {
             lang,
             companyName: company?.data.name ?? null,
+            ownerName: (ownerId && users?.find((user) => user.id === ownerId)?.name) ?? null,
             baseCurrency: String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? 'RUB'),
             tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
             snapshot,

@@ -12,6 +12,8 @@ import { PAGE_CSS } from './styles';
 export interface AccountTabView {
   lang: Lang;
   companyName: string | null;
+  /** The company's responsible person, by name. */
+  ownerName: string | null;
   baseCurrency: string;
   tierLabels: Record<string, { ru: string; en: string }>;
   snapshot: AccountSnapshot | null;
@@ -51,6 +53,7 @@ const T = {
   history: { ru: 'История уровня', en: 'Tier history' },
   due: { ru: 'срок', en: 'due' },
   asOf: { ru: 'на', en: 'as of' },
+  owner: { ru: 'Ответственный', en: 'Account owner' },
   blocked: {
     ru: 'Синхронизация остановлена: Bitrix24 больше не принимает ключи приложения. Администратору нужно переустановить KAM Pilot. Данные ниже могут быть устаревшими.',
     en: 'Sync is stopped: Bitrix24 no longer accepts the app tokens. An administrator must reinstall KAM Pilot. The data below may be out of date.',
@@ -113,6 +116,7 @@ export function renderAccountTab(view: AccountTabView, options: { nonce: string 
 <title>KAM Pilot</title><style>${PAGE_CSS}</style></head>
 <body><main>
 ${html`<h1>${t('title')}${view.companyName ? html`: ${view.companyName}` : ''}</h1>`}
+${view.ownerName ? html`<p class="muted">${t('owner')}: ${view.ownerName}</p>` : ''}
 ${view.blocked ? html`<div class="card warn" role="alert">${t('blocked')}</div>` : ''}
 ${body}
 ${html`<h2>${t('steps')}</h2>

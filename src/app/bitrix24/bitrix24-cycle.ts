@@ -1,12 +1,14 @@
 import { KamError } from '../../core/errors';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Bitrix24Connector } from '../../connectors/bitrix24/bitrix24-connector';
+import type { Bitrix24Client } from '../../connectors/bitrix24/bitrix24-client';
+import { readReferenceData } from '../../connectors/bitrix24/bitrix24-reference';
 import { setupBitrix24Portal } from '../../connectors/bitrix24/bitrix24-setup';
 import { createBitrix24Sync, type SyncCounts } from '../../connectors/bitrix24/bitrix24-sync';
 import { createBitrix24Writer } from '../../connectors/bitrix24/bitrix24-writer';
 import { requestsSince, type RequestCounts } from '../../connectors/shared/request-meter';
 import type { Logger } from '../../logging/logger';
-import { FX_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
+import { FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
 import { evaluateInstallation } from '../evaluate-installation';
 import { writeBack, type WriteBackCounts } from '../write-back';
 import { readSettings } from './installation-settings';
@@ -63,16 +65,20 @@ export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'as
   return result;
 }
 
-/** Today's currency rates into the dated FX book, at most once a day (crm.currency.list). */
-async function refreshFx(deps: CycleDeps, today: string, call: <T>(method: string) => Promise<T>) {
+/**
+ * Pipelines with stage semantics, users and today's currency rates, at most once a day: rates go
+ * into the dated FX book (history builds up day by day), the rest is kept for the pages.
+ */
+async function refreshReference(deps: CycleDeps, today: string, client: Bitrix24Client) {
   const book = (await deps.storage.writeState.getMany(deps.installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as (FxBook & { fetchedOn?: string }) | undefined;
   if (book?.fetchedOn === today) return;
-  const rows = await call<Array<Record<string, unknown>>>('crm.currency.list');
-  const base = rows.find((row) => row.BASE === 'Y');
-  const baseCurrency = base ? String(base.CURRENCY) : book?.baseCurrency ?? 'RUB';
-  const current = rows.map((row) => ({ currency: String(row.CURRENCY), rate: Number(row.AMOUNT) / (Number(row.AMOUNT_CNT) || 1) }));
-  const merged = mergeFxRates(book, baseCurrency, today, current);
-  await deps.storage.writeState.putMany(deps.installationId, [{ key: FX_STATE_KEY, value: { ...merged, fetchedOn: today } }]);
+  const reference = await readReferenceData(client);
+  const merged = mergeFxRates(book, reference.baseCurrency, today, reference.rates);
+  await deps.storage.writeState.putMany(deps.installationId, [
+    { key: FX_STATE_KEY, value: { ...merged, fetchedOn: today } },
+    { key: PIPELINES_STATE_KEY, value: reference.pipelines },
+    { key: USERS_STATE_KEY, value: reference.users },
+  ]);
 }
 
 export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incremental' }): Promise<CycleReport> {
@@ -94,7 +100,7 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
     appUserId: settings.bitrix24?.appUserId ?? null, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
   const synced = await portal.meter.inPhase('sync', async () => {
-    await refreshFx(deps, asOf, async (method) => (await portal.client.call(method)).result as never);
+    await refreshReference(deps, asOf, portal.client);
     const counts = await sync.full();
     if (deps.mode === 'incremental') {
       const more = await sync.incremental();

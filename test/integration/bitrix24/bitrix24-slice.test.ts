@@ -61,6 +61,18 @@ describe('install and first pass', () => {
     expect(state.events.map((event) => event.event)).toEqual(expect.arrayContaining(['ONCRMDEALUPDATE', 'ONCRMCOMPANYADD', 'ONAPPUNINSTALL']));
   });
 
+  it('keeps the reference data: every pipeline with won and lost stages, and the owners', async () => {
+    const stored = await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:pipelines', 'ref:users']);
+    const pipelines = stored.get('ref:pipelines') as Array<{ id: string; stages: Array<{ status: string }> }>;
+    expect(pipelines.length).toBeGreaterThanOrEqual(2);
+    for (const pipeline of pipelines) {
+      expect(pipeline.stages.map((stage) => stage.status)).toEqual(expect.arrayContaining(['open', 'won', 'lost']));
+    }
+    const users = stored.get('ref:users') as Array<{ id: string; name: string }>;
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.every((user) => user.name.length > 0)).toBe(true);
+  });
+
   it('writes a tier and score on every evaluated company', () => {
     const state = demo.sandboxHandle.state();
     const tierField = state.userFields.find((field) => field.fieldName === 'UF_CRM_KAM_TIER');
