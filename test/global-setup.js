@@ -1,6 +1,10 @@
 // Says once, at the top of every run, whether the PostgreSQL contract suite runs: jest hides
 // a skipped file's console output when many files run, and a silent skip looks like a pass.
+const { existsSync } = require('node:fs');
+
 module.exports = async () => {
+  const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].some((path) => existsSync(path));
+  process.stdout.write(chromium ? '\nE2E card-tab suite: runs in Chromium\n' : '\nE2E card-tab suite: SKIPPED (apt-get install chromium)\n');
   const url = process.env.TEST_DATABASE_URL;
   process.stdout.write(
     url

@@ -113,7 +113,7 @@ export function renderAccountTab(view: AccountTabView, options: { nonce: string 
     : html`<p class="muted">${t('notYet')}</p>`;
   return `<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>KAM Pilot</title><style>${PAGE_CSS}</style></head>
+<title>KAM Pilot</title><link rel="icon" href="data:,"><style>${PAGE_CSS}</style></head>
 <body><main>
 ${html`<h1>${t('title')}${view.companyName ? html`: ${view.companyName}` : ''}</h1>`}
 ${view.ownerName ? html`<p class="muted">${t('owner')}: ${view.ownerName}</p>` : ''}

@@ -24,7 +24,7 @@ export function renderInstallerPage(options: { lang: Lang; ok: boolean; message?
         bar.style.width=Math.round((s.progress||0)*100)+'%'; text.textContent=s.text||'';
         if(!s.done) setTimeout(poll, 2000); }).catch(function(){ setTimeout(poll, 5000); }); })();`
     : '';
-  return `<!doctype html><html lang="${options.lang}"><head><meta charset="utf-8"><title>KAM Pilot</title><style>${PAGE_CSS}</style></head>
+  return `<!doctype html><html lang="${options.lang}"><head><meta charset="utf-8"><title>KAM Pilot</title><link rel="icon" href="data:,"><style>${PAGE_CSS}</style></head>
 <body><main><h1>${title}</h1><p>${note}</p>
 ${options.ok ? '<div class="progress"><span id="bar" style="width:0%"></span></div><p id="state" class="muted"></p>' : ''}
 </main>
