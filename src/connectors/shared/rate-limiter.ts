@@ -15,13 +15,31 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Runs `takeOne` for one waiter at a time, in arrival order (fair, and the arithmetic stays simple). */
-function serialized(takeOne: () => Promise<void>): () => Promise<void> {
+/**
+ * The shared shape of our limiters: `tryTake(now)` takes a slot and answers 0, or answers how many
+ * ms to wait; waiters go one at a time in arrival order, and `pause` holds them all.
+ */
+function limiterFrom(clock: Clock, tryTake: (now: number) => number, onPause: () => void = () => undefined): RateLimiter {
+  let pausedUntil = 0;
   let queue: Promise<void> = Promise.resolve();
-  return () => {
-    const turn = queue.then(takeOne);
-    queue = turn.catch(() => undefined);
-    return turn;
+  const takeOne = async (): Promise<void> => {
+    for (;;) {
+      const now = clock.now();
+      const wait = pausedUntil > now ? pausedUntil - now : tryTake(now);
+      if (wait <= 0) return;
+      await clock.sleep(wait);
+    }
+  };
+  return {
+    acquire() {
+      const turn = queue.then(takeOne);
+      queue = turn.catch(() => undefined);
+      return turn;
+    },
+    pause(ms) {
+      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+      onPause();
+    },
   };
 }
 
@@ -40,39 +58,26 @@ export function createLeakyBucketLimiter(options: { ratePerSecond: number; burst
   const capacity = Math.max(1, options.burst - (options.margin ?? 2));
   let level = 0;
   let updatedAt = clock.now();
-  let pausedUntil = 0;
-
-  const drain = () => {
-    const now = clock.now();
+  const drain = (now: number) => {
     level = Math.max(0, level - ((now - updatedAt) / 1000) * options.ratePerSecond);
     updatedAt = now;
   };
-
-  const takeOne = async (): Promise<void> => {
-    for (;;) {
-      const now = clock.now();
-      if (pausedUntil > now) {
-        await clock.sleep(pausedUntil - now);
-        continue;
-      }
-      drain();
+  return limiterFrom(
+    clock,
+    (now) => {
+      drain(now);
       if (level + 1 <= capacity) {
         level += 1;
-        return;
+        return 0;
       }
-      await clock.sleep(Math.ceil(((level + 1 - capacity) / options.ratePerSecond) * 1000));
-    }
-  };
-
-  return {
-    acquire: serialized(takeOne),
-    pause(ms) {
-      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
+      return Math.ceil(((level + 1 - capacity) / options.ratePerSecond) * 1000);
+    },
+    () => {
       // After a refusal the portal's counter is at least full: assume so.
-      drain();
+      drain(clock.now());
       level = capacity;
     },
-  };
+  );
 }
 
 /** amoCRM: at most `perSecond` requests in any one-second window (https://www.amocrm.ru/developers/content/api/recommendations). */
@@ -81,28 +86,12 @@ export function createWindowLimiter(options: { perSecond: number; windowMs?: num
   const windowMs = options.windowMs ?? 1000;
   const limit = Math.max(1, Math.floor(options.perSecond));
   const sent: number[] = [];
-  let pausedUntil = 0;
-
-  const takeOne = async (): Promise<void> => {
-    for (;;) {
-      const now = clock.now();
-      if (pausedUntil > now) {
-        await clock.sleep(pausedUntil - now);
-        continue;
-      }
-      while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
-      if (sent.length < limit) {
-        sent.push(now);
-        return;
-      }
-      await clock.sleep((sent[0] as number) + windowMs - now + 1);
+  return limiterFrom(clock, (now) => {
+    while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
+    if (sent.length < limit) {
+      sent.push(now);
+      return 0;
     }
-  };
-
-  return {
-    acquire: serialized(takeOne),
-    pause(ms) {
-      pausedUntil = Math.max(pausedUntil, clock.now() + ms);
-    },
-  };
+    return (sent[0] as number) + windowMs - now + 1;
+  });
 }
