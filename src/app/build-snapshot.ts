@@ -1,5 +1,5 @@
 import type { FxRate, PortfolioSnapshot, SnapshotAccount, SnapshotDeal } from '../core/model/snapshot';
-import type { SyncedCompany, SyncedDeal } from '../core/model/synced';
+import { CONTACT_ACCOUNT_PREFIX, type SyncedCompany, type SyncedDeal } from '../core/model/synced';
 import type { Storage } from '../core/ports/storage.port';
 
 /**
@@ -24,7 +24,7 @@ export interface SnapshotBuild {
   skipped: { dealsWithoutCompany: number; dealsWithoutRate: number; currenciesWithoutRate: string[] };
 }
 
-export async function buildSnapshot(deps: { storage: Storage; installationId: string; asOf: string }): Promise<SnapshotBuild> {
+export async function buildSnapshot(deps: { storage: Storage; installationId: string; asOf: string; contactsAsAccounts?: boolean }): Promise<SnapshotBuild> {
   const { storage, installationId, asOf } = deps;
   const fx = ((await storage.writeState.getMany(installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as FxBook | undefined) ?? { baseCurrency: 'RUB', rates: [] };
   const previousTiers = await storage.evaluations.tiersBefore(installationId, asOf);
@@ -44,6 +44,18 @@ export async function buildSnapshot(deps: { storage: Storage; installationId: st
       });
     }
   }
+  // Optionally, a contact without a company is an account of its own (a private client, a sole trader).
+  const contactAccounts = new Set<string>();
+  if (deps.contactsAsAccounts) {
+    for await (const page of storage.entities.iterate(installationId, 'contact')) {
+      for (const contact of page) {
+        if (contact.companyId) continue;
+        const id = `${CONTACT_ACCOUNT_PREFIX}${contact.crmId}`;
+        contactAccounts.add(contact.crmId);
+        accounts.push({ id, name: contact.name, industry: null, ownerId: contact.ownerId, fields: {}, previousTier: previousTiers.get(id) ?? null });
+      }
+    }
+  }
   const known = new Set([fx.baseCurrency, ...fx.rates.map((rate) => rate.currency)]);
   const missing = new Set<string>();
   const deals: SnapshotDeal[] = [];
@@ -51,7 +63,10 @@ export async function buildSnapshot(deps: { storage: Storage; installationId: st
   let withoutRate = 0;
   for await (const page of storage.entities.iterate(installationId, 'deal')) {
     for (const deal of page as SyncedDeal[]) {
-      if (!deal.companyId || !companies.has(deal.companyId)) {
+      const accountId = deal.companyId
+        ? companies.has(deal.companyId) ? deal.companyId : null
+        : deal.contactId && contactAccounts.has(deal.contactId) ? `${CONTACT_ACCOUNT_PREFIX}${deal.contactId}` : null;
+      if (!accountId) {
         withoutCompany += 1;
         continue;
       }
@@ -63,7 +78,7 @@ export async function buildSnapshot(deps: { storage: Storage; installationId: st
       }
       deals.push({
         id: deal.crmId,
-        accountId: deal.companyId,
+        accountId,
         amount: deal.amount,
         currency: deal.currency,
         status: deal.status,

@@ -26,9 +26,10 @@ export async function evaluateInstallation(deps: {
   criteria: CriteriaConfig;
   rules: NextStepRulesConfig;
   lang: Lang;
+  contactsAsAccounts?: boolean;
 }): Promise<EvaluationOutcome> {
   const { storage, installationId, asOf } = deps;
-  const build = await buildSnapshot({ storage, installationId, asOf });
+  const build = await buildSnapshot({ storage, installationId, asOf, contactsAsAccounts: deps.contactsAsAccounts ?? false });
   const evaluation = evaluatePortfolio(build.snapshot, deps.criteria, { asOf, lang: deps.lang, reasonLangs: ['ru', 'en'] });
   const previous = new Map(build.snapshot.accounts.map((account) => [account.id, account.previousTier ?? null]));
   const rows: AccountSnapshot[] = evaluation.accounts.map((account) => {

@@ -37,7 +37,9 @@ export interface WriteBackDeps {
   logger: Logger;
 }
 
-const fieldKey = (companyId: string) => `field:company:${companyId}`;
+const fieldKey = (accountId: string) => `field:company:${accountId}`;
+/** When we last wrote an account's fields: its update event, coming back, is our own echo. */
+export const echoKey = (accountId: string) => `echo:${accountId}`;
 
 export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const { storage, installationId, writer, evaluation } = deps;
@@ -51,8 +53,8 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   });
   // Noted before the write: the update events it causes may arrive before it returns.
   const writingAt = new Date().toISOString();
-  await storage.writeState.putMany(installationId, changed.map((account) => ({ key: `echo:company:${account.id}`, value: writingAt })));
-  const fields = await writer.writeFields(changed.map((account) => ({ companyId: account.id, tier: account.tier, score: account.score })));
+  await storage.writeState.putMany(installationId, changed.map((account) => ({ key: echoKey(account.id), value: writingAt })));
+  const fields = await writer.writeFields(changed.map((account) => ({ accountId: account.id, tier: account.tier, score: account.score })));
   const byId = new Map(changed.map((account) => [account.id, account]));
   await storage.writeState.putMany(
     installationId,
@@ -68,13 +70,13 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const commentKey = (companyId: string) => `comment:company:${companyId}:${period}`;
   const commentState = await storage.writeState.getMany(installationId, summaries.map((account) => commentKey(account.id)));
   const pendingComments = summaries.filter((account) => (commentState.get(commentKey(account.id)) as { state?: string } | undefined)?.state === 'pending');
-  const found = pendingComments.length > 0 ? await writer.findComments(pendingComments.map((account) => ({ key: commentKey(account.id), companyId: account.id }))) : new Map<string, string>();
+  const found = pendingComments.length > 0 ? await writer.findComments(pendingComments.map((account) => ({ key: commentKey(account.id), accountId: account.id }))) : new Map<string, string>();
   await storage.writeState.putMany(installationId, [...found].map(([key, crmId]) => ({ key, value: { state: 'done', crmId } })));
   counts.recovered += found.size;
   const toComment = summaries.filter((account) => !commentState.has(commentKey(account.id)) || (commentState.get(commentKey(account.id)) as { state?: string }).state === 'pending' && !found.has(commentKey(account.id)));
   await storage.writeState.putMany(installationId, toComment.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } })));
   const comments = await writer.addComments(
-    toComment.map((account) => ({ key: commentKey(account.id), companyId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
+    toComment.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
   );
   await storage.writeState.putMany(installationId, comments.done.map(({ key, crmId }) => ({ key, value: { state: 'done', crmId } })));
   // A refused comment may be written next time; an unknown one stays pending and is looked up.
@@ -85,7 +87,7 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   // 3. Next-step to-dos through the ledger.
   const pending = await storage.taskLedger.list(installationId, { states: ['pending'] });
   if (pending.length > 0) {
-    const existing = await writer.findTodos(pending.map((entry) => ({ dedupKey: entry.dedupKey, companyId: entry.entityId })));
+    const existing = await writer.findTodos(pending.map((entry) => ({ dedupKey: entry.dedupKey, accountId: entry.entityId })));
     for (const [dedupKey, crmTaskId] of existing) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
     counts.recovered += existing.size;
   }
@@ -112,10 +114,10 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
     (entry) => !reservedKeys.has(entry.dedupKey) && (entry.state === 'pending' || intents.has(entry.dedupKey)),
   );
   const creates = [
-    ...reserved.map((intent) => ({ dedupKey: intent.dedupKey, companyId: intent.entity.id, ownerId: intent.ownerId || null, title: intent.title, description: intent.description, dueDate: intent.dueDate })),
+    ...reserved.map((intent) => ({ dedupKey: intent.dedupKey, accountId: intent.entity.id, ownerId: intent.ownerId || null, title: intent.title, description: intent.description, dueDate: intent.dueDate })),
     ...stillPending.map((entry) => ({
       dedupKey: entry.dedupKey,
-      companyId: entry.entityId,
+      accountId: entry.entityId,
       ownerId: entry.ownerId,
       title: entry.title,
       description: intents.get(entry.dedupKey)?.description ?? entry.title,

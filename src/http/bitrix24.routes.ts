@@ -5,6 +5,7 @@ import type { Lang } from '../core/i18n/format-values';
 import type { Storage } from '../core/ports/storage.port';
 import type { Bitrix24Service } from '../app/bitrix24/bitrix24-service';
 import { USERS_STATE_KEY } from '../app/build-snapshot';
+import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import { parseBitrix24Event } from '../connectors/bitrix24/bitrix24-event';
 import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
@@ -128,16 +129,23 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       }
       const placement = text(body.PLACEMENT);
       const entityId = text(options.ID);
-      let companyId: string | null = null;
-      if (placement === 'CRM_COMPANY_DETAIL_TAB') companyId = entityId || null;
-      else if (entityId) companyId = (await deps.storage.entities.get(installation.id, 'deal', entityId))?.data.companyId ?? null;
       const settings = deps.service.settingsOf(installation);
-      const [company, snapshot, history, steps, run] = companyId
+      // The account behind the card: the company, or (when contacts are accounts) the deal's contact.
+      let companyId: string | null = null;
+      let contactId: string | null = null;
+      if (placement === 'CRM_COMPANY_DETAIL_TAB') companyId = entityId || null;
+      else if (entityId) {
+        const deal = (await deps.storage.entities.get(installation.id, 'deal', entityId))?.data;
+        companyId = deal?.companyId ?? null;
+        if (!companyId && settings.contactsAsAccounts) contactId = deal?.contactId ?? null;
+      }
+      const accountId = companyId ?? (contactId ? `${CONTACT_ACCOUNT_PREFIX}${contactId}` : null);
+      const [company, snapshot, history, steps, run] = accountId
         ? await Promise.all([
-            deps.storage.entities.get(installation.id, 'company', companyId),
-            deps.storage.evaluations.latestAccount(installation.id, companyId),
-            deps.storage.evaluations.accountHistory(installation.id, companyId),
-            deps.storage.taskLedger.list(installation.id, { states: ['open'], accountId: companyId }),
+            companyId ? deps.storage.entities.get(installation.id, 'company', companyId) : deps.storage.entities.get(installation.id, 'contact', contactId as string),
+            deps.storage.evaluations.latestAccount(installation.id, accountId),
+            deps.storage.evaluations.accountHistory(installation.id, accountId),
+            deps.storage.taskLedger.list(installation.id, { states: ['open'], accountId }),
             deps.storage.evaluations.latestRun(installation.id),
           ])
         : [null, null, [], [], await deps.storage.evaluations.latestRun(installation.id)];

@@ -55,11 +55,12 @@ export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'as
       publicUrl: deps.publicUrl,
       lang: settings.lang,
       tiers: settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id })),
+      contactFields: settings.contactsAsAccounts,
     }),
   );
   await deps.storage.installations.updateSettings(installation.id, {
     ...installation.settings,
-    bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, appUserId: result.appUserId },
+    bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, contact: result.contact, appUserId: result.appUserId },
   });
   deps.logger.info('Bitrix24 portal set up', { installationId: installation.id, created: result.created });
   return result;
@@ -90,14 +91,16 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
   const asOf = deps.asOf ?? new Date().toISOString().slice(0, 10);
   const logger = deps.logger.child({ installationId: installation.id });
 
-  if (!settings.bitrix24) {
+  // Setup again when it never ran, or when contacts became accounts after it did.
+  if (!settings.bitrix24 || (settings.contactsAsAccounts && !settings.bitrix24.contact)) {
     await setupInstallation(deps);
     installation = await loadActive(deps.storage, deps.installationId);
     settings = readSettings(installation, deps.defaultLang);
   }
   const sync = createBitrix24Sync({
     client: portal.client, storage: deps.storage, installationId: installation.id, fieldMap: settings.fieldMap, logger,
-    appUserId: settings.bitrix24?.appUserId ?? null, ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
+    appUserId: settings.bitrix24?.appUserId ?? null,
+    writtenKinds: settings.contactsAsAccounts ? ['company', 'contact'] : ['company'], ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
   });
   const synced = await portal.meter.inPhase('sync', async () => {
     await refreshReference(deps, asOf, portal.client);
@@ -109,10 +112,12 @@ export async function runBitrix24Cycle(deps: CycleDeps & { mode: 'full' | 'incre
     return counts;
   });
 
-  const outcome = await evaluateInstallation({ storage: deps.storage, installationId: installation.id, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+  const outcome = await evaluateInstallation({
+    storage: deps.storage, installationId: installation.id, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang,
+    contactsAsAccounts: settings.contactsAsAccounts,
+  });
   const bitrix = settings.bitrix24 as NonNullable<typeof settings.bitrix24>;
-  const writer = createBitrix24Writer({ client: portal.client, tierField: bitrix.tierField, scoreField: bitrix.scoreField, tierItemIds: bitrix.tierItemIds });
-  // (appUserId is not the writer's concern: the sync and the event intake use it to spot echoes.)
+  const writer = createBitrix24Writer({ client: portal.client, tierField: bitrix.tierField, scoreField: bitrix.scoreField, tierItemIds: bitrix.tierItemIds, contact: bitrix.contact ?? null });
   const writes = await portal.meter.inPhase('writeBack', () =>
     writeBack({ storage: deps.storage, installationId: installation.id, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, logger }),
   );

@@ -7,6 +7,8 @@ import type { Bitrix24Event } from '../../connectors/bitrix24/bitrix24-event';
 import { dirtyMarkOf } from '../../connectors/bitrix24/bitrix24-event';
 import type { JobQueue } from '../../jobs/job-queue';
 import type { Logger } from '../../logging/logger';
+import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
+import { echoKey } from '../write-back';
 import { readSettings } from './installation-settings';
 import { portalEndpoint, secretsEqual } from './verify';
 import { runBitrix24Cycle, setupInstallation, type CycleReport } from './bitrix24-cycle';
@@ -103,10 +105,10 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
    * Any other user's change, or a change long after our write, is read as usual.
    */
   const isEcho = async (installation: Installation, event: Bitrix24Event, mark: { kind: string; crmId: string; action: string }) => {
-    if (mark.kind !== 'company' || mark.action !== 'upsert') return false;
+    if ((mark.kind !== 'company' && mark.kind !== 'contact') || mark.action !== 'upsert') return false;
     const appUserId = readSettings(installation, deps.defaultLang).bitrix24?.appUserId;
     if (!appUserId || event.auth.user_id !== appUserId) return false;
-    const key = `echo:company:${mark.crmId}`;
+    const key = echoKey(mark.kind === 'contact' ? `${CONTACT_ACCOUNT_PREFIX}${mark.crmId}` : mark.crmId);
     const writtenAt = (await storage.writeState.getMany(installation.id, [key])).get(key);
     return typeof writtenAt === 'string' && Date.now() - Date.parse(writtenAt) < ECHO_WINDOW_MS;
   };

@@ -4,6 +4,7 @@ import { parseNextStepRules, DEFAULT_NEXT_STEP_RULES, type NextStepRulesConfig }
 import { parseCriteriaConfig, type CriteriaConfig } from '../../core/scoring/criteria-config';
 import { DEFAULT_CRITERIA } from '../../core/scoring/default-criteria';
 import { DEFAULT_FIELD_MAP, type Bitrix24FieldMap } from '../../connectors/bitrix24/bitrix24-mapper';
+import type { TierFields } from '../../connectors/bitrix24/bitrix24-writer';
 
 /** What an installation's settings hold, read with defaults (the settings page writes them). */
 export interface InstallationSettings {
@@ -12,7 +13,9 @@ export interface InstallationSettings {
   rules: NextStepRulesConfig;
   fieldMap: Bitrix24FieldMap;
   summaryTiers: string[] | undefined;
-  bitrix24: { tierField: string; scoreField: string; tierItemIds: Record<string, string>; appUserId?: string | null } | null;
+  /** Contacts without a company are evaluated as accounts of their own (off by default). */
+  contactsAsAccounts: boolean;
+  bitrix24: (TierFields & { contact?: TierFields | null; appUserId?: string | null }) | null;
 }
 
 export function readSettings(installation: Installation, defaultLang: Lang): InstallationSettings {
@@ -26,6 +29,7 @@ export function readSettings(installation: Installation, defaultLang: Lang): Ins
     rules: rules?.ok ? rules.value : DEFAULT_NEXT_STEP_RULES,
     fieldMap: { ...DEFAULT_FIELD_MAP, ...((raw.fieldMap as Partial<Bitrix24FieldMap> | undefined) ?? {}) },
     summaryTiers: Array.isArray(raw.summaryTiers) ? (raw.summaryTiers as string[]) : undefined,
+    contactsAsAccounts: raw.contactsAsAccounts === true,
     bitrix24: (raw.bitrix24 as InstallationSettings['bitrix24'] | undefined) ?? null,
   };
 }

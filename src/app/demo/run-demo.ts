@@ -30,6 +30,8 @@ export interface DemoOptions {
   faults?: string;
   /** Sandbox access-token lifetime in seconds. */
   tokenTtlSeconds?: number;
+  /** Installation settings to apply right after the install (e.g. { contactsAsAccounts: true }). */
+  settings?: Record<string, unknown>;
   dataDir: string;
   logger: Logger;
   onPassStart?: (pass: number, mode: 'full' | 'incremental') => void;
@@ -123,6 +125,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     await runtime.queue.idle();
     const installation = await runtime.storage.installations.findByExternalId('bitrix24', ready.memberId);
     if (!installation) throw new KamError('NOT_FOUND', 'The install did not store an installation');
+    if (options.settings) await runtime.storage.installations.updateSettings(installation.id, { ...installation.settings, ...options.settings });
     const ticker = options.onProgress
       ? setInterval(() => {
           const status = runtime.progress.status(installation.id);

@@ -1,11 +1,14 @@
 import { KamError } from '../../core/errors';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
+import type { TierFields } from './bitrix24-writer';
 
 /**
- * Idempotent portal setup: company fields for tier and score, the deal and company card tabs,
- * and the CRM event subscriptions. It reads what exists first (one request) and writes only
- * what is missing (one more at most), so running it twice changes nothing. Bitrix24 drops
- * bindings on update, so it runs again on ONAPPUPDATE (https://apidocs.bitrix24.com/api-reference/events/event-bind.html).
+ * Idempotent portal setup: tier and score fields (on companies; on contacts too when contacts
+ * without a company are accounts), the deal and company card tabs, and the CRM event
+ * subscriptions. It reads what exists first (one request) and writes only what is missing (one
+ * more at most), so running it twice changes nothing. Bitrix24 drops bindings on update, so it
+ * runs again on ONAPPUPDATE (https://apidocs.bitrix24.com/api-reference/events/event-bind.html).
+ * Field rules: https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-add.html
  */
 export const TIER_FIELD_CODE = 'KAM_TIER';
 export const SCORE_FIELD_CODE = 'KAM_SCORE';
@@ -25,11 +28,9 @@ export interface TierLabel {
   en: string;
 }
 
-export interface SetupResult {
-  tierField: string;
-  scoreField: string;
-  /** Tier id -> list item ID of the enumeration. */
-  tierItemIds: Record<string, string>;
+export interface SetupResult extends TierFields {
+  /** The same fields on contacts, when asked for. */
+  contact: TierFields | null;
   /** The portal user our tokens act as (our own writes come back as this user's changes). */
   appUserId: string | null;
   created: { fields: number; placements: number; events: number };
@@ -41,17 +42,69 @@ export interface SetupOptions {
   publicUrl: string;
   tiers: TierLabel[];
   lang: 'ru' | 'en';
+  /** Also put the fields on contacts (contacts without a company evaluated as accounts). */
+  contactFields?: boolean;
 }
 
 type Row = Record<string, unknown>;
+type Entity = 'company' | 'contact';
+
+const label = (ru: string, en: string) => ({ ru: { LABEL: ru }, en: { LABEL: en } });
+
+function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, options: SetupOptions): BatchCommand[] {
+  const commands: BatchCommand[] = [];
+  const common = { MULTIPLE: 'N', MANDATORY: 'N', SHOW_FILTER: 'Y', EDIT_IN_LIST: 'N' };
+  if (!have.tier) {
+    commands.push({
+      key: `${entity}_tier`,
+      method: `crm.${entity}.userfield.add`,
+      params: {
+        fields: {
+          ...common, USER_TYPE_ID: 'enumeration', FIELD_NAME: TIER_FIELD_CODE, XML_ID: TIER_FIELD_CODE,
+          LABEL: options.lang === 'ru' ? 'KAM: уровень' : 'KAM: tier', EDIT_FORM_LABEL: label('KAM: уровень', 'KAM: tier'), LIST_COLUMN_LABEL: label('KAM: уровень', 'KAM: tier'),
+          LIST: options.tiers.map((tier, index) => ({ VALUE: options.lang === 'ru' ? tier.ru : tier.en, XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' })),
+          SETTINGS: { DISPLAY: 'LIST' },
+        },
+      },
+    });
+  }
+  if (!have.score) {
+    commands.push({
+      key: `${entity}_score`,
+      method: `crm.${entity}.userfield.add`,
+      params: {
+        fields: {
+          ...common, USER_TYPE_ID: 'double', FIELD_NAME: SCORE_FIELD_CODE, XML_ID: SCORE_FIELD_CODE,
+          LABEL: options.lang === 'ru' ? 'KAM: балл' : 'KAM: score', EDIT_FORM_LABEL: label('KAM: балл', 'KAM: score'), LIST_COLUMN_LABEL: label('KAM: балл', 'KAM: score'),
+          SETTINGS: { PRECISION: 2 },
+        },
+      },
+    });
+  }
+  return commands;
+}
+
+/** The value of an enumeration is its list item ID: map each tier to the item whose XML_ID is the tier id. */
+function tierItemIds(field: Row | undefined, tiers: TierLabel[]): Record<string, string> {
+  const list = (field?.LIST as Row[] | undefined) ?? [];
+  const ids: Record<string, string> = {};
+  for (const tier of tiers) {
+    const item = list.find((row) => String(row.XML_ID ?? '').toUpperCase() === tier.id.toUpperCase());
+    if (item) ids[tier.id] = String(item.ID);
+  }
+  return ids;
+}
 
 export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupResult> {
-  const { client, publicUrl, tiers } = options;
+  const { client, publicUrl } = options;
+  const entities: Entity[] = options.contactFields ? ['company', 'contact'] : ['company'];
   const placementHandler = `${publicUrl}/bitrix24/placement`;
   const eventHandler = `${publicUrl}/bitrix24/events`;
   const read = await client.batch([
-    { key: 'fields', method: 'crm.company.userfield.list', params: { filter: { FIELD_NAME: TIER_FIELD } } },
-    { key: 'score', method: 'crm.company.userfield.list', params: { filter: { FIELD_NAME: SCORE_FIELD } } },
+    ...entities.flatMap((entity) => [
+      { key: `${entity}_tier`, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: TIER_FIELD } } },
+      { key: `${entity}_score`, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: SCORE_FIELD } } },
+    ]),
     { key: 'placements', method: 'placement.get', params: {} },
     { key: 'events', method: 'event.get', params: {} },
     { key: 'me', method: 'user.current', params: {} },
@@ -60,44 +113,14 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
   if (failures.length > 0) {
     throw new KamError('CRM_REJECTED', `Bitrix24 setup could not read the portal: ${failures.map(([key, error]) => `${key}: ${error.error}`).join('; ')}`);
   }
-  const tierRows = (read.results.fields as Row[] | undefined) ?? [];
-  const scoreRows = (read.results.score as Row[] | undefined) ?? [];
-  const placements = (read.results.placements as Row[] | undefined) ?? [];
-  const events = (read.results.events as Row[] | undefined) ?? [];
-
-  const writes: BatchCommand[] = [];
-  const label = (ru: string, en: string) => ({ ru: { LABEL: ru }, en: { LABEL: en } });
-  if (tierRows.length === 0) {
-    writes.push({
-      key: 'tierField',
-      method: 'crm.company.userfield.add',
-      params: {
-        fields: {
-          USER_TYPE_ID: 'enumeration', FIELD_NAME: TIER_FIELD_CODE, XML_ID: TIER_FIELD_CODE, MULTIPLE: 'N', MANDATORY: 'N', SHOW_FILTER: 'Y',
-          EDIT_IN_LIST: 'N', LABEL: options.lang === 'ru' ? 'KAM: уровень' : 'KAM: tier', EDIT_FORM_LABEL: label('KAM: уровень', 'KAM: tier'), LIST_COLUMN_LABEL: label('KAM: уровень', 'KAM: tier'),
-          LIST: tiers.map((tier, index) => ({ VALUE: options.lang === 'ru' ? tier.ru : tier.en, XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' })),
-          SETTINGS: { DISPLAY: 'LIST' },
-        },
-      },
-    });
-  }
-  if (scoreRows.length === 0) {
-    writes.push({
-      key: 'scoreField',
-      method: 'crm.company.userfield.add',
-      params: {
-        fields: {
-          USER_TYPE_ID: 'double', FIELD_NAME: SCORE_FIELD_CODE, XML_ID: SCORE_FIELD_CODE, MULTIPLE: 'N', MANDATORY: 'N', SHOW_FILTER: 'Y', EDIT_IN_LIST: 'N',
-          LABEL: options.lang === 'ru' ? 'KAM: балл' : 'KAM: score', EDIT_FORM_LABEL: label('KAM: балл', 'KAM: score'), LIST_COLUMN_LABEL: label('KAM: балл', 'KAM: score'),
-          SETTINGS: { PRECISION: 2 },
-        },
-      },
-    });
-  }
+  const rows = (key: string) => (read.results[key] as Row[] | undefined) ?? [];
+  const writes: BatchCommand[] = entities.flatMap((entity) =>
+    fieldCommands(entity, { tier: rows(`${entity}_tier`).length > 0, score: rows(`${entity}_score`).length > 0 }, options),
+  );
+  const fieldsCreated = writes.length;
   let placementsCreated = 0;
   for (const placement of PLACEMENTS) {
-    const bound = placements.some((row) => row.placement === placement && row.handler === placementHandler);
-    if (bound) continue;
+    if (rows('placements').some((row) => row.placement === placement && row.handler === placementHandler)) continue;
     placementsCreated += 1;
     writes.push({
       key: `placement_${placement}`,
@@ -110,8 +133,7 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
   }
   let eventsCreated = 0;
   for (const event of CRM_EVENTS) {
-    const bound = events.some((row) => String(row.event).toUpperCase() === event && row.handler === eventHandler);
-    if (bound) continue;
+    if (rows('events').some((row) => String(row.event).toUpperCase() === event && row.handler === eventHandler)) continue;
     eventsCreated += 1;
     writes.push({ key: `event_${event}`, method: 'event.bind', params: { event, handler: eventHandler } });
   }
@@ -122,20 +144,21 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
       throw new KamError('CRM_REJECTED', `Bitrix24 setup failed: ${failed.map(([key, error]) => `${key}: ${error.error} ${error.error_description ?? ''}`.trim()).join('; ')}`);
     }
   }
-  // Read the tier field back for its list item IDs (the value of an enumeration is the item ID).
-  const tierField = tierRows[0] ?? ((await client.call<Row[]>('crm.company.userfield.list', { filter: { FIELD_NAME: TIER_FIELD } })).result[0] ?? {});
-  const list = (tierField.LIST as Row[] | undefined) ?? [];
-  const tierItemIds: Record<string, string> = {};
-  for (const tier of tiers) {
-    const item = list.find((row) => String(row.XML_ID ?? '').toUpperCase() === tier.id.toUpperCase());
-    if (item) tierItemIds[tier.id] = String(item.ID);
-  }
-  const me = read.results.me as Row | undefined;
-  return {
+  // A tier field created just now is read back for its list item IDs.
+  const created = entities.filter((entity) => rows(`${entity}_tier`).length === 0);
+  const reread = created.length > 0
+    ? await client.batch(created.map((entity) => ({ key: entity, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: TIER_FIELD } } })))
+    : null;
+  const tierFieldOf = (entity: Entity): TierFields => ({
     tierField: TIER_FIELD,
     scoreField: SCORE_FIELD,
-    tierItemIds,
+    tierItemIds: tierItemIds(rows(`${entity}_tier`)[0] ?? (reread?.results[entity] as Row[] | undefined)?.[0], options.tiers),
+  });
+  const me = read.results.me as Row | undefined;
+  return {
+    ...tierFieldOf('company'),
+    contact: options.contactFields ? tierFieldOf('contact') : null,
     appUserId: me?.ID === undefined ? null : String(me.ID),
-    created: { fields: (tierRows.length === 0 ? 1 : 0) + (scoreRows.length === 0 ? 1 : 0), placements: placementsCreated, events: eventsCreated },
+    created: { fields: fieldsCreated, placements: placementsCreated, events: eventsCreated },
   };
 }

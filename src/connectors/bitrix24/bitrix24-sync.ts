@@ -34,6 +34,8 @@ export interface Bitrix24SyncDeps {
    * they are our own tier/score writes coming back (docs/bitrix24.md, "echoes").
    */
   appUserId?: string | null;
+  /** The kinds we write tier/score to (companies, and contacts when they are accounts). */
+  writtenKinds?: readonly EntityKind[];
   onProgress?: (progress: { stream: EntityKind; rows: number; done: boolean }) => void;
 }
 
@@ -160,7 +162,7 @@ export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
       const mark = cursors.get(kind);
       return {
         ...(mark ? { '>=DATE_MODIFY': shiftPortalTime(mark, -RECONCILE_OVERLAP_MS) } : {}),
-        ...(kind === 'company' && deps.appUserId ? { '!MODIFY_BY_ID': deps.appUserId } : {}),
+        ...((deps.writtenKinds ?? ['company']).includes(kind) && deps.appUserId ? { '!MODIFY_BY_ID': deps.appUserId } : {}),
       };
     };
     // One request: the first page of each changed set, and the highest changed ID.

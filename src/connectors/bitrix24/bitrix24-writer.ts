@@ -1,25 +1,40 @@
 import { isKamError } from '../../core/errors';
+import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
 import { markerFor, type CrmWriter, type WriteOutcome } from '../../core/ports/crm-writer.port';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
 
 /**
  * Write-back to a Bitrix24 portal, 50 commands per request:
- * - tier and score: crm.company.update with the enumeration item ID of the tier;
+ * - tier and score: crm.company.update (crm.contact.update for contact accounts) with the
+ *   enumeration item ID of the tier;
  * - KPI summaries: crm.timeline.comment.add (https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html);
- * - next steps: crm.activity.todo.add on the company (ownerTypeId 4), completed with
+ * - next steps: crm.activity.todo.add on the company (ownerTypeId 4; a contact account: 3), completed with
  *   crm.activity.update COMPLETED=Y; found again by the marker in the description.
  */
 export const COMPANY_TYPE_ID = 4;
+export const CONTACT_TYPE_ID = 3;
 
-export interface Bitrix24WriterDeps {
-  client: Bitrix24Client;
+export interface TierFields {
   tierField: string;
   scoreField: string;
   /** Tier id -> the enumeration list item ID of the tier field. */
   tierItemIds: Record<string, string>;
+}
+
+export interface Bitrix24WriterDeps extends TierFields {
+  client: Bitrix24Client;
+  /** The same fields on contacts, when contacts without a company are accounts too. */
+  contact?: TierFields | null;
   /** Portal offset for deadlines, e.g. "+03:00". */
   timeOffset?: string;
+}
+
+/** Which CRM entity an account is: a company (plain id) or a contact ("contact:<id>"). */
+export function entityOf(accountId: string): { type: 'company' | 'contact'; typeId: number; id: string } {
+  return accountId.startsWith(CONTACT_ACCOUNT_PREFIX)
+    ? { type: 'contact', typeId: CONTACT_TYPE_ID, id: accountId.slice(CONTACT_ACCOUNT_PREFIX.length) }
+    : { type: 'company', typeId: COMPANY_TYPE_ID, id: accountId };
 }
 
 type Keyed<T> = { key: string; command: BatchCommand; value: T };
@@ -53,19 +68,19 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
   };
 
   const findByMarker = async (
-    items: Array<{ key: string; companyId: string }>,
+    items: Array<{ key: string; accountId: string }>,
     method: string,
-    params: (companyId: string) => Record<string, unknown>,
+    params: (accountId: string) => Record<string, unknown>,
     textOf: (row: Record<string, unknown>) => string,
   ): Promise<Map<string, string>> => {
     const found = new Map<string, string>();
-    const companies = [...new Set(items.map((item) => item.companyId))];
+    const companies = [...new Set(items.map((item) => item.accountId))];
     for (let i = 0; i < companies.length; i += BATCH_LIMIT) {
       const chunk = companies.slice(i, i + BATCH_LIMIT);
-      const batch = await client.batch(chunk.map((companyId, index) => ({ key: `f${index}`, method, params: params(companyId) })));
-      chunk.forEach((companyId, index) => {
+      const batch = await client.batch(chunk.map((accountId, index) => ({ key: `f${index}`, method, params: params(accountId) })));
+      chunk.forEach((accountId, index) => {
         const rows = (batch.results[`f${index}`] as Array<Record<string, unknown>> | undefined) ?? [];
-        for (const item of items.filter((candidate) => candidate.companyId === companyId)) {
+        for (const item of items.filter((candidate) => candidate.accountId === accountId)) {
           const row = rows.find((candidate) => textOf(candidate).includes(markerFor(item.key)));
           if (row) found.set(item.key, String(row.ID ?? row.id));
         }
@@ -76,21 +91,26 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
 
   return {
     async writeFields(writes) {
-      const items = writes.map((write, index) => ({
-        key: write.companyId,
-        value: write.companyId,
-        command: {
-          key: `u${index}`,
-          method: 'crm.company.update',
-          params: {
-            id: write.companyId,
-            fields: { [deps.tierField]: deps.tierItemIds[write.tier] ?? '', [deps.scoreField]: write.score },
-            // No live-feed post for a machine-written field.
-            params: { REGISTER_SONET_EVENT: 'N' },
+      const items = writes.flatMap((write, index) => {
+        const entity = entityOf(write.accountId);
+        const fields = entity.type === 'contact' ? deps.contact : deps;
+        if (!fields) return [];
+        return [{
+          key: write.accountId,
+          value: write.accountId,
+          command: {
+            key: `u${index}`,
+            method: `crm.${entity.type}.update`,
+            params: {
+              id: entity.id,
+              fields: { [fields.tierField]: fields.tierItemIds[write.tier] ?? '', [fields.scoreField]: write.score },
+              // No live-feed post for a machine-written field.
+              params: { REGISTER_SONET_EVENT: 'N' },
+            },
           },
-        },
-      }));
-      return (await run(items, true, (companyId) => companyId)) as WriteOutcome<string>;
+        }];
+      });
+      return (await run(items, true, (accountId) => accountId)) as WriteOutcome<string>;
     },
 
     async addComments(writes) {
@@ -100,7 +120,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         command: {
           key: `c${index}`,
           method: 'crm.timeline.comment.add',
-          params: { fields: { ENTITY_ID: write.companyId, ENTITY_TYPE: 'company', COMMENT: `${write.text}\n${markerFor(write.key)}` } },
+          params: { fields: { ENTITY_ID: entityOf(write.accountId).id, ENTITY_TYPE: entityOf(write.accountId).type, COMMENT: `${write.text}\n${markerFor(write.key)}` } },
         },
       }));
       return (await run(items, false, (key, result) => ({ key, crmId: String(result) }))) as WriteOutcome<{ key: string; crmId: string }>;
@@ -110,7 +130,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
       return findByMarker(
         items,
         'crm.timeline.comment.list',
-        (companyId) => ({ filter: { ENTITY_ID: companyId, ENTITY_TYPE: 'company' }, select: ['ID', 'COMMENT'] }),
+        (accountId) => ({ filter: { ENTITY_ID: entityOf(accountId).id, ENTITY_TYPE: entityOf(accountId).type }, select: ['ID', 'COMMENT'] }),
         (row) => String(row.COMMENT ?? ''),
       );
     },
@@ -123,8 +143,8 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
           key: `t${index}`,
           method: 'crm.activity.todo.add',
           params: {
-            ownerTypeId: COMPANY_TYPE_ID,
-            ownerId: todo.companyId,
+            ownerTypeId: entityOf(todo.accountId).typeId,
+            ownerId: entityOf(todo.accountId).id,
             deadline: `${todo.dueDate}T18:00:00${deps.timeOffset ?? ''}`,
             title: todo.title,
             description: `${todo.description}\n${markerFor(todo.dedupKey)}`,
@@ -140,10 +160,10 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
 
     findTodos(items) {
       return findByMarker(
-        items.map((item) => ({ key: item.dedupKey, companyId: item.companyId })),
+        items.map((item) => ({ key: item.dedupKey, accountId: item.accountId })),
         'crm.activity.list',
-        (companyId) => ({
-          filter: { OWNER_TYPE_ID: COMPANY_TYPE_ID, OWNER_ID: companyId, PROVIDER_ID: 'CRM_TODO', COMPLETED: 'N' },
+        (accountId) => ({
+          filter: { OWNER_TYPE_ID: entityOf(accountId).typeId, OWNER_ID: entityOf(accountId).id, PROVIDER_ID: 'CRM_TODO', COMPLETED: 'N' },
           select: ['ID', 'DESCRIPTION'],
         }),
         (row) => String(row.DESCRIPTION ?? ''),

@@ -5,6 +5,12 @@
  */
 export type EntityKind = 'company' | 'contact' | 'deal';
 
+/**
+ * Accounts are companies, keyed by the company's CRM id; when an installation also treats
+ * contacts without a company as accounts, those are keyed `contact:<crm id>`, so the two never collide.
+ */
+export const CONTACT_ACCOUNT_PREFIX = 'contact:';
+
 export interface SyncedCompany {
   crmId: string;
   name: string;

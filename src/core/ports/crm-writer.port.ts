@@ -5,7 +5,7 @@
  * marker before it tries again.
  */
 export interface FieldWrite {
-  companyId: string;
+  accountId: string;
   tier: string;
   score: number;
 }
@@ -13,13 +13,13 @@ export interface FieldWrite {
 export interface CommentWrite {
   /** Dedup key, e.g. `comment:company:42:2026-10`; also embedded in the text as a marker. */
   key: string;
-  companyId: string;
+  accountId: string;
   text: string;
 }
 
 export interface TodoCreate {
   dedupKey: string;
-  companyId: string;
+  accountId: string;
   ownerId: string | null;
   title: string;
   description: string;
@@ -44,10 +44,10 @@ export interface CrmWriter {
   writeFields(writes: FieldWrite[]): Promise<WriteOutcome<string>>;
   addComments(writes: CommentWrite[]): Promise<WriteOutcome<{ key: string; crmId: string }>>;
   /** Finds comments carrying these keys' markers (after a crash or an unknown outcome). */
-  findComments(items: Array<{ key: string; companyId: string }>): Promise<Map<string, string>>;
+  findComments(items: Array<{ key: string; accountId: string }>): Promise<Map<string, string>>;
   createTodos(items: TodoCreate[]): Promise<WriteOutcome<{ dedupKey: string; crmTaskId: string }>>;
   /** Finds open to-dos carrying these dedup keys' markers. */
-  findTodos(items: Array<{ dedupKey: string; companyId: string }>): Promise<Map<string, string>>;
+  findTodos(items: Array<{ dedupKey: string; accountId: string }>): Promise<Map<string, string>>;
   closeTodos(items: TodoClose[]): Promise<WriteOutcome<string>>;
 }
 

@@ -205,7 +205,7 @@ describe('the event edge', () => {
     const marked = async () => (await demo.runtime.storage.syncState.peekDirty(demo.installationId, 10_000)).some((mark) => mark.kind === 'company' && mark.crmId === String(written.id));
     const appUser = (await demo.runtime.storage.installations.get(demo.installationId))?.settings.bitrix24 as { appUserId?: string };
     // Our write to this company is recent: note it as the write-back does.
-    await demo.runtime.storage.writeState.putMany(demo.installationId, [{ key: `echo:company:${written.id}`, value: new Date().toISOString() }]);
+    await demo.runtime.storage.writeState.putMany(demo.installationId, [{ key: `echo:${written.id}`, value: new Date().toISOString() }]);
     expect((await post(String(appUser.appUserId))).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await marked()).toBe(false);

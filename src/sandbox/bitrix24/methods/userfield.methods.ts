@@ -7,7 +7,7 @@ import type { RestResult } from '../rest-failure';
 import { SYSTEM, refuse } from '../rest-failure';
 
 /**
- * crm.company.userfield.* and crm.deal.userfield.* (add, list, get, delete). FIELD_NAME gets
+ * crm.company.userfield.*, crm.contact.userfield.* and crm.deal.userfield.* (add, list, get, delete). FIELD_NAME gets
  * the UF_CRM_ prefix when it lacks it, may hold only A-Z, 0-9 and _, and the full name is at
  * most 50 characters; enumeration LIST items each get an ID, which is what an entity's field
  * then stores (docs:api-reference/crm/companies/userfields/crm-company-userfield-add,
@@ -104,6 +104,7 @@ function userFieldMethods(kind: EntityKind): MethodTable {
 
 export const userFieldMethodTable: MethodTable = {
   ...userFieldMethods('company'),
+  ...userFieldMethods('contact'),
   ...userFieldMethods('deal'),
 };
 
