@@ -70,10 +70,17 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const commentKey = (companyId: string) => `comment:company:${companyId}:${period}`;
   const commentState = await storage.writeState.getMany(installationId, summaries.map((account) => commentKey(account.id)));
   const pendingComments = summaries.filter((account) => (commentState.get(commentKey(account.id)) as { state?: string } | undefined)?.state === 'pending');
-  const found = pendingComments.length > 0 ? await writer.findComments(pendingComments.map((account) => ({ key: commentKey(account.id), accountId: account.id }))) : new Map<string, string>();
-  await storage.writeState.putMany(installationId, [...found].map(([key, crmId]) => ({ key, value: { state: 'done', crmId } })));
-  counts.recovered += found.size;
-  const toComment = summaries.filter((account) => !commentState.has(commentKey(account.id)) || (commentState.get(commentKey(account.id)) as { state?: string }).state === 'pending' && !found.has(commentKey(account.id)));
+  const search = pendingComments.length > 0
+    ? await writer.findComments(pendingComments.map((account) => ({ key: commentKey(account.id), accountId: account.id })))
+    : { found: new Map<string, string>(), unresolved: new Set<string>() };
+  await storage.writeState.putMany(installationId, [...search.found].map(([key, crmId]) => ({ key, value: { state: 'done', crmId } })));
+  counts.recovered += search.found.size;
+  // Written when never tried, or tried and proven absent; a pending key the CRM could not be asked about waits.
+  const toComment = summaries.filter((account) => {
+    const key = commentKey(account.id);
+    if (!commentState.has(key)) return true;
+    return (commentState.get(key) as { state?: string }).state === 'pending' && !search.found.has(key) && !search.unresolved.has(key);
+  });
   await storage.writeState.putMany(installationId, toComment.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } })));
   const comments = await writer.addComments(
     toComment.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
@@ -86,10 +93,12 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
 
   // 3. Next-step to-dos through the ledger.
   const pending = await storage.taskLedger.list(installationId, { states: ['pending'] });
+  const unresolved = new Set<string>();
   if (pending.length > 0) {
     const existing = await writer.findTodos(pending.map((entry) => ({ dedupKey: entry.dedupKey, accountId: entry.entityId })));
-    for (const [dedupKey, crmTaskId] of existing) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
-    counts.recovered += existing.size;
+    for (const [dedupKey, crmTaskId] of existing.found) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
+    for (const dedupKey of existing.unresolved) unresolved.add(dedupKey);
+    counts.recovered += existing.found.size;
   }
   const reserved: TaskIntent[] = [];
   for (const intent of deps.plan.create) {
@@ -111,7 +120,7 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const intents = new Map(deps.plan.create.map((intent) => [intent.dedupKey, intent]));
   const reservedKeys = new Set(reserved.map((intent) => intent.dedupKey));
   const stillPending = (await storage.taskLedger.list(installationId, { states: ['pending', 'failed'] })).filter(
-    (entry) => !reservedKeys.has(entry.dedupKey) && (entry.state === 'pending' || intents.has(entry.dedupKey)),
+    (entry) => !reservedKeys.has(entry.dedupKey) && !unresolved.has(entry.dedupKey) && (entry.state === 'pending' || intents.has(entry.dedupKey)),
   );
   const creates = [
     ...reserved.map((intent) => ({ dedupKey: intent.dedupKey, accountId: intent.entity.id, ownerId: intent.ownerId || null, title: intent.title, description: intent.description, dueDate: intent.dueDate })),
@@ -137,7 +146,8 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
     if (entry?.state === 'open' && entry.crmTaskId) closes.push({ dedupKey: entry.dedupKey, crmTaskId: entry.crmTaskId, reason: intent.reason });
   }
   const closed = await writer.closeTodos(closes);
-  for (const dedupKey of closed.done) await storage.taskLedger.markClosed(installationId, dedupKey, closes.find((item) => item.dedupKey === dedupKey)?.reason ?? 'cause gone');
+  const reasons = new Map(closes.map((item) => [item.dedupKey, item.reason]));
+  for (const dedupKey of closed.done) await storage.taskLedger.markClosed(installationId, dedupKey, reasons.get(dedupKey) ?? 'cause gone');
   counts.closed = closed.done.length;
   counts.failed += closed.failed.length;
   if (counts.failed > 0) deps.logger.warn('write-back left items for the next run', { installationId, failed: counts.failed });

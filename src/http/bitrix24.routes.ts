@@ -66,11 +66,13 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
         applicationToken: text(body.APPLICATION_TOKEN) || null,
         lang,
       });
-      framePolicy(res, domain, secure, nonce);
       if (!result.ok) {
+        // No frame-ancestors from an unchecked DOMAIN: the error page carries nothing worth framing-protecting.
+        res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'unsafe-inline'`);
         res.status(result.error.status).type('html').send(renderInstallerPage({ lang, ok: false, nonce, message: result.error.message }));
         return;
       }
+      framePolicy(res, result.value.domain, result.value.clientEndpoint?.startsWith('https') ?? true, nonce);
       const id = result.value.id;
       res.type('html').send(renderInstallerPage({ lang, ok: true, nonce, statusUrl: `/bitrix24/install/status?i=${id}&s=${sign(id)}` }));
     } catch (error) {
@@ -117,7 +119,15 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       const lang = langOf(req, deps.defaultLang);
       const verified = await deps.service.verifyFrameUser(text(body.member_id), text(body.AUTH_ID));
       if (!verified.ok) {
-        res.status(401).type('text').send(lang === 'ru' ? 'Доступ запрещён: портал не подтвердил пользователя.' : 'Access denied: the portal did not confirm the user.');
+        const busy = verified.error.code === 'RATE_LIMITED';
+        res
+          .status(busy ? 429 : 401)
+          .type('text')
+          .send(
+            busy
+              ? lang === 'ru' ? 'Слишком много запросов, попробуйте через минуту.' : 'Too many requests; try again in a minute.'
+              : lang === 'ru' ? 'Доступ запрещён: портал не подтвердил пользователя.' : 'Access denied: the portal did not confirm the user.',
+          );
         return;
       }
       const installation = verified.value;

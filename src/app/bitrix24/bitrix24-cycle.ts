@@ -3,7 +3,7 @@ import type { Storage } from '../../core/ports/storage.port';
 import type { Bitrix24Connector } from '../../connectors/bitrix24/bitrix24-connector';
 import type { Bitrix24Client } from '../../connectors/bitrix24/bitrix24-client';
 import { readReferenceData } from '../../connectors/bitrix24/bitrix24-reference';
-import { setupBitrix24Portal } from '../../connectors/bitrix24/bitrix24-setup';
+import { setupBitrix24Portal, type SetupResult } from '../../connectors/bitrix24/bitrix24-setup';
 import { createBitrix24Sync, type SyncCounts } from '../../connectors/bitrix24/bitrix24-sync';
 import { createBitrix24Writer } from '../../connectors/bitrix24/bitrix24-writer';
 import { requestsSince, type RequestCounts } from '../../connectors/shared/request-meter';
@@ -44,8 +44,22 @@ const loadActive = async (storage: Storage, installationId: string) => {
   return installation;
 };
 
-/** Idempotent portal setup; remembers the tier field's item IDs in the installation settings. */
-export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'asOf'>) {
+const setupsInFlight = new Map<string, Promise<SetupResult>>();
+
+/**
+ * Idempotent portal setup; remembers the tier field's item IDs in the installation settings.
+ * Single-flight per installation in this process: the installer frame and ONAPPINSTALL often
+ * arrive together, and two setups would both try to add the same fields.
+ */
+export function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'asOf'>): Promise<SetupResult> {
+  const running = setupsInFlight.get(deps.installationId);
+  if (running) return running;
+  const setup = runSetup(deps).finally(() => setupsInFlight.delete(deps.installationId));
+  setupsInFlight.set(deps.installationId, setup);
+  return setup;
+}
+
+async function runSetup(deps: Omit<CycleDeps, 'onProgress' | 'asOf'>): Promise<SetupResult> {
   const installation = await loadActive(deps.storage, deps.installationId);
   const settings = readSettings(installation, deps.defaultLang);
   const portal = deps.connector.portal(installation);
@@ -58,8 +72,10 @@ export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'as
       contactFields: settings.contactsAsAccounts,
     }),
   );
+  // Settings read again now: the settings page may have saved while setup talked to the portal.
+  const current = (await deps.storage.installations.get(installation.id)) ?? installation;
   await deps.storage.installations.updateSettings(installation.id, {
-    ...installation.settings,
+    ...current.settings,
     bitrix24: { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, contact: result.contact, appUserId: result.appUserId },
   });
   deps.logger.info('Bitrix24 portal set up', { installationId: installation.id, created: result.created });
@@ -73,7 +89,14 @@ export async function setupInstallation(deps: Omit<CycleDeps, 'onProgress' | 'as
 async function refreshReference(deps: CycleDeps, today: string, client: Bitrix24Client) {
   const book = (await deps.storage.writeState.getMany(deps.installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as (FxBook & { fetchedOn?: string }) | undefined;
   if (book?.fetchedOn === today) return;
-  const reference = await readReferenceData(client);
+  let reference;
+  try {
+    reference = await readReferenceData(client);
+  } catch (error) {
+    // Keep yesterday's rates and lists; try again next pass.
+    deps.logger.warn('reference data not refreshed', { installationId: deps.installationId, error });
+    return;
+  }
   const merged = mergeFxRates(book, reference.baseCurrency, today, reference.rates);
   await deps.storage.writeState.putMany(deps.installationId, [
     { key: FX_STATE_KEY, value: { ...merged, fetchedOn: today } },

@@ -43,9 +43,33 @@ export interface FrameInstallInput {
   lang: string | null;
 }
 
+/** Token check results: a positive time = accepted until then; a negative one = refused until then. */
 const userCheckCache = new Map<string, number>();
 const USER_CHECK_TTL_MS = 5 * 60_000;
 const USER_CHECK_CACHE_MAX = 10_000;
+const FAILED_CHECK_TTL_MS = 30_000;
+/** At most this many uncached frame checks per portal in any 10 seconds. */
+const FRAME_CHECKS_PER_WINDOW = 20;
+const FRAME_CHECK_WINDOW_MS = 10_000;
+
+/** Admits at most `limit` events per key in any window, refusing (not queueing) the rest. */
+function createAdmission(limit: number, windowMs: number) {
+  const seen = new Map<string, number[]>();
+  return {
+    admit(key: string): boolean {
+      const now = Date.now();
+      const recent = (seen.get(key) ?? []).filter((at) => at > now - windowMs);
+      if (recent.length >= limit) {
+        seen.set(key, recent);
+        return false;
+      }
+      recent.push(now);
+      seen.set(key, recent);
+      return true;
+    },
+  };
+}
+const frameChecks = createAdmission(FRAME_CHECKS_PER_WINDOW, FRAME_CHECK_WINDOW_MS);
 const ECHO_WINDOW_MS = 5 * 60_000;
 
 export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
@@ -73,25 +97,32 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
     const endpoint = portalEndpoint(input.domain, input.secure, deps.portalHosts);
     if (!endpoint) return fail(new KamError('FORBIDDEN', `Portal host ${JSON.stringify(input.domain)} may not install this app`));
     const existing = await storage.installations.findByExternalId('bitrix24', input.memberId);
-    if (existing && existing.status !== 'deleted' && existing.domain !== input.domain.toLowerCase()) {
+    // A member_id stays bound to its portal, deleted or not: its kept data is that portal's.
+    if (existing && existing.domain !== input.domain.toLowerCase()) {
       return fail(new KamError('FORBIDDEN', 'This member_id belongs to another portal'));
     }
     try {
-      // A token that works on the portal proves the caller was handed it by that portal.
-      await connector.callWithToken(endpoint, 'app.info', input.accessToken);
+      // The portal itself must vouch for the token, and only an administrator installs apps
+      // (any user's frame carries a token: a user must not be able to re-install over us).
+      const admin = await connector.callWithToken<boolean>(endpoint, 'user.admin', input.accessToken);
+      if (admin !== true) return fail(new KamError('FORBIDDEN', 'Only a portal administrator can install KAM Pilot'));
     } catch (error) {
       return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the install token', { cause: error }));
     }
+    // The application token belongs to the portal's install and update events; once we hold one,
+    // a frame does not replace it (ONAPPUPDATE does, after its own check).
+    const keepToken = existing?.applicationToken && existing.status !== 'deleted';
     const installation = await storage.installations.upsert({
       crm: 'bitrix24',
       externalId: input.memberId,
       domain: input.domain.toLowerCase(),
       clientEndpoint: endpoint,
       serverEndpoint: null,
-      ...(input.applicationToken ? { applicationToken: input.applicationToken } : {}),
+      ...(input.applicationToken && !keepToken ? { applicationToken: input.applicationToken } : {}),
       tokens: { accessToken: input.accessToken, refreshToken: input.refreshToken, expiresAt: new Date(Date.now() + input.expiresIn * 1000).toISOString() },
       status: 'active',
-      settings: { ...(existing?.settings ?? {}), lang: existing?.settings.lang ?? (input.lang === 'en' ? 'en' : input.lang === 'ru' ? 'ru' : deps.defaultLang) },
+      // Settings are the admin's: a reinstall or a late ONAPPINSTALL never resets them.
+      ...(existing ? {} : { settings: { lang: input.lang === 'en' ? 'en' : input.lang === 'ru' ? 'ru' : deps.defaultLang } }),
     });
     if (existing?.status === 'blocked' || existing?.status === 'deleted') await storage.installations.setStatus(installation.id, 'active', null);
     if (existing?.clientEndpoint !== endpoint || existing.status !== 'active') connector.forget(installation.id);
@@ -133,11 +164,19 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
     async verifyEvent(event: Bitrix24Event): Promise<Result<Installation | null>> {
       const installation = await storage.installations.findByExternalId('bitrix24', event.auth.member_id);
       if (installation?.applicationToken) {
-        return secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted'
-          ? ok(installation)
-          : event.event === 'ONAPPINSTALL' && installation.status === 'deleted'
-            ? ok(null)
-            : fail(new KamError('UNAUTHORIZED', 'Unknown portal or wrong application token'));
+        if (secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted') return ok(installation);
+        if (event.event === 'ONAPPINSTALL' && installation.status === 'deleted') return ok(null);
+        // An update brings a NEW application token: it is proven by its access token working on
+        // the portal we already know (our stored endpoint, never one from the request).
+        if (event.event === 'ONAPPUPDATE' && installation.status !== 'deleted' && event.auth.access_token && installation.clientEndpoint) {
+          try {
+            await connector.callWithToken(installation.clientEndpoint, 'app.info', event.auth.access_token);
+            return ok(installation);
+          } catch {
+            return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the update token'));
+          }
+        }
+        return fail(new KamError('UNAUTHORIZED', 'Unknown portal or wrong application token'));
       }
       if (event.event === 'ONAPPINSTALL' && event.auth.access_token) return ok(installation);
       return fail(new KamError('UNAUTHORIZED', 'Unknown portal or wrong application token'));
@@ -194,15 +233,20 @@ export function createBitrix24Service(deps: Bitrix24ServiceDeps) {
       const cacheKey = createHash('sha256').update(`${installation.id}:${accessToken}`).digest('hex');
       const checked = userCheckCache.get(cacheKey);
       if (checked && checked > Date.now()) return ok(installation);
+      if (checked && checked < 0 && -checked > Date.now()) return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token'));
+      // Uncached checks spend the portal's own rate limit: a few a second per portal, no more.
+      if (!frameChecks.admit(installation.id)) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks for this portal; try again in a moment'));
       try {
         const portal = connector.portal(installation);
         await connector.callWithToken(installation.clientEndpoint, 'user.current', accessToken, portal.limiter, portal.meter);
       } catch (error) {
+        // Remembered briefly, so a flood of bad tokens costs the portal nothing more.
+        userCheckCache.set(cacheKey, -(Date.now() + FAILED_CHECK_TTL_MS));
         return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token', { cause: error }));
       }
       if (userCheckCache.size >= USER_CHECK_CACHE_MAX) {
         const now = Date.now();
-        for (const [key, until] of userCheckCache) if (until <= now) userCheckCache.delete(key);
+        for (const [key, until] of userCheckCache) if (Math.abs(until) <= now) userCheckCache.delete(key);
         if (userCheckCache.size >= USER_CHECK_CACHE_MAX) userCheckCache.clear();
       }
       userCheckCache.set(cacheKey, Date.now() + USER_CHECK_TTL_MS);

@@ -1,3 +1,4 @@
+import { KamError } from '../../core/errors';
 import type { DealStatus } from '../../core/model/synced';
 import type { Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
@@ -32,6 +33,14 @@ export interface ReferenceData {
 
 type Row = Record<string, unknown>;
 
+/** A half-read is worse than none (it would replace good reference data): any refused command fails the read. */
+function assertComplete(errors: Record<string, { error: string }>): void {
+  const refused = Object.entries(errors);
+  if (refused.length > 0) {
+    throw new KamError('CRM_UNAVAILABLE', `Bitrix24 reference read incomplete: ${refused.map(([key, error]) => `${key}: ${error.error}`).join('; ')}`);
+  }
+}
+
 const semanticsOf = (row: Row): DealStatus => {
   const extra = (row.EXTRA as Row | undefined)?.SEMANTICS;
   if (row.SEMANTICS === 'S' || extra === 'success') return 'won';
@@ -52,6 +61,7 @@ export async function readReferenceData(client: Bitrix24Client): Promise<Referen
     { key: 'currencies', method: 'crm.currency.list', params: {} },
     { key: 'users', method: 'user.get', params: { start: 0 } },
   ]);
+  assertComplete(first.errors);
   const categories = ((first.results.categories as Row | undefined)?.categories as Row[] | undefined) ?? [];
   const statuses = (first.results.statuses as Row[] | undefined) ?? [];
   const pipelines: Pipeline[] = (categories.length > 0 ? categories : [{ id: 0, name: 'Default' }]).map((category) => {
@@ -70,14 +80,16 @@ export async function readReferenceData(client: Bitrix24Client): Promise<Referen
   for (let i = 0; i < pages.length; i += BATCH_LIMIT) {
     const chunk = pages.slice(i, i + BATCH_LIMIT);
     const more = await client.batch(chunk.map((start) => ({ key: `u${start}`, method: 'user.get', params: { start } })));
+    assertComplete(more.errors);
     for (const start of chunk) users.push(...((more.results[`u${start}`] as Row[] | undefined) ?? []).map(userOf));
   }
   const currencies = (first.results.currencies as Row[] | undefined) ?? [];
   const base = currencies.find((row) => row.BASE === 'Y');
+  if (!base) throw new KamError('CRM_REJECTED', 'Bitrix24 crm.currency.list names no base currency');
   return {
     pipelines,
     users,
-    baseCurrency: base ? String(base.CURRENCY) : 'RUB',
+    baseCurrency: String(base.CURRENCY),
     rates: currencies.map((row) => ({ currency: String(row.CURRENCY), rate: Number(row.AMOUNT) / (Number(row.AMOUNT_CNT) || 1) })),
   };
 }

@@ -125,11 +125,13 @@ export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
         const ids = marks.filter((mark) => mark.action === 'delete' && mark.kind === kind).map((mark) => mark.crmId);
         if (ids.length > 0) await storage.entities.markDeleted(installationId, kind, ids);
       }
+      // Up to 50 IDs a command and 50 commands a request; marks that do not fit wait for the next round.
       const chunks: Array<{ kind: EntityKind; ids: string[] }> = [];
       for (const kind of STREAMS) {
         const ids = marks.filter((mark) => mark.action === 'upsert' && mark.kind === kind).map((mark) => mark.crmId);
-        for (let i = 0; i < ids.length; i += PAGE_SIZE) chunks.push({ kind, ids: ids.slice(i, i + PAGE_SIZE) });
+        for (let i = 0; i < ids.length && chunks.length < BATCH_LIMIT; i += PAGE_SIZE) chunks.push({ kind, ids: ids.slice(i, i + PAGE_SIZE) });
       }
+      const included = new Set(chunks.flatMap((chunk) => chunk.ids.map((crmId) => `${chunk.kind}:${crmId}`)));
       const outcome = await client.batch(chunks.map((chunk, index) => listCommand(`d${index}`, { kind: chunk.kind, select: select[chunk.kind] }, { '@ID': chunk.ids })));
       const refused = new Set<string>();
       for (const [index, chunk] of chunks.entries()) {
@@ -145,8 +147,9 @@ export function createBitrix24Sync(deps: Bitrix24SyncDeps): Bitrix24Sync {
         const gone = chunk.ids.filter((crmId) => !seen.has(crmId));
         if (gone.length > 0) await storage.entities.markDeleted(installationId, chunk.kind, gone);
       }
-      await storage.syncState.clearDirty(installationId, marks.filter((mark) => !refused.has(`${mark.kind}:${mark.crmId}`)), startedAt);
-      if (refused.size > 0 || marks.length < BATCH_LIMIT * PAGE_SIZE) return;
+      const processed = marks.filter((mark) => mark.action === 'delete' || (included.has(`${mark.kind}:${mark.crmId}`) && !refused.has(`${mark.kind}:${mark.crmId}`)));
+      await storage.syncState.clearDirty(installationId, processed, startedAt);
+      if (refused.size > 0 || processed.length === 0 || (marks.length < BATCH_LIMIT * PAGE_SIZE && processed.length === marks.length)) return;
     }
   };
 

@@ -1,6 +1,6 @@
 import { isKamError } from '../../core/errors';
 import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
-import { markerFor, type CrmWriter, type WriteOutcome } from '../../core/ports/crm-writer.port';
+import { markerFor, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
 
@@ -72,13 +72,19 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
     method: string,
     params: (accountId: string) => Record<string, unknown>,
     textOf: (row: Record<string, unknown>) => string,
-  ): Promise<Map<string, string>> => {
+  ): Promise<MarkerSearch> => {
     const found = new Map<string, string>();
+    const unresolved = new Set<string>();
     const companies = [...new Set(items.map((item) => item.accountId))];
     for (let i = 0; i < companies.length; i += BATCH_LIMIT) {
       const chunk = companies.slice(i, i + BATCH_LIMIT);
-      const batch = await client.batch(chunk.map((accountId, index) => ({ key: `f${index}`, method, params: params(accountId) })));
+      const batch = await client.batch(chunk.map((accountId, index) => ({ key: `f${index}`, method, params: { order: { ID: 'DESC' }, ...params(accountId) } })));
       chunk.forEach((accountId, index) => {
+        // A refused lookup proves nothing: its items stay unresolved (pending), never "not found".
+        if (batch.errors[`f${index}`]) {
+          for (const item of items.filter((candidate) => candidate.accountId === accountId)) unresolved.add(item.key);
+          return;
+        }
         const rows = (batch.results[`f${index}`] as Array<Record<string, unknown>> | undefined) ?? [];
         for (const item of items.filter((candidate) => candidate.accountId === accountId)) {
           const row = rows.find((candidate) => textOf(candidate).includes(markerFor(item.key)));
@@ -86,7 +92,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         }
       });
     }
-    return found;
+    return { found, unresolved };
   };
 
   return {
@@ -163,7 +169,8 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         items.map((item) => ({ key: item.dedupKey, accountId: item.accountId })),
         'crm.activity.list',
         (accountId) => ({
-          filter: { OWNER_TYPE_ID: entityOf(accountId).typeId, OWNER_ID: entityOf(accountId).id, PROVIDER_ID: 'CRM_TODO', COMPLETED: 'N' },
+          // Completed ones too: a user may have closed the to-do after we lost the create's answer.
+          filter: { OWNER_TYPE_ID: entityOf(accountId).typeId, OWNER_ID: entityOf(accountId).id, PROVIDER_ID: 'CRM_TODO' },
           select: ['ID', 'DESCRIPTION'],
         }),
         (row) => String(row.DESCRIPTION ?? ''),
@@ -176,7 +183,10 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         value: todo.dedupKey,
         command: { key: `x${index}`, method: 'crm.activity.update', params: { id: todo.crmTaskId, fields: { COMPLETED: 'Y' } } },
       }));
-      return (await run(items, true, (dedupKey) => dedupKey)) as WriteOutcome<string>;
+      const outcome = (await run(items, true, (dedupKey) => dedupKey)) as WriteOutcome<string>;
+      // A to-do the user deleted is as closed as it gets: do not ask again every run.
+      const gone = outcome.failed.filter((failure) => /not ?found/i.test(failure.reason));
+      return { ...outcome, done: [...outcome.done, ...gone.map((failure) => failure.key)], failed: outcome.failed.filter((failure) => !gone.includes(failure)) };
     },
   };
 }

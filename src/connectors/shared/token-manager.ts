@@ -14,6 +14,11 @@ export interface TokenManager {
   refresh(staleAccessToken: string): Promise<string>;
 }
 
+/** The OAuth server refused the refresh token itself (expired, revoked, already used): the grant is gone. */
+function isGrantRefused(error: unknown): boolean {
+  return error instanceof KamError && (error.details.vendorCode === 'invalid_grant' || /token has been revoked/i.test(error.message));
+}
+
 export interface TokenManagerDeps {
   installationId: string;
   installations: InstallationStore;
@@ -47,10 +52,19 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
       fresh = await deps.exchange(stored.refreshToken);
     } catch (error) {
       const reason = `token refresh failed: ${error instanceof Error ? error.message : String(error)}`;
-      if (!(error instanceof KamError) || !error.retryable) {
+      if (isGrantRefused(error)) {
+        // Someone else (another process) may have spent this refresh token a moment ago and
+        // stored the pair it got: that is not a dead grant.
+        const latest = await load();
+        if (latest.tokenVersion !== installation.tokenVersion && latest.tokens) {
+          cached = latest.tokens;
+          return latest.tokens.accessToken;
+        }
         await deps.installations.setStatus(deps.installationId, 'blocked', reason);
         deps.logger.error('installation blocked: the CRM refused the refresh token', { installationId: deps.installationId, error });
       }
+      // Anything else (our client credentials refused, a network failure, a malformed answer)
+      // is not this installation's fault: report it, block nothing.
       throw new KamError('TOKEN_REFRESH_FAILED', reason, { cause: error, retryable: error instanceof KamError && error.retryable });
     }
     const saved = await deps.installations.updateTokens(deps.installationId, fresh, installation.tokenVersion);

@@ -40,14 +40,21 @@ export interface WriteOutcome<T> {
   unknown: string[];
 }
 
+export interface MarkerSearch {
+  /** key -> the CRM id of the comment or to-do that carries its marker. */
+  found: Map<string, string>;
+  /** Keys the CRM could not be asked about this time: neither found nor proven absent. */
+  unresolved: Set<string>;
+}
+
 export interface CrmWriter {
   writeFields(writes: FieldWrite[]): Promise<WriteOutcome<string>>;
   addComments(writes: CommentWrite[]): Promise<WriteOutcome<{ key: string; crmId: string }>>;
   /** Finds comments carrying these keys' markers (after a crash or an unknown outcome). */
-  findComments(items: Array<{ key: string; accountId: string }>): Promise<Map<string, string>>;
+  findComments(items: Array<{ key: string; accountId: string }>): Promise<MarkerSearch>;
   createTodos(items: TodoCreate[]): Promise<WriteOutcome<{ dedupKey: string; crmTaskId: string }>>;
-  /** Finds open to-dos carrying these dedup keys' markers. */
-  findTodos(items: Array<{ dedupKey: string; accountId: string }>): Promise<Map<string, string>>;
+  /** Finds to-dos carrying these dedup keys' markers. */
+  findTodos(items: Array<{ dedupKey: string; accountId: string }>): Promise<MarkerSearch>;
   closeTodos(items: TodoClose[]): Promise<WriteOutcome<string>>;
 }
 

@@ -185,7 +185,7 @@ describe('token manager', () => {
 
   it('blocks the installation and rejects with TOKEN_REFRESH_FAILED when the CRM refuses the refresh token', async () => {
     const { manager, exchange, installations } = setup();
-    exchange.mockRejectedValue(new KamError('TOKEN_REFRESH_FAILED', 'invalid_grant: refresh token expired'));
+    exchange.mockRejectedValue(new KamError('TOKEN_REFRESH_FAILED', 'Bitrix24 oauth/token: invalid_grant (refresh token expired)', { details: { vendorCode: 'invalid_grant' } }));
     const error = await manager.refresh('access-old').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KamError);
     expect(error).toMatchObject({ code: 'TOKEN_REFRESH_FAILED', retryable: false });
@@ -198,11 +198,26 @@ describe('token manager', () => {
     expect(exchange).toHaveBeenCalledTimes(1);
   });
 
-  it('treats a plain (non-KamError) exchange failure as non-retryable too', async () => {
+  it('does not block on a failure that is not a refused grant (our client credentials refused, a malformed answer)', async () => {
     const { manager, exchange, installations } = setup();
-    exchange.mockRejectedValue(new Error('boom'));
+    exchange
+      .mockRejectedValueOnce(new KamError('TOKEN_REFRESH_FAILED', 'Bitrix24 oauth/token: invalid_client', { details: { vendorCode: 'invalid_client' } }))
+      .mockRejectedValueOnce(new Error('boom'));
+    await expect(manager.refresh('access-old')).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED', retryable: false });
     await expect(manager.refresh('access-old')).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED' });
-    expect(installations.row()).toMatchObject({ status: 'blocked', statusReason: expect.stringContaining('boom') });
+    expect(installations.row().status).toBe('active');
+  });
+
+  it('uses the pair another process stored when its own refresh token was refused as already spent', async () => {
+    const { manager, exchange, installations } = setup();
+    exchange.mockImplementation(async () => {
+      // The other process wins the race: it rotates and stores first; our attempt is refused.
+      const row = installations.row();
+      await installations.updateTokens(row.id, pair('theirs'), row.tokenVersion);
+      throw new KamError('TOKEN_REFRESH_FAILED', 'Bitrix24 oauth/token: invalid_grant', { details: { vendorCode: 'invalid_grant' } });
+    });
+    await expect(manager.refresh('access-old')).resolves.toBe('access-theirs');
+    expect(installations.row().status).toBe('active');
   });
 
   it('does not block on a retryable exchange failure (network), and a later refresh can succeed', async () => {

@@ -48,6 +48,8 @@ export const appMethods: MethodTable = {
     Object.assign(ctx.state.appOptions, options);
     return done(true);
   },
+  // docs:api-reference/user/user-admin: true when the token's user is a portal administrator.
+  'user.admin': (_params, ctx) => done(ctx.auth.isAdmin),
   'user.current': (_params, ctx) => {
     const user = currentUser(ctx);
     return user ? done(userView(user, ctx)) : { ok: false, error: SYSTEM.noAuth() };
