@@ -34,3 +34,11 @@ export async function main(argv: string[]): Promise<void> {
     throw error;
   }
 }
+
+// `node dist/cli.js ...` after `npm run build` (bin/kam.js calls main itself from the sources).
+if (require.main === module) {
+  main(process.argv).catch((error: unknown) => {
+    process.stderr.write(`kam: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
