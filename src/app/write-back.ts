@@ -81,9 +81,13 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
     if (!commentState.has(key)) return true;
     return (commentState.get(key) as { state?: string }).state === 'pending' && !search.found.has(key) && !search.unresolved.has(key);
   });
-  await storage.writeState.putMany(installationId, toComment.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } })));
+  // A fresh key is claimed atomically (two processes never both write it); a pending key proven
+  // absent is ours already.
+  const fresh = toComment.filter((account) => !commentState.has(commentKey(account.id)));
+  const claimed = new Set(await storage.writeState.claimMany(installationId, fresh.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } }))));
+  const owned = toComment.filter((account) => claimed.has(commentKey(account.id)) || commentState.has(commentKey(account.id)));
   const comments = await writer.addComments(
-    toComment.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
+    owned.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
   );
   await storage.writeState.putMany(installationId, comments.done.map(({ key, crmId }) => ({ key, value: { state: 'done', crmId } })));
   // A refused comment may be written next time; an unknown one stays pending and is looked up.

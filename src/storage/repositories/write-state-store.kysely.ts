@@ -51,6 +51,25 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
       });
     },
 
+    async claimMany(installationId, entries) {
+      const unique = lastByKey(entries, (e) => e.key);
+      if (unique.length === 0) return [];
+      const at = now().toISOString();
+      const claimed: string[] = [];
+      await db.transaction().execute(async (trx) => {
+        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
+          const rows = await trx
+            .insertInto('write_state')
+            .values(part.map((e) => ({ installation_id: installationId, key: e.key, value: JSON.stringify(e.value ?? null), updated_at: at })))
+            .onConflict((oc) => oc.columns(['installation_id', 'key']).doNothing())
+            .returning('key')
+            .execute();
+          for (const row of rows) claimed.push(row.key);
+        }
+      });
+      return claimed;
+    },
+
     async deleteMany(installationId, keys) {
       if (keys.length === 0) return;
       await db.transaction().execute(async (trx) => {

@@ -28,6 +28,23 @@ export function writeStateStoreContract(ctx: ContractContext): void {
     await store().deleteMany(id, []);
   });
 
+  it('claims only keys nobody holds yet, atomically, and says which', async () => {
+    const { id } = await ctx.installation();
+    await store().putMany(id, [{ key: 'comment:a', value: { state: 'done' } }]);
+    const first = await store().claimMany(id, [
+      { key: 'comment:a', value: { state: 'pending' } },
+      { key: 'comment:b', value: { state: 'pending' } },
+    ]);
+    expect(first).toEqual(['comment:b']);
+    expect((await store().getMany(id, ['comment:a'])).get('comment:a')).toEqual({ state: 'done' });
+    // Two claimants at once: each key goes to exactly one of them.
+    const keys = Array.from({ length: 300 }, (_, i) => ({ key: `c:${i}`, value: 1 }));
+    const [left, right] = await Promise.all([store().claimMany(id, keys), store().claimMany(id, keys)]);
+    expect(left.length + right.length).toBe(300);
+    expect(new Set([...left, ...right]).size).toBe(300);
+    expect(await store().claimMany(id, [])).toEqual([]);
+  });
+
   it('keeps the last value of a key given twice and handles 2,000 keys a call', async () => {
     const { id } = await ctx.installation();
     await store().putMany(id, [
