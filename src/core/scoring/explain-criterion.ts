@@ -30,6 +30,7 @@ function formatValue(value: number | string | boolean, unit: MetricUnit, lang: L
 const TEXT = {
   en: {
     missing: 'no value, so 0 points',
+    notNumber: (raw: string) => `"${raw}" is not a number, so 0 points`,
     target: (pct: string, max: string) => `${pct} of the ${max} target`,
     range: (pct: string, min: string, max: string) => `${pct} on the scale from ${min} to ${max}`,
     inverted: (pct: string, min: string, max: string) => `${pct} (lower is better: full marks at ${max}, none at ${min})`,
@@ -41,6 +42,7 @@ const TEXT = {
   },
   ru: {
     missing: 'нет значения, поэтому 0 баллов',
+    notNumber: (raw: string) => `«${raw}» не число, поэтому 0 баллов`,
     target: (pct: string, max: string) => `${pct} от цели ${max}`,
     range: (pct: string, min: string, max: string) => `${pct} по шкале от ${min} до ${max}`,
     inverted: (pct: string, min: string, max: string) => `${pct} (чем меньше, тем лучше: максимум при ${max}, ноль при ${min})`,
@@ -83,7 +85,9 @@ export function createExplainer({ criterion, lang, currency }: { criterion: Crit
       .join(lang === 'ru' ? ' и ' : ' and ');
 
   return (value, normalized, outcome) => {
-    if (outcome.kind === 'missing' || value === null) return missing;
+    if (value === null) return missing;
+    // A value is there but the scale cannot read it (a text in a numeric field): say so, not "no value".
+    if (outcome.kind === 'missing') return `${fillLabel(template, null)}: ${text.notNumber(String(value).slice(0, 40))}`;
     const subject = fillLabel(template, formatValue(value, unit, lang, currency, signed));
     const pct = formatPercent(normalized, lang);
     switch (outcome.kind) {

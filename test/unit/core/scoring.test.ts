@@ -191,3 +191,14 @@ describe('criteria config and rule version', () => {
     expect(result.ruleVersion).toBe(ruleVersion(a));
   });
 });
+
+describe('reasons for values a scale cannot read', () => {
+  it('says a text in a numeric field is not a number (0 points), and an absent one has no value', () => {
+    const config = single({ id: 'p', metric: 'field:potential3y', weight: 1, scale: { type: 'linear', min: 0, max: 100 } });
+    const text = scoreOf(config, { potential3y: 'lots' });
+    expect(text.contributions[0]?.normalized).toBe(0);
+    expect(text.contributions[0]?.reason).toContain('"lots" is not a number');
+    expect(scoreOf(config, { potential3y: 'много' }, 'ru').contributions[0]?.reason).toContain('«много» не число');
+    expect(scoreOf(config, {}).contributions[0]?.reason).toContain('no value');
+  });
+});
