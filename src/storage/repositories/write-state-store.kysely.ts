@@ -3,6 +3,15 @@ import type { WriteStateStore } from '../../core/ports/write-state-store.port';
 import type { Database } from '../database';
 import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, parseJson, systemClock, type Clock } from './row-helpers';
 
+const rowsOf = (installationId: string, entries: Array<{ key: string; value: unknown }>, at: string) =>
+  entries.map((e) => ({
+    installation_id: installationId,
+    key: e.key,
+    // undefined has no JSON form; store it as null rather than the text "undefined".
+    value: JSON.stringify(e.value ?? null),
+    updated_at: at,
+  }));
+
 /** What was last written to the CRM, per key, as JSON text. */
 export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock }): WriteStateStore {
   const { db } = deps;
@@ -31,15 +40,7 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
         for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
           await trx
             .insertInto('write_state')
-            .values(
-              part.map((e) => ({
-                installation_id: installationId,
-                key: e.key,
-                // undefined has no JSON form; store it as null rather than the text "undefined".
-                value: JSON.stringify(e.value ?? null),
-                updated_at: at,
-              })),
-            )
+            .values(rowsOf(installationId, part, at))
             .onConflict((oc) =>
               oc.columns(['installation_id', 'key']).doUpdateSet((eb) => ({
                 value: eb.ref('excluded.value'),
@@ -60,7 +61,7 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
         for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
           const rows = await trx
             .insertInto('write_state')
-            .values(part.map((e) => ({ installation_id: installationId, key: e.key, value: JSON.stringify(e.value ?? null), updated_at: at })))
+            .values(rowsOf(installationId, part, at))
             .onConflict((oc) => oc.columns(['installation_id', 'key']).doNothing())
             .returning('key')
             .execute();
