@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { PipelineRecord, StatusRecord, UserRecord } from './amo-records';
+import type { LossReasonRecord, PipelineRecord, StatusRecord, UserRecord } from './amo-records';
 import { numericId, sendHal, sendNoContent } from './http-helpers';
 import type { Query } from './list-query';
 import { pageLinks, pageOf, parsePaging, withOf } from './list-query';
@@ -93,7 +93,7 @@ export function createAccountRouter(ctx: AmoSandboxContext): Router {
 
   router.get('/users/:id', (req, res) => {
     const user = ctx.store.users.find((item) => item.id === numericId(req.params['id']));
-    if (!user) return sendProblem(res, 404, 'Not Found');
+    if (!user) return ctx.behaviour.sendMissingRecord(res);
     sendHal(res, 200, userView(ctx, user));
   });
 
@@ -105,9 +105,28 @@ export function createAccountRouter(ctx: AmoSandboxContext): Router {
     });
   });
 
+  // GET /api/v4/leads/loss_reasons (LossReasons.php; reference §3.2).
+  const lossReasonView = (reason: LossReasonRecord): Record<string, unknown> => ({
+    ...reason, _links: { self: { href: `${ctx.baseUrl()}/api/v4/leads/loss_reasons/${reason.id}` } },
+  });
+  router.get('/leads/loss_reasons', (_req, res) => {
+    if (ctx.store.lossReasons.length === 0) return sendNoContent(res);
+    sendHal(res, 200, {
+      _total_items: ctx.store.lossReasons.length, _page: 1,
+      _links: { self: { href: `${ctx.baseUrl()}/api/v4/leads/loss_reasons` } },
+      _embedded: { loss_reasons: ctx.store.lossReasons.map(lossReasonView) },
+    });
+  });
+
+  router.get('/leads/loss_reasons/:id', (req, res) => {
+    const reason = ctx.store.lossReasons.find((item) => item.id === numericId(req.params['id']));
+    if (!reason) return ctx.behaviour.sendMissingRecord(res);
+    sendHal(res, 200, lossReasonView(reason));
+  });
+
   router.get('/leads/pipelines/:id', (req, res) => {
     const pipeline = ctx.store.pipeline(numericId(req.params['id']) ?? -1);
-    if (!pipeline) return sendProblem(res, 404, 'Not Found');
+    if (!pipeline) return ctx.behaviour.sendMissingRecord(res);
     sendHal(res, 200, pipelineView(ctx, pipeline));
   });
 

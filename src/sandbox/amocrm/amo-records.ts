@@ -69,6 +69,15 @@ export interface ContactRecord extends EntityRecord {
 
 export type CompanyRecord = EntityRecord;
 
+/** A reason a lead was lost (GET /api/v4/leads/loss_reasons, LossReasons.php). */
+export interface LossReasonRecord {
+  id: number;
+  name: string;
+  sort: number;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface TagRecord {
   id: number;
   name: string;

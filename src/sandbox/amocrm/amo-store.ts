@@ -1,5 +1,5 @@
 import type {
-  CompanyRecord, ContactRecord, EntityRecord, EntityType, FieldRecord, LeadRecord, NoteRecord,
+  CompanyRecord, ContactRecord, EntityRecord, EntityType, FieldRecord, LeadRecord, LossReasonRecord, NoteRecord,
   PipelineRecord, TagRecord, TaskRecord, UserRecord, WebhookRecord, WriteLog,
 } from './amo-records';
 
@@ -27,6 +27,12 @@ export interface AmoStore {
   contacts: Map<number, ContactRecord>;
   companies: Map<number, CompanyRecord>;
   fields: Record<EntityType, FieldRecord[]>;
+  /**
+   * Deleted leads, contacts and companies (amo's trash): out of `entities()`, so every read and
+   * write treats them as absent, listed only with `with=only_deleted`, back on restore.
+   */
+  trash: Record<EntityType, Map<number, EntityRecord>>;
+  lossReasons: LossReasonRecord[];
   tags: Record<EntityType, TagRecord[]>;
   tasks: Map<number, TaskRecord>;
   notes: NoteRecord[];
@@ -50,6 +56,7 @@ export interface AmoStoreInit {
   contacts: ContactRecord[];
   companies: CompanyRecord[];
   fields: Record<EntityType, FieldRecord[]>;
+  lossReasons: LossReasonRecord[];
   /** First ids handed out for new records of each kind (so seeded ids never collide). */
   firstIds: Record<IdKind, number>;
 }
@@ -69,6 +76,8 @@ export function createAmoStore(init: AmoStoreInit): AmoStore {
     contacts,
     companies,
     fields: init.fields,
+    trash: { leads: new Map(), contacts: new Map(), companies: new Map() },
+    lossReasons: init.lossReasons,
     tags,
     tasks: new Map(),
     notes: [],

@@ -1,6 +1,5 @@
 import express from 'express';
 import type { ErrorRequestHandler, Express } from 'express';
-import qs from 'qs';
 import { createAccountRouter } from './account.routes';
 import { apiGuard, countRequests } from './api-guard.middleware';
 import { createCustomFieldsRouter } from './custom-fields.routes';
@@ -8,9 +7,11 @@ import { createEntitiesReadRouter } from './entities-read.routes';
 import { createEntitiesWriteRouter } from './entities-write.routes';
 import { createNotesRouter } from './notes.routes';
 import { createOAuthRouter } from './oauth.routes';
+import { parsePhpQuery } from './php-query';
 import { sendProblem } from './problem';
 import { createSandboxCallbacksRouter } from './sandbox-callbacks.routes';
 import type { AmoSandboxContext } from './sandbox-context';
+import { createSandboxControlRouter } from './sandbox-control.routes';
 import { createSandboxInspectRouter } from './sandbox-inspect.routes';
 import { createTasksRouter } from './tasks.routes';
 import { createWebhooksRouter } from './webhooks.routes';
@@ -24,8 +25,8 @@ export function createAmoCrmApp(ctx: AmoSandboxContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  // amo's filters are bracket-nested (filter[id][]=1, filter[updated_at][from]=...).
-  app.set('query parser', (text: string) => qs.parse(text, { depth: 5, arrayLimit: 1000, parameterLimit: 5000 }));
+  // amo's filters are bracket-nested (filter[id][]=1, filter[updated_at][from]=...), read as PHP reads them.
+  app.set('query parser', parsePhpQuery);
   const json = express.json({ limit: '20mb', type: () => true });
 
   app.use('/oauth2', countRequests(ctx), json, createOAuthRouter(ctx));
@@ -42,7 +43,7 @@ export function createAmoCrmApp(ctx: AmoSandboxContext): Express {
     createEntitiesReadRouter(ctx),
     createEntitiesWriteRouter(ctx),
   );
-  app.use('/_sandbox', json, createSandboxCallbacksRouter(ctx), createSandboxInspectRouter(ctx));
+  app.use('/_sandbox', json, createSandboxCallbacksRouter(ctx), createSandboxInspectRouter(ctx), createSandboxControlRouter(ctx));
 
   app.use((_req, res) => sendProblem(res, 404, 'Not Found'));
   const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {

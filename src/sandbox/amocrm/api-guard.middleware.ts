@@ -5,7 +5,8 @@ import type { AmoSandboxContext } from './sandbox-context';
 /**
  * Runs before every /api/v4 handler, in the order a real call meets them: injected faults,
  * the bearer token (401 when unknown, revoked or expired), then the request rate
- * (7/s per integration, 50/s per account -> 429; reference §2). Each call is counted in
+ * (7/s per integration, 50/s per account -> 429; reference §2); a blocked account gets 403
+ * before its token is even looked at. Each call is counted in
  * /_sandbox/stats under "METHOD /path/{id}" with its rejection status when refused.
  */
 export function endpointKey(req: Request): string {
@@ -50,19 +51,21 @@ export function apiGuard(ctx: AmoSandboxContext) {
     }
     if (fault === '500') return sendProblem(res, 500, 'Internal Server Error');
     if (fault === '503') return sendProblem(res, 503, 'Service Unavailable');
-    if (fault === '429') return sendProblem(res, 429, 'Too Many Requests');
+    if (fault === '429') return ctx.behaviour.sendRateLimited(res);
     if (fault === 'expire' && token !== null) ctx.oauth.expireEarly(token);
 
+    // A blocked account refuses everything, whoever asks (issues #318, #563).
+    if (ctx.behaviour.isBlocked()) return ctx.behaviour.sendBlocked(res);
     if (token === null) return sendProblem(res, 401, 'Unauthorized');
     const check = ctx.oauth.check(token);
     if (check !== 'ok') return sendProblem(res, 401, check === 'expired' ? 'Token has expired' : 'Unauthorized');
 
     const { perIntegration, perAccount } = ctx.limits;
     if (perIntegration !== null && !ctx.limiter.tryTake(`integration:${ctx.oauth.integration.clientId}`, perIntegration)) {
-      return sendProblem(res, 429, 'Too Many Requests');
+      return ctx.behaviour.sendRateLimited(res);
     }
     if (perAccount !== null && !ctx.limiter.tryTake(`account:${ctx.store.account.id}`, perAccount)) {
-      return sendProblem(res, 429, 'Too Many Requests');
+      return ctx.behaviour.sendRateLimited(res);
     }
     next();
   };

@@ -11,7 +11,8 @@ import type { AmoSandboxContext } from './sandbox-context';
 /**
  * GET /api/v4/{leads|contacts|companies} and GET /api/v4/{entity}/{id}
  * (https://www.amocrm.ru/developers/content/crm_platform/leads-api; reference §3.1-3.3).
- * The sandbox reports `is_api_filter_enabled: true`, so filters are honoured.
+ * The sandbox reports `is_api_filter_enabled: true`, so filters are honoured. Deleted records
+ * are listed only with `with=only_deleted`; read one by id, they are missing (204 or 404).
  */
 function matchesFilter(type: EntityType, record: EntityRecord, checks: FilterChecks): boolean {
   if (checks.ids && !checks.ids.has(record.id)) return false;
@@ -65,10 +66,11 @@ function compileFilter(filter: Record<string, unknown>): FilterChecks {
   };
 }
 
-function listRecords(ctx: AmoSandboxContext, type: EntityType, query: Query): EntityRecord[] {
+function listRecords(ctx: AmoSandboxContext, type: EntityType, query: Query, onlyDeleted: boolean): EntityRecord[] {
   const checks = compileFilter(filterOf(query));
   const text = typeof query['query'] === 'string' ? query['query'].trim().toLowerCase() : '';
-  const records = [...ctx.store.entities(type).values()].filter((record) =>
+  const source = onlyDeleted ? ctx.store.trash[type] : ctx.store.entities(type);
+  const records = [...source.values()].filter((record) =>
     matchesFilter(type, record, checks) && (text === '' || record.name.toLowerCase().includes(text) || String(record.id) === text));
   const order = orderOf(query, ['updated_at', 'id', 'created_at']);
   const key = order.field as 'updated_at' | 'id' | 'created_at';
@@ -85,15 +87,17 @@ export function createEntitiesReadRouter(ctx: AmoSandboxContext): Router {
     const query = req.query as Query;
     const paging = parsePaging(query);
     if (!paging.ok) return sendProblem(res, 400, paging.error.message);
-    const page = pageOf(listRecords(ctx, type, query), paging.value);
-    if (page.items.length === 0) return sendNoContent(res);
     const withSet = withOf(query);
+    // with=only_deleted lists the trash instead (LeadModel/ContactModel/CompanyModel::getAvailableWith).
+    const onlyDeleted = withSet.has('only_deleted');
+    const page = pageOf(listRecords(ctx, type, query, onlyDeleted), paging.value);
+    if (page.items.length === 0) return sendNoContent(res);
     const needsLinks = type !== 'leads' && (withSet.has('leads') || withSet.has('contacts'));
     const options: ViewOptions = { store: ctx.store, baseUrl: ctx.baseUrl(), with: withSet, links: needsLinks ? buildLinkIndex(ctx.store) : null };
     sendHal(res, 200, {
       _page: paging.value.page,
       _links: pageLinks(ctx.baseUrl(), `/api/v4/${type}`, query, paging.value, page.hasNext),
-      _embedded: { [type]: page.items.map((record) => entityView(options, type, record)) },
+      _embedded: { [type]: page.items.map((record) => ({ ...entityView(options, type, record), ...(onlyDeleted ? { is_deleted: true } : {}) })) },
     });
   });
 
@@ -102,7 +106,7 @@ export function createEntitiesReadRouter(ctx: AmoSandboxContext): Router {
     const id = numericId(req.params['id']);
     if (!type || id === null) return next();
     const record = ctx.store.entities(type).get(id);
-    if (!record) return sendProblem(res, 404, 'Not Found');
+    if (!record) return ctx.behaviour.sendMissingRecord(res);
     const withSet = withOf(req.query as Query);
     const options: ViewOptions = { store: ctx.store, baseUrl: ctx.baseUrl(), with: withSet, links: type === 'leads' ? null : buildLinkIndex(ctx.store) };
     sendHal(res, 200, entityView(options, type, record));

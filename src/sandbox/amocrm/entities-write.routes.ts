@@ -36,6 +36,7 @@ export function createEntitiesWriteRouter(ctx: AmoSandboxContext): Router {
     const body: unknown = req.body;
     if (!Array.isArray(body) || body.length === 0) return sendProblem(res, 400, 'Request body must be a non-empty array');
     if (body.length > MAX_LIMIT) return sendProblem(res, 400, `Maximum ${MAX_LIMIT} entities per request`);
+    if (ctx.behaviour.writeTimesOut(body.length)) return ctx.behaviour.sendGatewayTimeout(res);
     const result = run(type, body, mode);
     if (!result.ok) return sendKamError(res, result.error);
     sendHal(res, 200, {

@@ -85,6 +85,9 @@ export function leadView(options: ViewOptions, lead: LeadRecord): Record<string,
     tags: tagsView(store, 'leads', lead),
     companies: refs(baseUrl, 'companies', lead.companyId === null ? [] : [lead.companyId]),
   };
+  // The official client reads _embedded.loss_reason as a list and takes [0] (LeadModel::fromArray).
+  const reason = options.with.has('loss_reason') ? store.lossReasons.find((item) => item.id === lead.loss_reason_id) : undefined;
+  if (reason) embedded['loss_reason'] = [{ id: reason.id, name: reason.name, _links: { self: { href: `${baseUrl}/api/v4/leads/loss_reasons/${reason.id}` } } }];
   if (options.with.has('contacts')) {
     embedded['contacts'] = lead.contactIds.map((id, index) => ({ id, is_main: index === 0, _links: selfLink(baseUrl, 'contacts', id) }));
   }

@@ -4,7 +4,8 @@ import type { EntityType, EnumRecord, FieldRecord, FieldType } from './amo-recor
  * Custom fields the sandbox account starts with. PHONE / EMAIL / POSITION / WEB / ADDRESS are
  * amo's predefined fields (they carry those codes on real accounts); the KAM ones are what a
  * customer's admin would have added by hand, given codes here so clients can find them
- * without matching Russian names. Declared in GET /api/v4/{entity}/custom_fields.
+ * without matching Russian names. Declared in GET /api/v4/{entity}/custom_fields. A `fresh`
+ * account (a real new one) has the predefined fields only.
  */
 export const COMPANY_FIELD_CODES = {
   potential3y: 'KAM_POTENTIAL_3Y',
@@ -18,7 +19,7 @@ export const COMPANY_FIELD_CODES = {
 const PHONE_ENUMS = ['WORK', 'WORKDD', 'MOB', 'FAX', 'HOME', 'OTHER'];
 const EMAIL_ENUMS = ['WORK', 'PRIV', 'OTHER'];
 
-export function buildFieldCatalog(industries: ReadonlyArray<{ code: string; name: string }>): Record<EntityType, FieldRecord[]> {
+export function buildFieldCatalog(industries: ReadonlyArray<{ code: string; name: string }>, fresh = false): Record<EntityType, FieldRecord[]> {
   let enumId = 600_001;
   const enums = (items: ReadonlyArray<{ value: string; code: string | null }>): EnumRecord[] =>
     items.map((item, index) => ({ id: enumId++, value: item.value, sort: (index + 1) * 2, code: item.code }));
@@ -45,5 +46,7 @@ export function buildFieldCatalog(industries: ReadonlyArray<{ code: string; name
     field('companies', 500_116, 'Отрасль', 'select', COMPANY_FIELD_CODES.industry, 15,
       enums(industries.map((item) => ({ value: item.name, code: item.code })))),
   ];
+  // A new account has only the predefined fields (those without a KAM_ code).
+  if (fresh) return { leads: [], contacts, companies: companies.filter((item) => !item.code?.startsWith('KAM_')) };
   return { leads: [], contacts, companies };
 }

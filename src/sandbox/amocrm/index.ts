@@ -9,6 +9,8 @@ import { createSandboxStats } from '../shared/stats';
 import type { RunningSandbox, StartSandboxOptions } from '../shared/types';
 import { createAmoStore } from './amo-store';
 import { createAmoCrmApp } from './amocrm-app';
+import { createApiBehaviour, DEFAULT_API_BEHAVIOUR } from './api-behaviour';
+import type { EmptyRecordStatus, RateLimitBody } from './api-behaviour';
 import { createOAuthService } from './oauth-service';
 import { createSlidingWindowLimiter } from './rate-limiter';
 import type { AmoSandboxContext } from './sandbox-context';
@@ -28,6 +30,16 @@ export interface AmoCrmSandboxOptions extends StartSandboxOptions {
   webhookDisableAfterFailures?: number;
   /** Install "webhook" to the redirect URI (amo: 3 s) and disconnect hook timeouts. */
   installTimeoutMs?: number;
+  /** 429 body: an nginx HTML page (default) or nothing; never JSON, as on amo. */
+  rateLimitBody?: RateLimitBody;
+  /** 429s within a minute that block the account with 403 on every request (default 100; null = never). */
+  blockAfterBreaches?: number | null;
+  /** Write batches above this size answer 504 (default: off, only amo's 250 cap). */
+  writeTimeoutBatchSize?: number | null;
+  /** A single record with nothing to show: 204 without a body (issue #344) or 404 (default). */
+  emptyRecord?: EmptyRecordStatus;
+  /** A brand-new account: only amo's predefined custom fields, none of the seeded KAM inputs. */
+  fresh?: boolean;
   /** Clock for tokens, limits and timestamps (tests); defaults to Date.now. */
   now?: () => number;
 }
@@ -57,7 +69,7 @@ export async function startAmoCrmSandbox(options: AmoCrmSandboxOptions): Promise
     faultSpec = parsed.value;
   }
   const now = options.now ?? Date.now;
-  const store = createAmoStore(mapPortfolio(portfolio, { subdomain: options.subdomain ?? 'kampilot' }));
+  const store = createAmoStore(mapPortfolio(portfolio, { subdomain: options.subdomain ?? 'kampilot', fresh: options.fresh === true }));
   let baseUrl = 'http://127.0.0.1';
   const getBaseUrl = (): string => baseUrl;
   // Same seed, same integration credentials: a demo can be restarted without reconfiguring.
@@ -86,6 +98,16 @@ export async function startAmoCrmSandbox(options: AmoCrmSandboxOptions): Promise
       ? { perIntegration: options.rateLimitPerSecond ?? 7, perAccount: options.accountRateLimitPerSecond ?? 50 }
       : { perIntegration: null, perAccount: null },
     random: createSeededRandom(portfolio.seed + 7919),
+    behaviour: createApiBehaviour({
+      now,
+      settings: {
+        ...DEFAULT_API_BEHAVIOUR,
+        ...(options.rateLimitBody === undefined ? {} : { rateLimitBody: options.rateLimitBody }),
+        ...(options.blockAfterBreaches === undefined ? {} : { blockAfterBreaches: options.blockAfterBreaches }),
+        ...(options.writeTimeoutBatchSize === undefined ? {} : { writeTimeoutBatchSize: options.writeTimeoutBatchSize }),
+        ...(options.emptyRecord === undefined ? {} : { emptyRecord: options.emptyRecord }),
+      },
+    }),
     settings: { installTimeoutMs: options.installTimeoutMs ?? 3000, disconnectTimeoutMs: options.installTimeoutMs ?? 3000 },
   };
   const app = createAmoCrmApp(ctx);

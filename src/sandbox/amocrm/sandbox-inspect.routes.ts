@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { parseFaultSpec } from '../shared/faults';
-import type { EntityType, FieldValue } from './amo-records';
+import type { EntityRecord, EntityType, FieldValue } from './amo-records';
 import { ENTITY_TYPES } from './amo-records';
 import { fieldView } from './entity-views';
 import { entityTypeOf } from './http-helpers';
@@ -11,7 +11,8 @@ import { webhookView } from './webhooks.routes';
 
 /**
  * Inspection and control, like the Bitrix24 sandbox's: GET /_sandbox/stats (+ POST reset),
- * GET /_sandbox/state (what clients wrote), POST /_sandbox/mutate {count, entity?} and
+ * GET /_sandbox/state (what clients wrote, every company's KAM_TIER/KAM_SCORE, all tasks and
+ * notes, the trash), POST /_sandbox/mutate {count, entity?} and
  * GET/POST /_sandbox/faults {spec}. Never part of amo's API; no token needed.
  */
 const MAX_MUTATIONS = 10_000;
@@ -19,6 +20,28 @@ const MAX_MUTATIONS = 10_000;
 function plainValue(values: FieldValue[]): unknown {
   const plain = values.map((value) => value.value ?? null);
   return plain.length === 1 ? plain[0] : plain;
+}
+
+/**
+ * Every company (trash included) with its KAM_TIER / KAM_SCORE values as an outside check reads
+ * them: the tier's enum value and id, the score as a number; null where nothing is set.
+ */
+function companyKamValues(ctx: AmoSandboxContext): Array<Record<string, unknown>> {
+  const tier = ctx.store.fields.companies.find((field) => field.code === 'KAM_TIER');
+  const score = ctx.store.fields.companies.find((field) => field.code === 'KAM_SCORE');
+  const view = (record: EntityRecord, isDeleted: boolean): Record<string, unknown> => {
+    const tierValue = tier ? record.fields.get(tier.id)?.[0] : undefined;
+    const scoreValue = score ? record.fields.get(score.id)?.[0]?.value : undefined;
+    return {
+      id: record.id, name: record.name, is_deleted: isDeleted, responsible_user_id: record.responsible_user_id,
+      KAM_TIER: tierValue ? { value: tierValue.value ?? null, enum_id: tierValue.enum_id ?? null, enum_code: tierValue.enum_code ?? null } : null,
+      KAM_SCORE: scoreValue === undefined || scoreValue === '' ? null : Number(scoreValue),
+    };
+  };
+  return [
+    ...[...ctx.store.companies.values()].map((record) => view(record, false)),
+    ...[...ctx.store.trash.companies.values()].map((record) => view(record, true)),
+  ];
 }
 
 function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
@@ -42,7 +65,7 @@ function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
   }
   const tasks = [...ctx.store.tasks.values()].map((task) => ({
     id: task.id, entity_type: task.entity_type, entity_id: task.entity_id, text: task.text, complete_till: task.complete_till,
-    task_type_id: task.task_type_id, responsible_user_id: task.responsible_user_id, result: task.resultText,
+    task_type_id: task.task_type_id, responsible_user_id: task.responsible_user_id, is_completed: task.is_completed, result: task.resultText,
   }));
   const openIds = new Set([...ctx.store.tasks.values()].filter((task) => !task.is_completed).map((task) => task.id));
   return {
@@ -50,6 +73,8 @@ function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
     customFields: Object.fromEntries(ENTITY_TYPES.map((type) => [type,
       ctx.store.fields[type].filter((field) => field.createdViaApi).map((field) => fieldView(field, ctx.store.account.id, ctx.baseUrl()))])),
     fieldValues,
+    companies: companyKamValues(ctx),
+    deleted: Object.fromEntries(ENTITY_TYPES.map((type) => [type, [...ctx.store.trash[type].keys()]])),
     tags,
     notes: ctx.store.notes.map((note) => ({
       id: note.id, entity_type: note.entity_type, entity_id: note.entity_id, note_type: note.note_type,

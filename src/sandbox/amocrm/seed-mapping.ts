@@ -110,18 +110,19 @@ function mapLead(deal: SeedDeal, pipelines: Map<number, Map<string, number>>, fx
 
 const numeric = (value: number): FieldValue[] => [{ value: String(value) }];
 
+/** The loss reasons an account's admin typically sets up; lost seeded leads get one each. */
+const LOSS_REASON_NAMES = ['Дорого', 'Выбрали конкурента', 'Нет бюджета', 'Не вышли на ЛПР'];
+const FIRST_LOSS_REASON_ID = 9001;
+
 /** Turns the CRM-neutral seed into the sandbox account. Pure: same portfolio, same store. */
-export function mapPortfolio(portfolio: SeedPortfolio, account: { subdomain: string }): AmoStoreInit {
+export function mapPortfolio(portfolio: SeedPortfolio, account: { subdomain: string; fresh?: boolean }): AmoStoreInit {
   const industries = [...INDUSTRIES.map((item) => ({ code: item.code, name: item.name }))];
   for (const company of portfolio.companies) {
     if (!industries.some((item) => item.code === company.industry)) industries.push({ code: company.industry, name: company.industry });
   }
-  const fields = buildFieldCatalog(industries);
-  const companyField = (code: string): FieldRecord => {
-    const field = fields.companies.find((item) => item.code === code);
-    if (!field) throw new Error(`field catalog lacks ${code}`);
-    return field;
-  };
+  const fields = buildFieldCatalog(industries, account.fresh === true);
+  // Absent on a fresh account: then the company simply has no value for it.
+  const companyField = (code: string): FieldRecord | undefined => fields.companies.find((item) => item.code === code);
   const contactField = (code: string): FieldRecord => {
     const field = fields.contacts.find((item) => item.code === code);
     if (!field) throw new Error(`field catalog lacks ${code}`);
@@ -137,13 +138,17 @@ export function mapPortfolio(portfolio: SeedPortfolio, account: { subdomain: str
   const industryField = companyField(COMPANY_FIELD_CODES.industry);
   const companies: CompanyRecord[] = portfolio.companies.map((company) => {
     const values = new Map<number, FieldValue[]>();
-    values.set(companyField(COMPANY_FIELD_CODES.potential3y).id, numeric(company.potential3y));
-    values.set(companyField(COMPANY_FIELD_CODES.margin).id, numeric(company.margin));
-    if (company.satisfaction !== null) values.set(companyField(COMPANY_FIELD_CODES.satisfaction).id, numeric(company.satisfaction));
-    if (company.contractEnd !== null) values.set(companyField(COMPANY_FIELD_CODES.contractEnd).id, [{ value: dateToAccountUnix(company.contractEnd) }]);
-    if (company.marketingCost !== null) values.set(companyField(COMPANY_FIELD_CODES.marketingCost).id, numeric(company.marketingCost));
-    const industry = industryField.enums?.find((item) => item.code === company.industry);
-    if (industry) values.set(industryField.id, [{ value: industry.value, enum_id: industry.id, enum_code: industry.code ?? null }]);
+    const put = (code: string, value: FieldValue[] | null): void => {
+      const field = companyField(code);
+      if (field && value !== null) values.set(field.id, value);
+    };
+    put(COMPANY_FIELD_CODES.potential3y, numeric(company.potential3y));
+    put(COMPANY_FIELD_CODES.margin, numeric(company.margin));
+    put(COMPANY_FIELD_CODES.satisfaction, company.satisfaction === null ? null : numeric(company.satisfaction));
+    put(COMPANY_FIELD_CODES.contractEnd, company.contractEnd === null ? null : [{ value: dateToAccountUnix(company.contractEnd) }]);
+    put(COMPANY_FIELD_CODES.marketingCost, company.marketingCost === null ? null : numeric(company.marketingCost));
+    const industry = industryField?.enums?.find((item) => item.code === company.industry);
+    if (industryField && industry) values.set(industryField.id, [{ value: industry.value, enum_id: industry.id, enum_code: industry.code ?? null }]);
     return {
       id: company.id, name: company.title, responsible_user_id: company.ownerId, created_by: company.ownerId,
       updated_by: company.ownerId, created_at: toUnix(company.createdAt), updated_at: toUnix(company.modifiedAt),
@@ -165,7 +170,15 @@ export function mapPortfolio(portfolio: SeedPortfolio, account: { subdomain: str
       updated_at: toUnix(contact.modifiedAt), tagIds: [], fields: values,
     };
   });
-  const leads = portfolio.deals.map((deal) => mapLead(deal, statusMaps, fx));
+  const lossReasons = LOSS_REASON_NAMES.map((name, index) => ({
+    id: FIRST_LOSS_REASON_ID + index, name, sort: (index + 1) * 10,
+    created_at: toUnix(`${portfolio.anchorDate}T00:00:00Z`) - 3 * 365 * 86400, updated_at: toUnix(`${portfolio.anchorDate}T00:00:00Z`) - 3 * 365 * 86400,
+  }));
+  const leads = portfolio.deals.map((deal) => {
+    const lead = mapLead(deal, statusMaps, fx);
+    if (lead.status_id === LOST_STATUS_ID) lead.loss_reason_id = FIRST_LOSS_REASON_ID + (lead.id % LOSS_REASON_NAMES.length);
+    return lead;
+  });
   const maxId = (items: Array<{ id: number }>): number => items.reduce((max, item) => Math.max(max, item.id), 0);
   const accountId = 30_000_000 + (Math.abs(portfolio.seed) % 1_000_000);
   const firstUser = users[0]?.id ?? 1;
@@ -182,6 +195,7 @@ export function mapPortfolio(portfolio: SeedPortfolio, account: { subdomain: str
     contacts,
     companies,
     fields,
+    lossReasons,
     firstIds: {
       leads: maxId(leads) + 1, contacts: maxId(contacts) + 1, companies: maxId(companies) + 1,
       field: maxId(Object.values(fields).flat()) + 1, enum: maxId(allEnums) + 1,

@@ -16,8 +16,12 @@ import type { EntityChange } from './webhook-payload';
  * required), PATCH an array of `{id, ...}`, completing with `{is_completed: true, result: {text}}`.
  * An open task shows `result: []`, the empty PHP array amo serialises there.
  */
-const CREATE_KEYS = new Set(['text', 'complete_till', 'entity_id', 'entity_type', 'task_type_id', 'responsible_user_id', 'duration', 'is_completed', 'request_id', 'created_by', 'result']);
-const UPDATE_KEYS = new Set([...CREATE_KEYS, 'id', 'updated_by']);
+// created_at / updated_at are sent back by the official client on every update (TaskModel::toApi).
+const CREATE_KEYS = new Set([
+  'text', 'complete_till', 'entity_id', 'entity_type', 'task_type_id', 'responsible_user_id', 'duration', 'is_completed', 'request_id',
+  'created_by', 'updated_by', 'created_at', 'updated_at', 'result',
+]);
+const UPDATE_KEYS = new Set([...CREATE_KEYS, 'id']);
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 
@@ -50,6 +54,9 @@ function checkTask(ctx: AmoSandboxContext, item: Record<string, unknown>, mode: 
   if (item['responsible_user_id'] !== undefined && !(isInt(item['responsible_user_id']) && ctx.store.userExists(item['responsible_user_id']))) {
     add('NotSupportedChoice', 'responsible_user_id', DETAIL.notChoice);
   }
+  for (const key of ['created_at', 'updated_at', 'created_by', 'updated_by']) {
+    if (item[key] !== undefined && item[key] !== null && !(isInt(item[key]) && (item[key] as number) >= 0)) add('InvalidType', key, 'This value should be of type int.');
+  }
   if (item['is_completed'] !== undefined && typeof item['is_completed'] !== 'boolean') add('InvalidType', 'is_completed', 'This value should be of type bool.');
   if (item['result'] !== undefined && !(isRecord(item['result']) && typeof item['result']['text'] === 'string')) add('InvalidType', 'result.text', 'This value should be of type string.');
 }
@@ -72,8 +79,11 @@ function applyTask(ctx: AmoSandboxContext, item: Record<string, unknown>, existi
   if (isInt(item['duration'])) task.duration = item['duration'];
   if (typeof item['is_completed'] === 'boolean') task.is_completed = item['is_completed'];
   if (isRecord(item['result'])) task.resultText = String(item['result']['text']);
-  task.updated_at = now;
-  task.updated_by = actor;
+  if (isInt(item['created_at'])) task.created_at = item['created_at'];
+  if (isInt(item['created_by'])) task.created_by = item['created_by'];
+  // As for leads (entity-write.ts): a given updated_at is stored, otherwise the write time.
+  task.updated_at = isInt(item['updated_at']) ? item['updated_at'] : now;
+  task.updated_by = isInt(item['updated_by']) ? item['updated_by'] : actor;
   ctx.store.tasks.set(task.id, task);
   return task;
 }
@@ -112,7 +122,7 @@ export function createTasksRouter(ctx: AmoSandboxContext): Router {
 
   router.get('/tasks/:id', (req, res) => {
     const task = ctx.store.tasks.get(numericId(req.params['id']) ?? -1);
-    if (!task) return sendProblem(res, 404, 'Not Found');
+    if (!task) return ctx.behaviour.sendMissingRecord(res);
     sendHal(res, 200, taskView(ctx, task));
   });
 
@@ -120,6 +130,7 @@ export function createTasksRouter(ctx: AmoSandboxContext): Router {
     const body: unknown = req.body;
     if (!Array.isArray(body) || body.length === 0) return sendProblem(res, 400, 'Request body must be a non-empty array');
     if (body.length > MAX_LIMIT) return sendProblem(res, 400, `Maximum ${MAX_LIMIT} entities per request`);
+    if (ctx.behaviour.writeTimesOut(body.length)) return ctx.behaviour.sendGatewayTimeout(res);
     const issues = createIssueCollector();
     const requestIds = body.map((item, index) => (isRecord(item) && item['request_id'] !== undefined ? String(item['request_id']) : String(index)));
     body.forEach((item, index) => {

@@ -12,15 +12,20 @@ describe('amoCRM sandbox faults', () => {
   });
   afterAll(async () => sandbox.close());
 
-  it('injects 500, 503 and 429 as problem+json', async () => {
+  it('injects 500 and 503 as problem+json, and 429 as amo sends it: an HTML page, not JSON', async () => {
     const api = apiClient(sandbox);
-    expect((await api.get('/api/v4/leads')).status).toBe(500);
+    const failed = await api.get('/api/v4/leads');
+    expect(failed.status).toBe(500);
+    expect(failed.headers.get('content-type')).toContain('application/problem+json');
     await setFaults(sandbox, '503=1');
     expect((await api.get('/api/v4/leads')).status).toBe(503);
     await setFaults(sandbox, '429=1');
     const limited = await api.get('/api/v4/leads');
     expect(limited.status).toBe(429);
-    expect(limited.headers.get('content-type')).toContain('application/problem+json');
+    expect(limited.headers.get('content-type')).toContain('text/html');
+    const body = await limited.text();
+    expect(body).toContain('429 Too Many Requests');
+    expect(() => JSON.parse(body) as unknown).toThrow();
   });
 
   it('cuts the connection mid-response and hangs past a client timeout', async () => {
