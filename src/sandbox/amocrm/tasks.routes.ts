@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import type { TaskRecord } from './amo-records';
 import { TASK_TYPES } from './account.routes';
 import { entityTypeOf, numericId, sendHal, sendNoContent } from './http-helpers';
@@ -126,11 +126,16 @@ export function createTasksRouter(ctx: AmoSandboxContext): Router {
     sendHal(res, 200, taskView(ctx, task));
   });
 
-  const write = (mode: 'create' | 'update'): RequestHandler => (req, res) => {
-    const body: unknown = req.body;
-    if (!Array.isArray(body) || body.length === 0) return sendProblem(res, 400, 'Request body must be a non-empty array');
-    if (body.length > MAX_LIMIT) return sendProblem(res, 400, `Maximum ${MAX_LIMIT} entities per request`);
-    if (ctx.behaviour.writeTimesOut(body.length)) return ctx.behaviour.sendGatewayTimeout(res);
+  /** Validates every item, then writes all of them or none; null when the answer was already sent. */
+  const save = (res: Response, body: unknown[], mode: 'create' | 'update'): Array<Record<string, unknown>> | null => {
+    if (body.length > MAX_LIMIT) {
+      sendProblem(res, 400, `Maximum ${MAX_LIMIT} entities per request`);
+      return null;
+    }
+    if (ctx.behaviour.writeTimesOut(body.length)) {
+      ctx.behaviour.sendGatewayTimeout(res);
+      return null;
+    }
     const issues = createIssueCollector();
     const requestIds = body.map((item, index) => (isRecord(item) && item['request_id'] !== undefined ? String(item['request_id']) : String(index)));
     body.forEach((item, index) => {
@@ -139,7 +144,10 @@ export function createTasksRouter(ctx: AmoSandboxContext): Router {
       else checkTask(ctx, item, mode, add);
     });
     const entries = issues.entries();
-    if (entries.length > 0) return sendKamError(res, validationError(entries));
+    if (entries.length > 0) {
+      sendKamError(res, validationError(entries));
+      return null;
+    }
     const changes: EntityChange[] = [];
     const saved = body.map((item, index) => {
       const record = item as Record<string, unknown>;
@@ -148,8 +156,26 @@ export function createTasksRouter(ctx: AmoSandboxContext): Router {
       return { id: task.id, ...(mode === 'update' ? { updated_at: task.updated_at } : {}), request_id: requestIds[index], _links: { self: { href: `${ctx.baseUrl()}/api/v4/tasks/${task.id}` } } };
     });
     ctx.webhooks.emit(changes);
-    sendHal(res, 200, { _links: { self: { href: `${ctx.baseUrl()}/api/v4/tasks` } }, _embedded: { tasks: saved } });
+    return saved;
   };
+
+  const write = (mode: 'create' | 'update'): RequestHandler => (req, res) => {
+    const body: unknown = req.body;
+    if (!Array.isArray(body) || body.length === 0) return sendProblem(res, 400, 'Request body must be a non-empty array');
+    const saved = save(res, body, mode);
+    if (saved) sendHal(res, 200, { _links: { self: { href: `${ctx.baseUrl()}/api/v4/tasks` } }, _embedded: { tasks: saved } });
+  };
+
+  // PATCH /api/v4/tasks/{id} with one object: the official client's Tasks::updateOne (BaseEntity.php).
+  router.patch('/tasks/:id', (req, res, next) => {
+    const id = numericId(req.params['id']);
+    if (id === null) return next();
+    const body: unknown = req.body;
+    if (!isRecord(body)) return sendProblem(res, 400, 'Request body must be an object');
+    if (!ctx.store.tasks.has(id)) return sendProblem(res, 404, 'Not Found');
+    const saved = save(res, [{ ...body, id }], 'update');
+    if (saved?.[0]) sendHal(res, 200, saved[0]);
+  });
 
   router.post('/tasks', write('create'));
   router.patch('/tasks', write('update'));
