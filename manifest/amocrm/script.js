@@ -1,0 +1,260 @@
+/**
+ * KAM Pilot widget for amoCRM / Kommo.
+ *
+ * An AMD module, as amo loads widgets (https://www.amocrm.ru/developers/content/integrations/script_js).
+ * Plain ES5 and unminified on purpose: amo's moderation reads it
+ * (https://www.amocrm.ru/developers/content/integrations/requirements).
+ *
+ * - Lead, contact and company cards (lcard-1, ccard-1, comcard-1): the right panel asks our backend
+ *   for the account view through self.$authorizedAjax, which adds the disposable X-Auth-Token JWT
+ *   (https://www.amocrm.ru/developers/content/oauth/disposable-tokens), and shows tier, score,
+ *   reasons, KPIs and next steps.
+ * - settings: tells the user what data goes to our server before they save (moderation rule).
+ * - advanced_settings: our portfolio page in an iframe, with a link to open it in a new tab.
+ *
+ * Every visible string comes from i18n/{ru,en}.json, looked up by t() with a dotted key.
+ */
+define(['jquery'], function ($) {
+  'use strict';
+
+  // Replaced by `npm run widget:amocrm` with the backend address given at build time (KAM_PUBLIC_URL);
+  // the widget setting backend_url, when filled in, wins.
+  var BUILT_IN_BACKEND_URL = '__KAM_BACKEND_URL__';
+  var PREFIX = 'kam-pilot';
+  var EVENTS = '.kamPilot';
+  // Our task and note texts end with a dedup marker such as "[kam:step:company:42]": never shown.
+  var MARKER = /\s*\[kam:[^\]]*\]/g;
+  var ENTITY_BY_AREA = { lcard: 'leads', ccard: 'contacts', comcard: 'companies' };
+
+  function escapeHtml(value) {
+    // Braces too: render_template treats its markup as a Twig template.
+    return String(value === null || value === undefined ? '' : value)
+      .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/\{/g, '&#123;').replace(/\}/g, '&#125;');
+  }
+
+  function cleanText(value) {
+    return String(value === null || value === undefined ? '' : value).replace(MARKER, '').replace(/^\s+|\s+$/g, '');
+  }
+
+  function isArray(value) {
+    return Object.prototype.toString.call(value) === '[object Array]';
+  }
+
+  function trimSlash(url) {
+    return String(url || '').replace(/\/+$/, '');
+  }
+
+  return function () {
+    var self = this;
+
+    function t(key) {
+      var parts = key.split('.');
+      var node = self.i18n(parts[0]);
+      for (var i = 1; i < parts.length && node; i += 1) node = node[parts[i]];
+      return typeof node === 'string' ? node : '';
+    }
+
+    function lang() {
+      var app = window.APP || window.AMOCRM || {};
+      var code = String(app.lang_id || (self.system() || {}).lang || 'ru').slice(0, 2);
+      return code === 'ru' ? 'ru' : 'en';
+    }
+
+    function backendUrl() {
+      var fromSettings = trimSlash((self.get_settings() || {}).backend_url);
+      if (/^https?:\/\//.test(fromSettings)) return fromSettings;
+      return /^https?:\/\//.test(BUILT_IN_BACKEND_URL) ? trimSlash(BUILT_IN_BACKEND_URL) : '';
+    }
+
+    /** The card being shown: its entity type (from the area) and id; null outside a card. */
+    function currentCard() {
+      var area = String((self.system() || {}).area || '');
+      var entity = ENTITY_BY_AREA[area];
+      if (!entity) return null;
+      var app = window.APP || window.AMOCRM || {};
+      var card = app.data && app.data.current_card;
+      var id = card ? Number(card.id) : 0;
+      return { entity: entity, id: id > 0 ? id : 0 };
+    }
+
+    function formatNumber(value, digits) {
+      if (typeof value !== 'number' || !isFinite(value)) return cleanText(value);
+      try {
+        return value.toLocaleString(lang() === 'ru' ? 'ru-RU' : 'en-US', { maximumFractionDigits: digits });
+      } catch (error) {
+        return String(Math.round(value * 10) / 10);
+      }
+    }
+
+    function section(titleKey, inner) {
+      return '<div class="' + PREFIX + '__section">' +
+        '<div class="' + PREFIX + '__section-title">' + escapeHtml(t(titleKey)) + '</div>' + inner + '</div>';
+    }
+
+    function message(key, withRetry) {
+      return '<div class="' + PREFIX + '__message">' + escapeHtml(t(key)) + '</div>' +
+        (withRetry ? '<button type="button" class="button-input ' + PREFIX + '__retry">' + escapeHtml(t('panel.retry')) + '</button>' : '');
+    }
+
+    function reasonList(reasons) {
+      var items = [];
+      for (var i = 0; i < reasons.length && items.length < 5; i += 1) {
+        var reason = reasons[i];
+        var text = cleanText(typeof reason === 'string' ? reason : reason && (reason.text || reason.reason));
+        if (!text) continue;
+        var points = reason && typeof reason.points === 'number' ? ' <span class="' + PREFIX + '__points">' +
+          (reason.points > 0 ? '+' : '') + escapeHtml(formatNumber(reason.points, 1)) + '</span>' : '';
+        items.push('<li>' + escapeHtml(text) + points + '</li>');
+      }
+      return items.length ? section('panel.reasons', '<ul class="' + PREFIX + '__list">' + items.join('') + '</ul>') : '';
+    }
+
+    function kpiTable(kpis) {
+      var rows = [];
+      for (var i = 0; i < kpis.length; i += 1) {
+        var kpi = kpis[i] || {};
+        var label = cleanText(kpi.label);
+        if (!label) continue;
+        rows.push('<tr><td>' + escapeHtml(label) + '</td><td class="' + PREFIX + '__value">' +
+          escapeHtml(typeof kpi.value === 'number' ? formatNumber(kpi.value, 2) : cleanText(kpi.value || '—')) + '</td></tr>');
+      }
+      return rows.length ? section('panel.kpis', '<table class="' + PREFIX + '__kpis">' + rows.join('') + '</table>') : '';
+    }
+
+    function stepList(steps) {
+      var items = [];
+      for (var i = 0; i < steps.length; i += 1) {
+        var step = steps[i];
+        var text = cleanText(typeof step === 'string' ? step : step && (step.text || step.title));
+        if (!text) continue;
+        var due = step && step.due ? ' <span class="' + PREFIX + '__due">' + escapeHtml(t('panel.due')) + ' ' + escapeHtml(cleanText(step.due)) + '</span>' : '';
+        items.push('<li>' + escapeHtml(text) + due + '</li>');
+      }
+      var inner = items.length ? '<ul class="' + PREFIX + '__list">' + items.join('') + '</ul>' :
+        '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.no_steps')) + '</div>';
+      return section('panel.next_steps', inner);
+    }
+
+    /** The account view from our backend; see manifest/amocrm/README.md for its shape. */
+    function renderView(view) {
+      view = view || {};
+      var status = String(view.status || '');
+      var tier = view.tier && typeof view.tier === 'object' ? view.tier : { label: view.tier };
+      var tierLabel = cleanText(tier.label || tier.name);
+      if (status === 'blocked' && !tierLabel) return message('panel.blocked', false);
+      if (status === 'syncing' && !tierLabel) return message('panel.syncing', false);
+      if (!tierLabel) return message('panel.not_evaluated', false);
+      var account = view.account || {};
+      var html = '';
+      if (status === 'blocked') html += '<div class="' + PREFIX + '__warning">' + escapeHtml(t('panel.blocked')) + '</div>';
+      if (account.name) html += '<div class="' + PREFIX + '__account">' + escapeHtml(cleanText(account.name)) + '</div>';
+      var tierClass = String(tier.id || '').toLowerCase().replace(/[^a-z0-9_-]/g, '');
+      html += '<div class="' + PREFIX + '__head">' +
+        '<span class="' + PREFIX + '__label">' + escapeHtml(t('panel.tier')) + '</span> ' +
+        '<span class="' + PREFIX + '__tier' + (tierClass ? ' ' + PREFIX + '__tier--' + tierClass : '') + '">' + escapeHtml(tierLabel) + '</span>';
+      if (view.score !== null && view.score !== undefined && view.score !== '') {
+        html += ' <span class="' + PREFIX + '__label">' + escapeHtml(t('panel.score')) + '</span> ' +
+          '<span class="' + PREFIX + '__score">' + escapeHtml(formatNumber(typeof view.score === 'number' ? view.score : Number(view.score), 1)) + '</span>';
+      }
+      html += '</div>';
+      if (account.owner) {
+        html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.owner')) + ': ' + escapeHtml(cleanText(account.owner)) + '</div>';
+      }
+      html += reasonList(isArray(view.reasons) ? view.reasons : []);
+      html += kpiTable(isArray(view.kpis) ? view.kpis : []);
+      html += stepList(isArray(view.nextSteps) ? view.nextSteps : []);
+      if (view.asOf) html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.as_of')) + ' ' + escapeHtml(cleanText(view.asOf)) + '</div>';
+      return html;
+    }
+
+    function panel() {
+      return $('#' + PREFIX + '-panel');
+    }
+
+    function loadPanel() {
+      var card = currentCard();
+      if (!card) return;
+      if (!card.id) return panel().html(message('panel.unsaved', false));
+      var backend = backendUrl();
+      if (!backend) return panel().html(message('panel.no_backend', false));
+      panel().html(message('panel.loading', false));
+      self.$authorizedAjax({
+        url: backend + '/amocrm/widget/account',
+        method: 'GET',
+        dataType: 'json',
+        data: { entity: card.entity, id: card.id, lang: lang() }
+      }).done(function (view) {
+        panel().html(renderView(view));
+      }).fail(function (xhr) {
+        var status = xhr && xhr.status;
+        panel().html(status === 401 || status === 403 ? message('panel.auth_failed', false) : message('panel.error', true));
+      });
+    }
+
+    function renderAdvancedPage() {
+      var code = (self.get_settings() || {}).widget_code;
+      var area = $('#work-area-' + code);
+      var backend = backendUrl();
+      if (!backend) return area.html('<div class="' + PREFIX + '">' + message('advanced.no_backend', false) + '</div>');
+      var fallback = backend + '/amocrm/portfolio?lang=' + lang();
+      var show = function (url) {
+        area.html('<div class="' + PREFIX + ' ' + PREFIX + '--page">' +
+          '<p>' + escapeHtml(t('advanced.intro')) + ' <a href="' + escapeHtml(url) + '" target="_blank" rel="noopener">' + escapeHtml(t('advanced.open')) + '</a></p>' +
+          '<iframe class="' + PREFIX + '__frame" src="' + escapeHtml(url) + '"></iframe></div>');
+      };
+      // Our backend may hand out a short-lived signed address for the page (the iframe cannot send X-Auth-Token).
+      self.$authorizedAjax({ url: backend + '/amocrm/widget/portfolio-url', method: 'GET', dataType: 'json', data: { lang: lang() } })
+        .done(function (answer) {
+          show(answer && /^https?:\/\//.test(answer.url) ? answer.url : fallback);
+        })
+        .fail(function () {
+          show(fallback);
+        });
+    }
+
+    this.callbacks = {
+      render: function () {
+        if (!currentCard()) return true;
+        self.render_template({
+          caption: { class_name: PREFIX + '__caption' },
+          body: '',
+          render: '<div class="' + PREFIX + '" id="' + PREFIX + '-panel">' + message('panel.loading', false) + '</div>'
+        });
+        loadPanel();
+        return true;
+      },
+      init: function () {
+        return true;
+      },
+      bind_actions: function () {
+        $(document).off('click' + EVENTS).on('click' + EVENTS, '.' + PREFIX + '__retry', function () {
+          loadPanel();
+        });
+        return true;
+      },
+      settings: function ($modalBody) {
+        var body = $modalBody && $modalBody.find ? $modalBody : $('.widget_settings_block');
+        body.find('.' + PREFIX + '__consent').remove();
+        body.append('<div class="' + PREFIX + '__consent">' + escapeHtml(t('settings.consent')) + '</div>');
+        return true;
+      },
+      onSave: function (data) {
+        var fields = (data && data.fields) || {};
+        var url = String(fields.backend_url || '');
+        var valid = url === '' || /^https:\/\//.test(url);
+        $('.' + PREFIX + '__invalid').remove();
+        if (!valid) $('.' + PREFIX + '__consent').after('<div class="' + PREFIX + '__invalid">' + escapeHtml(t('settings.bad_url')) + '</div>');
+        return valid;
+      },
+      destroy: function () {
+        $(document).off(EVENTS);
+      },
+      advancedSettings: function () {
+        renderAdvancedPage();
+        return true;
+      }
+    };
+    return this;
+  };
+});

@@ -1,0 +1,131 @@
+import AdmZip from 'adm-zip';
+import { buildAmoWidget } from '../../../scripts/build-amocrm-widget';
+import { loadWidget, lookup, visibleText } from './amocrm-widget-env';
+import type { AjaxAnswer, FakeAmo } from './amocrm-widget-env';
+
+/** script.js, as shipped in the archive, run in a fake amo card. */
+type Json = Record<string, unknown>;
+const zip = new AdmZip(buildAmoWidget({ backendUrl: 'https://kam.example.com' }));
+const read = (name: string): string => zip.getEntry(name)?.getData().toString('utf8') ?? '';
+const source = read('script.js');
+const strings = { ru: JSON.parse(read('i18n/ru.json')) as Json, en: JSON.parse(read('i18n/en.json')) as Json };
+const say = (lang: 'ru' | 'en', key: string): string => String(lookup(strings[lang], key));
+
+/** The account view as the backend sends it, already in the asked language (README shape). */
+const VIEWS: Record<'ru' | 'en', Json> = {
+  ru: {
+    status: 'ready', account: { name: 'ООО «Альфа» <b>{{ evil }}</b>', owner: 'Борис Manager' },
+    tier: { id: 'A', label: 'Ключевой' }, score: 87.5,
+    reasons: [{ text: 'Потенциал на 3 года: 12 млн ₽', points: 30 }, { text: 'Маржинальность 22%', points: 12.5 }],
+    kpis: [{ label: 'Выручка за 12 мес.', value: '1 200 000 ₽' }, { label: 'Доля побед', value: 0.62 }],
+    nextSteps: [{ text: 'Назначить встречу с ЛПР [kam:step:company:1:meeting]', due: '05.07.2026' }],
+    asOf: '30.06.2026',
+  },
+  en: {
+    status: 'ready', account: { name: 'Alpha LLC', owner: 'Boris Manager' },
+    tier: { id: 'A', label: 'Key account' }, score: 87.5,
+    reasons: ['Three-year potential: RUB 12M'],
+    kpis: [{ label: 'Revenue, last 12 months', value: 'RUB 1,200,000' }],
+    nextSteps: [{ text: 'Book a meeting with the decision maker [kam:step:company:1:meeting]', due: '2026-07-05' }],
+    asOf: '2026-06-30',
+  },
+};
+
+function card(lang: 'ru' | 'en', answer: (request: Json) => AjaxAnswer, overrides: Partial<{ area: string; cardId: number; settings: Json }> = {}): FakeAmo {
+  return loadWidget({ source, strings: strings[lang], lang, area: 'comcard', cardId: 42, answer, ...overrides });
+}
+
+const panelOf = (amo: FakeAmo): string => amo.dom.get('#kam-pilot-panel') ?? '';
+
+describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => {
+  it('asks our backend with the disposable token for this card and renders the account view', () => {
+    const amo = card(lang, () => ({ ok: true, body: VIEWS[lang] }));
+    expect(amo.callbacks['init']?.()).toBe(true);
+    expect(amo.callbacks['bind_actions']?.()).toBe(true);
+    expect(amo.callbacks['render']?.()).toBe(true);
+    expect(amo.templates).toEqual([expect.objectContaining({ caption: { class_name: 'kam-pilot__caption' }, render: expect.stringContaining('id="kam-pilot-panel"') })]);
+    expect(amo.requests).toEqual([expect.objectContaining({
+      url: 'https://kam.example.com/amocrm/widget/account', method: 'GET', data: { entity: 'companies', id: 42, lang },
+    })]);
+    const text = visibleText(panelOf(amo));
+    const view = VIEWS[lang];
+    for (const key of ['panel.tier', 'panel.score', 'panel.reasons', 'panel.kpis', 'panel.next_steps', 'panel.owner', 'panel.as_of']) expect(text).toContain(say(lang, key));
+    expect(text).toContain((view['tier'] as Json)['label'] as string);
+    expect(text).toContain(lang === 'ru' ? '87,5' : '87.5');
+    expect(text).toContain(lang === 'ru' ? 'Назначить встречу с ЛПР' : 'Book a meeting with the decision maker');
+    // No dedup marker, internal id, i18n key or empty value reaches the user.
+    expect(text).not.toMatch(/\[kam:|step:company|panel\.|undefined|null|NaN/);
+    const other = lang === 'ru' ? 'en' : 'ru';
+    expect(text).not.toContain(say(other, 'panel.reasons'));
+  });
+
+  it('maps the card area to its entity and says so when the card is not saved yet', () => {
+    const lead = card(lang, () => ({ ok: true, body: VIEWS[lang] }), { area: 'lcard', cardId: 7 });
+    lead.callbacks['render']?.();
+    expect(lead.requests[0]?.['data']).toEqual({ entity: 'leads', id: 7, lang });
+    const fresh = card(lang, () => ({ ok: true, body: VIEWS[lang] }), { area: 'ccard', cardId: 0 });
+    fresh.callbacks['render']?.();
+    expect(fresh.requests).toEqual([]);
+    expect(visibleText(panelOf(fresh))).toBe(say(lang, 'panel.unsaved'));
+  });
+
+  it('shows not-rated, syncing and blocked states, a refused token, and retries after an error', () => {
+    for (const [status, key] of [['not_evaluated', 'panel.not_evaluated'], ['syncing', 'panel.syncing'], ['blocked', 'panel.blocked']] as const) {
+      const amo = card(lang, () => ({ ok: true, body: { status, tier: null } }));
+      amo.callbacks['render']?.();
+      expect(visibleText(panelOf(amo))).toBe(say(lang, key));
+    }
+    const refused = card(lang, () => ({ ok: false, status: 401 }));
+    refused.callbacks['render']?.();
+    expect(visibleText(panelOf(refused))).toBe(say(lang, 'panel.auth_failed'));
+
+    let fail = true;
+    const flaky = card(lang, () => (fail ? { ok: false, status: 502 } : { ok: true, body: VIEWS[lang] }));
+    flaky.callbacks['bind_actions']?.();
+    flaky.callbacks['render']?.();
+    expect(visibleText(panelOf(flaky))).toBe(`${say(lang, 'panel.error')} ${say(lang, 'panel.retry')}`);
+    fail = false;
+    flaky.click('.kam-pilot__retry');
+    expect(flaky.requests).toHaveLength(2);
+    expect(visibleText(panelOf(flaky))).toContain(say(lang, 'panel.next_steps'));
+  });
+
+  it('escapes what the backend sends, Twig braces included', () => {
+    const amo = card(lang, () => ({ ok: true, body: VIEWS.ru }));
+    amo.callbacks['render']?.();
+    expect(panelOf(amo)).not.toContain('<b>');
+    expect(panelOf(amo)).not.toContain('{{');
+    expect(visibleText(panelOf(amo))).toContain('ООО «Альфа» <b>{{ evil }}</b>');
+  });
+
+  it('opens our portfolio page on the advanced settings page and states the data transfer in settings', () => {
+    const amo = card(lang, () => ({ ok: true, body: { url: 'https://kam.example.com/amocrm/portfolio?t=signed' } }), { area: 'advanced_settings' });
+    expect(amo.callbacks['advancedSettings']?.()).toBe(true);
+    expect(amo.requests[0]).toEqual(expect.objectContaining({ url: 'https://kam.example.com/amocrm/widget/portfolio-url', data: { lang } }));
+    const page = amo.dom.get('#work-area-kam_pilot') ?? '';
+    expect(page).toContain('<iframe class="kam-pilot__frame" src="https://kam.example.com/amocrm/portfolio?t=signed"');
+    expect(visibleText(page)).toContain(say(lang, 'advanced.open'));
+
+    const offline = card(lang, () => ({ ok: false, status: 404 }), { area: 'advanced_settings', settings: { backend_url: 'https://other.example.org/' } });
+    offline.callbacks['advancedSettings']?.();
+    expect(offline.dom.get('#work-area-kam_pilot')).toContain(`src="https://other.example.org/amocrm/portfolio?lang=${lang}"`);
+
+    amo.callbacks['settings']?.(undefined);
+    expect(visibleText(amo.dom.get('.widget_settings_block') ?? '')).toBe(say(lang, 'settings.consent'));
+    expect(amo.callbacks['onSave']?.({ fields: { backend_url: 'http://plain.example.com' } })).toBe(false);
+    expect(visibleText(amo.dom.get('.kam-pilot__consent+') ?? '')).toBe(say(lang, 'settings.bad_url'));
+    expect(amo.callbacks['onSave']?.({ fields: { backend_url: 'https://kam.example.com' } })).toBe(true);
+    expect(amo.callbacks['onSave']?.({ fields: {} })).toBe(true);
+  });
+});
+
+it('uses the widget setting over the built-in backend, and says when there is none at all', () => {
+  const amo = card('en', () => ({ ok: true, body: VIEWS.en }), { settings: { backend_url: 'https://own.example.org/' } });
+  amo.callbacks['render']?.();
+  expect(amo.requests[0]?.['url']).toBe('https://own.example.org/amocrm/widget/account');
+  const bare = new AdmZip(buildAmoWidget({ backendUrl: null })).getEntry('script.js')?.getData().toString('utf8') ?? '';
+  const none = loadWidget({ source: bare, strings: strings.en, lang: 'en', area: 'comcard', cardId: 1, answer: () => ({ ok: true, body: {} }) });
+  none.callbacks['render']?.();
+  expect(none.requests).toEqual([]);
+  expect(visibleText(none.dom.get('#kam-pilot-panel') ?? '')).toBe(say('en', 'panel.no_backend'));
+});
