@@ -168,6 +168,15 @@ define(['jquery'], function ($) {
       return html;
     }
 
+    /** amo does not load style.css by itself: the widget links it once, versioned against caching. */
+    function loadStyles() {
+      var settings = self.get_settings() || {};
+      if (!settings.path) return;
+      var href = settings.path + '/style.css?v=' + encodeURIComponent(settings.version || '');
+      if ($('link[href="' + href + '"]').length) return;
+      $('head').append('<link href="' + escapeHtml(href) + '" type="text/css" rel="stylesheet">');
+    }
+
     function panel() {
       return $('#' + PREFIX + '-panel');
     }
@@ -225,6 +234,7 @@ define(['jquery'], function ($) {
         return true;
       },
       init: function () {
+        loadStyles();
         return true;
       },
       bind_actions: function () {
@@ -251,6 +261,7 @@ define(['jquery'], function ($) {
         $(document).off(EVENTS);
       },
       advancedSettings: function () {
+        loadStyles();
         renderAdvancedPage();
         return true;
       }

@@ -46,6 +46,7 @@ export function loadWidget(options: FakeAmoOptions): FakeAmo {
   const templates: Json[] = [];
   const handlers: Array<{ selector: string; run: () => void }> = [];
   interface Element {
+    length: number;
     html(markup: string): Element;
     append(markup: string): Element;
     after(markup: string): Element;
@@ -56,6 +57,8 @@ export function loadWidget(options: FakeAmoOptions): FakeAmo {
   }
   const element = (selector: string): Element => {
     const self: Element = {
+      // A link tag counts as present once some markup in <head> carries it.
+      length: selector.startsWith('link[href="') ? Number((dom.get('head') ?? '').includes(selector.slice(11, -2))) : Number(dom.has(selector)),
       html: (markup) => (dom.set(selector, markup), self),
       append: (markup) => (dom.set(selector, (dom.get(selector) ?? '') + markup), self),
       after: (markup) => (dom.set(`${selector}+`, markup), self),

@@ -39,8 +39,10 @@ const panelOf = (amo: FakeAmo): string => amo.dom.get('#kam-pilot-panel') ?? '';
 
 describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => {
   it('asks our backend with the disposable token for this card and renders the account view', () => {
-    const amo = card(lang, () => ({ ok: true, body: VIEWS[lang] }));
+    const amo = card(lang, () => ({ ok: true, body: VIEWS[lang] }), { settings: { path: '/upl/kam_pilot/widget', version: '0.1.0' } });
     expect(amo.callbacks['init']?.()).toBe(true);
+    amo.callbacks['init']?.();
+    expect(amo.dom.get('head')).toBe('<link href="/upl/kam_pilot/widget/style.css?v=0.1.0" type="text/css" rel="stylesheet">');
     expect(amo.callbacks['bind_actions']?.()).toBe(true);
     expect(amo.callbacks['render']?.()).toBe(true);
     expect(amo.templates).toEqual([expect.objectContaining({ caption: { class_name: 'kam-pilot__caption' }, render: expect.stringContaining('id="kam-pilot-panel"') })]);
