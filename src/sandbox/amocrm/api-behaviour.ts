@@ -34,7 +34,8 @@ export interface ApiBehaviour {
   breaches(): number;
   /** True when a write batch of this size times out (answer with sendGatewayTimeout). */
   writeTimesOut(size: number): boolean;
-  sendRateLimited(res: Response): void;
+  /** A 429; `breach` false for injected faults, which say nothing about the client's pace. */
+  sendRateLimited(res: Response, breach?: boolean): void;
   sendBlocked(res: Response): void;
   sendGatewayTimeout(res: Response): void;
   sendMissingRecord(res: Response): void;
@@ -67,10 +68,12 @@ export function createApiBehaviour(deps: { now: () => number; settings: ApiBehav
       return breachTimes.length;
     },
     writeTimesOut: (size) => settings.writeTimeoutBatchSize !== null && size > settings.writeTimeoutBatchSize,
-    sendRateLimited(res) {
-      breachTimes.push(deps.now());
-      prune();
-      if (settings.blockAfterBreaches !== null && breachTimes.length >= settings.blockAfterBreaches) blocked = true;
+    sendRateLimited(res, breach = true) {
+      if (breach) {
+        breachTimes.push(deps.now());
+        prune();
+        if (settings.blockAfterBreaches !== null && breachTimes.length >= settings.blockAfterBreaches) blocked = true;
+      }
       if (settings.rateLimitBody === 'empty') {
         res.status(429).end();
         return;

@@ -51,7 +51,7 @@ export function apiGuard(ctx: AmoSandboxContext) {
     }
     if (fault === '500') return sendProblem(res, 500, 'Internal Server Error');
     if (fault === '503') return sendProblem(res, 503, 'Service Unavailable');
-    if (fault === '429') return ctx.behaviour.sendRateLimited(res);
+    if (fault === '429') return ctx.behaviour.sendRateLimited(res, false);
     if (fault === 'expire' && token !== null) ctx.oauth.expireEarly(token);
 
     // A blocked account refuses everything, whoever asks (issues #318, #563).

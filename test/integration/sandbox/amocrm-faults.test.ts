@@ -26,6 +26,9 @@ describe('amoCRM sandbox faults', () => {
     const body = await limited.text();
     expect(body).toContain('429 Too Many Requests');
     expect(() => JSON.parse(body) as unknown).toThrow();
+    // An injected 429 is not the client's fault: it never counts toward an account block.
+    const limits = (await (await fetch(`${sandbox.url}/_sandbox/limits`)).json()) as { breaches: number; blocked: boolean };
+    expect(limits).toEqual(expect.objectContaining({ breaches: 0, blocked: false }));
   });
 
   it('cuts the connection mid-response and hangs past a client timeout', async () => {
