@@ -44,6 +44,33 @@ function companyKamValues(ctx: AmoSandboxContext): Array<Record<string, unknown>
   ];
 }
 
+/** Items beyond the first that share a key: what "nothing duplicated" counts. */
+function duplicatesBy<T>(items: readonly T[], key: (item: T) => string): number {
+  const seen = new Set<string>();
+  let duplicates = 0;
+  for (const item of items) {
+    const value = key(item);
+    if (seen.has(value)) duplicates += 1;
+    else seen.add(value);
+  }
+  return duplicates;
+}
+
+/** Totals an outside check asks first: tier coverage, duplicated open tasks and notes. */
+function summary(ctx: AmoSandboxContext, companies: Array<Record<string, unknown>>): Record<string, number> {
+  const live = companies.filter((company) => company['is_deleted'] === false);
+  const open = [...ctx.store.tasks.values()].filter((task) => !task.is_completed);
+  return {
+    companies: live.length,
+    companiesWithTier: live.filter((company) => company['KAM_TIER'] !== null).length,
+    companiesWithScore: live.filter((company) => company['KAM_SCORE'] !== null).length,
+    openTasks: open.length,
+    duplicateOpenTasks: duplicatesBy(open, (task) => `${String(task.entity_type)}:${String(task.entity_id)}:${task.text}`),
+    notes: ctx.store.notes.length,
+    duplicateNotes: duplicatesBy(ctx.store.notes, (note) => `${note.entity_type}:${note.entity_id}:${note.note_type}:${JSON.stringify(note.params)}`),
+  };
+}
+
 function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
   const fieldValues: Record<EntityType, Record<string, Record<string, unknown>>> = { leads: {}, contacts: {}, companies: {} };
   for (const [key, fieldIds] of ctx.store.writeLog.fields) {
@@ -68,12 +95,14 @@ function writtenState(ctx: AmoSandboxContext): Record<string, unknown> {
     task_type_id: task.task_type_id, responsible_user_id: task.responsible_user_id, is_completed: task.is_completed, result: task.resultText,
   }));
   const openIds = new Set([...ctx.store.tasks.values()].filter((task) => !task.is_completed).map((task) => task.id));
+  const companies = companyKamValues(ctx);
   return {
     account: { id: ctx.store.account.id, subdomain: ctx.store.account.subdomain },
+    summary: summary(ctx, companies),
     customFields: Object.fromEntries(ENTITY_TYPES.map((type) => [type,
       ctx.store.fields[type].filter((field) => field.createdViaApi).map((field) => fieldView(field, ctx.store.account.id, ctx.baseUrl()))])),
     fieldValues,
-    companies: companyKamValues(ctx),
+    companies,
     deleted: Object.fromEntries(ENTITY_TYPES.map((type) => [type, [...ctx.store.trash[type].keys()]])),
     tags,
     notes: ctx.store.notes.map((note) => ({

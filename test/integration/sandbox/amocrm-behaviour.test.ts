@@ -97,13 +97,19 @@ describe('amoCRM sandbox: answers as amo gives them', () => {
     expect((await api.send('PATCH', '/api/v4/companies', [
       { id: 1, custom_fields_values: [{ field_code: 'KAM_TIER', values: [{ value: 'A' }] }, { field_code: 'KAM_SCORE', values: [{ value: 87.5 }] }] },
     ])).status).toBe(200);
-    await api.send('POST', '/api/v4/tasks', [{ text: 'Встреча', complete_till: 1_800_000_000, entity_type: 'companies', entity_id: 1 }]);
-    const state = (await (await fetch(`${sandbox.url}/_sandbox/state`)).json()) as { companies: Json[]; tasks: { open: Json[] } };
+    const task = { text: 'Встреча', complete_till: 1_800_000_000, entity_type: 'companies', entity_id: 1 };
+    await api.send('POST', '/api/v4/tasks', [task, task, { ...task, entity_id: 2 }]);
+    const note = { entity_id: 2, note_type: 'common', params: { text: 'KPI' } };
+    await api.send('POST', '/api/v4/companies/notes', [note, note, note]);
+    const state = (await (await fetch(`${sandbox.url}/_sandbox/state`)).json()) as { companies: Json[]; tasks: { open: Json[] }; summary: Json };
     expect(state.companies).toEqual(expect.arrayContaining([
       expect.objectContaining({ id: 1, KAM_TIER: expect.objectContaining({ value: 'A', enum_id: expect.any(Number) }), KAM_SCORE: 87.5 }),
       expect.objectContaining({ id: 2, KAM_TIER: null, KAM_SCORE: null }),
     ]));
     expect(state.tasks.open).toEqual(expect.arrayContaining([expect.objectContaining({ text: 'Встреча', entity_type: 'companies', entity_id: 1, is_completed: false })]));
+    expect(state.summary).toEqual(expect.objectContaining({
+      companies: 2, companiesWithTier: 1, companiesWithScore: 1, duplicateOpenTasks: 1, duplicateNotes: 2,
+    }));
   });
 });
 
