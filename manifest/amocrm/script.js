@@ -10,7 +10,9 @@
  *   (https://www.amocrm.ru/developers/content/oauth/disposable-tokens), and shows tier, score,
  *   reasons, KPIs and next steps.
  * - settings: tells the user what data goes to our server before they save (moderation rule).
- * - advanced_settings: our portfolio page in an iframe, with a link to open it in a new tab.
+ * - advanced_settings: our portfolio page in an iframe, with a link to open it in a new tab; the
+ *   page is the widget's own, drawn into #work-area-{widget_code}
+ *   (https://www.amocrm.ru/developers/content/integrations/custom/settings).
  *
  * Every visible string comes from i18n/{ru,en}.json, looked up by t() with a dotted key.
  */
