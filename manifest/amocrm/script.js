@@ -138,9 +138,70 @@ define(['jquery'], function ($) {
       return section('panel.next_steps', inner);
     }
 
-    /** The account view from our backend; see manifest/amocrm/README.md for its shape. */
-    function renderView(view) {
+    function formatMoney(value, currency) {
+      return formatNumber(value, 0) + (currency ? ' ' + cleanText(currency) : '');
+    }
+
+    function formatPercent(fraction, signed) {
+      var text = formatNumber(Math.round(fraction * 1000) / 10, 1) + '%';
+      return signed && fraction > 0 ? '+' + text : text;
+    }
+
+    /** The KPIs worth a glance in a narrow panel, from the engine's account KPIs. */
+    function kpisOf(kpis, currency) {
+      var rows = [];
+      var add = function (key, value) {
+        if (value !== null && value !== undefined && value !== '') rows.push({ label: t(key), value: value });
+      };
+      var year = kpis.periods && kpis.periods.year;
+      if (typeof kpis.revenue12m === 'number') {
+        add('panel.kpi_revenue12m', formatMoney(kpis.revenue12m, currency) +
+          (typeof kpis.growthYoY === 'number' ? ' (' + formatPercent(kpis.growthYoY, true) + ')' : ''));
+      }
+      if (typeof kpis.ltv === 'number') add('panel.kpi_ltv', formatMoney(kpis.ltv, currency));
+      if (year && typeof year.winRate === 'number') add('panel.kpi_win_rate', formatPercent(year.winRate, false));
+      if (kpis.abc && kpis.xyz) add('panel.kpi_abc', kpis.abc + ' / ' + kpis.xyz);
+      if (typeof kpis.daysSinceLastWon === 'number') add('panel.kpi_days_since_won', formatNumber(kpis.daysSinceLastWon, 0));
+      return rows;
+    }
+
+    /**
+     * The backend's getAccountView data (companyName, tierLabels, snapshot with contributions and
+     * kpis, openSteps, syncing, blocked) turned into what the panel lays out. A view already in
+     * the panel's shape passes through unchanged.
+     */
+    function normalizeView(view) {
       view = view || {};
+      if (!('snapshot' in view) && !('tierLabels' in view)) return view;
+      var snap = view.snapshot;
+      var code = lang();
+      var labels = view.tierLabels || {};
+      var steps = isArray(view.openSteps) ? view.openSteps : [];
+      var out = {
+        status: view.blocked ? 'blocked' : snap ? 'ready' : view.syncing ? 'syncing' : 'not_evaluated',
+        account: { name: view.companyName, owner: view.ownerName },
+        nextSteps: []
+      };
+      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].dueDate });
+      if (!snap) return out;
+      var label = labels[snap.tier] && (labels[snap.tier][code] || labels[snap.tier].ru || labels[snap.tier].en);
+      out.tier = { id: snap.tier, label: label || snap.tier };
+      out.score = snap.score;
+      out.asOf = snap.asOf;
+      var contributions = isArray(snap.contributions) ? snap.contributions.slice() : [];
+      contributions.sort(function (a, b) { return (b && b.points || 0) - (a && a.points || 0); });
+      out.reasons = [];
+      for (var j = 0; j < contributions.length; j += 1) {
+        var item = contributions[j] || {};
+        out.reasons.push({ text: (item.reasons && item.reasons[code]) || item.reason, points: item.points });
+      }
+      out.kpis = kpisOf(snap.kpis || {}, view.baseCurrency);
+      return out;
+    }
+
+    /** The account view from our backend; see manifest/amocrm/README.md for the shapes it takes. */
+    function renderView(raw) {
+      var view = normalizeView(raw);
       var status = String(view.status || '');
       var tier = view.tier && typeof view.tier === 'object' ? view.tier : { label: view.tier };
       var tierLabel = cleanText(tier.label || tier.name);
@@ -191,7 +252,7 @@ define(['jquery'], function ($) {
       if (!backend) return panel().html(message('panel.no_backend', false));
       panel().html(message('panel.loading', false));
       self.$authorizedAjax({
-        url: backend + '/amocrm/widget/account',
+        url: backend + '/amocrm/widget/account-view',
         method: 'GET',
         dataType: 'json',
         data: { entity: card.entity, id: card.id, lang: lang() }

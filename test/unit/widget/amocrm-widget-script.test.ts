@@ -31,6 +31,26 @@ const VIEWS: Record<'ru' | 'en', Json> = {
   },
 };
 
+/** What getAccountView returns (src/app/account-view.ts on the port branch): data, not display text. */
+const RAW_VIEW = {
+  lang: 'ru', companyName: 'ООО «Альфа»', ownerName: 'Борис Manager', baseCurrency: 'RUB',
+  tierLabels: { A: { ru: 'Ключевой', en: 'Key account' }, B: { ru: 'Развитие', en: 'Growth' } },
+  snapshot: {
+    accountId: '1', asOf: '2026-06-30', score: 87.5, tier: 'A', previousTier: 'B', ruleVersion: 'r-7f3a',
+    contributions: [
+      { criterion: 'margin', value: 0.22, normalized: 0.5, points: 12.5, reason: 'margin 22%', reasons: { ru: 'Маржинальность 22%', en: 'Margin 22%' } },
+      { criterion: 'potential3y', value: 12_000_000, normalized: 1, points: 30, reason: 'potential', reasons: { ru: 'Потенциал 12 млн', en: 'Potential 12M' } },
+    ],
+    kpis: { revenue12m: 1_200_000, growthYoY: 0.12, ltv: 3_400_000, abc: 'A', xyz: 'X', daysSinceLastWon: 41, periods: { year: { winRate: 0.625 } } },
+  },
+  history: [{ asOf: '2026-05-31', tier: 'B', score: 70 }],
+  openSteps: [{
+    installationId: 'inst-9c1e', dedupKey: 'step:company:1:meeting', ruleId: 'meeting', accountId: '1', ownerId: '2', entityType: 'company',
+    entityId: '1', title: 'Назначить встречу', dueDate: '2026-07-05', crmTaskId: '991', state: 'open', closeReason: null, createdAt: '', updatedAt: '',
+  }],
+  syncing: false, blocked: null,
+};
+
 function card(lang: 'ru' | 'en', answer: (request: Json) => AjaxAnswer, overrides: Partial<{ area: string; cardId: number; settings: Json }> = {}): FakeAmo {
   return loadWidget({ source, strings: strings[lang], lang, area: 'comcard', cardId: 42, answer, ...overrides });
 }
@@ -47,7 +67,7 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     expect(amo.callbacks['render']?.()).toBe(true);
     expect(amo.templates).toEqual([expect.objectContaining({ caption: { class_name: 'kam-pilot__caption' }, render: expect.stringContaining('id="kam-pilot-panel"') })]);
     expect(amo.requests).toEqual([expect.objectContaining({
-      url: 'https://kam.example.com/amocrm/widget/account', method: 'GET', data: { entity: 'companies', id: 42, lang },
+      url: 'https://kam.example.com/amocrm/widget/account-view', method: 'GET', data: { entity: 'companies', id: 42, lang },
     })]);
     const text = visibleText(panelOf(amo));
     const view = VIEWS[lang];
@@ -92,6 +112,29 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     expect(visibleText(panelOf(flaky))).toContain(say(lang, 'panel.next_steps'));
   });
 
+  it('lays out the getAccountView data itself: tier label, reasons by points, KPIs, steps, nothing internal', () => {
+    const amo = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, lang } }));
+    amo.callbacks['render']?.();
+    const text = visibleText(panelOf(amo));
+    expect(text).toContain(lang === 'ru' ? 'Ключевой' : 'Key account');
+    const [first, second] = lang === 'ru' ? ['Потенциал 12 млн', 'Маржинальность 22%'] : ['Potential 12M', 'Margin 22%'];
+    expect(text.indexOf(first)).toBeLessThan(text.indexOf(second));
+    for (const key of ['panel.kpi_revenue12m', 'panel.kpi_ltv', 'panel.kpi_win_rate', 'panel.kpi_abc', 'panel.kpi_days_since_won']) expect(text).toContain(say(lang, key));
+    expect(text).toContain(lang === 'ru' ? '1 200 000 RUB (+12%)' : '1,200,000 RUB (+12%)');
+    expect(text).toContain(lang === 'ru' ? '62,5%' : '62.5%');
+    expect(text).toContain('Назначить встречу');
+    expect(text).toContain('2026-07-05');
+    expect(text).not.toMatch(/inst-9c1e|step:company|r-7f3a|potential3y|criterion|991|undefined|null|NaN/);
+
+    const syncing = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, snapshot: null, syncing: true, openSteps: [] } }));
+    syncing.callbacks['render']?.();
+    expect(visibleText(panelOf(syncing))).toBe(say(lang, 'panel.syncing'));
+    const blocked = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, blocked: 'token_revoked' } }));
+    blocked.callbacks['render']?.();
+    expect(visibleText(panelOf(blocked))).toContain(say(lang, 'panel.blocked'));
+    expect(visibleText(panelOf(blocked))).not.toContain('token_revoked');
+  });
+
   it('escapes what the backend sends, Twig braces included', () => {
     const amo = card(lang, () => ({ ok: true, body: VIEWS.ru }));
     amo.callbacks['render']?.();
@@ -124,7 +167,7 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
 it('uses the widget setting over the built-in backend, and says when there is none at all', () => {
   const amo = card('en', () => ({ ok: true, body: VIEWS.en }), { settings: { backend_url: 'https://own.example.org/' } });
   amo.callbacks['render']?.();
-  expect(amo.requests[0]?.['url']).toBe('https://own.example.org/amocrm/widget/account');
+  expect(amo.requests[0]?.['url']).toBe('https://own.example.org/amocrm/widget/account-view');
   const bare = new AdmZip(buildAmoWidget({ backendUrl: null })).getEntry('script.js')?.getData().toString('utf8') ?? '';
   const none = loadWidget({ source: bare, strings: strings.en, lang: 'en', area: 'comcard', cardId: 1, answer: () => ({ ok: true, body: {} }) });
   none.callbacks['render']?.();
