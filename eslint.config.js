@@ -40,6 +40,40 @@ module.exports = tseslint.config(
     },
   },
   {
+    // DESIGN.md: src/app and src/http see CRMs only through the port (src/core/ports/crm-connector.port.ts);
+    // and no product code loads the sandboxes (faker, the emulators): only `kam sandbox` and
+    // `kam demo` do, lazily, by require() inside the command (type-only imports are erased).
+    files: ['src/app/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/connectors/bitrix24', '**/connectors/bitrix24/**', '**/connectors/amocrm', '**/connectors/amocrm/**'], message: 'src/app and src/http see a CRM only through the CrmConnector port; the composition root (src/main.ts) wires the connectors.' },
+          { group: ['**/sandbox', '**/sandbox/**'], allowTypeImports: true, message: 'The sandboxes are loaded only by `kam sandbox` and `kam demo`, lazily.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/sandbox/**/*.ts', 'src/app/**/*.ts', 'src/http/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/sandbox', '**/sandbox/**'], allowTypeImports: true, message: 'The sandboxes are loaded only by `kam sandbox` and `kam demo`, lazily (require inside the command).' }],
+      }],
+    },
+  },
+  {
+    // The installation state machine is the only way a status changes (src/app/installation).
+    files: ['src/**/*.ts'],
+    ignores: ['src/app/installation/installation-lifecycle.ts', 'src/storage/**/*.ts', 'src/connectors/shared/token-manager.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "CallExpression[callee.property.name='setStatus']",
+        message: 'Change an installation\'s status through the lifecycle (markActive / markBlocked / markDeleted), which refuses illegal moves.',
+      }],
+    },
+  },
+  {
     // Only src/config.ts reads the environment (STYLE.md rule 7).
     files: ['src/**/*.ts'],
     ignores: ['src/config.ts', 'src/core/**/*.ts'],

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import axios from 'axios';
 import type * as B24Sdk from '@bitrix24/b24jssdk';
 import { runDemo, type DemoRun } from '../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../src/sandbox/demo/bitrix24.demo-driver';
 import { DEAL_SELECT } from '../src/connectors/bitrix24/bitrix24-mapper';
 import { countsSince, requestsSince, type RequestCounts } from '../src/connectors/shared/request-meter';
 import { createLogger } from '../src/logging/logger';
-import { startBitrix24Sandbox } from '../src/sandbox/bitrix24';
+import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../src/sandbox/bitrix24';
 
 /**
  * `npm run bench -- bitrix24 [--companies N --contacts N --deals N --seed S] [--changes 0,100,0] [--sdk-deals N]
@@ -103,7 +104,7 @@ interface PassRow {
   seconds: number;
 }
 
-async function sandboxStats(demo: DemoRun): Promise<SandboxStats> {
+async function sandboxStats(demo: DemoRun<RunningBitrix24Sandbox>): Promise<SandboxStats> {
   const answer = await axios.get(`${demo.sandboxHandle.url}/_sandbox/stats`);
   const body = answer.data as SandboxStats;
   // /_sandbox/stats lists batch sub-commands by method only; their refusals are read in-process.
@@ -117,7 +118,7 @@ async function runOurs(flags: Flags): Promise<PassRow[]> {
   let lastShare = -1;
   const started = Date.now();
   note(`ours: ${fmt(flags.companies)} companies, ${fmt(flags.contacts)} contacts, ${fmt(flags.deals)} deals, seed ${flags.seed}; load ${load()}`);
-  const demo = await runDemo({
+  const demo = await runDemo({ driver: bitrix24DemoDriver,
     companies: flags.companies,
     contacts: flags.contacts,
     deals: flags.deals,
@@ -136,7 +137,7 @@ async function runOurs(flags: Flags): Promise<PassRow[]> {
   });
   const rows: PassRow[] = [];
   try {
-    const bitrix24 = demo.runtime.bitrix24;
+    const bitrix24 = demo.runtime.app;
     if (!bitrix24) throw new Error('Bitrix24 service did not start');
     const id = demo.installationId;
     const asOf = String((demo.sandbox as { anchorDate: string }).anchorDate);

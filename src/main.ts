@@ -1,9 +1,11 @@
 import { Router } from 'express';
 import type { Config } from './config';
+import type { CrmKind } from './core/ports/installation-store.port';
+import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
-import { createBitrix24Service, type Bitrix24Service } from './app/bitrix24/bitrix24-service';
+import { createCrmApp, type CrmApp } from './app/crm-app';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
-import { createBitrix24Connector } from './connectors/bitrix24/bitrix24-connector';
+import { createBitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
 import { createHttpApp } from './http/create-http-app';
@@ -25,8 +27,9 @@ export interface Runtime {
   storage: Storage;
   queue: JobQueue;
   progress: ProgressTracker;
-  /** Present when Bitrix24 credentials are configured. */
-  bitrix24: Bitrix24Service | null;
+  /** The configured CRM connectors by kind (a CRM without credentials is absent). */
+  connectors: CrmRegistry;
+  app: CrmApp;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,27 @@ export interface RuntimeOptions {
   autoSync?: boolean;
   /** Start the periodic reconcile (default: true for `kam serve`). */
   schedule?: boolean;
+}
+
+/** What each CRM needs configured, for the log line and the 503 of its routes. */
+const CREDENTIALS: Record<CrmKind, string> = {
+  bitrix24: 'BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET',
+  amocrm: 'AMOCRM_CLIENT_ID, AMOCRM_CLIENT_SECRET',
+};
+const CRM_NAMES: Record<CrmKind, string> = { bitrix24: 'Bitrix24', amocrm: 'amoCRM' };
+
+function createConnectors(config: Config, storage: Storage, logger: Logger): CrmRegistry {
+  const connectors: CrmRegistry = {};
+  const { clientId, clientSecret } = config.bitrix24;
+  if (clientId && clientSecret) {
+    connectors.bitrix24 = createBitrix24Crm({
+      settings: { clientId, clientSecret, oauthUrl: config.bitrix24.oauthUrl, ratePerSecond: config.bitrix24.ratePerSecond, burst: config.bitrix24.burst },
+      storage,
+      logger,
+      portalHosts: config.bitrix24.portalHosts,
+    });
+  }
+  return connectors;
 }
 
 export async function createRuntime(config: Config, logger: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
@@ -48,29 +72,24 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   logger.info('storage ready', { engine: storage.engine });
   const queue = createJobQueue({ concurrency: config.jobs.concurrency, logger });
   const progress = createProgressTracker();
-  const { clientId, clientSecret } = config.bitrix24;
-  const bitrix24 =
-    clientId && clientSecret
-      ? createBitrix24Service({
-          storage,
-          queue,
-          logger,
-          publicUrl: config.http.publicUrl,
-          portalHosts: config.bitrix24.portalHosts,
-          defaultLang: config.defaultLang,
-          autoSync: options.autoSync ?? true,
-          onProgress: (installationId, report) => progress.report(installationId, report),
-          connector: createBitrix24Connector({
-            settings: { clientId, clientSecret, oauthUrl: config.bitrix24.oauthUrl, ratePerSecond: config.bitrix24.ratePerSecond, burst: config.bitrix24.burst },
-            storage,
-            logger,
-          }),
-        })
-      : null;
-  if (!bitrix24) logger.warn('Bitrix24 is not configured (BITRIX24_CLIENT_ID / BITRIX24_CLIENT_SECRET): its routes answer 503');
+  const connectors = createConnectors(config, storage, logger);
+  for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
+    if (!connectors[kind]) logger.warn(`${CRM_NAMES[kind]} is not configured (${CREDENTIALS[kind]}): its routes answer 503`);
+  }
+  const app = createCrmApp({
+    storage,
+    connectors,
+    queue,
+    logger,
+    publicUrl: config.http.publicUrl,
+    defaultLang: config.defaultLang,
+    autoSync: options.autoSync ?? true,
+    onProgress: (installationId, report) => progress.report(installationId, report),
+  });
+  const configured = Object.keys(connectors) as CrmKind[];
   const reconcile =
-    bitrix24 && (options.schedule ?? false)
-      ? scheduleReconcile({ storage, queue, logger, cronExpression: config.jobs.reconcileCron, runIncremental: (id) => bitrix24.runCycle(id, 'incremental') })
+    configured.length > 0 && (options.schedule ?? false)
+      ? scheduleReconcile({ storage, queue, logger, crms: configured, cronExpression: config.jobs.reconcileCron, runIncremental: (id) => app.runCycle(id, 'incremental') })
       : null;
   return {
     config,
@@ -78,7 +97,8 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     storage,
     queue,
     progress,
-    bitrix24,
+    connectors,
+    app,
     async close() {
       reconcile?.stop();
       await queue.close();
@@ -87,19 +107,27 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   };
 }
 
-export async function startServer(runtime: Runtime, options: { port?: number } = {}): Promise<ListeningServer> {
-  const routers = [healthRoutes({ storage: runtime.storage, version: APP_VERSION })];
-  if (runtime.bitrix24) {
-    routers.push(
-      bitrix24Routes({ service: runtime.bitrix24, storage: runtime.storage, defaultLang: runtime.config.defaultLang, progress: (id) => runtime.progress.status(id) }),
-    );
-  } else {
+/** Each configured CRM's inbound routes; an unconfigured CRM's paths answer 503 saying what is missing. */
+function crmRouters(runtime: Runtime): Router[] {
+  const routers: Router[] = [];
+  for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
+    const connector = runtime.connectors[kind];
+    if (connector && kind === 'bitrix24') {
+      routers.push(bitrix24Routes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, progress: (id) => runtime.progress.status(id) }));
+      continue;
+    }
+    if (connector) continue;
     const unconfigured = Router();
-    unconfigured.all('/bitrix24/{*rest}', (_req, res) => {
-      res.status(503).json({ error: { code: 'CONFIG_INVALID', message: 'Bitrix24 is not configured on this server (BITRIX24_CLIENT_ID, BITRIX24_CLIENT_SECRET)' } });
+    unconfigured.all(`/${kind}/{*rest}`, (_req, res) => {
+      res.status(503).json({ error: { code: 'CONFIG_INVALID', message: `${CRM_NAMES[kind]} is not configured on this server (${CREDENTIALS[kind]})` } });
     });
     routers.push(unconfigured);
   }
+  return routers;
+}
+
+export async function startServer(runtime: Runtime, options: { port?: number } = {}): Promise<ListeningServer> {
+  const routers = [healthRoutes({ storage: runtime.storage, version: APP_VERSION }), ...crmRouters(runtime)];
   const app = createHttpApp({ logger: runtime.logger, routers });
   return listen(app, { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port });
 }

@@ -1,10 +1,11 @@
 import type { FxRate, PortfolioSnapshot, SnapshotAccount, SnapshotDeal } from '../core/model/snapshot';
 import { CONTACT_ACCOUNT_PREFIX, type SyncedCompany, type SyncedDeal } from '../core/model/synced';
+import type { CrmTraits } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 
 /**
  * Builds the engine's portfolio snapshot from the synced store: companies are the accounts
- * (the portal's own "my company" records left out), deals are attached by company, FX rates
+ * (the CRM owner's own company left out, where the connector's traits say how to tell it), deals are attached by company, FX rates
  * come from the CRM's currency list as dated on each sync, and each account carries the tier
  * it held in the latest run before today (for hysteresis).
  */
@@ -24,15 +25,22 @@ export interface SnapshotBuild {
   skipped: { dealsWithoutCompany: number; dealsWithoutRate: number; currenciesWithoutRate: string[] };
 }
 
-export async function buildSnapshot(deps: { storage: Storage; installationId: string; asOf: string; contactsAsAccounts?: boolean }): Promise<SnapshotBuild> {
-  const { storage, installationId, asOf } = deps;
-  const fx = ((await storage.writeState.getMany(installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as FxBook | undefined) ?? { baseCurrency: 'RUB', rates: [] };
+export async function buildSnapshot(deps: {
+  storage: Storage;
+  installationId: string;
+  asOf: string;
+  traits: Pick<CrmTraits, 'ownCompanyField' | 'defaultCurrency'>;
+  contactsAsAccounts?: boolean;
+}): Promise<SnapshotBuild> {
+  const { storage, installationId, asOf, traits } = deps;
+  const stored = (await storage.writeState.getMany(installationId, [FX_STATE_KEY])).get(FX_STATE_KEY) as FxBook | undefined;
+  const fx = stored ?? { baseCurrency: traits.defaultCurrency, rates: [] };
   const previousTiers = await storage.evaluations.tiersBefore(installationId, asOf);
   const companies = new Map<string, SyncedCompany>();
   const accounts: SnapshotAccount[] = [];
   for await (const page of storage.entities.iterate(installationId, 'company')) {
     for (const company of page) {
-      if (company.fields.isMyCompany === true) continue;
+      if (traits.ownCompanyField && company.fields[traits.ownCompanyField] === true) continue;
       companies.set(company.crmId, company);
       accounts.push({
         id: company.crmId,

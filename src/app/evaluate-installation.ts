@@ -1,6 +1,7 @@
 import { evaluatePortfolio, type EvaluationResult } from '../core/engine/evaluate-portfolio';
 import type { Lang } from '../core/i18n/format-values';
 import type { PortfolioSnapshot } from '../core/model/snapshot';
+import type { CrmTraits } from '../core/ports/crm-connector.port';
 import type { AccountSnapshot } from '../core/ports/evaluation-store.port';
 import type { Storage } from '../core/ports/storage.port';
 import { planNextSteps, type NextStepPlan } from '../core/rules/plan-next-steps';
@@ -26,10 +27,12 @@ export async function evaluateInstallation(deps: {
   criteria: CriteriaConfig;
   rules: NextStepRulesConfig;
   lang: Lang;
+  /** The CRM's facts: its default currency, how its own company is flagged. */
+  traits: Pick<CrmTraits, 'ownCompanyField' | 'defaultCurrency'>;
   contactsAsAccounts?: boolean;
 }): Promise<EvaluationOutcome> {
   const { storage, installationId, asOf } = deps;
-  const build = await buildSnapshot({ storage, installationId, asOf, contactsAsAccounts: deps.contactsAsAccounts ?? false });
+  const build = await buildSnapshot({ storage, installationId, asOf, traits: deps.traits, contactsAsAccounts: deps.contactsAsAccounts ?? false });
   const evaluation = evaluatePortfolio(build.snapshot, deps.criteria, { asOf, lang: deps.lang, reasonLangs: ['ru', 'en'] });
   const previous = new Map(build.snapshot.accounts.map((account) => [account.id, account.previousTier ?? null]));
   const rows: AccountSnapshot[] = evaluation.accounts.map((account) => {

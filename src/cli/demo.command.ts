@@ -1,7 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { KamError } from '../core/errors';
+import type { DemoDriver } from '../app/demo/demo-driver';
+import type * as Bitrix24Demo from '../sandbox/demo/bitrix24.demo-driver';
 import { runDemo } from '../app/demo/run-demo';
+import type { CrmKind } from '../core/ports/installation-store.port';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
 import { renderDemoReport } from './demo-report';
@@ -11,6 +14,16 @@ const count = (min: number) => (value: string) => {
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`must be a whole number >= ${min}`);
   return parsed;
+};
+
+/**
+ * One demo driver per CRM, loaded only when asked for: the sandboxes (and faker behind them)
+ * must never be loaded by `kam serve`, which shares this CLI.
+ */
+const DRIVERS: Partial<Record<CrmKind, () => DemoDriver>> = {
+  // require, not import(): the built CommonJS output must resolve it too.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  bitrix24: () => (require('../sandbox/demo/bitrix24.demo-driver') as typeof Bitrix24Demo).bitrix24DemoDriver as DemoDriver,
 };
 
 interface DemoFlags {
@@ -33,7 +46,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('install into a rate-limited CRM sandbox, then sync, evaluate and write back, and report what it cost')
-    .option('--crm <crm>', 'which CRM sandbox (bitrix24)', 'bitrix24')
+    .option('--crm <crm>', `which CRM sandbox (${Object.keys(DRIVERS).join('|')})`, 'bitrix24')
     .option('--companies <n>', 'companies in the sandbox', count(1), 300)
     .option('--contacts <n>', 'contacts in the sandbox (default: 2 per company)', count(0))
     .option('--deals <n>', 'deals in the sandbox', count(0), 3000)
@@ -47,7 +60,9 @@ export function registerDemo(program: Command): void {
     .option('--faults <spec>', 'sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3"')
     .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
     .action(async (flags: DemoFlags) => {
-      if (flags.crm !== 'bitrix24') throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: only bitrix24 has a demo so far`);
+      const loadDriver = DRIVERS[flags.crm as CrmKind];
+      if (!loadDriver) throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: no demo for this CRM (choose ${Object.keys(DRIVERS).join(' or ')})`);
+      const driver = loadDriver();
       const { config } = configForCommand();
       const lang = flags.lang ?? config.defaultLang;
       // The report (or JSON) owns stdout; the app logs only warnings, to stderr.
@@ -56,6 +71,7 @@ export function registerDemo(program: Command): void {
       const bar = tty ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       let currentPass = '';
       const demo = await runDemo({
+        driver,
         companies: flags.companies,
         contacts: flags.contacts ?? flags.companies * 2,
         deals: flags.deals,
@@ -81,7 +97,7 @@ export function registerDemo(program: Command): void {
         const { runtime, installationId } = demo;
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ passes: demo.passes, sandbox: demo.sandbox, app: demo.app, sandboxState: demo.sandboxHandle.state() })}\n`,
+            `${JSON.stringify({ passes: demo.passes, sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
           );
         } else {
           const run = await runtime.storage.evaluations.latestRun(installationId);
@@ -92,10 +108,9 @@ export function registerDemo(program: Command): void {
         }
         if (flags.serve) {
           // From here on the app works as `kam serve` would: events trigger incremental passes.
-          demo.runtime.bitrix24?.enableAutoSync();
-          const open = `${demo.sandboxHandle.url}/_sandbox/open?placement=CRM_DEAL_DETAIL_TAB`;
+          demo.runtime.app.enableAutoSync();
           process.stderr.write(
-            `\nApp: ${demo.app}  ·  Sandbox: ${demo.sandboxHandle.url}\nOpen the deal card tab in a browser: ${open}\n(Ctrl+C stops both.)\n`,
+            `\nApp: ${demo.app}  ·  Sandbox: ${demo.crm.url}\nOpen a card with the widget in a browser: ${demo.crm.cardUrl}\n(Ctrl+C stops both.)\n`,
           );
           await untilSignal();
         }

@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
 import { KamError } from '../core/errors';
 import { InvalidArgumentError, Option } from 'commander';
+import type * as Bitrix24Sandbox from '../sandbox/bitrix24';
+import type * as Faults from '../sandbox/shared/faults';
 import type { RunningSandbox, StartSandboxOptions } from '../sandbox/shared/types';
-import { parseFaultSpec } from '../sandbox/shared/faults';
-import { startBitrix24Sandbox } from '../sandbox/bitrix24';
 
 /**
  * `kam sandbox bitrix24|amocrm`: starts a CRM emulator on 127.0.0.1 and prints ONE JSON line
  * (the ready line: url, endpoints, client credentials, tokens, seed, counts) as the first line
  * on stdout, so scripts can `head -1` it; runs until SIGINT / SIGTERM, then closes cleanly.
+ * The emulators (and faker behind them) are loaded only here, lazily: `kam serve` shares this CLI.
  */
 function whole(name: string, min: number) {
   return (value: string): number => {
@@ -24,6 +25,9 @@ function anchor(value: string): string {
 }
 
 function faults(value: string): string {
+  // commander parses options synchronously; only `kam sandbox --faults` ever loads this.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseFaultSpec } = require('../sandbox/shared/faults') as typeof Faults;
   const parsed = parseFaultSpec(value);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.error.message);
   return value;
@@ -42,10 +46,11 @@ interface SandboxFlags {
 }
 
 async function startCrm(crm: string, options: StartSandboxOptions): Promise<RunningSandbox> {
-  if (crm === 'bitrix24') return startBitrix24Sandbox(options);
+  // Loaded here, on demand (require, not import(): the built CommonJS output must resolve it too).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (crm === 'bitrix24') return (require('../sandbox/bitrix24') as typeof Bitrix24Sandbox).startBitrix24Sandbox(options);
   let amocrm: { startAmoCrmSandbox?: (o: StartSandboxOptions) => Promise<RunningSandbox> };
   try {
-    // Built by another part of the team; loaded lazily so bitrix24 works without it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     amocrm = require('../sandbox/amocrm') as typeof amocrm;
   } catch {

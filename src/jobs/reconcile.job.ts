@@ -1,11 +1,12 @@
 import cron from 'node-cron';
+import type { CrmKind } from '../core/ports/installation-store.port';
 import type { Storage } from '../core/ports/storage.port';
 import type { Logger } from '../logging/logger';
 import type { JobQueue } from './job-queue';
 
 /**
  * The periodic reconcile (default every 15 minutes): an incremental cycle per active
- * installation, through the queue, so one portal is worked by one job at a time and one
+ * installation of every configured CRM, through the queue, so one portal is worked by one job at a time and one
  * installation's failure never stops the others.
  */
 export const RECONCILE_JOB = 'reconcile';
@@ -14,11 +15,13 @@ export interface ReconcileDeps {
   storage: Storage;
   queue: JobQueue;
   logger: Logger;
+  /** The CRMs configured on this server (an installation of another has no connector here). */
+  crms: readonly CrmKind[];
   runIncremental(installationId: string): Promise<unknown>;
 }
 
 export async function runReconcile(deps: ReconcileDeps): Promise<number> {
-  const installations = await deps.storage.installations.list({ crm: 'bitrix24', status: ['active'] });
+  const installations = (await deps.storage.installations.list({ status: ['active'] })).filter((installation) => deps.crms.includes(installation.crm));
   for (const installation of installations) {
     deps.queue.enqueue(`sync:${installation.id}`, async () => {
       await deps.runIncremental(installation.id);

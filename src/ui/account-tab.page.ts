@@ -1,29 +1,14 @@
+import type { AccountView } from '../app/account-view';
 import type { PeriodKpis } from '../core/kpi/account-kpis';
 import { formatMoney, formatNumber, formatPercent, type Lang } from '../core/i18n/format-values';
-import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
-import type { LedgerEntry } from '../core/ports/task-ledger.port';
 import { html, raw, type RawHtml } from './html';
 import { PAGE_CSS } from './styles';
 
 /**
  * The KAM tab inside a deal or company card: tier, score with every reason, the KPI pack by
- * period, tier history and open next steps. Rendered from our store only (no CRM call).
+ * period, tier history and open next steps: the app's account view (src/app/account-view.ts), rendered.
  */
-export interface AccountTabView {
-  lang: Lang;
-  companyName: string | null;
-  /** The company's responsible person, by name. */
-  ownerName: string | null;
-  baseCurrency: string;
-  tierLabels: Record<string, { ru: string; en: string }>;
-  snapshot: AccountSnapshot | null;
-  history: TierChange[];
-  openSteps: LedgerEntry[];
-  /** Set while the first sync runs. */
-  syncing: boolean;
-  /** Why the installation is blocked (the CRM refused our tokens), if it is. */
-  blocked: string | null;
-}
+export type AccountTabView = AccountView;
 
 type Period = PeriodKpis;
 

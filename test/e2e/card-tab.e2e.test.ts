@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { runDemo, type DemoRun } from '../../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../../src/sandbox/demo/bitrix24.demo-driver';
+import type { RunningBitrix24Sandbox } from '../../src/sandbox/bitrix24';
 import { createSilentLogger } from '../../src/logging/logger';
 
 /**
@@ -17,12 +19,12 @@ const maybe = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) process.stdout.write('E2E card-tab suite: SKIPPED (no /usr/bin/chromium; apt-get install chromium)\n');
 
 maybe('the deal card tab in Chromium', () => {
-  let demo: DemoRun;
+  let demo: DemoRun<RunningBitrix24Sandbox>;
   let browser: Browser;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    demo = await runDemo({
+    demo = await runDemo({ driver: bitrix24DemoDriver,
       companies: 60, contacts: 120, deals: 800, seed: 17, passes: 1, changes: 0,
       dataDir: join(mkdtempSync(join(tmpdir(), 'kam-e2e-')), 'data'), logger: createSilentLogger(),
     });

@@ -1,23 +1,24 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import axios from 'axios';
 import { loadConfig } from '../../config';
 import { KamError } from '../../core/errors';
-import { requestsSince, type RequestCounts } from '../../connectors/shared/request-meter';
+import type { RequestCounts } from '../../core/ports/crm-connector.port';
+import { requestsSince } from '../../connectors/shared/request-meter';
 import type { Logger } from '../../logging/logger';
 import { createRuntime, startServer, type Runtime } from '../../main';
 import type { ListeningServer } from '../../http/listen';
-import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../sandbox/bitrix24';
-import type { CycleReport } from '../bitrix24/bitrix24-cycle';
+import type { CycleReport } from '../cycle/run-cycle';
 import { freePort } from '../../http/free-port';
+import type { DemoDriver, DemoSandbox } from './demo-driver';
 
 /**
- * `kam demo --crm bitrix24`: the whole product against the rate-limited Bitrix24 sandbox,
- * in one process. The app is installed through the real install path (installer frame and
- * ONAPPINSTALL over HTTP), then each pass syncs, evaluates and writes back; later passes follow
- * simulated user edits, which reach the app as real events.
+ * `kam demo --crm <crm>`: the whole product against that CRM's rate-limited sandbox, in one
+ * process. The app is installed through the CRM's real install path (the driver knows it), then
+ * each pass syncs, evaluates and writes back; later passes follow simulated user edits, which
+ * reach the app as real events or webhooks.
  */
-export interface DemoOptions {
+export interface DemoOptions<Handle = unknown> {
+  driver: DemoDriver<Handle>;
   companies: number;
   contacts: number;
   deals: number;
@@ -49,14 +50,16 @@ export interface DemoPass {
   seconds: number;
 }
 
-export interface DemoRun {
+export interface DemoRun<Handle = unknown> {
   passes: DemoPass[];
   sandbox: Record<string, unknown>;
   app: string;
   installationId: string;
   runtime: Runtime;
   server: ListeningServer;
-  sandboxHandle: RunningBitrix24Sandbox;
+  sandboxHandle: Handle;
+  /** The driver's view of the sandbox (state, card URL). */
+  crm: DemoSandbox<Handle>;
   close(): Promise<void>;
 }
 
@@ -75,14 +78,12 @@ const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number): Dem
   seconds,
 });
 
-export async function runDemo(options: DemoOptions): Promise<DemoRun> {
-  const sandbox = await startBitrix24Sandbox({
-    port: 0, companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed, rateLimit: true,
+export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<DemoRun<Handle>> {
+  const sandbox = await options.driver.start({
+    companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
   });
-  const ready = sandbox.readyLine as { clientId: string; clientSecret: string; memberId: string; anchorDate: string; counts: Record<string, number> };
-  const total = (ready.counts.companies ?? 0) + (ready.counts.contacts ?? 0) + (ready.counts.deals ?? 0);
   const port = options.port ?? (await freePort());
   const dataDir = resolve(options.dataDir);
   // Every demo run installs into a fresh store, so pass 1 is a true first install.
@@ -95,10 +96,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
       // The demo is the embedded default: SQLite, whatever DATABASE_URL says.
       DATABASE_URL: '',
       KAM_ENCRYPTION_KEY: '',
-      BITRIX24_CLIENT_ID: ready.clientId,
-      BITRIX24_CLIENT_SECRET: ready.clientSecret,
-      BITRIX24_OAUTH_URL: `${sandbox.url}/`,
-      BITRIX24_PORTAL_HOSTS: '^127\\.0\\.0\\.1:\\d+$',
+      ...sandbox.config,
     },
   });
   if (!loaded.ok) {
@@ -113,43 +111,40 @@ export async function runDemo(options: DemoOptions): Promise<DemoRun> {
     await sandbox.close();
   };
   try {
-    const bitrix24 = runtime.bitrix24;
-    if (!bitrix24) throw new KamError('CONFIG_INVALID', 'Bitrix24 service did not start');
+    const { app } = runtime;
+    const crm = options.driver.crm;
+    if (!runtime.connectors[crm]) throw new KamError('CONFIG_INVALID', `The ${crm} connector did not start`);
     const passes: DemoPass[] = [];
     const started = Date.now();
     options.onPassStart?.(1, 'full');
-    const install = await axios.post(`${sandbox.url}/_sandbox/install`, { installUrl: `${server.url}/bitrix24/install`, eventsUrl: `${server.url}/bitrix24/events` });
-    const installed = install.data as { installed: boolean; installer?: { status: number | null } };
-    if (!installed.installed) throw new KamError('CRM_REJECTED', `The sandbox portal did not finish the install (installer answered ${installed.installer?.status ?? 'nothing'})`);
-    await sandbox.eventsIdle();
+    await sandbox.install(server.url);
     await runtime.queue.idle();
-    const installation = await runtime.storage.installations.findByExternalId('bitrix24', ready.memberId);
+    const installation = await runtime.storage.installations.findByExternalId(crm, sandbox.externalId);
     if (!installation) throw new KamError('NOT_FOUND', 'The install did not store an installation');
     if (options.settings) await runtime.storage.installations.updateSettings(installation.id, { ...installation.settings, ...options.settings });
     const ticker = options.onProgress
       ? setInterval(() => {
           const status = runtime.progress.status(installation.id);
-          options.onProgress?.(total > 0 ? Math.min(1, status.rows / total) : status.progress, status.text);
+          options.onProgress?.(sandbox.total > 0 ? Math.min(1, status.rows / sandbox.total) : status.progress, status.text);
         }, 500)
       : null;
-    const first = await bitrix24.runCycle(installation.id, 'full', { asOf: ready.anchorDate }).finally(() => {
+    const first = await app.runCycle(installation.id, 'full', { asOf: sandbox.anchorDate }).finally(() => {
       if (ticker) clearInterval(ticker);
     });
     options.onProgress?.(1, runtime.progress.status(installation.id).text);
-    let counts = await bitrix24.requestCounts(installation.id);
+    let counts = await app.requestCounts(installation.id);
     passes.push(toPass(first, minus(counts as RequestCounts, null), (Date.now() - started) / 1000));
     for (let pass = 2; pass <= options.passes; pass += 1) {
       options.onPassStart?.(pass, 'incremental');
       const passStarted = Date.now();
-      await axios.post(`${sandbox.url}/_sandbox/mutate`, { count: options.changes, entity: 'deal', seed: options.seed + pass });
-      await sandbox.eventsIdle();
+      await sandbox.mutate(options.changes, options.seed + pass);
       await runtime.queue.idle();
-      const report = await bitrix24.runCycle(installation.id, 'incremental', { asOf: ready.anchorDate });
-      const now = await bitrix24.requestCounts(installation.id);
+      const report = await app.runCycle(installation.id, 'incremental', { asOf: sandbox.anchorDate });
+      const now = await app.requestCounts(installation.id);
       passes.push(toPass(report, minus(now as RequestCounts, counts), (Date.now() - passStarted) / 1000));
       counts = now;
     }
-    return { passes, sandbox: sandbox.readyLine, app: server.url, installationId: installation.id, runtime, server, sandboxHandle: sandbox, close };
+    return { passes, sandbox: sandbox.readyLine, app: server.url, installationId: installation.id, runtime, server, sandboxHandle: sandbox.handle, crm: sandbox, close };
   } catch (error) {
     await close();
     throw error;

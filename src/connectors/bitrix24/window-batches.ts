@@ -26,15 +26,19 @@ export function listCommand(key: string, walk: Pick<StreamWalk, 'kind' | 'select
 
 const windowFilter = (window: PlannedWindow): Params => (window.hi === null ? { '>=ID': window.lo } : { '>=ID': window.lo, '<ID': window.hi });
 
+/** What one request brought for one stream: its rows, and how many of its commands the portal refused. */
+export interface WalkStep {
+  walk: StreamWalk;
+  rows: Row[];
+  refused: number;
+}
+
 /**
- * Walks until every stream is done. After each request `onBatch` gets, per stream, the rows,
- * the new window state and how many commands the portal refused (those windows are read again).
+ * Walks until every stream is done. After each request it yields, per stream, the rows and how
+ * many commands the portal refused (those windows are read again); `walk.state` is already the
+ * new window state when the step is yielded.
  */
-export async function walkWindows(
-  client: Bitrix24Client,
-  walks: StreamWalk[],
-  onBatch: (walk: StreamWalk, rows: Row[], refused: number) => Promise<void>,
-): Promise<void> {
+export async function* walkWindows(client: Bitrix24Client, walks: StreamWalk[]): AsyncGenerator<WalkStep> {
   let refusedInARow = 0;
   while (walks.some((walk) => !walk.state.done)) {
     const plan: Array<{ walk: StreamWalk; window: PlannedWindow }> = [];
@@ -62,7 +66,7 @@ export async function walkWindows(
         next = { ...next, done: false, gaps: [...next.gaps, ...again].sort((a, b) => a[0] - b[0]) };
       }
       walk.state = next;
-      await onBatch(walk, pages.flat(), refused.length);
+      yield { walk, rows: pages.flat(), refused: refused.length };
     }
   }
 }

@@ -1,18 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CrmPhase, RequestCounts } from '../../core/ports/crm-connector.port';
 
 /**
  * Counts the HTTP requests an installation's client sends to the CRM, by phase and by method.
  * The host's rate limit is this product's real ceiling, so every use case reports its cost.
  */
-export type Phase = 'setup' | 'sync' | 'writeBack' | 'other';
-
-export interface RequestCounts {
-  requests: number;
-  byPhase: Record<Phase, number>;
-  byMethod: Record<string, number>;
-  /** Refusals seen (QUERY_LIMIT_EXCEEDED, 429, ...) by code. */
-  rejections: Record<string, number>;
-}
+export type Phase = CrmPhase;
+export type { RequestCounts };
 
 export interface RequestMeter {
   /** Runs `work` with every request inside it counted under `phase`. */

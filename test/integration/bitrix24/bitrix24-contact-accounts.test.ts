@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDemo } from '../../../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { CONTACT_ACCOUNT_PREFIX } from '../../../src/core/model/synced';
 import { createSilentLogger } from '../../../src/logging/logger';
 
@@ -9,7 +10,7 @@ import { createSilentLogger } from '../../../src/logging/logger';
 jest.setTimeout(90_000);
 
 it('evaluates contacts without a company as accounts and writes their tier on the contact', async () => {
-  const demo = await runDemo({
+  const demo = await runDemo({ driver: bitrix24DemoDriver,
     companies: 60, contacts: 240, deals: 900, seed: 23, passes: 1, changes: 0,
     dataDir: join(mkdtempSync(join(tmpdir(), 'kam-contacts-')), 'data'), logger: createSilentLogger(),
     settings: { contactsAsAccounts: true },

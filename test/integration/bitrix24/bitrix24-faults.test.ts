@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
 import { runDemo } from '../../../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
 
 /** Tokens that expire under the app's feet, and a portal that answers 500 now and then. */
@@ -12,7 +13,7 @@ const dataDir = () => join(mkdtempSync(join(tmpdir(), 'kam-b24f-')), 'data');
 const SIZE = { companies: 40, contacts: 80, deals: 400 };
 
 it('refreshes expired tokens single-flight, persists the new pair, and finishes the pass with the same data', async () => {
-  const demo = await runDemo({ ...SIZE, seed: 9, passes: 1, changes: 0, faults: 'expire=0.15,500=0.05,seed=4', dataDir: dataDir(), logger: createSilentLogger() });
+  const demo = await runDemo({ driver: bitrix24DemoDriver, ...SIZE, seed: 9, passes: 1, changes: 0, faults: 'expire=0.15,500=0.05,seed=4', dataDir: dataDir(), logger: createSilentLogger() });
   try {
     const installation = await demo.runtime.storage.installations.get(demo.installationId);
     expect(installation?.status).toBe('active');
@@ -30,7 +31,7 @@ it('refreshes expired tokens single-flight, persists the new pair, and finishes 
 });
 
 it('blocks the installation, says why, and stops calling the portal when the refresh token is refused', async () => {
-  const demo = await runDemo({ ...SIZE, seed: 10, passes: 1, changes: 0, dataDir: dataDir(), logger: createSilentLogger() });
+  const demo = await runDemo({ driver: bitrix24DemoDriver, ...SIZE, seed: 10, passes: 1, changes: 0, dataDir: dataDir(), logger: createSilentLogger() });
   try {
     // Our refresh token is no longer good (rotated elsewhere, or the grant expired) and the
     // access token has run out: the OAuth server answers invalid_grant.
@@ -38,7 +39,7 @@ it('blocks the installation, says why, and stops calling the portal when the ref
     if (!stored?.tokens) throw new Error('no tokens');
     await demo.runtime.storage.installations.updateTokens(demo.installationId, { ...stored.tokens, refreshToken: 'spent-refresh-token' }, stored.tokenVersion);
     await axios.post(`${String(demo.sandbox.url)}/_sandbox/faults`, { spec: 'expire=1' });
-    const bitrix24 = demo.runtime.bitrix24;
+    const bitrix24 = demo.runtime.app;
     if (!bitrix24) throw new Error('no service');
     await expect(bitrix24.runCycle(demo.installationId, 'incremental')).rejects.toThrow();
     const installation = await demo.runtime.storage.installations.get(demo.installationId);

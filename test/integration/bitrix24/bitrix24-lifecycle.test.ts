@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import axios from 'axios';
 import qs from 'qs';
 import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
+import type { RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
 import { createBitrix24Writer } from '../../../src/connectors/bitrix24/bitrix24-writer';
 import { createSilentLogger } from '../../../src/logging/logger';
@@ -11,12 +13,12 @@ import { createSilentLogger } from '../../../src/logging/logger';
 /** App update, who may install, and the dirty re-read under a flood of marks. */
 jest.setTimeout(120_000);
 
-let demo: DemoRun;
+let demo: DemoRun<RunningBitrix24Sandbox>;
 const http = axios.create({ validateStatus: () => true });
 const ready = () => demo.sandbox as { url: string; memberId: string; domain: string; applicationToken: string; clientId: string; clientSecret: string; anchorDate: string };
 
 beforeAll(async () => {
-  demo = await runDemo({ companies: 40, contacts: 80, deals: 400, seed: 31, passes: 1, changes: 0, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-life-')), 'data'), logger: createSilentLogger() });
+  demo = await runDemo({ driver: bitrix24DemoDriver, companies: 40, contacts: 80, deals: 400, seed: 31, passes: 1, changes: 0, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-life-')), 'data'), logger: createSilentLogger() });
 });
 afterAll(async () => demo?.close());
 
@@ -64,7 +66,7 @@ it('drains a flood of dirty marks in batches of at most 50 commands', async () =
     ...Array.from({ length: 50 }, (_, i) => ({ kind: 'contact' as const, crmId: String(300_000 + i), action: 'upsert' as const })),
   ];
   await storage.syncState.markDirty(demo.installationId, marks);
-  await demo.runtime.bitrix24?.runCycle(demo.installationId, 'incremental', { asOf: ready().anchorDate });
+  await demo.runtime.app?.runCycle(demo.installationId, 'incremental', { asOf: ready().anchorDate });
   expect(await storage.syncState.countDirty(demo.installationId)).toBe(0);
 });
 

@@ -1,7 +1,8 @@
+import { createInstallationSync } from '../../../src/app/sync/sync-installation';
 import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
 import type { Bitrix24Client } from '../../../src/connectors/bitrix24/bitrix24-client';
 import { DEFAULT_FIELD_MAP } from '../../../src/connectors/bitrix24/bitrix24-mapper';
-import { createBitrix24Sync } from '../../../src/connectors/bitrix24/bitrix24-sync';
+import { createBitrix24Reader } from '../../../src/connectors/bitrix24/bitrix24-reader';
 import { createSilentLogger } from '../../../src/logging/logger';
 import { startBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { createStorage } from '../../../src/storage';
@@ -33,7 +34,12 @@ it('resumes a crashed full sync from the cursor saved after the last request', a
         return portal.client.batch(commands, options);
       },
     };
-    const sync = (client: Bitrix24Client) => createBitrix24Sync({ client, storage, installationId: installation.id, fieldMap: DEFAULT_FIELD_MAP, logger: createSilentLogger() });
+    const sync = (client: Bitrix24Client) =>
+      createInstallationSync({
+        reader: createBitrix24Reader(client, { slot: null, fieldMap: { ...DEFAULT_FIELD_MAP }, writtenKinds: ['company'] }),
+        storage,
+        installationId: installation.id,
+      });
     await expect(sync(crashing).full()).rejects.toThrow('process killed');
     const cursors = await storage.syncState.listCursors(installation.id);
     expect(cursors.length).toBeGreaterThan(0);

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import axios from 'axios';
 import qs from 'qs';
 import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
+import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
+import type { RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { evaluateInstallation } from '../../../src/app/evaluate-installation';
-import { readSettings } from '../../../src/app/bitrix24/installation-settings';
+import { readSettings } from '../../../src/app/installation-settings';
+import { BITRIX24_TRAITS, asBitrix24Slot } from '../../../src/connectors/bitrix24/bitrix24-crm';
 import { writeBack } from '../../../src/app/write-back';
 import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
 import { createBitrix24Writer } from '../../../src/connectors/bitrix24/bitrix24-writer';
@@ -20,7 +23,7 @@ import { createSilentLogger } from '../../../src/logging/logger';
 jest.setTimeout(120_000);
 
 const SIZE = { companies: 80, contacts: 160, deals: 900 };
-let demo: DemoRun;
+let demo: DemoRun<RunningBitrix24Sandbox>;
 const http = axios.create({ validateStatus: () => true });
 const form = (body: Record<string, unknown>) => qs.stringify(body);
 const formHeaders = { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
@@ -33,7 +36,7 @@ const todoMarkers = () =>
     .filter((marker): marker is string => Boolean(marker));
 
 beforeAll(async () => {
-  demo = await runDemo({ ...SIZE, seed: 5, passes: 2, changes: 40, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-b24-')), 'data'), logger: createSilentLogger() });
+  demo = await runDemo({ driver: bitrix24DemoDriver, ...SIZE, seed: 5, passes: 2, changes: 40, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-b24-')), 'data'), logger: createSilentLogger() });
 });
 
 afterAll(async () => {
@@ -108,10 +111,10 @@ describe('idempotence', () => {
     const writes = (byMethod: Record<string, number>) =>
       ['placement.bind', 'event.bind', 'crm.company.userfield.add'].reduce((sum, method) => sum + (byMethod[method] ?? 0), 0);
     const before = writes(await stats());
-    const result = await demo.runtime.bitrix24?.setUp(demo.installationId);
+    const result = await demo.runtime.app?.setUp(demo.installationId);
     expect(result?.created).toEqual({ fields: 0, placements: 0, events: 0 });
     expect(writes(await stats())).toBe(before);
-    expect(Object.keys(result?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
+    expect(Object.keys(asBitrix24Slot(result?.slot ?? null)?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
   });
 
   it('does not re-read its own tier writes (echo events and the reconcile skip them)', () => {
@@ -122,7 +125,7 @@ describe('idempotence', () => {
   });
 
   it('a pass with no changes costs at most 5 requests and writes nothing', async () => {
-    const bitrix24 = demo.runtime.bitrix24;
+    const bitrix24 = demo.runtime.app;
     if (!bitrix24) throw new Error('no service');
     // Let the echoes of our own writes settle first.
     await bitrix24.runCycle(demo.installationId, 'incremental', { asOf: ready().anchorDate });
@@ -137,10 +140,11 @@ describe('idempotence', () => {
     const { storage } = demo.runtime;
     const installation = await storage.installations.get(demo.installationId);
     if (!installation) throw new Error('no installation');
-    const settings = readSettings(installation, 'ru');
-    const outcome = await evaluateInstallation({ storage, installationId: installation.id, asOf: ready().anchorDate, criteria: settings.criteria, rules: settings.rules, lang: 'ru' });
+    const settings = readSettings(installation, 'ru', BITRIX24_TRAITS);
+    const slot = asBitrix24Slot(settings.slot);
+    const outcome = await evaluateInstallation({ storage, installationId: installation.id, asOf: ready().anchorDate, criteria: settings.criteria, rules: settings.rules, lang: 'ru', traits: BITRIX24_TRAITS });
     const company = outcome.evaluation.accounts[0];
-    if (!company || !settings.bitrix24) throw new Error('nothing evaluated');
+    if (!company || !slot) throw new Error('nothing evaluated');
     const intent = {
       dedupKey: `crash-test:${company.id}:1`, ruleId: 'crash-test', accountId: company.id, ownerId: '1',
       entity: { type: 'company' as const, id: company.id }, title: 'Crash test', description: 'Created before a crash', dueDate: ready().anchorDate,
@@ -150,7 +154,7 @@ describe('idempotence', () => {
       storage,
       logger: createSilentLogger(),
     });
-    const real = createBitrix24Writer({ client: connector.portal(installation).client, ...settings.bitrix24 });
+    const real = createBitrix24Writer({ client: connector.portal(installation).client, ...slot });
     // The first run creates the to-do in the CRM, then "crashes" before the ledger hears of it.
     const crashing: CrmWriter = { ...real, createTodos: async (items) => { await real.createTodos(items); throw new Error('crash'); } };
     const plan = { create: [intent], close: [], skipped: [] };

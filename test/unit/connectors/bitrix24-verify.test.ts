@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { loadConfig } from '../../../src/config';
-import { portalEndpoint, secretsEqual } from '../../../src/app/bitrix24/verify';
+import { portalEndpoint, secretsEqual } from '../../../src/connectors/bitrix24/bitrix24-verify';
 
 /** The pattern the app runs with when BITRIX24_PORTAL_HOSTS is not set. */
 function defaultPortalHosts(): RegExp {

@@ -1,0 +1,79 @@
+import { KamError } from '../core/errors';
+import type { Lang } from '../core/i18n/format-values';
+import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
+import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
+import type { LedgerEntry } from '../core/ports/task-ledger.port';
+import { USERS_STATE_KEY } from './build-snapshot';
+import { connectorFor, type AppContext } from './cycle/cycle-context';
+import { readSettings } from './installation-settings';
+
+/**
+ * The account view both CRMs' widgets show (Bitrix24 card tab, amoCRM card panel): tier, score
+ * with its reasons, the KPI pack, tier history and open next steps. Data, not HTML; read from
+ * our store only, never from the CRM on the request path.
+ */
+export interface AccountView {
+  lang: Lang;
+  companyName: string | null;
+  /** The account's responsible person, by name. */
+  ownerName: string | null;
+  baseCurrency: string;
+  tierLabels: Record<string, { ru: string; en: string }>;
+  snapshot: AccountSnapshot | null;
+  history: TierChange[];
+  openSteps: LedgerEntry[];
+  /** Set while the first sync runs. */
+  syncing: boolean;
+  /** Why the installation is blocked (the CRM refused our tokens), if it is. */
+  blocked: string | null;
+}
+
+/** Which card asks: an account (a company id, or `contact:<id>`) or a deal, whose account is looked up. */
+export interface AccountViewRequest {
+  installationId: string;
+  /** null: the installation's language. */
+  lang: Lang | null;
+  accountId?: string;
+  dealId?: string;
+  contactId?: string;
+}
+
+export async function getAccountView(context: Pick<AppContext, 'storage' | 'connectors' | 'defaultLang'>, request: AccountViewRequest): Promise<AccountView> {
+  const { storage } = context;
+  const installation = await storage.installations.get(request.installationId);
+  if (!installation) throw new KamError('NOT_FOUND', `Installation ${request.installationId} not found`);
+  const { traits } = connectorFor(context.connectors, installation);
+  const settings = readSettings(installation, context.defaultLang, traits);
+  let accountId: string | null = null;
+  if (request.accountId) accountId = request.accountId;
+  else if (request.contactId) accountId = `${CONTACT_ACCOUNT_PREFIX}${request.contactId}`;
+  else if (request.dealId) {
+    // The deal's company, or (when contacts are accounts) the deal's contact.
+    const deal = (await storage.entities.get(installation.id, 'deal', request.dealId))?.data;
+    accountId = deal?.companyId ?? (settings.contactsAsAccounts && deal?.contactId ? `${CONTACT_ACCOUNT_PREFIX}${deal.contactId}` : null);
+  }
+  const contactId = accountId?.startsWith(CONTACT_ACCOUNT_PREFIX) ? accountId.slice(CONTACT_ACCOUNT_PREFIX.length) : null;
+  const [entity, snapshot, history, openSteps, run] = accountId
+    ? await Promise.all([
+        contactId ? storage.entities.get(installation.id, 'contact', contactId) : storage.entities.get(installation.id, 'company', accountId),
+        storage.evaluations.latestAccount(installation.id, accountId),
+        storage.evaluations.accountHistory(installation.id, accountId),
+        storage.taskLedger.list(installation.id, { states: ['open'], accountId }),
+        storage.evaluations.latestRun(installation.id),
+      ])
+    : [null, null, [], [], await storage.evaluations.latestRun(installation.id)];
+  const users = (await storage.writeState.getMany(installation.id, [USERS_STATE_KEY])).get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
+  const ownerId = entity?.data.ownerId ?? null;
+  return {
+    lang: request.lang ?? settings.lang,
+    companyName: entity?.data.name ?? null,
+    ownerName: (ownerId && users?.find((user) => user.id === ownerId)?.name) ?? null,
+    baseCurrency: String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency),
+    tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
+    snapshot,
+    history,
+    openSteps,
+    syncing: !run,
+    blocked: installation.status === 'blocked' ? (installation.statusReason ?? 'blocked') : null,
+  };
+}

@@ -1,0 +1,101 @@
+import type { InstallRequest, RequestCounts, VerifiedInbound } from '../core/ports/crm-connector.port';
+import type { Installation } from '../core/ports/installation-store.port';
+import type { JobQueue } from '../jobs/job-queue';
+import { getAccountView, type AccountView, type AccountViewRequest } from './account-view';
+import { connectorFor, type AppContext } from './cycle/cycle-context';
+import { runCycle } from './cycle/run-cycle';
+import { setUpInstallation } from './cycle/set-up-installation';
+import { createInboundIntake } from './inbound/apply-inbound';
+import { createInstallationLifecycle } from './installation/installation-lifecycle';
+import { readSettings } from './installation-settings';
+
+/**
+ * The app as every CRM's edge sees it: install, event intake, the sync -> evaluate -> write-back
+ * cycle, the account view. It knows CRMs only through the connectors in the registry.
+ */
+export interface CrmAppDeps extends AppContext {
+  queue: JobQueue;
+  /** How long after an event the re-read starts, so a burst of events becomes one read. */
+  eventDebounceMs?: number;
+  /** false: events only mark entities dirty and install only sets up; the caller runs cycles (the demo). */
+  autoSync?: boolean;
+  onProgress?: (installationId: string, progress: { stream: string; rows: number; done: boolean }) => void;
+}
+
+export function createCrmApp(deps: CrmAppDeps) {
+  const { storage, queue, logger } = deps;
+  const lifecycle = createInstallationLifecycle(storage.installations);
+  let autoSync = deps.autoSync ?? true;
+
+  const cycle = (installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}) =>
+    runCycle(deps, installationId, {
+      mode,
+      ...options,
+      ...(deps.onProgress ? { onProgress: (progress: { stream: string; rows: number; done: boolean }) => deps.onProgress?.(installationId, progress) } : {}),
+    });
+  const setUp = (installationId: string) => setUpInstallation(deps, installationId);
+  const scheduleCycle = (installationId: string, mode: 'full' | 'incremental', delayMs = 0) => {
+    if (!autoSync) return;
+    queue.enqueue(`sync:${installationId}`, async () => {
+      await cycle(installationId, mode);
+    }, delayMs);
+  };
+
+  /** Stores a verified install (New -> Active), dropping a session bound to an old endpoint or old tokens. */
+  const store = async (input: InstallRequest['input']): Promise<Installation> => {
+    const { installation, previous } = await lifecycle.install(input, deps.defaultLang);
+    if (previous?.clientEndpoint !== installation.clientEndpoint || previous.status !== 'active') connectorFor(deps.connectors, installation).forget(installation.id);
+    logger.info('installation stored', { installationId: installation.id, crm: installation.crm, domain: installation.domain });
+    return installation;
+  };
+
+  const intake = createInboundIntake(deps, lifecycle, {
+    async install(effect) {
+      const installation = await store(effect.input);
+      if (effect.setUp) await setUp(installation.id);
+      return installation;
+    },
+    scheduleSetUp: (installationId) => queue.enqueue(`setup:${installationId}`, () => setUp(installationId).then(() => undefined)),
+    scheduleIncremental: (installationId) => scheduleCycle(installationId, 'incremental', deps.eventDebounceMs ?? 2000),
+    forget: (installation) => connectorFor(deps.connectors, installation).forget(installation.id),
+  });
+
+  return {
+    lifecycle,
+
+    /** An install the CRM vouched for: stored, set up right away (idempotent), the first full cycle in the background. */
+    async install(request: InstallRequest): Promise<Installation> {
+      const installation = await store({ ...request.input, settings: { lang: request.lang } });
+      await setUp(installation.id);
+      scheduleCycle(installation.id, 'full');
+      return installation;
+    },
+
+    /** Applies a verified event's effects (after the 2xx went out). */
+    applyInbound: (verified: VerifiedInbound) => intake.apply(verified),
+
+    /** Idempotent CRM setup; what it had to create is in `created`. */
+    setUp,
+
+    runCycle: cycle,
+
+    /** From now on events and installs start sync cycles themselves (the demo, once its passes are done). */
+    enableAutoSync() {
+      autoSync = true;
+    },
+
+    /** Every CRM request this process made for the installation so far (by phase and method). */
+    async requestCounts(installationId: string): Promise<RequestCounts | null> {
+      const installation = await storage.installations.get(installationId);
+      return installation ? connectorFor(deps.connectors, installation).session(installation).requests() : null;
+    },
+
+    accountView: (request: AccountViewRequest): Promise<AccountView> => getAccountView(deps, request),
+
+    settingsOf(installation: Installation) {
+      return readSettings(installation, deps.defaultLang, connectorFor(deps.connectors, installation).traits);
+    },
+  };
+}
+
+export type CrmApp = ReturnType<typeof createCrmApp>;
