@@ -25,6 +25,9 @@ export interface AccountEvaluation {
   romi: number | null;
   daysSinceLastWon: number | null;
   relationshipYears: number;
+  potentialForecast3y: number | null;
+  pointsToNextTier: number | null;
+  missingCriteria: string[];
   kpis: Record<Granularity, PeriodKpis>;
 }
 
@@ -95,6 +98,9 @@ export function evaluatePortfolio(snapshot: PortfolioSnapshot, config: CriteriaC
       romi: k.romi,
       daysSinceLastWon: k.daysSinceLastWon,
       relationshipYears: k.relationshipYears,
+      potentialForecast3y: k.potentialForecast3y,
+      pointsToNextTier: s.pointsToNextTier,
+      missingCriteria: s.missingCriteria,
       kpis: k.kpis,
     };
   });

@@ -2,6 +2,7 @@ import { monthIndexOfDay, type Day } from '../model/calendar-date';
 import { GRANULARITIES, reportPeriods, toPeriod, trailingYears, type Granularity, type Period, type ReportPeriods } from '../model/periods';
 import { abcClasses, change, monthlyRevenues, periodKpis, ratio, revenueIn, xyzClass, type AbcClass, type PeriodKpis, type XyzClass } from './account-kpis';
 import type { KpiSettings } from './kpi-settings';
+import { potentialForecast, quarterlyRevenues } from './potential-forecast';
 import { isCustomerOn, type PortfolioIndex } from './portfolio-index';
 
 /** Portfolio KPIs for one report period (spec section 3). */
@@ -28,6 +29,8 @@ export interface AccountKpiValues {
   xyz: XyzClass | null;
   daysSinceLastWon: number | null;
   relationshipYears: number;
+  /** Spec section 7: the next 12 quarters of the 8-quarter consumption trend; null without 2 buying quarters. */
+  potentialForecast3y: number | null;
   margin: number;
   lifetimeYears: number;
   kpis: Record<Granularity, PeriodKpis>;
@@ -115,6 +118,7 @@ export function computeKpiPack({ index, asOf, settings }: { index: PortfolioInde
       xyz: xyzClass(monthlyRevenues(entry.closed, reportMonth), settings.xyz),
       daysSinceLastWon: last === undefined ? null : asOf - last,
       relationshipYears: first === undefined ? 0 : (asOf - first) / 365,
+      potentialForecast3y: potentialForecast(quarterlyRevenues(entry.closed, periods.quarter.current.start)),
       margin,
       lifetimeYears,
       kpis: { month: perPeriod.month[i] as PeriodKpis, quarter: perPeriod.quarter[i] as PeriodKpis, year: perPeriod.year[i] as PeriodKpis },

@@ -27,11 +27,15 @@ const scale = z.discriminatedUnion('type', [linearScale, mapScale, thresholdsSca
   error: 'expected a scale with type "linear", "map", "thresholds" or "percentile"',
 });
 
+const metric = z.string().refine(isKnownMetric, { error: (issue) => `unknown metric ${JSON.stringify(issue.input)}; expected ${metricHelp()}` });
+
 const criterion = z.object({
   id: z.string().min(1),
-  metric: z.string().refine(isKnownMetric, { error: (issue) => `unknown metric ${JSON.stringify(issue.input)}; expected ${metricHelp()}` }),
+  metric,
   weight: z.number().min(0),
   scale,
+  /** Read when `metric` has no value the scale can use (spec section 5), with the same scale. */
+  fallback: metric.optional(),
   label: label.optional(),
   unit: z.enum(['money', 'percent', 'number', 'days', 'years', 'text']).optional(),
 });

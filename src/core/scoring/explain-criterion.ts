@@ -1,12 +1,14 @@
 import { formatDays, formatMoney, formatNumber, formatPercent, formatYears, type Lang } from '../i18n/format-values';
-import type { Criterion } from './criteria-config';
-import { fillLabel, metricLabel } from './metric-labels';
+import type { Criterion, Scale } from './criteria-config';
+import { fillLabel, metricLabel, type Texts } from './metric-labels';
 import { defaultUnit, type MetricUnit, type MetricValue } from './metrics';
+import { REASON_TEXTS, estimateBasis, whyMissing, type ReasonTexts } from './reason-texts';
 
 /** What the scale did with the value, so the sentence can say it. */
 export type ScaleOutcome =
   | { kind: 'missing' }
-  | { kind: 'linear' }
+  /** `share` is (v - min) / (max - min) before clamping: above 1 is over-achievement, shown as such. */
+  | { kind: 'linear'; share: number }
   | { kind: 'map'; listed: boolean }
   | { kind: 'thresholds'; step: { gte?: number; lte?: number } | null }
   | { kind: 'percentile' };
@@ -27,51 +29,31 @@ function formatValue(value: number | string | boolean, unit: MetricUnit, lang: L
   }
 }
 
-const TEXT = {
-  en: {
-    missing: 'no value, so 0 points',
-    notNumber: (raw: string) => `"${raw}" is not a number, so 0 points`,
-    target: (pct: string, max: string) => `${pct} of the ${max} target`,
-    range: (pct: string, min: string, max: string) => `${pct} on the scale from ${min} to ${max}`,
-    inverted: (pct: string, min: string, max: string) => `${pct} (lower is better: full marks at ${max}, none at ${min})`,
-    listed: (pct: string) => `rated ${pct}`,
-    unlisted: (pct: string) => `not on the list, default ${pct}`,
-    step: (cond: string, pct: string) => `step ${cond} gives ${pct}`,
-    noStep: 'matches no step, so 0%',
-    percentile: (pct: string) => `percentile rank ${pct} in the portfolio`,
-  },
-  ru: {
-    missing: 'нет значения, поэтому 0 баллов',
-    notNumber: (raw: string) => `«${raw}» не число, поэтому 0 баллов`,
-    target: (pct: string, max: string) => `${pct} от цели ${max}`,
-    range: (pct: string, min: string, max: string) => `${pct} по шкале от ${min} до ${max}`,
-    inverted: (pct: string, min: string, max: string) => `${pct} (чем меньше, тем лучше: максимум при ${max}, ноль при ${min})`,
-    listed: (pct: string) => `оценка ${pct}`,
-    unlisted: (pct: string) => `нет в списке, по умолчанию ${pct}`,
-    step: (cond: string, pct: string) => `порог ${cond} даёт ${pct}`,
-    noStep: 'не попадает ни в один порог, поэтому 0%',
-    percentile: (pct: string) => `процентильный ранг ${pct} в портфеле`,
-  },
-};
+/** Where a criterion's value came from (spec section 5). */
+export type ValueSource = 'primary' | 'fallback' | 'missing';
 
-export type Explainer = (value: MetricValue, normalized: number, outcome: ScaleOutcome) => string;
+export interface Reading {
+  /** The value scored: the primary's, the fallback's, or (missing) the primary's raw value. */
+  value: MetricValue;
+  /** The criterion's own metric value, whatever was scored. */
+  primaryValue: MetricValue;
+  normalized: number;
+  outcome: ScaleOutcome;
+  source: ValueSource;
+}
 
-/**
- * Builds the reason writer for one criterion: one plain sentence per account, e.g. "Potential
- * 42 M RUB over 3 years: 84% of the 50 M target" / "Потенциал 42 млн RUB за 3 года: 84% от
- * цели 50 млн". Label, unit and scale bounds are worked out once per criterion, not per account:
- * on 200,000 accounts that is most of the scoring time.
- */
-export function createExplainer({ criterion, lang, currency }: { criterion: Criterion; lang: Lang; currency: string }): Explainer {
-  const text = TEXT[lang];
-  const template = metricLabel(criterion.metric, lang, criterion.label);
-  const missing = `${fillLabel(template, null)}: ${text.missing}`;
-  const unit = criterion.unit ?? defaultUnit(criterion.metric);
+export type Explainer = (reading: Reading) => string;
+
+/** A value sentence for one metric under the criterion's scale: "<label with value>: <what the scale made of it>". */
+function createValueSentence(args: { metric: string; label: Partial<Texts> | undefined; unit: MetricUnit | undefined; scale: Scale; lang: Lang; currency: string }) {
+  const { metric, scale, lang, currency } = args;
+  const text = REASON_TEXTS[lang];
+  const template = metricLabel(metric, lang, args.label);
+  const unit = args.unit ?? defaultUnit(metric);
   // Changes read with a sign (+34%); levels such as a margin do not (22%).
-  const signed = /growth|romi/i.test(criterion.metric);
+  const signed = /growth|romi/i.test(metric);
   // Bounds are printed without the currency ("50 M"): the value already names it.
   const bound = (n: number): string => formatValue(n, unit, lang, undefined, signed);
-  const scale = criterion.scale;
   let linearTail: (pct: string) => string = (pct) => pct;
   if (scale.type === 'linear') {
     const [min, max] = [bound(scale.min), bound(scale.max)];
@@ -80,25 +62,60 @@ export function createExplainer({ criterion, lang, currency }: { criterion: Crit
     else linearTail = (pct) => text.range(pct, min, max);
   }
   const stepText = (step: { gte?: number; lte?: number }): string =>
-    [step.gte !== undefined ? `≥ ${bound(step.gte)}` : '', step.lte !== undefined ? `≤ ${bound(step.lte)}` : '']
-      .filter(Boolean)
-      .join(lang === 'ru' ? ' и ' : ' and ');
-
-  return (value, normalized, outcome) => {
-    if (value === null) return missing;
-    // A value is there but the scale cannot read it (a text in a numeric field): say so, not "no value".
-    if (outcome.kind === 'missing') return `${fillLabel(template, null)}: ${text.notNumber(String(value).slice(0, 40))}`;
+    [step.gte !== undefined ? `≥ ${bound(step.gte)}` : '', step.lte !== undefined ? `≤ ${bound(step.lte)}` : ''].filter(Boolean).join(text.and);
+  const sentence = (value: number | string | boolean, normalized: number, outcome: ScaleOutcome): string => {
     const subject = fillLabel(template, formatValue(value, unit, lang, currency, signed));
     const pct = formatPercent(normalized, lang);
     switch (outcome.kind) {
       case 'linear':
-        return `${subject}: ${linearTail(pct)}`;
+        // Past the target the points stop at 100%, but the sentence tells how far past it the value is.
+        return `${subject}: ${outcome.share > 1 ? text.fullMarks(linearTail(formatPercent(outcome.share, lang))) : linearTail(pct)}`;
       case 'map':
         return `${subject}: ${outcome.listed ? text.listed(pct) : text.unlisted(pct)}`;
       case 'thresholds':
         return `${subject}: ${outcome.step ? text.step(stepText(outcome.step), pct) : text.noStep}`;
       case 'percentile':
         return `${subject}: ${text.percentile(pct)}`;
+      case 'missing':
+        return `${fillLabel(template, null)}: ${text.notNumber(String(value).slice(0, 40))}`;
     }
+  };
+  return { sentence, name: fillLabel(template, null) };
+}
+
+const isEnteredField = (metric: string): boolean => metric.startsWith('field:') || metric === 'industry';
+
+/**
+ * Builds the reason writer for one criterion: one plain sentence per account, e.g. "Potential
+ * 42 M RUB over 3 years: 84% of the 50 M target" / "Потенциал 42 млн RUB за 3 года: 84% от
+ * цели 50 млн". An estimate (fallback) says so and what it rests on; a missing value says what
+ * to fill in. Labels and bounds are worked out once per criterion, not per account: on 200,000
+ * accounts that is most of the scoring time.
+ */
+export function createExplainer({ criterion, lang, currency }: { criterion: Criterion; lang: Lang; currency: string }): Explainer {
+  const text: ReasonTexts = REASON_TEXTS[lang];
+  const common = { unit: criterion.unit, scale: criterion.scale, lang, currency };
+  const primary = createValueSentence({ metric: criterion.metric, label: criterion.label, ...common });
+  const fallback = criterion.fallback === undefined ? null : createValueSentence({ metric: criterion.fallback, label: undefined, ...common });
+  const entered = isEnteredField(criterion.metric);
+  const fillIn = entered ? text.fillIn(primary.name) : '';
+  const why = whyMissing(criterion.metric, lang);
+  const noValue = fallback
+    ? `${primary.name}: ${text.neitherValue(fallback.name, whyMissing(criterion.fallback as string, lang))}${fillIn}`
+    : `${primary.name}: ${why && !entered ? text.because(why) : text.noValue}${fillIn}`;
+  const basis = criterion.fallback === undefined ? '' : estimateBasis(criterion.fallback, lang);
+
+  return ({ value, primaryValue, normalized, outcome, source }) => {
+    if (source === 'fallback' && fallback && value !== null) {
+      const gap =
+        primaryValue === null
+          ? entered ? text.primaryNotFilled(primary.name) : text.primaryUnknown(primary.name)
+          : text.primaryNotNumber(primary.name, String(primaryValue).slice(0, 40));
+      return `${fallback.sentence(value, normalized, outcome)}${text.estimate(basis, gap)}`;
+    }
+    if (value === null) return noValue;
+    // A value is there but the scale cannot read it (a text in a numeric field): say so, not "no value".
+    if (source === 'missing') return `${primary.sentence(value, normalized, { kind: 'missing' })}${fillIn}`;
+    return primary.sentence(value, normalized, outcome);
   };
 }

@@ -1,6 +1,6 @@
 import type { Lang } from '../i18n/format-values';
 
-type Texts = Record<Lang, string>;
+export type Texts = Record<Lang, string>;
 
 /** How each built-in metric is named in a reason; `{value}` marks where the value goes. */
 const ACCOUNT: Record<string, Texts> = {
@@ -13,6 +13,7 @@ const ACCOUNT: Record<string, Texts> = {
   xyz: { en: 'XYZ class {value}', ru: 'XYZ-класс {value}' },
   daysSinceLastWon: { en: 'Last won deal {value} ago', ru: 'Последняя выигранная сделка {value} назад' },
   relationshipYears: { en: 'Customer for {value}', ru: 'Клиент уже {value}' },
+  potentialForecast3y: { en: 'Potential forecast {value} over 3 years', ru: 'Прогноз потенциала {value} за 3 года' },
   margin: { en: 'Margin {value}', ru: 'Маржа {value}' },
   lifetimeYears: { en: 'Expected customer lifetime {value}', ru: 'Ожидаемый срок жизни клиента {value}' },
   industry: { en: 'Industry {value}', ru: 'Отрасль {value}' },

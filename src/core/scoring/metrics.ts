@@ -7,7 +7,7 @@ export type MetricUnit = 'money' | 'percent' | 'number' | 'days' | 'years' | 'te
 
 export const ACCOUNT_METRICS = [
   'revenue12m', 'revenuePrev12m', 'growthYoY', 'ltv', 'romi', 'abc', 'xyz',
-  'daysSinceLastWon', 'relationshipYears', 'margin', 'lifetimeYears',
+  'daysSinceLastWon', 'relationshipYears', 'potentialForecast3y', 'margin', 'lifetimeYears',
 ] as const;
 export const PERIOD_METRICS = ['revenue', 'previousRevenue', 'growth', 'wonDeals', 'lostDeals', 'winRate', 'averageDeal', 'cycleDays'] as const;
 
@@ -54,6 +54,12 @@ const LETTERS: Record<string, Record<string, number>> = {
   xyz: { X: 1, Y: 0.5, Z: 0 },
 };
 
+/** Whether a scale can read the value: map scales read anything present, the others need a number. */
+export function isReadable(metric: string, value: MetricValue, scaleType: string): boolean {
+  if (value === null) return false;
+  return scaleType === 'map' || numericValue(metric, value) !== null;
+}
+
 /** Numeric reading for numeric scales: numbers as they are, abc/xyz letters as 1 / 0.5 / 0. */
 export function numericValue(metric: string, value: MetricValue): number | null {
   if (typeof value === 'number') return value;
@@ -68,7 +74,7 @@ export function defaultUnit(metric: string): MetricUnit {
     if (/^potential/i.test(name) || /cost$/i.test(name) || /revenue/i.test(name)) return 'money';
     return name === 'margin' ? 'percent' : 'number';
   }
-  if (/^(revenue12m|revenuePrev12m|ltv|revenue|previousRevenue|averageDeal)$/.test(name)) return 'money';
+  if (/^(revenue12m|revenuePrev12m|ltv|revenue|previousRevenue|averageDeal|potentialForecast3y)$/.test(name)) return 'money';
   if (/^(growthYoY|romi|margin|growth|winRate)$/.test(name)) return 'percent';
   if (/^(daysSinceLastWon|cycleDays)$/.test(name)) return 'days';
   if (/^(relationshipYears|lifetimeYears)$/.test(name)) return 'years';

@@ -1,12 +1,14 @@
 import type { Lang } from '../i18n/format-values';
-import type { CriteriaConfig, Criterion, TierDefinition } from './criteria-config';
-import { createExplainer, type ScaleOutcome } from './explain-criterion';
-import { numericValue, readMetric, type MetricSource, type MetricValue } from './metrics';
+import type { CriteriaConfig, Criterion, Scale, TierDefinition } from './criteria-config';
+import { createExplainer, type ScaleOutcome, type ValueSource } from './explain-criterion';
+import { isReadable, numericValue, readMetric, type MetricSource, type MetricValue } from './metrics';
 
 export interface Contribution {
   criterion: string;
-  /** The raw metric value (null when missing). */
+  /** The raw metric value scored: the criterion's own, or its fallback's (null when missing). */
   value: MetricValue;
+  /** Where the value came from: the criterion's metric, its fallback, or nowhere (0 points). */
+  source: ValueSource;
   /** s_i in [0, 1]. */
   normalized: number;
   /** 100 x weight_i x s_i / sum of weights. */
@@ -25,6 +27,10 @@ export interface AccountScore {
   score: number;
   tier: string;
   contributions: Contribution[];
+  /** Ids of the criteria with source `missing`, in config order. */
+  missingCriteria: string[];
+  /** minScore of the tier above minus the score, 2 decimals; null in the first tier. */
+  pointsToNextTier: number | null;
 }
 
 /** Rounds to 2 decimals without binary artefacts (1.005 -> 1.01). */
@@ -51,19 +57,39 @@ export function percentileShares(values: ReadonlyArray<number | null>): Array<nu
   return shares;
 }
 
-function normalize(criterion: Criterion, value: MetricValue, percentile: number | null): { normalized: number; outcome: ScaleOutcome } {
+/** A criterion's reading for one account: which value is scored, from which metric, and its source. */
+interface Picked {
+  value: MetricValue;
+  primaryValue: MetricValue;
+  /** The metric the scored value belongs to (abc/xyz letters are read by it). */
+  metric: string;
+  source: ValueSource;
+}
+
+export function pickValue(criterion: Criterion, subject: MetricSource): Picked {
+  const primaryValue = readMetric(criterion.metric, subject);
+  if (isReadable(criterion.metric, primaryValue, criterion.scale.type)) return { value: primaryValue, primaryValue, metric: criterion.metric, source: 'primary' };
+  if (criterion.fallback !== undefined) {
+    const value = readMetric(criterion.fallback, subject);
+    if (isReadable(criterion.fallback, value, criterion.scale.type)) return { value, primaryValue, metric: criterion.fallback, source: 'fallback' };
+  }
+  return { value: primaryValue, primaryValue, metric: criterion.metric, source: 'missing' };
+}
+
+function normalize(scale: Scale, picked: Picked, percentile: number | null): { normalized: number; outcome: ScaleOutcome } {
   const missing = { normalized: 0, outcome: { kind: 'missing' } as const };
-  if (value === null) return missing;
-  const scale = criterion.scale;
+  if (picked.source === 'missing') return missing;
+  const value = picked.value as number | string | boolean;
   if (scale.type === 'map') {
     const listed = Object.prototype.hasOwnProperty.call(scale.values, String(value));
     return { normalized: listed ? (scale.values[String(value)] as number) : scale.default, outcome: { kind: 'map', listed } };
   }
-  const v = numericValue(criterion.metric, value);
-  if (v === null) return missing;
+  const v = numericValue(picked.metric, value) as number;
   switch (scale.type) {
-    case 'linear':
-      return { normalized: Math.min(1, Math.max(0, (v - scale.min) / (scale.max - scale.min))), outcome: { kind: 'linear' } };
+    case 'linear': {
+      const share = (v - scale.min) / (scale.max - scale.min);
+      return { normalized: Math.min(1, Math.max(0, share)), outcome: { kind: 'linear', share } };
+    }
     case 'thresholds': {
       const step = scale.steps.find((s) => (s.gte === undefined || v >= s.gte) && (s.lte === undefined || v <= s.lte));
       return { normalized: step ? step.value : 0, outcome: { kind: 'thresholds', step: step ?? null } };
@@ -89,36 +115,50 @@ export function assignTier(score: number, tiers: readonly TierDefinition[], hyst
   return (tiers[plain] as TierDefinition).id;
 }
 
+/** The plain minScore of the tier just above `tier` (config order) minus the score; null in the first tier. */
+export function pointsToNextTier(score: number, tiers: readonly TierDefinition[], tier: string): number | null {
+  const index = tiers.findIndex((t) => t.id === tier);
+  return index <= 0 ? null : round2((tiers[index - 1] as TierDefinition).minScore - score);
+}
+
 /** Scores every account; two passes because percentile scales rank the whole portfolio. */
 export function scorePortfolio(args: { config: CriteriaConfig; subjects: readonly ScoringSubject[]; lang: Lang; currency: string; reasonLangs?: readonly Lang[] }): AccountScore[] {
   const { config, subjects, lang, currency } = args;
   const extraLangs = args.reasonLangs ?? [];
   const extraExplainers = extraLangs.map((extra) => config.criteria.map((criterion) => createExplainer({ criterion, lang: extra, currency })));
   const totalWeight = config.criteria.reduce((sum, c) => sum + c.weight, 0);
-  const values = config.criteria.map((c) => subjects.map((s) => readMetric(c.metric, s)));
+  const picks = config.criteria.map((c) => subjects.map((s) => pickValue(c, s)));
   const explainers = config.criteria.map((criterion) => createExplainer({ criterion, lang, currency }));
+  // A percentile ranks the values actually scored, entered and estimated alike.
   const percentiles = config.criteria.map((c, ci) =>
-    c.scale.type === 'percentile' ? percentileShares((values[ci] as MetricValue[]).map((v) => numericValue(c.metric, v))) : null,
+    c.scale.type === 'percentile'
+      ? percentileShares((picks[ci] as Picked[]).map((p) => (p.source === 'missing' ? null : numericValue(p.metric, p.value))))
+      : null,
   );
   return subjects.map((subject, si) => {
     let weighted = 0;
+    const missingCriteria: string[] = [];
     const contributions = config.criteria.map((criterion, ci): Contribution => {
-      const value = (values[ci] as MetricValue[])[si] ?? null;
-      const { normalized, outcome } = normalize(criterion, value, percentiles[ci]?.[si] ?? null);
+      const picked = (picks[ci] as Picked[])[si] as Picked;
+      const { normalized, outcome } = normalize(criterion.scale, picked, percentiles[ci]?.[si] ?? null);
       weighted += criterion.weight * normalized;
+      if (picked.source === 'missing') missingCriteria.push(criterion.id);
+      const reading = { ...picked, normalized, outcome };
       const contribution: Contribution = {
         criterion: criterion.id,
-        value,
+        value: picked.value,
+        source: picked.source,
         normalized,
         points: (100 * criterion.weight * normalized) / totalWeight,
-        reason: (explainers[ci] as (typeof explainers)[number])(value, normalized, outcome),
+        reason: (explainers[ci] as (typeof explainers)[number])(reading),
       };
       if (extraLangs.length > 0) {
-        contribution.reasons = Object.fromEntries(extraLangs.map((extra, li) => [extra, (extraExplainers[li]?.[ci] as (typeof explainers)[number])(value, normalized, outcome)]));
+        contribution.reasons = Object.fromEntries(extraLangs.map((extra, li) => [extra, (extraExplainers[li]?.[ci] as (typeof explainers)[number])(reading)]));
       }
       return contribution;
     });
     const score = round2((100 * weighted) / totalWeight);
-    return { score, tier: assignTier(score, config.tiers, config.hysteresis, subject.previousTier), contributions };
+    const tier = assignTier(score, config.tiers, config.hysteresis, subject.previousTier);
+    return { score, tier, contributions, missingCriteria, pointsToNextTier: pointsToNextTier(score, config.tiers, tier) };
   });
 }

@@ -99,7 +99,7 @@ describe('engine properties', () => {
   });
 
   it('another base currency scales money and leaves rates unchanged', () => {
-    const MONEY = new Set(['revenue', 'previousRevenue', 'averageDeal', 'revenue12m', 'revenuePrev12m', 'ltv']);
+    const MONEY = new Set(['revenue', 'previousRevenue', 'averageDeal', 'revenue12m', 'revenuePrev12m', 'ltv', 'potentialForecast3y']);
     const SKIP = new Set(['contributions', 'score', 'tier', 'baseCurrency', 'ruleVersion']);
     const compare = (a: unknown, b: unknown, k: number, key: string, path: string): void => {
       if (typeof a === 'number' && typeof b === 'number') {

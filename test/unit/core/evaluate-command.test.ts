@@ -30,20 +30,45 @@ describe('kam evaluate', () => {
     });
     expect(Object.keys(out.portfolio.quarter)).toEqual(['customersStart', 'customersEnd', 'newCustomers', 'lostCustomers', 'retentionRate', 'churnRate', 'nrr', 'grr', 'revenue']);
     const first = out.accounts[0];
-    expect(Object.keys(first)).toEqual(['id', 'score', 'tier', 'contributions', 'abc', 'xyz', 'revenue12m', 'revenuePrev12m', 'growthYoY', 'ltv', 'romi', 'daysSinceLastWon', 'relationshipYears', 'kpis']);
+    expect(Object.keys(first)).toEqual([
+      'id', 'score', 'tier', 'contributions', 'abc', 'xyz', 'revenue12m', 'revenuePrev12m', 'growthYoY', 'ltv', 'romi',
+      'daysSinceLastWon', 'relationshipYears', 'potentialForecast3y', 'pointsToNextTier', 'missingCriteria', 'kpis',
+    ]);
     expect(Object.keys(first.kpis)).toEqual(['month', 'quarter', 'year']);
     expect(Object.keys(first.kpis.month)).toEqual(['revenue', 'previousRevenue', 'growth', 'wonDeals', 'lostDeals', 'winRate', 'averageDeal', 'cycleDays']);
-    expect(Object.keys(first.contributions[0])).toEqual(['criterion', 'value', 'normalized', 'points', 'reason']);
-    expect(out.accounts).toHaveLength(8);
+    expect(Object.keys(first.contributions[0])).toEqual(['criterion', 'value', 'source', 'normalized', 'points', 'reason']);
+    expect(out.accounts).toHaveLength(9);
     // Rates are fractions, never percentages.
     expect(out.portfolio.year.retentionRate).toBeLessThanOrEqual(1);
+  });
+
+  it('shows the forecast, the source of each value, what is missing and the points to the next tier', () => {
+    const { stdout } = run({ snapshot: join(EXAMPLES, 'portfolio.json'), config: join(EXAMPLES, 'criteria.json'), json: true });
+    const byId = new Map((JSON.parse(stdout).accounts as Array<Record<string, unknown> & { id: string }>).map((a) => [a.id, a]));
+    // Kama Chemicals bought 0, 1.2, 1.5, 1.8, 2.1, 2.4, 2.7, 3.3 M in 2024-Q4..2026-Q3: beta = 16.8 / 42 = 0.4 M,
+    // alpha = 1.875 - 4.5 x 0.4 = 0.075 M; 12 x 0.075 + 0.4 x (9 + ... + 20) = 70.5 M.
+    expect(byId.get('c9')).toMatchObject({
+      tier: 'key',
+      potentialForecast3y: 70_500_000,
+      pointsToNextTier: null,
+      missingCriteria: [],
+      contributions: expect.arrayContaining([
+        expect.objectContaining({ criterion: 'potential', value: 70_500_000, source: 'fallback', normalized: 1, points: 40 }),
+      ]),
+    });
+    // Baltic Foods: no potential entered and no purchase history, no satisfaction score, nothing to grow from.
+    expect(byId.get('c7')).toMatchObject({ score: 6, tier: 'standard', potentialForecast3y: null, pointsToNextTier: 39, missingCriteria: ['potential', 'growth', 'satisfaction'] });
+    // A falling trend is floored at 0 quarter by quarter, never negative.
+    expect(byId.get('c4')).toMatchObject({ potentialForecast3y: 0, pointsToNextTier: 24.6 });
+    expect(byId.get('c5')).toMatchObject({ score: 35.3, pointsToNextTier: 9.7, missingCriteria: ['growth', 'satisfaction'] });
   });
 
   it('prints a readable table in Russian without --json, using the built-in criteria', () => {
     const { code, stdout } = run({ snapshot: join(EXAMPLES, 'portfolio.json'), lang: 'ru' });
     expect(code).toBe(0);
     expect(stdout).toContain('KAM Pilot: портфель на 2026-10-31');
-    expect(stdout).toContain('Потенциал 42 млн RUB за 3 года: 84% от цели 50 млн');
+    expect(stdout).toContain('Потенциал 42 млн RUB за 3 года: 140% от цели 30 млн, максимум баллов');
+    expect(stdout).toContain('Прогноз потенциала 70,5 млн RUB за 3 года: 235% от цели 30 млн, максимум баллов (оценка по динамике закупок за последние 8 кварталов: поле «Потенциал за 3 года» не заполнено)');
     expect(stdout).toContain('KPI портфеля');
   });
 

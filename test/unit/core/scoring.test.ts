@@ -22,11 +22,16 @@ describe('scales (spec section 5)', () => {
     const config = single({ id: 'potential', metric: 'field:potential3y', scale: { type: 'linear', min: 0, max: 50_000_000 } });
     const a = scoreOf(config, { potential3y: 42_000_000 });
     expect(a.contributions[0]).toEqual({
-      criterion: 'potential', value: 42_000_000, normalized: 0.84, points: 84,
+      criterion: 'potential', value: 42_000_000, source: 'primary', normalized: 0.84, points: 84,
       reason: 'Potential 42 M RUB over 3 years: 84% of the 50 M target',
     });
     expect(scoreOf(config, { potential3y: 42_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 42 млн RUB за 3 года: 84% от цели 50 млн');
-    expect(scoreOf(config, { potential3y: 80_000_000 }).score).toBe(100);
+    // Past the target the points stop at 100%, but the reason shows how far past it the value is.
+    expect(scoreOf(config, { potential3y: 80_000_000 })).toMatchObject({
+      score: 100,
+      contributions: [{ normalized: 1, reason: 'Potential 80 M RUB over 3 years: 160% of the 50 M target, full marks' }],
+    });
+    expect(scoreOf(config, { potential3y: 80_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 80 млн RUB за 3 года: 160% от цели 50 млн, максимум баллов');
     expect(scoreOf(config, { potential3y: -5 }).score).toBe(0);
   });
 
@@ -56,8 +61,9 @@ describe('scales (spec section 5)', () => {
     for (const fields of [{}, { potential3y: null }, { potential3y: 'lots' }, { potential3y: { nested: 1 } }]) {
       expect(scoreOf(config, fields).contributions[0]).toMatchObject({ value: fields.potential3y === 'lots' ? 'lots' : null, normalized: 0, points: 0 });
     }
-    expect(scoreOf(config, {}).contributions[0]?.reason).toBe('Potential over 3 years: no value, so 0 points');
-    expect(scoreOf(config, {}, 'ru').contributions[0]?.reason).toBe('Потенциал за 3 года: нет значения, поэтому 0 баллов');
+    expect(scoreOf(config, {}).contributions[0]).toMatchObject({ source: 'missing', reason: 'Potential over 3 years: no value, so 0 points; fill in “Potential over 3 years”' });
+    expect(scoreOf(config, {}).missingCriteria).toEqual(['potential']);
+    expect(scoreOf(config, {}, 'ru').contributions[0]?.reason).toBe('Потенциал за 3 года: нет значения, поэтому 0 баллов; заполните поле «Потенциал за 3 года»');
   });
 
   it('percentile: 0 lowest, 1 highest, ties share the mean rank, missing values left out', () => {
@@ -126,13 +132,36 @@ describe('score and tiers', () => {
 });
 
 describe('default criteria', () => {
-  it('never makes a key account from today\'s revenue alone', () => {
+  it('never makes a key account from today\'s revenue alone once a potential is entered', () => {
     const deals = Array.from({ length: 12 }, (_, i) => won('big', `2026-${String(i < 10 ? i + 1 : 10).padStart(2, '0')}-0${(i % 9) + 1}`, 50_000_000));
-    const r = evaluatePortfolio(snapshot({ accounts: [account('big', { industry: 'RETAIL' })], deals }), DEFAULT_CRITERIA, { lang: 'en' });
+    const r = evaluatePortfolio(snapshot({ accounts: [account('big', { industry: 'RETAIL', fields: { potential3y: 1_000_000 } })], deals }), DEFAULT_CRITERIA, { lang: 'en' });
     const big = r.accounts[0]!;
     expect(big.contributions.find((c) => c.criterion === 'revenue')?.normalized).toBe(1);
+    expect(big.contributions.find((c) => c.criterion === 'potential')?.source).toBe('primary');
     expect(big.tier).not.toBe('key');
     expect(big.score).toBeLessThan(45);
+  });
+
+  it('without an entered potential, reads the forecast from consumption and says it is an estimate', () => {
+    // 1, 2, ..., 8 M in the 8 quarters 2024-Q4..2026-Q3: the line goes on to 9..20 M, 174 M in all.
+    const quarters = ['2024-11-15', '2025-02-15', '2025-05-15', '2025-08-15', '2025-11-15', '2026-02-15', '2026-05-15', '2026-08-15'];
+    const deals = quarters.map((day, i) => won('a', day, (i + 1) * 1_000_000));
+    const r = evaluatePortfolio(snapshot({ accounts: [account('a', { industry: 'ENERGY' })], deals }), DEFAULT_CRITERIA, { lang: 'en' });
+    const a = r.accounts[0]!;
+    expect(a.potentialForecast3y).toBe(174_000_000);
+    expect(a.contributions.find((c) => c.criterion === 'potential')).toMatchObject({
+      value: 174_000_000,
+      source: 'fallback',
+      normalized: 1,
+      reason: 'Potential forecast 174 M RUB over 3 years: 580% of the 30 M target, full marks (an estimate from the purchase trend of the last 8 quarters: “Potential over 3 years” is not filled in)',
+    });
+    expect(a.contributions.find((c) => c.criterion === 'margin')).toMatchObject({
+      value: 0.3,
+      source: 'fallback',
+      reason: 'Margin 30%: 75% of the 40% target (an estimate from the default margin in the settings: “Margin” is not filled in)',
+    });
+    expect(a.missingCriteria).toEqual([]);
+    expect(a.tier).toBe('key');
   });
 
   it('even a perfect account today without potential stays below the key bar', () => {
