@@ -31,6 +31,19 @@ export const nextStepRulesSchema = z.object({
       }).prefault({}),
       keyAccountPlan: z.object({ ...common({ tiers: null, cooldownDays: 90, dueInBusinessDays: 10 }), keyTier: z.string().min(1).default('key') }).prefault({}),
       lowSatisfaction: z.object({ ...common({ tiers: null, cooldownDays: 30, dueInBusinessDays: 2 }), below: z.number().default(6) }).prefault({}),
+      potentialEstimate: z.object({
+        ...common({ tiers: null, cooldownDays: 90, dueInBusinessDays: 5 }),
+        /** The account field that holds the entered potential (criteria read it as `field:<key>`). */
+        field: z.string().min(1).default('potential3y'),
+        /** Promising: the engine's 3-year forecast is at least this (base currency)... */
+        minForecast: z.number().min(0).default(10_000_000),
+        /** ...or the account is in this top share of the portfolio by revenue over 12 months. */
+        topRevenueShare: z.number().min(0).max(1).default(0.05),
+        /** Asks per owner per day, on top of the all-rules daily cap. */
+        maxPerOwnerPerDay: z.number().int().min(1).default(2),
+        /** Open asks at most this share of the accounts: an ask to everyone is an ask to no one. */
+        maxShareOfAccounts: z.number().gt(0).max(0.2).default(0.2),
+      }).prefault({}),
       wonFollowUp: z.object({ ...common({ tiers: null, cooldownDays: 0, dueInBusinessDays: 2 }), afterDays: days.default(7), withinDays: days.default(30) })
         .refine((r) => r.withinDays >= r.afterDays, { path: ['withinDays'], message: 'must be at least afterDays' })
         .prefault({}),

@@ -1,6 +1,7 @@
 import { formatDays, formatMoney, formatNumber, formatPercent, type Lang } from '../i18n/format-values';
 import { change } from '../kpi/account-kpis';
 import type { NextStepRulesConfig, RuleKey } from './next-step-rules-config';
+import { potentialEstimate } from './potential-estimate.rule';
 import { dateField, numberField, say, type Firing, type RuleContext } from './rule-context';
 
 /** One next-step rule: when it fires (and with which cycle), and why an open task may close. */
@@ -175,5 +176,5 @@ const wonFollowUp: NextStepRule<'wonFollowUp'> = {
 
 /** The default rule set, in the order their tasks are preferred when a daily cap bites. */
 export const NEXT_STEP_RULES: ReadonlyArray<NextStepRule> = [
-  contractRenewal, lowSatisfaction, revenueDrop, noContact, keyAccountPlan, wonFollowUp,
+  contractRenewal, lowSatisfaction, revenueDrop, noContact, potentialEstimate, keyAccountPlan, wonFollowUp,
 ] as ReadonlyArray<NextStepRule>;

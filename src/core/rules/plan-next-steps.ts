@@ -7,6 +7,7 @@ import type { PortfolioSnapshot } from '../model/snapshot';
 import { addBusinessDays } from './business-days';
 import { DEFAULT_NEXT_STEP_RULES, type NextStepRulesConfig } from './next-step-rules-config';
 import { NEXT_STEP_RULES, type NextStepRule } from './next-step-rules';
+import { createRuleCaps, type RuleCapsConfig } from './rule-caps';
 import { say, type RuleContext, type WonDealRef } from './rule-context';
 
 /** A task the app already created (its own ledger), as the planner needs it. */
@@ -38,7 +39,7 @@ export interface CloseIntent {
   reason: string;
 }
 
-export type SkipReason = 'duplicate' | 'open-task' | 'cooldown' | 'no-owner' | 'owner-cap';
+export type SkipReason = 'duplicate' | 'open-task' | 'cooldown' | 'no-owner' | 'owner-cap' | 'rule-owner-cap' | 'rule-cap';
 
 export interface NextStepPlan {
   create: TaskIntent[];
@@ -77,6 +78,8 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
     if (!best || deal.closedAt > best.closedAt || (deal.closedAt === best.closedAt && deal.id > best.id)) recentWon.set(deal.accountId, ref);
   }
   const reportQuarter = quarterLabel(toDay(evaluation.periods.quarter.start));
+  const byRevenue = [...evaluation.accounts].sort((a, b) => b.revenue12m - a.revenue12m || byCodeUnits(a.id, b.id));
+  const revenueRank = new Map(byRevenue.map((a, i) => [a.id, i + 1]));
   const contexts = new Map<string, RuleContext>();
   for (const evaluated of evaluation.accounts) {
     const account = accounts.get(evaluated.id);
@@ -89,6 +92,10 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
       previousTier: account.previousTier ?? null,
       score: evaluated.score,
       fields: account.fields,
+      potentialForecast3y: evaluated.potentialForecast3y,
+      revenue12m: evaluated.revenue12m,
+      revenueRank: revenueRank.get(evaluated.id) ?? evaluation.accounts.length,
+      accountCount: evaluation.accounts.length,
       quarterKpis: evaluated.kpis.quarter,
       reportQuarter,
       today,
@@ -171,16 +178,30 @@ export function planNextSteps(input: PlanNextStepsInput): NextStepPlan {
   candidates.sort((a, b) => b.ctx.score - a.ctx.score || a.priority - b.priority || byCodeUnits(a.intent.dedupKey, b.intent.dedupKey));
 
   const plan: NextStepPlan = { create: [], close: close.sort((a, b) => byCodeUnits(a.dedupKey, b.dedupKey)), skipped: [] };
+  const caps = createRuleCaps({
+    ledger,
+    today,
+    closing: new Set(close.map((c) => c.dedupKey)),
+    accountCount: contexts.size,
+    capsOf: (ruleId) => (ruleById.get(ruleId) ? (rules.rules[(ruleById.get(ruleId) as NextStepRule).key] as RuleCapsConfig) : {}),
+  });
   for (const { rule, intent } of candidates) {
     const pair = pairKey(rule.id, intent.accountId);
     const last = lastCreated.get(pair);
-    const skip = (why: SkipReason): void => void plan.skipped.push({ dedupKey: intent.dedupKey, why });
-    if (known.has(intent.dedupKey)) skip('duplicate');
-    else if (stillOpen.has(pair)) skip('open-task');
-    else if (last !== undefined && today - last < rules.rules[rule.key].cooldownDays) skip('cooldown');
-    else if (intent.ownerId === null) skip('no-owner');
-    else if ((createdToday.get(intent.ownerId) ?? 0) >= rules.maxNewTasksPerOwnerPerDay) skip('owner-cap');
-    else {
+    const why: SkipReason | null = known.has(intent.dedupKey)
+      ? 'duplicate'
+      : stillOpen.has(pair)
+        ? 'open-task'
+        : last !== undefined && today - last < rules.rules[rule.key].cooldownDays
+          ? 'cooldown'
+          : intent.ownerId === null
+            ? 'no-owner'
+            : (createdToday.get(intent.ownerId) ?? 0) >= rules.maxNewTasksPerOwnerPerDay
+              ? 'owner-cap'
+              : caps.check(rule.id, intent.ownerId);
+    if (why !== null) plan.skipped.push({ dedupKey: intent.dedupKey, why });
+    else if (intent.ownerId !== null) {
+      caps.count(rule.id, intent.ownerId);
       createdToday.set(intent.ownerId, (createdToday.get(intent.ownerId) ?? 0) + 1);
       plan.create.push({ ...intent, ownerId: intent.ownerId });
     }

@@ -22,6 +22,12 @@ export interface RuleContext {
   previousTier: string | null;
   score: number;
   fields: AccountFields;
+  /** The engine's potential forecast from consumption (spec section 7). */
+  potentialForecast3y: number | null;
+  revenue12m: number;
+  /** 1 for the highest revenue12m in the portfolio (ties by id), out of `accountCount`. */
+  revenueRank: number;
+  accountCount: number;
   /** The report quarter's KPIs and its label ("2026-Q3"). */
   quarterKpis: PeriodKpis;
   reportQuarter: string;

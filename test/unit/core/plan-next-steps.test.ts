@@ -98,9 +98,12 @@ describe('planNextSteps: dedup, cooldown, caps, closing', () => {
     expect(result.create).toEqual([]);
   });
 
+  // Account b has the top revenue and no potential entered: only the revenue-drop rule is under test here.
+  const noEstimate: NextStepRulesInput = { rules: { potentialEstimate: { enabled: false } } };
+
   it('keeps an open task while its cause holds, and does not open a second one for the same rule', () => {
     const deals = [won('b', '2026-05-10', 100), won('b', '2026-08-10', 50)];
-    const result = plan([account('b', { fields: { p: 50, ...quiet } })], { deals, ledger: [entry('revenue-drop:b:2026-Q2', { createdAt: '2026-07-01' })] });
+    const result = plan([account('b', { fields: { p: 50, ...quiet } })], { deals, rules: noEstimate, ledger: [entry('revenue-drop:b:2026-Q2', { createdAt: '2026-07-01' })] });
     expect(result.close).toEqual([]);
     expect(result.skipped).toEqual([{ dedupKey: 'revenue-drop:b:2026-Q3', why: 'open-task' }]);
   });
@@ -108,7 +111,7 @@ describe('planNextSteps: dedup, cooldown, caps, closing', () => {
   it('respects the cooldown per rule and account', () => {
     const deals = [won('b', '2026-05-10', 100), won('b', '2026-08-10', 50)];
     const accounts = [account('b', { fields: { p: 50, ...quiet } })];
-    const recent = plan(accounts, { deals, ledger: [entry('revenue-drop:b:2026-Q1', { state: 'closed', createdAt: '2026-10-01' })] });
+    const recent = plan(accounts, { deals, rules: noEstimate, ledger: [entry('revenue-drop:b:2026-Q1', { state: 'closed', createdAt: '2026-10-01' })] });
     expect(recent.skipped).toEqual([{ dedupKey: 'revenue-drop:b:2026-Q3', why: 'cooldown' }]);
     const old = plan(accounts, { deals, ledger: [entry('revenue-drop:b:2026-Q1', { state: 'closed', createdAt: '2026-08-01' })] });
     expect(old.create.map((t) => t.dedupKey)).toEqual(['revenue-drop:b:2026-Q3']);
