@@ -7,6 +7,7 @@ import { openDatabase, type ConnectionOptions } from './open-database';
 import { createEntityStore } from './repositories/entity-store.kysely';
 import { createEvaluationStore } from './repositories/evaluation-store.kysely';
 import { createInstallationStore } from './repositories/installation-store.kysely';
+import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
 import { createTaskLedger } from './repositories/task-ledger.kysely';
 import { createWriteStateStore } from './repositories/write-state-store.kysely';
@@ -56,6 +57,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     evaluations: createEvaluationStore({ db }),
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),
+    settingsHistory: createSettingsHistoryStore({ db }),
     migrationStatus: () => readMigrationStatus(db, schema),
     close: () => db.destroy(),
   };

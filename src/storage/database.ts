@@ -106,6 +106,18 @@ export interface WriteStateTable {
   updated_at: string;
 }
 
+export interface SettingsHistoryTable {
+  installation_id: string;
+  version: number;
+  changed_at: string;
+  actor_id: string;
+  actor_name: string | null;
+  rule_version: string;
+  previous_rule_version: string | null;
+  /** JSON: [{ path, before, after }] */
+  diff: string;
+}
+
 export interface KamMetaTable {
   key: string;
   value: string;
@@ -121,5 +133,6 @@ export interface Database {
   account_snapshots: AccountSnapshotsTable;
   task_ledger: TaskLedgerTable;
   write_state: WriteStateTable;
+  settings_history: SettingsHistoryTable;
   kam_meta: KamMetaTable;
 }

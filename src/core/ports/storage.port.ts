@@ -1,6 +1,7 @@
 import type { EntityStore } from './entity-store.port';
 import type { EvaluationStore } from './evaluation-store.port';
 import type { InstallationStore } from './installation-store.port';
+import type { SettingsHistoryStore } from './settings-history.port';
 import type { SyncStateStore } from './sync-state-store.port';
 import type { TaskLedger } from './task-ledger.port';
 import type { WriteStateStore } from './write-state-store.port';
@@ -22,6 +23,7 @@ export interface Storage {
   evaluations: EvaluationStore;
   taskLedger: TaskLedger;
   writeState: WriteStateStore;
+  settingsHistory: SettingsHistoryStore;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }

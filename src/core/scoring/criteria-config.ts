@@ -58,37 +58,43 @@ const settings = z
   })
   .default(DEFAULT_KPI_SETTINGS);
 
-export const criteriaConfigSchema = z
-  .object({
-    criteria: z.array(criterion).min(1),
-    tiers: z.array(tier).min(1),
-    hysteresis: z.number().min(0).max(100).default(0),
-    settings,
-  })
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.criteria.forEach((c, i) => {
-      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `duplicate criterion id ${JSON.stringify(c.id)}` });
-      seen.add(c.id);
-    });
-    if (config.criteria.reduce((sum, c) => sum + c.weight, 0) <= 0) {
-      ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'the weights must add up to more than 0' });
-    }
-    const tierIds = new Set<string>();
-    config.tiers.forEach((t, i) => {
-      if (tierIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'id'], message: `duplicate tier id ${JSON.stringify(t.id)}` });
-      tierIds.add(t.id);
-      const before = config.tiers[i - 1];
-      // Tiers are read in order, first match wins: a tier below a lower bar could never be reached.
-      if (before && t.minScore >= before.minScore) {
-        ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minScore'], message: `must be lower than tiers[${i - 1}].minScore (${before.minScore})` });
-      }
-    });
-    const last = config.tiers[config.tiers.length - 1];
-    if (last && last.minScore !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['tiers', config.tiers.length - 1, 'minScore'], message: 'the last tier must have minScore 0 so every account gets a tier' });
+/** The config's fields, so a larger document (the installation settings) can embed them flat. */
+export const criteriaConfigShape = {
+  criteria: z.array(criterion).min(1),
+  tiers: z.array(tier).min(1),
+  hysteresis: z.number().min(0).max(100).default(0),
+  settings,
+};
+
+type CriteriaConfigFields = z.output<z.ZodObject<typeof criteriaConfigShape>>;
+
+/** The rules across fields (unique ids, tier order, weights); paths are relative to the config's root. */
+export function checkCriteriaConfig(config: CriteriaConfigFields, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  config.criteria.forEach((c, i) => {
+    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `duplicate criterion id ${JSON.stringify(c.id)}` });
+    seen.add(c.id);
+  });
+  if (config.criteria.reduce((sum, c) => sum + c.weight, 0) <= 0) {
+    ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'the weights must add up to more than 0' });
+  }
+  const tierIds = new Set<string>();
+  config.tiers.forEach((t, i) => {
+    if (tierIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'id'], message: `duplicate tier id ${JSON.stringify(t.id)}` });
+    tierIds.add(t.id);
+    const before = config.tiers[i - 1];
+    // Tiers are read in order, first match wins: a tier below a lower bar could never be reached.
+    if (before && t.minScore >= before.minScore) {
+      ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minScore'], message: `must be lower than tiers[${i - 1}].minScore (${before.minScore})` });
     }
   });
+  const last = config.tiers[config.tiers.length - 1];
+  if (last && last.minScore !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['tiers', config.tiers.length - 1, 'minScore'], message: 'the last tier must have minScore 0 so every account gets a tier' });
+  }
+}
+
+export const criteriaConfigSchema = z.object(criteriaConfigShape).superRefine(checkCriteriaConfig);
 
 export type CriteriaConfig = z.output<typeof criteriaConfigSchema>;
 /** What a user may write: defaults (hysteresis, settings, map default) may be left out. */

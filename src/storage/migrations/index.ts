@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial';
+import { settingsHistoryMigration } from './0003-settings-history';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -8,6 +9,7 @@ import { initialMigration } from './0001-initial';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initialMigration,
+  '0003_settings_history': settingsHistoryMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,6 +1,6 @@
 import { company, deal, snapshot, type ContractContext } from './contract-context';
 
-const TABLES = ['entities', 'sync_cursors', 'dirty_marks', 'evaluation_runs', 'account_snapshots', 'task_ledger', 'write_state'] as const;
+const TABLES = ['entities', 'sync_cursors', 'dirty_marks', 'evaluation_runs', 'account_snapshots', 'task_ledger', 'write_state', 'settings_history'] as const;
 
 /** Two installations holding the same keys everywhere; `tag` makes each one's values tell-tale. */
 export function isolationContract(ctx: ContractContext): void {
@@ -18,6 +18,12 @@ export function isolationContract(ctx: ContractContext): void {
     ]);
     await s().taskLedger.reserve({ installationId: id, dedupKey: 'k1', ruleId: 'r', accountId: 'acc', ownerId: null, entityType: 'company', entityId: '1', title: tag, dueDate: null });
     await s().writeState.putMany(id, [{ key: 'field:company:1', value: { tag } }]);
+    await s().settingsHistory.save({
+      installationId: id,
+      expectedVersion: 0,
+      patch: { lang: tag },
+      change: { changedAt: '2026-11-27T18:00:00.000Z', actor: { id: tag, name: null }, ruleVersion: tag, previousRuleVersion: null, diff: [] },
+    });
     return { id, runId: run.id, amount };
   }
 
@@ -31,6 +37,7 @@ export function isolationContract(ctx: ContractContext): void {
     expect((await s().evaluations.runAccounts(b.id, b.runId)).map((a) => a.tier)).toEqual(['B']);
     expect(await s().taskLedger.get(b.id, 'k1')).toMatchObject({ title: 'B', state: 'pending' });
     expect((await s().writeState.getMany(b.id, ['field:company:1'])).get('field:company:1')).toEqual({ tag: 'B' });
+    expect((await s().settingsHistory.list(b.id)).map((c) => c.ruleVersion)).toEqual(['B']);
   }
 
   it('reads of one installation never return another installation’s rows', async () => {
@@ -81,6 +88,7 @@ export function isolationContract(ctx: ContractContext): void {
     expect(await s().evaluations.latestRun(a.id)).toBeNull();
     expect(await s().taskLedger.list(a.id)).toEqual([]);
     expect((await s().writeState.getMany(a.id, ['field:company:1'])).size).toBe(0);
+    expect(await s().settingsHistory.list(a.id)).toEqual([]);
     await expectIntact(b);
     if (ctx.withRawDb) {
       const left = await ctx.withRawDb(async (db) =>

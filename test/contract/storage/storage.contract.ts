@@ -6,6 +6,7 @@ import { evaluationStoreContract } from './evaluation-store.contract';
 import { installationStoreContract } from './installation-store.contract';
 import { isolationContract } from './isolation.contract';
 import { lifecycleContract } from './lifecycle.contract';
+import { settingsHistoryContract } from './settings-history.contract';
 import { syncStateStoreContract } from './sync-state-store.contract';
 import { taskLedgerContract } from './task-ledger.contract';
 import { writeStateStoreContract } from './write-state-store.contract';
@@ -57,6 +58,7 @@ export function describeStorageContract(
     describe('evaluations', () => evaluationStoreContract(ctx));
     describe('task ledger', () => taskLedgerContract(ctx));
     describe('write state', () => writeStateStoreContract(ctx));
+    describe('settings history', () => settingsHistoryContract(ctx));
     describe('installation isolation and purge', () => isolationContract(ctx));
     describe('encryption at rest and migrations', () => lifecycleContract(ctx));
   });

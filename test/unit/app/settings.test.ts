@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { readSettings } from '../../../src/app/bitrix24/installation-settings';
+import { evaluateInstallation } from '../../../src/app/evaluate-installation';
+import { previewSettings } from '../../../src/app/settings/preview-settings';
+import { readSettingsDocument, saveSettings, settingsHistory } from '../../../src/app/settings/save-settings';
+import { diffSettings } from '../../../src/app/settings/settings-diff';
+import { parseSettingsDocument } from '../../../src/app/settings/settings-document';
+import { DEFAULT_CRITERIA } from '../../../src/core/engine';
+import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
+import type { Storage } from '../../../src/core/ports/storage.port';
+import { createStorage } from '../../../src/storage';
+
+const AS_OF = '2026-10-31';
+const SLOT = { tierFieldId: 'UF_CRM_KAM_TIER', appUserId: '1' };
+
+const company = (crmId: string, fields: Record<string, unknown>, industry = 'CONSTRUCTION'): SyncedCompany => ({
+  crmId, name: `Company ${crmId}`, industry, ownerId: '7', fields, createdAt: '2024-01-01T00:00:00Z', modifiedAt: '2026-10-01T00:00:00Z',
+});
+let dealSeq = 0;
+const deal = (companyId: string, closedAt: string, amount: number): SyncedDeal => {
+  dealSeq += 1;
+  return {
+    crmId: `d${dealSeq}`, title: 'Deal', companyId, contactId: null, amount, currency: 'RUB', status: 'won', pipelineId: '0', stageId: 'WON',
+    ownerId: '7', createdAt: closedAt, closedAt, modifiedAt: closedAt,
+  };
+};
+const QUARTERS = ['2024-11-10', '2025-02-10', '2025-05-10', '2025-08-10', '2025-11-10', '2026-02-10', '2026-05-10', '2026-08-10'];
+
+let storage: Storage;
+let installationId: string;
+
+beforeEach(async () => {
+  storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: randomBytes(32) });
+  const inst = await storage.installations.upsert({ crm: 'bitrix24', externalId: 'member-1', domain: 'x.bitrix24.ru', settings: { bitrix24: SLOT, lang: 'en' } });
+  installationId = inst.id;
+  // Potentials from 10 M to 60 M: under the default criteria a few are key, some develop.
+  const companies = [10, 20, 30, 40, 50, 60].map((m, i) => company(`c${i + 1}`, { potential3y: m * 1_000_000, margin: 0.3 }));
+  companies.push(company('c7', { margin: 0.2 }, 'ENERGY')); // no potential entered: the forecast stands in
+  await storage.entities.upsertMany(installationId, 'company', companies);
+  const deals = companies.flatMap((c, i) => QUARTERS.map((day) => deal(c.crmId, day, (i + 1) * 400_000)));
+  await storage.entities.upsertMany(installationId, 'deal', deals);
+});
+afterEach(() => storage.close());
+
+const base = { defaultLang: 'en' as const, asOf: AS_OF };
+const stricterKey = { tiers: [{ id: 'key', minScore: 80 }, { id: 'develop', minScore: 40 }, { id: 'standard', minScore: 0 }] };
+
+describe('settings document', () => {
+  it('reads the stored settings as a whole document with defaults, version 0 before any save', async () => {
+    const read = await readSettingsDocument({ storage, installationId, defaultLang: 'ru' });
+    expect(read.ok && read.value).toMatchObject({ version: 0, document: { lang: 'en', criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 5, summary: { period: 'month', tiers: null }, fieldMap: {}, contactsAsAccounts: false } });
+  });
+
+  it('names the path of every fault, across sections', () => {
+    const read = parseSettingsDocument({
+      lang: 'de',
+      criteria: [{ id: 'p', metric: 'field:p', weight: -1, scale: { type: 'linear', min: 0, max: 1 } }],
+      tiers: [{ id: 'top', minScore: 50 }, { id: 'rest', minScore: 0 }],
+      rules: { rules: { noContact: { tiers: ['key'] } } },
+      summary: { period: 'week' },
+      colour: 'blue',
+    });
+    expect(read.ok || read.error.message.split('\n')).toEqual(expect.arrayContaining([
+      'lang: expected one of "ru", "en"',
+      'criteria[0].weight: expected number >= 0',
+      'summary.period: expected one of "month", "quarter", "year"',
+      expect.stringMatching(/colour/),
+    ]));
+    const tiersOnly = parseSettingsDocument({ ...DEFAULT_CRITERIA, lang: 'ru', rules: { rules: { noContact: { tiers: ['vip'] } } }, summary: { tiers: ['gold'] } });
+    expect(tiersOnly.ok || tiersOnly.error.message.split('\n')).toEqual(['summary.tiers[0]: unknown tier "gold"; the tiers are key, develop, standard']);
+  });
+
+  it('diffs by path', () => {
+    expect(diffSettings({ criteria: [{ id: 'a', weight: 40 }], lang: 'ru' }, { criteria: [{ id: 'a', weight: 30 }, { id: 'b' }], lang: 'ru', x: true })).toEqual([
+      { path: 'criteria[0].weight', before: 40, after: 30 },
+      { path: 'criteria[1]', before: null, after: { id: 'b' } },
+      { path: 'x', before: null, after: true },
+    ]);
+  });
+});
+
+describe('previewSettings', () => {
+  it('shows the counts before and after and every account that moves, and writes nothing', async () => {
+    const preview = await previewSettings({ storage, installationId, draft: stricterKey, ...base });
+    if (!preview.ok) throw preview.error;
+    const { counts, moves, ruleVersion } = preview.value;
+    expect(ruleVersion.before).not.toBe(ruleVersion.after);
+    expect(Object.values(counts.before).reduce((a, b) => a + b, 0)).toBe(7);
+    expect(Object.values(counts.after).reduce((a, b) => a + b, 0)).toBe(7);
+    expect(moves.length).toBeGreaterThan(0);
+    for (const move of moves) {
+      expect(move.from).not.toBe(move.to);
+      // Only the tier bars changed: the scores stay, and no criterion's points moved.
+      expect(move.scoreAfter).toBe(move.scoreBefore);
+      expect(move.mainChange?.pointsAfter).toBe(move.mainChange?.pointsBefore);
+    }
+    expect(counts.after.key).toBe(counts.before.key! - moves.filter((m) => m.from === 'key').length);
+    expect(await storage.evaluations.latestRun(installationId)).toBeNull();
+    expect(await settingsHistory({ storage, installationId })).toEqual([]);
+    expect((await storage.installations.get(installationId))?.settings).toEqual({ bitrix24: SLOT, lang: 'en' });
+  });
+
+  it('names the criterion whose points changed most', async () => {
+    const heavierIndustry = { criteria: DEFAULT_CRITERIA.criteria.map((c) => (c.id === 'industry' ? { ...c, weight: 60 } : c)) };
+    const preview = await previewSettings({ storage, installationId, draft: heavierIndustry, ...base });
+    if (!preview.ok) throw preview.error;
+    expect(preview.value.moves.length).toBeGreaterThan(0);
+    for (const move of preview.value.moves) expect(move.mainChange?.criterion).toBe('industry');
+  });
+
+  it('refuses a draft that does not validate, naming the path, and writes nothing', async () => {
+    const preview = await previewSettings({ storage, installationId, draft: { criteria: [{ id: 'x', metric: 'revenue12m', weight: 'heavy', scale: { type: 'percentile' } }] }, ...base });
+    expect(preview.ok).toBe(false);
+    if (preview.ok) return;
+    expect(preview.error).toMatchObject({ code: 'INPUT_INVALID', status: 400 });
+    expect(preview.error.message).toContain('criteria[0].weight: expected number');
+  });
+});
+
+describe('saveSettings', () => {
+  it('stores the document and a history entry with who, when, the diff and both rule versions; keeps the connector slot', async () => {
+    const saved = await saveSettings({ storage, installationId, draft: { hysteresis: 2, lang: 'ru' }, actor: { id: '1', name: 'Anna' }, defaultLang: 'en', now: () => new Date('2026-11-27T18:00:00Z') });
+    if (!saved.ok) throw saved.error;
+    expect(saved.value.version).toBe(1);
+    expect(saved.value.change).toMatchObject({
+      version: 1,
+      changedAt: '2026-11-27T18:00:00.000Z',
+      actor: { id: '1', name: 'Anna' },
+      ruleVersion: saved.value.ruleVersion,
+      diff: [{ path: 'hysteresis', before: 5, after: 2 }, { path: 'lang', before: 'en', after: 'ru' }],
+    });
+    expect(saved.value.change?.previousRuleVersion).not.toBe(saved.value.ruleVersion);
+    const stored = (await storage.installations.get(installationId))?.settings;
+    expect(stored?.bitrix24).toEqual(SLOT);
+    expect(readSettings((await storage.installations.get(installationId))!, 'en')).toMatchObject({ lang: 'ru', criteria: { hysteresis: 2 } });
+    expect((await settingsHistory({ storage, installationId })).map((c) => c.version)).toEqual([1]);
+  });
+
+  it('saves nothing when the draft does not validate, or changes nothing, or is stale', async () => {
+    const bad = await saveSettings({ storage, installationId, draft: { hysteresis: 2, tiers: [{ id: 'only', minScore: 10 }] }, actor: { id: '1' }, defaultLang: 'en' });
+    expect(!bad.ok && bad.error.message).toBe('tiers[0].minScore: the last tier must have minScore 0 so every account gets a tier');
+    const same = await saveSettings({ storage, installationId, draft: { hysteresis: 5 }, actor: { id: '1' }, defaultLang: 'en' });
+    expect(same.ok && same.value).toMatchObject({ change: null, version: 0 });
+    expect(await settingsHistory({ storage, installationId })).toEqual([]);
+    expect((await storage.installations.get(installationId))?.settings).toEqual({ bitrix24: SLOT, lang: 'en' });
+    await saveSettings({ storage, installationId, draft: { hysteresis: 1 }, actor: { id: '1' }, defaultLang: 'en' });
+    const stale = await saveSettings({ storage, installationId, draft: { hysteresis: 3 }, actor: { id: '2' }, defaultLang: 'en', expectedVersion: 0 });
+    expect(!stale.ok && stale.error.code).toBe('CONFLICT');
+  });
+
+  it('is exactly what the preview showed: the next evaluation on the same day moves the previewed accounts', async () => {
+    const stored = () => storage.installations.get(installationId).then((inst) => readSettings(inst!, 'en'));
+    const run = async () => {
+      const settings = await stored();
+      return evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+    };
+    const first = await run();
+    const preview = await previewSettings({ storage, installationId, draft: stricterKey, ...base });
+    if (!preview.ok) throw preview.error;
+    const saved = await saveSettings({ storage, installationId, draft: stricterKey, actor: { id: '1' }, defaultLang: 'en' });
+    expect(saved.ok).toBe(true);
+    const second = await run();
+    const tiersOf = (outcome: typeof first) => new Map(outcome.evaluation.accounts.map((a) => [a.id, a.tier]));
+    const [before, after] = [tiersOf(first), tiersOf(second)];
+    const moved = [...after].filter(([id, tier]) => before.get(id) !== tier).map(([id, tier]) => ({ accountId: id, from: before.get(id), to: tier }));
+    expect(preview.value.moves.map(({ accountId, from, to }) => ({ accountId, from, to }))).toEqual(moved);
+    const counts: Record<string, number> = { key: 0, develop: 0, standard: 0 };
+    for (const tier of after.values()) counts[tier] = (counts[tier] ?? 0) + 1;
+    expect(preview.value.counts.after).toEqual(counts);
+    expect(second.evaluation.ruleVersion).toBe(preview.value.ruleVersion.after);
+  });
+});
