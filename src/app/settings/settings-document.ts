@@ -57,6 +57,14 @@ export function applyDraft(current: SettingsDocument, draft: unknown): Result<Se
   return parseSettingsDocument({ ...current, ...(draft as Record<string, unknown>) });
 }
 
+/**
+ * Checks a draft against the default document, before any installation exists (the demo's
+ * `--criteria FILE` is refused before anything is written, naming the path of each fault).
+ */
+export function validateDraft(draft: unknown, defaultLang: Lang): Result<SettingsDocument, KamError> {
+  return applyDraft(documentFromStored({}, defaultLang), draft);
+}
+
 export const criteriaOf = (doc: SettingsDocument): CriteriaConfig => ({
   criteria: doc.criteria,
   tiers: doc.tiers,

@@ -4,7 +4,8 @@ import { evaluateInstallation } from '../../../src/app/evaluate-installation';
 import { previewSettings } from '../../../src/app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../../../src/app/settings/save-settings';
 import { diffSettings } from '../../../src/app/settings/settings-diff';
-import { parseSettingsDocument } from '../../../src/app/settings/settings-document';
+import { parseSettingsDocument, validateDraft } from '../../../src/app/settings/settings-document';
+import { latestTiers, tierChanges } from '../../../src/app/settings/tier-changes';
 import { DEFAULT_CRITERIA } from '../../../src/core/engine';
 import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
 import type { Storage } from '../../../src/core/ports/storage.port';
@@ -168,5 +169,23 @@ describe('saveSettings', () => {
     for (const tier of after.values()) counts[tier] = (counts[tier] ?? 0) + 1;
     expect(preview.value.counts.after).toEqual(counts);
     expect(second.evaluation.ruleVersion).toBe(preview.value.ruleVersion.after);
+    // The demo reports the same moves from the stored runs.
+    expect(tierChanges(before, await latestTiers(storage, installationId))).toEqual(
+      [...moved].sort((a, b) => (a.accountId < b.accountId ? -1 : 1)),
+    );
+  });
+
+  it('reports tier changes against the tiers held before; a first evaluation comes from no tier', () => {
+    expect(tierChanges(new Map([['a', 'key'], ['b', 'develop']]), new Map([['a', 'key'], ['b', 'key'], ['c', 'standard']]))).toEqual([
+      { accountId: 'b', from: 'develop', to: 'key' },
+      { accountId: 'c', from: null, to: 'standard' },
+    ]);
+  });
+
+  it('checks a criteria file as a draft before any installation exists', () => {
+    expect(validateDraft({ criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 3 }, 'en').ok).toBe(true);
+    const bad = validateDraft({ criteria: [{ id: 'p', metric: 'field:p', weight: '40', scale: { type: 'linear', min: 0, max: 1 } }] }, 'en');
+    expect(!bad.ok && bad.error.message).toBe('criteria[0].weight: expected number');
+    expect(validateDraft([1, 2], 'en').ok).toBe(false);
   });
 });
