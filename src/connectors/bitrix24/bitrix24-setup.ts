@@ -4,7 +4,8 @@ import type { TierFields } from './bitrix24-writer';
 
 /**
  * Idempotent portal setup: tier and score fields (on companies; on contacts too when contacts
- * without a company are accounts), the deal and company card tabs, and the CRM event
+ * without a company are accounts), the input fields the criteria read (INPUT_FIELDS, when
+ * missing), the deal and company card tabs, and the CRM event
  * subscriptions. It reads what exists first (one request) and writes only what is missing (one
  * more at most), so running it twice changes nothing. Bitrix24 drops bindings on update, so it
  * runs again on ONAPPUPDATE (https://apidocs.bitrix24.com/api-reference/events/event-bind.html).
@@ -22,10 +23,36 @@ export const CRM_EVENTS = [
   'ONAPPUPDATE', 'ONAPPUNINSTALL',
 ] as const;
 
+/**
+ * The input fields the default criteria and rules read (the mapper's DEFAULT_FIELD_MAP), created
+ * on companies when the portal lacks them, so a new portal has somewhere to enter a potential.
+ * Labels match the names the score reasons and tasks use ("fill in “Potential over 3 years”").
+ */
+export const INPUT_FIELDS: ReadonlyArray<{ code: string; type: 'double' | 'integer' | 'date'; ru: string; en: string }> = [
+  { code: 'POTENTIAL_3Y', type: 'double', ru: 'Потенциал за 3 года', en: 'Potential over 3 years' },
+  { code: 'MARGIN', type: 'double', ru: 'Маржа, %', en: 'Margin, %' },
+  { code: 'SATISFACTION', type: 'integer', ru: 'Удовлетворённость (1–10)', en: 'Satisfaction (1–10)' },
+  { code: 'CONTRACT_END', type: 'date', ru: 'Окончание договора', en: 'Contract end' },
+  { code: 'MARKETING_COST', type: 'double', ru: 'Маркетинговые затраты', en: 'Marketing cost' },
+];
+
 export interface TierLabel {
   id: string;
   ru: string;
   en: string;
+}
+
+function inputFieldCommands(missing: typeof INPUT_FIELDS, lang: 'ru' | 'en'): BatchCommand[] {
+  return missing.map((field) => ({
+    key: `input_${field.code}`,
+    method: 'crm.company.userfield.add',
+    params: {
+      fields: {
+        USER_TYPE_ID: field.type, FIELD_NAME: field.code, XML_ID: `KAM_${field.code}`, MULTIPLE: 'N', MANDATORY: 'N', SHOW_FILTER: 'Y', EDIT_IN_LIST: 'Y',
+        LABEL: lang === 'ru' ? field.ru : field.en, EDIT_FORM_LABEL: label(field.ru, field.en), LIST_COLUMN_LABEL: label(field.ru, field.en),
+      },
+    },
+  }));
 }
 
 export interface SetupResult extends TierFields {
@@ -105,6 +132,7 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
       { key: `${entity}_tier`, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: TIER_FIELD } } },
       { key: `${entity}_score`, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: SCORE_FIELD } } },
     ]),
+    ...INPUT_FIELDS.map((field) => ({ key: `input_${field.code}`, method: 'crm.company.userfield.list', params: { filter: { FIELD_NAME: `UF_CRM_${field.code}` } } })),
     { key: 'placements', method: 'placement.get', params: {} },
     { key: 'events', method: 'event.get', params: {} },
     { key: 'me', method: 'user.current', params: {} },
@@ -117,6 +145,7 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
   const writes: BatchCommand[] = entities.flatMap((entity) =>
     fieldCommands(entity, { tier: rows(`${entity}_tier`).length > 0, score: rows(`${entity}_score`).length > 0 }, options),
   );
+  writes.push(...inputFieldCommands(INPUT_FIELDS.filter((field) => rows(`input_${field.code}`).length === 0), options.lang));
   const fieldsCreated = writes.length;
   let placementsCreated = 0;
   for (const placement of PLACEMENTS) {

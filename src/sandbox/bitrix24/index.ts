@@ -34,6 +34,8 @@ export interface StartBitrix24Options extends StartSandboxOptions {
   hangMs?: number;
   /** Clock for tokens, limits and timestamps (tests); default Date.now. */
   now?: () => number;
+  /** A new portal: no input user fields (potential, margin, ...) and no values for them. */
+  freshPortal?: boolean;
 }
 
 export interface RunningBitrix24Sandbox extends RunningSandbox {
@@ -61,7 +63,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     clientId: 'local.kampilot00000001.00000001', clientSecret: randomBytes(24).toString('base64url'), memberId,
     domain: '127.0.0.1', applicationToken: randomBytes(16).toString('hex'), scope: 'crm,task,placement,user_brief,app',
     status: 'L', version: 1, installed: false, installedAt: null,
-  });
+  }, { freshPortal: options.freshPortal === true });
   let baseUrl = '';
   const tokens = createTokenStore({ ttlSeconds: options.tokenTtlSeconds ?? 3600, now });
   const limits = createPortalLimits({

@@ -44,7 +44,11 @@ function fill(table: EntityTable, rows: Row[]): void {
   table.ids.sort((a, b) => a - b);
 }
 
-export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp): PortalState {
+/**
+ * `freshPortal`: a new customer's portal, as the app first meets it: none of the input user
+ * fields (potential, margin, ...) and no values for them; setup has to create the fields.
+ */
+export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp, options: { freshPortal?: boolean } = {}): PortalState {
   const stageSemantics = new Map<string, SeedStage['semantics']>();
   for (const pipeline of portfolio.pipelines) {
     for (const stage of pipeline.stages) stageSemantics.set(stageId(pipeline.id, stage.code), stage.semantics);
@@ -73,6 +77,15 @@ export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp): Port
       LAST_ACTIVITY_TIME: modified, LAST_ACTIVITY_BY: deal.ownerId, ORIGINATOR_ID: null, ORIGIN_ID: null,
     };
   });
+  const inputValues = (company: SeedPortfolio['companies'][number]): Row =>
+    options.freshPortal
+      ? {}
+      : {
+          UF_CRM_POTENTIAL_3Y: company.potential3y, UF_CRM_MARGIN: company.margin,
+          UF_CRM_SATISFACTION: company.satisfaction,
+          UF_CRM_CONTRACT_END: company.contractEnd === null ? null : portalDay(company.contractEnd),
+          UF_CRM_MARKETING_COST: company.marketingCost,
+        };
   const companies: Row[] = portfolio.companies.map((company) => ({
     ID: company.id, TITLE: company.title, COMPANY_TYPE: 'CUSTOMER', INDUSTRY: company.industry,
     EMPLOYEES: 'EMPLOYEES_2', REVENUE: company.revenue ?? 0, CURRENCY_ID: 'RUB', IS_MY_COMPANY: 'N',
@@ -80,10 +93,7 @@ export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp): Port
     DATE_CREATE: ms(company.createdAt), DATE_MODIFY: ms(company.modifiedAt), OPENED: 'Y', COMMENTS: '',
     LAST_ACTIVITY_TIME: Math.max(lastActivity.get(company.id) ?? 0, ms(company.modifiedAt)),
     LAST_ACTIVITY_BY: company.ownerId, ORIGINATOR_ID: null, ORIGIN_ID: null,
-    UF_CRM_POTENTIAL_3Y: company.potential3y, UF_CRM_MARGIN: company.margin,
-    UF_CRM_SATISFACTION: company.satisfaction,
-    UF_CRM_CONTRACT_END: company.contractEnd === null ? null : portalDay(company.contractEnd),
-    UF_CRM_MARKETING_COST: company.marketingCost,
+    ...inputValues(company),
   }));
   const contacts: Row[] = portfolio.contacts.map((contact) => ({
     ID: contact.id, HONORIFIC: null, NAME: contact.firstName, SECOND_NAME: null, LAST_NAME: contact.lastName,
@@ -101,7 +111,7 @@ export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp): Port
   fill(tables.company, companies);
   fill(tables.contact, contacts);
 
-  const userFields: UserField[] = COMPANY_UF.map((uf, index) => ({
+  const userFields: UserField[] = (options.freshPortal ? [] : COMPANY_UF).map((uf, index) => ({
     ID: String(101 + index), ENTITY_ID: 'CRM_COMPANY', FIELD_NAME: uf.name, USER_TYPE_ID: uf.type, XML_ID: null,
     SORT: String(100 + index * 10), MULTIPLE: 'N', MANDATORY: 'N', SHOW_FILTER: 'E', SHOW_IN_LIST: 'Y',
     EDIT_IN_LIST: 'Y', IS_SEARCHABLE: 'N', SETTINGS: {}, EDIT_FORM_LABEL: uf.label, LIST_COLUMN_LABEL: uf.label,
