@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readSettings } from '../../../src/app/bitrix24/installation-settings';
 import { evaluateInstallation } from '../../../src/app/evaluate-installation';
+import { applySettingsDraft, passTierChanges } from '../../../src/app/settings/demo-settings';
 import { previewSettings } from '../../../src/app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../../../src/app/settings/save-settings';
 import { diffSettings } from '../../../src/app/settings/settings-diff';
@@ -187,5 +188,34 @@ describe('saveSettings', () => {
     const bad = validateDraft({ criteria: [{ id: 'p', metric: 'field:p', weight: '40', scale: { type: 'linear', min: 0, max: 1 } }] }, 'en');
     expect(!bad.ok && bad.error.message).toBe('criteria[0].weight: expected number');
     expect(validateDraft([1, 2], 'en').ok).toBe(false);
+  });
+});
+
+describe('the demo\'s --criteria FILE', () => {
+  const run = async () => {
+    const settings = readSettings((await storage.installations.get(installationId))!, 'en');
+    await evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+  };
+
+  it('goes through preview and save, and the next pass moves exactly the previewed accounts', async () => {
+    await run();
+    const pass1 = await passTierChanges(storage, installationId, new Map());
+    expect(pass1.tierChanges).toHaveLength(7);
+    expect(pass1.tierChanges.every((change) => change.from === null)).toBe(true);
+    const preview = await applySettingsDraft({ storage, installationId, draft: stricterKey, asOf: AS_OF, defaultLang: 'en' });
+    expect((await settingsHistory({ storage, installationId })).map((c) => [c.version, c.actor.id, c.ruleVersion])).toEqual([[1, 'kam-demo', preview.ruleVersion]]);
+    await run();
+    const pass2 = await passTierChanges(storage, installationId, pass1.tiers);
+    expect(pass2.ruleVersion).toBe(preview.ruleVersion);
+    expect(pass2.tierChanges).toEqual(preview.moves);
+    expect(preview.moves.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a draft that does not validate before saving anything, naming the path', async () => {
+    await expect(applySettingsDraft({ storage, installationId, draft: { criteria: [{ id: 'p', weight: 1 }] }, asOf: AS_OF, defaultLang: 'en' })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: expect.stringContaining('criteria[0].metric'),
+    });
+    expect(await settingsHistory({ storage, installationId })).toEqual([]);
   });
 });
