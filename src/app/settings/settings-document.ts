@@ -18,8 +18,8 @@ export const settingsDocumentSchema = z
     lang: z.enum(['ru', 'en']),
     ...criteriaConfigShape,
     rules: nextStepRulesSchema.prefault({}),
-    /** Our field names (potential3y, margin, ...) -> the CRM's field codes, over the connector's defaults. */
-    fieldMap: z.record(z.string().min(1), z.string().min(1)).default({}),
+    /** Our field names (potential3y, margin, ...) -> the CRM's field codes over the connector's defaults; null: not read. */
+    fieldMap: z.record(z.string().min(1), z.string().min(1).nullable()).default({}),
     summary: z
       .strictObject({
         /** The period of the KPI summary written to the CRM. */
@@ -82,12 +82,12 @@ export function documentFromStored(stored: Record<string, unknown>, defaultLang:
   const rules = stored.rules === undefined ? null : parseNextStepRules(stored.rules);
   const config = criteria?.ok ? criteria.value : DEFAULT_CRITERIA;
   const period = SUMMARY_PERIODS.find((p) => p === stored.summaryPeriod) ?? 'month';
-  const fieldMap = stored.fieldMap !== null && typeof stored.fieldMap === 'object' ? (stored.fieldMap as Record<string, string>) : {};
+  const fieldMap = stored.fieldMap !== null && typeof stored.fieldMap === 'object' ? (stored.fieldMap as Record<string, unknown>) : {};
   return {
     lang: stored.lang === 'en' || stored.lang === 'ru' ? stored.lang : defaultLang,
     ...config,
     rules: rules?.ok ? rules.value : DEFAULT_NEXT_STEP_RULES,
-    fieldMap: Object.fromEntries(Object.entries(fieldMap).filter(([, v]) => typeof v === 'string' && v !== '')),
+    fieldMap: Object.fromEntries(Object.entries(fieldMap).filter((entry): entry is [string, string | null] => entry[1] === null || (typeof entry[1] === 'string' && entry[1] !== ''))),
     summary: { period, tiers: Array.isArray(stored.summaryTiers) ? (stored.summaryTiers as string[]) : null },
     contactsAsAccounts: stored.contactsAsAccounts === true,
   };

@@ -7,6 +7,7 @@ import { readSettingsDocument, saveSettings, settingsHistory } from '../../../sr
 import { diffSettings } from '../../../src/app/settings/settings-diff';
 import { parseSettingsDocument, validateDraft } from '../../../src/app/settings/settings-document';
 import { latestTiers, tierChanges } from '../../../src/app/settings/tier-changes';
+import { metricCatalog } from '../../../src/app/settings/metric-catalog';
 import { DEFAULT_CRITERIA } from '../../../src/core/engine';
 import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
 import type { Storage } from '../../../src/core/ports/storage.port';
@@ -217,5 +218,19 @@ describe('the demo\'s --criteria FILE', () => {
       message: expect.stringContaining('criteria[0].metric'),
     });
     expect(await settingsHistory({ storage, installationId })).toEqual([]);
+  });
+});
+
+describe('metric catalogue for the settings page', () => {
+  it('lists every metric a criterion may read, named in both languages, and each one validates', () => {
+    const catalog = metricCatalog();
+    expect(catalog.find((m) => m.metric === 'potentialForecast3y')).toEqual({
+      metric: 'potentialForecast3y', name: { ru: 'Прогноз потенциала за 3 года', en: 'Potential forecast over 3 years' }, unit: 'money', kind: 'kpi',
+    });
+    expect(catalog.find((m) => m.metric === 'field:potential3y')?.name).toEqual({ ru: 'Потенциал за 3 года', en: 'Potential over 3 years' });
+    expect(catalog.find((m) => m.metric === 'quarter.winRate')?.unit).toBe('percent');
+    const config = { ...DEFAULT_CRITERIA, lang: 'en', criteria: catalog.map((m, i) => ({ id: `c${i}`, metric: m.metric, weight: 1, scale: { type: 'percentile' } })) };
+    expect(parseSettingsDocument(config).ok).toBe(true);
+    for (const m of catalog) expect(m.name.ru).not.toMatch(/\{value\}|^\w+:/);
   });
 });
