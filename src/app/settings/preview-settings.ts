@@ -2,6 +2,7 @@ import { evaluatePortfolio, type AccountEvaluation, type EvaluationResult } from
 import { KamError, fail, ok, type Result } from '../../core/errors';
 import type { Lang } from '../../core/i18n/format-values';
 import { byCodeUnits } from '../../core/kpi/portfolio-index';
+import type { CrmTraits } from '../../core/ports/crm-connector.port';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Contribution } from '../../core/scoring/score-portfolio';
 import { buildSnapshot, type SnapshotBuild } from '../build-snapshot';
@@ -38,6 +39,8 @@ export interface PreviewInput {
   /** The evaluation day; the same the following cycle uses, so the preview is what it will do. */
   asOf: string;
   defaultLang: Lang;
+  /** The installation's CRM facts (its connector's traits), as the cycle builds the snapshot with them. */
+  traits: Pick<CrmTraits, 'ownCompanyField' | 'defaultCurrency'>;
 }
 
 const countTiers = (tierIds: readonly string[], evaluation: EvaluationResult): Record<string, number> => {
@@ -84,7 +87,7 @@ export async function compareSettings(input: PreviewInput): Promise<Result<Setti
   if (!next.ok) return next;
   const builds = new Map<boolean, Promise<SnapshotBuild>>();
   const buildFor = (contactsAsAccounts: boolean): Promise<SnapshotBuild> => {
-    if (!builds.has(contactsAsAccounts)) builds.set(contactsAsAccounts, buildSnapshot({ storage, installationId, asOf, contactsAsAccounts }));
+    if (!builds.has(contactsAsAccounts)) builds.set(contactsAsAccounts, buildSnapshot({ storage, installationId, asOf, traits: input.traits, contactsAsAccounts }));
     return builds.get(contactsAsAccounts) as Promise<SnapshotBuild>;
   };
   const [beforeBuild, afterBuild] = await Promise.all([buildFor(current.contactsAsAccounts), buildFor(next.value.contactsAsAccounts)]);

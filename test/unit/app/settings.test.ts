@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readSettings } from '../../../src/app/bitrix24/installation-settings';
+import { readSettings as readStoredSettings } from '../../../src/app/installation-settings';
 import { evaluateInstallation } from '../../../src/app/evaluate-installation';
 import { applySettingsDraft, passTierChanges } from '../../../src/app/settings/demo-settings';
 import { previewSettings } from '../../../src/app/settings/preview-settings';
@@ -14,6 +14,8 @@ import type { Storage } from '../../../src/core/ports/storage.port';
 import { createStorage } from '../../../src/storage';
 
 const AS_OF = '2026-10-31';
+const TRAITS = { kind: 'bitrix24' as const, defaultFieldMap: {}, defaultCurrency: 'RUB' };
+const readSettings = (installation: Parameters<typeof readStoredSettings>[0], lang: 'ru' | 'en') => readStoredSettings(installation, lang, TRAITS);
 const SLOT = { tierFieldId: 'UF_CRM_KAM_TIER', appUserId: '1' };
 
 const company = (crmId: string, fields: Record<string, unknown>, industry = 'CONSTRUCTION'): SyncedCompany => ({
@@ -45,7 +47,7 @@ beforeEach(async () => {
 });
 afterEach(() => storage.close());
 
-const base = { defaultLang: 'en' as const, asOf: AS_OF };
+const base = { defaultLang: 'en' as const, asOf: AS_OF, traits: TRAITS };
 const stricterKey = { tiers: [{ id: 'key', minScore: 80 }, { id: 'develop', minScore: 40 }, { id: 'standard', minScore: 0 }] };
 
 describe('settings document', () => {
@@ -155,7 +157,7 @@ describe('saveSettings', () => {
     const stored = () => storage.installations.get(installationId).then((inst) => readSettings(inst!, 'en'));
     const run = async () => {
       const settings = await stored();
-      return evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+      return evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang, traits: TRAITS });
     };
     const first = await run();
     const preview = await previewSettings({ storage, installationId, draft: stricterKey, ...base });
@@ -195,7 +197,7 @@ describe('saveSettings', () => {
 describe('the demo\'s --criteria FILE', () => {
   const run = async () => {
     const settings = readSettings((await storage.installations.get(installationId))!, 'en');
-    await evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang });
+    await evaluateInstallation({ storage, installationId, asOf: AS_OF, criteria: settings.criteria, rules: settings.rules, lang: settings.lang, traits: TRAITS });
   };
 
   it('goes through preview and save, and the next pass moves exactly the previewed accounts', async () => {
@@ -203,7 +205,7 @@ describe('the demo\'s --criteria FILE', () => {
     const pass1 = await passTierChanges(storage, installationId, new Map());
     expect(pass1.tierChanges).toHaveLength(7);
     expect(pass1.tierChanges.every((change) => change.from === null)).toBe(true);
-    const preview = await applySettingsDraft({ storage, installationId, draft: stricterKey, asOf: AS_OF, defaultLang: 'en' });
+    const preview = await applySettingsDraft({ storage, installationId, draft: stricterKey, ...base });
     expect((await settingsHistory({ storage, installationId })).map((c) => [c.version, c.actor.id, c.ruleVersion])).toEqual([[1, 'kam-demo', preview.ruleVersion]]);
     await run();
     const pass2 = await passTierChanges(storage, installationId, pass1.tiers);
@@ -213,7 +215,7 @@ describe('the demo\'s --criteria FILE', () => {
   });
 
   it('refuses a draft that does not validate before saving anything, naming the path', async () => {
-    await expect(applySettingsDraft({ storage, installationId, draft: { criteria: [{ id: 'p', weight: 1 }] }, asOf: AS_OF, defaultLang: 'en' })).rejects.toMatchObject({
+    await expect(applySettingsDraft({ storage, installationId, draft: { criteria: [{ id: 'p', weight: 1 }] }, ...base })).rejects.toMatchObject({
       code: 'INPUT_INVALID',
       message: expect.stringContaining('criteria[0].metric'),
     });
