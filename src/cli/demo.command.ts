@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { KamError } from '../core/errors';
 import type { DemoDriver } from '../app/demo/demo-driver';
 import type * as Bitrix24Demo from '../sandbox/demo/bitrix24.demo-driver';
 import { runDemo } from '../app/demo/run-demo';
+import { validateDraft } from '../app/settings/settings-document';
 import type { CrmKind } from '../core/ports/installation-store.port';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
@@ -40,6 +42,25 @@ interface DemoFlags {
   lang?: 'ru' | 'en';
   faults?: string;
   tokenTtl?: number;
+  criteria?: string;
+  freshPortal?: boolean;
+}
+
+/**
+ * `--criteria FILE`: read and checked before the sandbox even starts, so a file that does not
+ * validate stops the demo (non-zero exit, the path of each fault) before anything is written.
+ */
+function readCriteriaDraft(file: string, lang: 'ru' | 'en'): unknown {
+  let draft: unknown;
+  try {
+    draft = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw new KamError('INPUT_INVALID', `--criteria ${file}: ${code ? `cannot read the file (${code})` : `invalid JSON: ${(error as Error).message}`}`);
+  }
+  const checked = validateDraft(draft, lang);
+  if (!checked.ok) throw new KamError('INPUT_INVALID', `--criteria ${file}:\n${checked.error.message}`);
+  return draft;
 }
 
 export function registerDemo(program: Command): void {
@@ -59,12 +80,15 @@ export function registerDemo(program: Command): void {
     .option('--lang <lang>', 'report language (ru|en)')
     .option('--faults <spec>', 'sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3"')
     .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
+    .option('--criteria <file>', 'settings draft (e.g. a criteria config) applied after pass 1 through the settings preview and save')
+    .option('--fresh-portal', 'start the sandbox as a new portal, without the input fields (potential, margin, ...) or their values')
     .action(async (flags: DemoFlags) => {
       const loadDriver = DRIVERS[flags.crm as CrmKind];
       if (!loadDriver) throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: no demo for this CRM (choose ${Object.keys(DRIVERS).join(' or ')})`);
       const driver = loadDriver();
       const { config } = configForCommand();
       const lang = flags.lang ?? config.defaultLang;
+      const settingsDraft = flags.criteria === undefined ? undefined : readCriteriaDraft(flags.criteria, config.defaultLang);
       // The report (or JSON) owns stdout; the app logs only warnings, to stderr.
       const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format });
       const tty = Boolean(process.stderr.isTTY) && !flags.json;
@@ -81,6 +105,8 @@ export function registerDemo(program: Command): void {
         ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
         ...(flags.faults ? { faults: flags.faults } : {}),
         ...(flags.tokenTtl ? { tokenTtlSeconds: flags.tokenTtl } : {}),
+        ...(settingsDraft === undefined ? {} : { settingsDraft }),
+        ...(flags.freshPortal ? { freshPortal: true } : {}),
         dataDir: `${config.storage.dataDir}/demo`,
         logger,
         onPassStart: (pass, mode) => {
@@ -97,7 +123,7 @@ export function registerDemo(program: Command): void {
         const { runtime, installationId } = demo;
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ passes: demo.passes, sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
+            `${JSON.stringify({ passes: demo.passes, ...(demo.preview ? { preview: demo.preview } : {}), sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
           );
         } else {
           const run = await runtime.storage.evaluations.latestRun(installationId);

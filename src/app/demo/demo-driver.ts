@@ -14,6 +14,8 @@ export interface DemoSandboxOptions {
   faults?: string;
   /** Sandbox access-token lifetime in seconds. */
   tokenTtlSeconds?: number;
+  /** A new portal: none of the input fields (potential, margin, ...) nor their values. */
+  freshPortal?: boolean;
 }
 
 export interface DemoSandbox<Handle = unknown> {

@@ -8,6 +8,8 @@ import type { Logger } from '../../logging/logger';
 import { createRuntime, startServer, type Runtime } from '../../main';
 import type { ListeningServer } from '../../http/listen';
 import type { CycleReport } from '../cycle/run-cycle';
+import { applySettingsDraft, passTierChanges, type DemoPreview } from '../settings/demo-settings';
+import type { TierChange } from '../settings/tier-changes';
 import { freePort } from '../../http/free-port';
 import type { DemoDriver, DemoSandbox } from './demo-driver';
 
@@ -33,6 +35,10 @@ export interface DemoOptions<Handle = unknown> {
   tokenTtlSeconds?: number;
   /** Installation settings to apply right after the install (e.g. { contactsAsAccounts: true }). */
   settings?: Record<string, unknown>;
+  /** A settings draft (`--criteria FILE`) applied after pass 1 through the settings page's preview and save. */
+  settingsDraft?: unknown;
+  /** Start the sandbox as a new portal, without the input fields or their values. */
+  freshPortal?: boolean;
   dataDir: string;
   logger: Logger;
   onPassStart?: (pass: number, mode: 'full' | 'incremental') => void;
@@ -48,6 +54,9 @@ export interface DemoPass {
   evaluated: number;
   tiers: Record<string, number>;
   seconds: number;
+  /** The rule version the pass evaluated with, and the accounts whose tier it changed. */
+  ruleVersion: string | null;
+  tierChanges: TierChange[];
 }
 
 export interface DemoRun<Handle = unknown> {
@@ -60,6 +69,8 @@ export interface DemoRun<Handle = unknown> {
   sandboxHandle: Handle;
   /** The driver's view of the sandbox (state, card URL). */
   crm: DemoSandbox<Handle>;
+  /** What the settings draft's preview showed (null without one). */
+  preview: DemoPreview | null;
   close(): Promise<void>;
 }
 
@@ -68,7 +79,7 @@ const minus = (after: RequestCounts, before: RequestCounts | null): DemoPass['ap
   return { requests, byPhase: { setup: byPhase.setup, sync: byPhase.sync, writeBack: byPhase.writeBack }, byMethod, rejections };
 };
 
-const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number): DemoPass => ({
+const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number, tiers: Pick<DemoPass, 'ruleVersion' | 'tierChanges'>): DemoPass => ({
   mode: report.mode,
   sync: { companies: report.sync.company, contacts: report.sync.contact, deals: report.sync.deal },
   api,
@@ -76,6 +87,8 @@ const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number): Dem
   evaluated: report.evaluated,
   tiers: report.tiers,
   seconds,
+  ruleVersion: tiers.ruleVersion,
+  tierChanges: tiers.tierChanges,
 });
 
 export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<DemoRun<Handle>> {
@@ -83,6 +96,7 @@ export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<Dem
     companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+    ...(options.freshPortal ? { freshPortal: true } : {}),
   });
   const port = options.port ?? (await freePort());
   const dataDir = resolve(options.dataDir);
@@ -133,7 +147,15 @@ export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<Dem
     });
     options.onProgress?.(1, runtime.progress.status(installation.id).text);
     let counts = await app.requestCounts(installation.id);
-    passes.push(toPass(first, minus(counts as RequestCounts, null), (Date.now() - started) / 1000));
+    let tiers = await passTierChanges(runtime.storage, installation.id, new Map());
+    passes.push(toPass(first, minus(counts as RequestCounts, null), (Date.now() - started) / 1000, tiers));
+    const preview =
+      options.settingsDraft === undefined
+        ? null
+        : await applySettingsDraft({
+            storage: runtime.storage, installationId: installation.id, draft: options.settingsDraft, asOf: sandbox.anchorDate,
+            defaultLang: loaded.value.defaultLang, traits: runtime.connectors[crm].traits,
+          });
     for (let pass = 2; pass <= options.passes; pass += 1) {
       options.onPassStart?.(pass, 'incremental');
       const passStarted = Date.now();
@@ -141,10 +163,11 @@ export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<Dem
       await runtime.queue.idle();
       const report = await app.runCycle(installation.id, 'incremental', { asOf: sandbox.anchorDate });
       const now = await app.requestCounts(installation.id);
-      passes.push(toPass(report, minus(now as RequestCounts, counts), (Date.now() - passStarted) / 1000));
+      tiers = await passTierChanges(runtime.storage, installation.id, tiers.tiers);
+      passes.push(toPass(report, minus(now as RequestCounts, counts), (Date.now() - passStarted) / 1000, tiers));
       counts = now;
     }
-    return { passes, sandbox: sandbox.readyLine, app: server.url, installationId: installation.id, runtime, server, sandboxHandle: sandbox.handle, crm: sandbox, close };
+    return { passes, sandbox: sandbox.readyLine, app: server.url, installationId: installation.id, runtime, server, sandboxHandle: sandbox.handle, crm: sandbox, preview, close };
   } catch (error) {
     await close();
     throw error;

@@ -14,6 +14,7 @@ export const bitrix24DemoDriver: DemoDriver<RunningBitrix24Sandbox> = {
       port: 0, companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed, rateLimit: true,
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+      ...(options.freshPortal ? { freshPortal: true } : {}),
     });
     const ready = sandbox.readyLine as { clientId: string; clientSecret: string; memberId: string; anchorDate: string; counts: Record<string, number> };
     return {
