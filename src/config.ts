@@ -52,6 +52,11 @@ const EnvSchema = z.object({
   AMOCRM_CLIENT_SECRET: optionalText(),
   AMOCRM_REDIRECT_URI: z.url().optional(),
   AMOCRM_RATE_PER_SECOND: positive().max(50).default(6),
+  // Hosts an amoCRM/Kommo install may come from (the OAuth `referer`); never an arbitrary host.
+  AMOCRM_ACCOUNT_HOSTS: z
+    .string()
+    .refine(isRegExp, 'must be a valid regular expression')
+    .default('^[a-z0-9][a-z0-9-]*\\.(amocrm\\.ru|amocrm\\.com|kommo\\.com)$'),
 });
 
 export interface Config {
@@ -62,7 +67,7 @@ export interface Config {
   defaultLang: 'ru' | 'en';
   jobs: { reconcileCron: string; concurrency: number };
   bitrix24: { clientId: string | null; clientSecret: string | null; oauthUrl: string; portalHosts: RegExp; ratePerSecond: number; burst: number };
-  amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string | null; ratePerSecond: number };
+  amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string | null; ratePerSecond: number; accountHosts: RegExp };
 }
 
 export interface LoadConfigOptions {
@@ -123,6 +128,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
       clientSecret: env.AMOCRM_CLIENT_SECRET,
       redirectUri: env.AMOCRM_REDIRECT_URI ?? null,
       ratePerSecond: env.AMOCRM_RATE_PER_SECOND,
+      accountHosts: new RegExp(env.AMOCRM_ACCOUNT_HOSTS, 'i'),
     },
   });
 }

@@ -1,0 +1,133 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { KamError, fail, ok, type Result } from '../../core/errors';
+import type { EntityKind } from '../../core/model/synced';
+import type { Installation } from '../../core/ports/installation-store.port';
+import type { DirtyMark } from '../../core/ports/sync-state-store.port';
+import { secretHash, type AmoSlot } from './amocrm-setup';
+
+/**
+ * What amoCRM sends us, verified and turned into what the app does with it. Every check
+ * returns a result and never throws on bad input.
+ * - Webhooks are not signed (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format):
+ *   the destination URL carries a per-installation secret, and `account[id]` must be the
+ *   installation's account. The form uses the old v2 shape, `{entity:{action:[{id,...}]}}`,
+ *   companies arriving under `contacts[...]` with `type=company`; only ids are trusted.
+ * - The disconnect hook: GET with account_id, client_uuid and signature = hex
+ *   HMAC-SHA256(client_secret, "{client_id}|{account_id}") (reference §1.5).
+ * - The widget's disposable token: HS256 with the client secret; aud = scheme://host of our
+ *   redirect URI, iss = the account URL (AmoCRMOAuth::parseDisposableToken, DisposableTokenModel).
+ */
+export function secretsEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a).digest();
+  const right = createHash('sha256').update(b).digest();
+  return timingSafeEqual(left, right);
+}
+
+const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', message));
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : isRecord(value) ? Object.values(value) : []);
+
+const UPSERT_ACTIONS = ['add', 'update', 'restore', 'status', 'responsible'];
+
+/** The dirty marks a webhook form (already parsed with bracket nesting) asks for. */
+export function webhookMarks(form: Record<string, unknown>): DirtyMark[] {
+  const marks = new Map<string, DirtyMark>();
+  const add = (kind: EntityKind, crmId: unknown, action: DirtyMark['action']) => {
+    const id = String(crmId ?? '').trim();
+    if (!/^\d+$/.test(id)) return;
+    const key = `${kind}:${id}`;
+    // A delete wins over an update of the same entity in the same delivery.
+    if (marks.get(key)?.action !== 'delete') marks.set(key, { kind, crmId: id, action });
+  };
+  const sections: Array<{ key: string; kind: (item: Record<string, unknown>) => EntityKind }> = [
+    { key: 'leads', kind: () => 'deal' },
+    { key: 'contacts', kind: (item) => (item.type === 'company' ? 'company' : 'contact') },
+    { key: 'companies', kind: () => 'company' },
+  ];
+  for (const section of sections) {
+    const body = form[section.key];
+    if (!isRecord(body)) continue;
+    for (const [action, items] of Object.entries(body)) {
+      const kind = action === 'delete' ? 'delete' : UPSERT_ACTIONS.includes(action) ? 'upsert' : null;
+      if (!kind) continue;
+      for (const item of listOf(items)) if (isRecord(item)) add(section.kind(item), item.id, kind);
+    }
+  }
+  return [...marks.values()];
+}
+
+/** The installation's account id as the webhook states it (`account[id]`). */
+export function webhookAccountId(form: Record<string, unknown>): string | null {
+  const account = form.account;
+  return isRecord(account) && account.id !== undefined ? String(account.id) : null;
+}
+
+export function verifyWebhook(input: { installation: Installation | null; secret: string; form: Record<string, unknown> }): Result<{ installation: Installation; marks: DirtyMark[] }> {
+  const { installation } = input;
+  if (!installation || installation.crm !== 'amocrm' || installation.status === 'deleted') return unauthorized('Unknown installation');
+  const slot = installation.settings.amocrm as Partial<AmoSlot> | undefined;
+  const sealed = installation.applicationToken;
+  // The secret is checked against the sealed copy; the slot's hash is the fallback.
+  const secretOk = sealed ? secretsEqual(input.secret, sealed) : typeof slot?.webhook?.secretHash === 'string' && secretsEqual(secretHash(input.secret), slot.webhook.secretHash);
+  if (!secretOk) return unauthorized('Wrong webhook secret');
+  const accountId = webhookAccountId(input.form);
+  if (accountId === null || !secretsEqual(accountId, installation.externalId)) return unauthorized('The webhook is for another account');
+  return ok({ installation, marks: webhookMarks(input.form) });
+}
+
+export function verifyDisconnect(query: Record<string, unknown>, credentials: { clientId: string; clientSecret: string }): Result<{ accountId: string }> {
+  const accountId = typeof query.account_id === 'string' ? query.account_id : '';
+  const clientUuid = typeof query.client_uuid === 'string' ? query.client_uuid : typeof query.client_id === 'string' ? query.client_id : '';
+  const signature = typeof query.signature === 'string' ? query.signature.toLowerCase() : '';
+  if (!/^\d+$/.test(accountId) || signature === '') return fail(new KamError('INPUT_INVALID', 'The disconnect hook needs account_id and signature'));
+  if (clientUuid !== '' && !secretsEqual(clientUuid, credentials.clientId)) return unauthorized('The disconnect hook is for another integration');
+  const expected = createHmac('sha256', credentials.clientSecret).update(`${credentials.clientId}|${accountId}`).digest('hex');
+  if (!secretsEqual(signature, expected)) return unauthorized('Wrong disconnect signature');
+  return ok({ accountId });
+}
+
+export interface WidgetIdentity {
+  installationId: string;
+  userId: string;
+  isAdmin: boolean;
+}
+
+/** scheme://host of the redirect URI (what the official client checks), and its origin with a port. */
+function audiences(redirectUri: string): string[] {
+  const url = new URL(redirectUri);
+  return [...new Set([`${url.protocol}//${url.hostname}`, url.origin])];
+}
+
+export async function verifyWidgetToken(
+  token: string,
+  deps: {
+    clientSecret: string;
+    redirectUri: string;
+    findInstallation: (accountId: string) => Promise<Installation | null>;
+    clockToleranceSeconds?: number;
+  },
+): Promise<Result<WidgetIdentity>> {
+  if (token.trim() === '') return unauthorized('No widget token');
+  let payload;
+  try {
+    ({ payload } = await jwtVerify(token, new TextEncoder().encode(deps.clientSecret), {
+      algorithms: ['HS256'],
+      audience: audiences(deps.redirectUri),
+      clockTolerance: deps.clockToleranceSeconds ?? 30,
+      requiredClaims: ['exp', 'iss', 'aud'],
+    }));
+  } catch (error) {
+    const reason = error instanceof joseErrors.JWTExpired ? 'The widget token has expired' : 'The widget token is not valid';
+    return unauthorized(reason);
+  }
+  const accountId = payload.account_id === undefined ? '' : String(payload.account_id);
+  if (!/^\d+$/.test(accountId)) return unauthorized('The widget token names no account');
+  const installation = await deps.findInstallation(accountId);
+  if (!installation || installation.crm !== 'amocrm' || installation.status !== 'active') return unauthorized('KAM Pilot is not installed on this account');
+  const accountUrl = installation.clientEndpoint ? new URL(installation.clientEndpoint).origin : `https://${installation.domain}`;
+  if (payload.iss !== accountUrl) return unauthorized('The widget token was issued by another account');
+  const userId = payload.user_id === undefined ? '' : String(payload.user_id);
+  if (userId === '') return unauthorized('The widget token names no user');
+  return ok({ installationId: installation.id, userId, isAdmin: payload.is_admin === true });
+}

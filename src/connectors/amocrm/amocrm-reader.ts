@@ -1,0 +1,135 @@
+import { isKamError } from '../../core/errors';
+import type { EntityKind, EntityOfKind } from '../../core/model/synced';
+import type { CrmReader, ModifiedMarks, ReadByIdsResult, SyncPage } from '../../core/ports/crm-connector.port';
+import type { AmoClient, Query } from './amocrm-client';
+import { mapCompany, mapContact, mapLead, type MapContext, type Row } from './amocrm-mapper';
+
+/**
+ * Reads leads, contacts and companies 250 a page (the API's maximum), following
+ * `_links.next.href` (https://www.amocrm.ru/developers/content/crm_platform/leads-api). The
+ * cursor after a page is that link (path and query, ours to check again before following), so a
+ * crash resumes at the next page. Full sync walks `order[id]=asc`: rows added meanwhile land on
+ * later pages, none is skipped. The reconcile asks `filter[updated_at][from]` (unix seconds,
+ * minus an overlap) `order[updated_at]=asc`; an empty list is a 204 (one request per kind).
+ * Leads come `with=contacts`; their company is always in `_embedded.companies`.
+ */
+export const PAGE_LIMIT = 250;
+export const ENTITY_OF: Record<EntityKind, 'companies' | 'contacts' | 'leads'> = { company: 'companies', contact: 'contacts', deal: 'leads' };
+const KINDS: readonly EntityKind[] = ['company', 'contact', 'deal'];
+
+export interface AmoReaderDeps {
+  client: AmoClient;
+  context: MapContext;
+  /** Re-read this many seconds before each mark: writes in flight when the mark was taken. */
+  overlapSeconds?: number;
+  nowSeconds?: () => number;
+}
+
+interface ListBody {
+  _links?: { next?: { href?: unknown } };
+  _embedded?: Record<string, unknown>;
+}
+
+function mapRow<K extends EntityKind>(kind: K, row: Row, context: MapContext): EntityOfKind[K] {
+  if (kind === 'company') return mapCompany(row, context) as EntityOfKind[K];
+  if (kind === 'contact') return mapContact(row) as EntityOfKind[K];
+  return mapLead(row, context) as EntityOfKind[K];
+}
+
+function baseQuery(kind: EntityKind): Query {
+  return { limit: PAGE_LIMIT, ...(kind === 'deal' ? { with: 'contacts' } : {}) };
+}
+
+export function createAmoReader(deps: AmoReaderDeps): CrmReader {
+  const { client, context } = deps;
+  const overlap = deps.overlapSeconds ?? 5;
+  const nowSeconds = deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000));
+
+  const rowsOf = (kind: EntityKind, body: ListBody | null): Row[] => {
+    const list = body?._embedded?.[ENTITY_OF[kind]];
+    return Array.isArray(list) ? (list as Row[]) : [];
+  };
+  const nextOf = (body: ListBody | null): string | null => {
+    const href = body?._links?.next?.href;
+    if (typeof href !== 'string' || href === '') return null;
+    const url = new URL(href, client.baseUrl);
+    return `${url.pathname}${url.search}`;
+  };
+
+  /** Walks one list from its first request (or a saved cursor) to its last page. */
+  async function* walk(kind: EntityKind, first: () => Promise<ListBody | null>, cursor: string | null): AsyncGenerator<{ rows: Row[]; next: string | null }> {
+    let body = cursor ? await client.follow<ListBody>(cursor) : await first();
+    for (;;) {
+      const next = rowsOf(kind, body).length > 0 ? nextOf(body) : null;
+      yield { rows: rowsOf(kind, body), next };
+      if (next === null) return;
+      body = await client.follow<ListBody>(next);
+    }
+  }
+
+  return {
+    readByIdsCapacity: PAGE_LIMIT,
+
+    async *fullPages({ kinds, cursors }) {
+      for (const kind of KINDS.filter((candidate) => kinds.includes(candidate))) {
+        const cursor = cursors[kind] ?? null;
+        const mark = cursor === null ? String(nowSeconds()) : undefined;
+        let first = true;
+        for await (const page of walk(kind, () => client.get<ListBody>(`/api/v4/${ENTITY_OF[kind]}`, { ...baseQuery(kind), order: { id: 'asc' } }), cursor)) {
+          const out: SyncPage & { mark?: string | null } = {
+            kind,
+            rows: page.rows.map((row) => mapRow(kind, row, context)),
+            cursor: page.next,
+            done: page.next === null,
+          };
+          if (first && mark !== undefined) out.mark = mark;
+          first = false;
+          yield out;
+        }
+      }
+    },
+
+    async *changedPages({ marks }) {
+      const complete: Partial<Record<EntityKind, boolean>> = {};
+      const newest: ModifiedMarks = {};
+      for (const kind of KINDS) {
+        const mark = marks[kind];
+        if (mark === undefined || mark === null) continue;
+        const from = Math.max(0, Number(mark) - overlap);
+        let latest = Number(mark);
+        const query = { ...baseQuery(kind), filter: { updated_at: { from } }, order: { updated_at: 'asc' } };
+        for await (const page of walk(kind, () => client.get<ListBody>(`/api/v4/${ENTITY_OF[kind]}`, query), null)) {
+          for (const row of page.rows) latest = Math.max(latest, Number(row.updated_at) || 0);
+          if (page.rows.length > 0) yield { kind, rows: page.rows.map((row) => mapRow(kind, row, context)), cursor: page.next, done: page.next === null };
+        }
+        complete[kind] = true;
+        newest[kind] = String(latest);
+      }
+      return { complete, marks: newest };
+    },
+
+    async readByIds(requests) {
+      const results: Array<ReadByIdsResult & { kind: EntityKind }> = [];
+      for (const request of requests) {
+        const result: ReadByIdsResult & { kind: EntityKind } = { kind: request.kind, rows: [], missing: [], refused: [] };
+        const ids = [...new Set(request.ids)];
+        for (let i = 0; i < ids.length; i += PAGE_LIMIT) {
+          const chunk = ids.slice(i, i + PAGE_LIMIT);
+          try {
+            const body = await client.get<ListBody>(`/api/v4/${ENTITY_OF[request.kind]}`, { ...baseQuery(request.kind), filter: { id: chunk } });
+            const rows = rowsOf(request.kind, body);
+            const seen = new Set(rows.map((row) => String(row.id)));
+            result.rows.push(...rows.map((row) => mapRow(request.kind, row, context)));
+            // Asked for and not returned (a 204 returns none): deleted in amo.
+            result.missing.push(...chunk.filter((entityId) => !seen.has(entityId)));
+          } catch (error) {
+            if (!isKamError(error) || !error.retryable) throw error;
+            result.refused.push(...chunk);
+          }
+        }
+        results.push(result);
+      }
+      return results;
+    },
+  };
+}

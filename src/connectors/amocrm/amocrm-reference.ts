@@ -1,0 +1,79 @@
+import type { EntityKind } from '../../core/model/synced';
+import type { CrmReferenceData } from '../../core/ports/crm-connector.port';
+import type { AmoClient } from './amocrm-client';
+import { accountInfo } from './amocrm-oauth';
+import { LOST_STATUS_ID, WON_STATUS_ID } from './amocrm-mapper';
+
+/**
+ * Reference data (https://www.amocrm.ru/developers/content/crm_platform/leads_pipelines,
+ * /account-info, /users-api, /custom-fields): the account currency (amo keeps one and has no
+ * FX API, so `rates` is empty), pipelines with their statuses (142 won, 143 lost in every
+ * pipeline), users with `rights.is_admin`, and the custom fields of companies, contacts and
+ * leads for the settings page's field picker. About six requests, at most once a day.
+ */
+type Row = Record<string, unknown>;
+
+const FIELD_KINDS: Array<{ kind: EntityKind; entity: string }> = [
+  { kind: 'company', entity: 'companies' },
+  { kind: 'contact', entity: 'contacts' },
+  { kind: 'deal', entity: 'leads' },
+];
+
+async function allPages(client: AmoClient, path: string, key: string, limit: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  let body = await client.get<Row>(path, { limit });
+  for (;;) {
+    const list = (body?._embedded as Row | undefined)?.[key];
+    if (Array.isArray(list)) rows.push(...(list as Row[]));
+    const next = ((body?._links as Row | undefined)?.next as Row | undefined)?.href;
+    if (!Array.isArray(list) || list.length === 0 || typeof next !== 'string') return rows;
+    body = await client.follow<Row>(next);
+  }
+}
+
+export interface AmoReference extends CrmReferenceData {
+  timezone: string | null;
+  currentUserId: string | null;
+}
+
+export async function readAmoReference(client: AmoClient): Promise<AmoReference> {
+  const account = accountInfo(await client.get<Row>('/api/v4/account', { with: 'datetime_settings' }));
+  const pipelines = await allPages(client, '/api/v4/leads/pipelines', 'pipelines', 250);
+  const users = await allPages(client, '/api/v4/users', 'users', 250);
+  const fields: NonNullable<CrmReferenceData['fields']> = [];
+  for (const { kind, entity } of FIELD_KINDS) {
+    for (const field of await allPages(client, `/api/v4/${entity}/custom_fields`, 'custom_fields', 50)) {
+      const enums = Array.isArray(field.enums) ? (field.enums as Row[]) : [];
+      fields.push({
+        kind,
+        // The field map stores the code when the field has one, else its id.
+        code: typeof field.code === 'string' && field.code !== '' ? field.code : String(field.id),
+        name: String(field.name ?? ''),
+        type: String(field.type ?? ''),
+        ...(enums.length > 0 ? { options: enums.map((item) => ({ id: String(item.id), value: String(item.value ?? '') })) } : {}),
+      });
+    }
+  }
+  return {
+    baseCurrency: account.currency,
+    rates: [],
+    timezone: account.timezone,
+    currentUserId: account.currentUserId,
+    pipelines: pipelines.map((pipeline) => {
+      const statuses = ((pipeline._embedded as Row | undefined)?.statuses as Row[] | undefined) ?? [];
+      return {
+        id: String(pipeline.id),
+        name: String(pipeline.name ?? ''),
+        stages: statuses.map((status) => {
+          const statusId = Number(status.id);
+          return { id: String(status.id), name: String(status.name ?? ''), semantics: statusId === WON_STATUS_ID ? 'won' as const : statusId === LOST_STATUS_ID ? 'lost' as const : 'open' as const };
+        }),
+      };
+    }),
+    users: users.map((user) => {
+      const rights = (user.rights ?? {}) as Row;
+      return { id: String(user.id), name: String(user.name ?? ''), isAdmin: rights.is_admin === true, active: rights.is_active !== false };
+    }),
+    fields,
+  };
+}

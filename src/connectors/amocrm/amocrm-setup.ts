@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { KamError } from '../../core/errors';
+import type { CrmSetupOptions } from '../../core/ports/crm-connector.port';
+import type { AmoClient } from './amocrm-client';
+import { accountInfo } from './amocrm-oauth';
+
+/**
+ * Idempotent account setup: the tier (select, code KAM_TIER, one enum per tier, labels in the
+ * installation language, enum code = tier id) and score (numeric, code KAM_SCORE) fields on
+ * companies, and on contacts when contacts are accounts too; then the webhook of this
+ * installation. Existing fields are found by code first, so a second run creates nothing.
+ * Fields: POST /api/v4/{entity}/custom_fields (CustomFieldModel::toApi, EnumModel::toApi with
+ * `code`); webhooks: POST /api/v4/webhooks {destination, settings}
+ * (https://www.amocrm.com/developers/content/api_v4/webhooks-2/).
+ */
+export const TIER_FIELD_CODE = 'KAM_TIER';
+export const SCORE_FIELD_CODE = 'KAM_SCORE';
+export const WEBHOOK_EVENTS = ['lead', 'contact', 'company'].flatMap((entity) => ['add', 'update', 'delete', 'restore'].map((action) => `${action}_${entity}`));
+
+export interface AmoTierFields {
+  tierFieldId: number;
+  scoreFieldId: number;
+  /** Tier id -> the enum id of the tier field. */
+  tierEnumIds: Record<string, number>;
+}
+
+/** What the connector remembers of the account (installation.settings.amocrm). No secret in it. */
+export interface AmoSlot {
+  company: AmoTierFields;
+  contact: AmoTierFields | null;
+  /** The user our token acts as: a task needs a responsible user when the account has no owner. */
+  appUserId: string | null;
+  timezone: string;
+  currency: string;
+  /** The webhook: its id and the hash of the secret in its destination (the secret itself is sealed). */
+  webhook: { id: number | null; secretHash: string } | null;
+}
+
+type Row = Record<string, unknown>;
+type Entity = 'companies' | 'contacts';
+
+export const secretHash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+export const webhookDestination = (publicUrl: string, installationId: string, secret: string): string =>
+  `${publicUrl.replace(/\/+$/, '')}/amocrm/webhooks/${encodeURIComponent(installationId)}/${encodeURIComponent(secret)}`;
+
+async function listFields(client: AmoClient, entity: Entity): Promise<Row[]> {
+  const rows: Row[] = [];
+  let body = await client.get<Row>(`/api/v4/${entity}/custom_fields`, { limit: 50 });
+  for (;;) {
+    const list = (body?._embedded as Row | undefined)?.custom_fields;
+    if (!Array.isArray(list) || list.length === 0) return rows;
+    rows.push(...(list as Row[]));
+    const next = ((body?._links as Row | undefined)?.next as Row | undefined)?.href;
+    if (typeof next !== 'string') return rows;
+    body = await client.follow<Row>(next);
+  }
+}
+
+const byCode = (fields: Row[], code: string) => fields.find((field) => String(field.code ?? '').toUpperCase() === code);
+
+/** Tier -> enum id: by the enum code we set, else by its label in either language (a field made by hand). */
+function enumIds(field: Row, tiers: CrmSetupOptions['tiers']): Record<string, number> {
+  const enums = Array.isArray(field.enums) ? (field.enums as Row[]) : [];
+  const out: Record<string, number> = {};
+  for (const tier of tiers) {
+    const match = enums.find((item) => String(item.code ?? '').toUpperCase() === tier.id.toUpperCase())
+      ?? enums.find((item) => [tier.ru, tier.en].includes(String(item.value ?? '')));
+    if (match) out[tier.id] = Number(match.id);
+  }
+  return out;
+}
+
+async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetupOptions, created: string[]): Promise<AmoTierFields> {
+  let fields = await listFields(client, entity);
+  const missing: Row[] = [];
+  const ru = options.lang === 'ru';
+  if (!byCode(fields, TIER_FIELD_CODE)) {
+    missing.push({
+      name: ru ? 'KAM: уровень' : 'KAM: tier', type: 'select', code: TIER_FIELD_CODE, sort: 510,
+      enums: options.tiers.map((tier, index) => ({ value: ru ? tier.ru : tier.en, sort: (index + 1) * 10, code: tier.id.toUpperCase() })),
+    });
+  }
+  if (!byCode(fields, SCORE_FIELD_CODE)) missing.push({ name: ru ? 'KAM: балл' : 'KAM: score', type: 'numeric', code: SCORE_FIELD_CODE, sort: 511 });
+  if (missing.length > 0) {
+    const body = await client.write<Row>('POST', `/api/v4/${entity}/custom_fields`, missing.map((field, index) => ({ ...field, request_id: String(index) })), { idempotent: false });
+    const made = ((body?._embedded as Row | undefined)?.custom_fields as Row[] | undefined) ?? [];
+    fields = [...fields, ...made];
+    created.push(...missing.map((field) => `${entity} field ${String(field.code)}`));
+  }
+  const tier = byCode(fields, TIER_FIELD_CODE);
+  const score = byCode(fields, SCORE_FIELD_CODE);
+  if (!tier || !score) throw new KamError('CRM_REJECTED', `amoCRM setup: the ${entity} fields ${TIER_FIELD_CODE}/${SCORE_FIELD_CODE} could not be created`);
+  const tierEnumIds = enumIds(tier, options.tiers);
+  const lacking = options.tiers.filter((item) => tierEnumIds[item.id] === undefined).map((item) => item.id);
+  if (lacking.length > 0) throw new KamError('CRM_REJECTED', `amoCRM setup: the ${entity} field ${TIER_FIELD_CODE} has no value for tier(s) ${lacking.join(', ')}; add them in amoCRM or delete the field`);
+  return { tierFieldId: Number(tier.id), scoreFieldId: Number(score.id), tierEnumIds };
+}
+
+async function ensureWebhook(client: AmoClient, destination: string, created: string[]): Promise<number | null> {
+  const existing = await client.get<Row>('/api/v4/webhooks', { filter: { destination } });
+  const hook = (((existing?._embedded as Row | undefined)?.webhooks as Row[] | undefined) ?? []).find((row) => row.destination === destination);
+  const settings = Array.isArray(hook?.settings) ? (hook.settings as unknown[]).map(String) : [];
+  if (hook && hook.disabled !== true && WEBHOOK_EVENTS.every((event) => settings.includes(event))) return Number(hook.id);
+  // Subscribing the same destination again replaces its events and re-enables it.
+  const body = await client.write<Row>('POST', '/api/v4/webhooks', { destination, settings: WEBHOOK_EVENTS, sort: 10 }, { idempotent: true });
+  created.push(hook ? 'webhook (re-enabled)' : 'webhook');
+  return body?.id === undefined ? null : Number(body.id);
+}
+
+export async function setupAmoAccount(input: {
+  client: AmoClient;
+  installationId: string;
+  /** The per-installation webhook secret (sealed in the installation's application token). */
+  secret: string;
+  options: CrmSetupOptions;
+}): Promise<{ slot: AmoSlot; created: string[] }> {
+  const { client, options } = input;
+  const created: string[] = [];
+  const account = accountInfo(await client.get<Row>('/api/v4/account', { with: 'datetime_settings' }));
+  const company = await ensureFields(client, 'companies', options, created);
+  const contact = options.contactFields ? await ensureFields(client, 'contacts', options, created) : null;
+  const webhookId = await ensureWebhook(client, webhookDestination(options.publicUrl, input.installationId, input.secret), created);
+  return {
+    slot: {
+      company, contact, appUserId: account.currentUserId, timezone: account.timezone ?? 'Europe/Moscow', currency: account.currency,
+      webhook: { id: webhookId, secretHash: secretHash(input.secret) },
+    },
+    created,
+  };
+}
