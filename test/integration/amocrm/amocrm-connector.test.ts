@@ -1,0 +1,161 @@
+import qs from 'qs';
+import { verifyWebhook } from '../../../src/connectors/amocrm/amocrm-inbound';
+import type { SyncPage } from '../../../src/core/ports/crm-connector.port';
+import type { EntityKind } from '../../../src/core/model/synced';
+import { markerFor } from '../../../src/core/ports/crm-writer.port';
+import { startAmoHarness, TIERS, type AmoHarness } from './amocrm-harness';
+
+jest.setTimeout(60_000);
+
+
+async function drain<T, R>(source: AsyncGenerator<T, R>): Promise<{ items: T[]; result: R }> {
+  const items: T[] = [];
+  for (;;) {
+    const step = await source.next();
+    if (step.done) return { items, result: step.value };
+    items.push(step.value);
+  }
+}
+
+describe('amoCRM connector against the sandbox', () => {
+  let h: AmoHarness;
+  // Webhook deliveries go to a local receiver standing in for our server.
+  const setup = () => ({ publicUrl: h.receiver.url, lang: 'ru' as const, tiers: TIERS, contactFields: false });
+  beforeAll(async () => {
+    h = await startAmoHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('installs from the OAuth redirect: account id, base URL, sealed tokens and a webhook secret', async () => {
+    const stored = await h.storage.installations.get(h.installation.id);
+    expect(stored).toEqual(expect.objectContaining({ crm: 'amocrm', externalId: String(h.sandbox.readyLine['accountId']), clientEndpoint: h.sandbox.url, status: 'active' }));
+    expect(stored?.tokens?.accessToken).toEqual(expect.any(String));
+    expect(stored?.applicationToken?.length).toBeGreaterThanOrEqual(24);
+  });
+
+  it('refuses an install from a host off the allow-list, and a spent code', async () => {
+    const offList = await h.connector.install({ code: 'def50200abcdef0123', referer: 'evil.example.com' });
+    expect(offList.ok).toBe(false);
+    if (!offList.ok) expect(offList.error.code).toBe('FORBIDDEN');
+    const spent = await h.connector.install({ code: 'def50200abcdef0123', referer: new URL(h.sandbox.url).host });
+    expect(spent.ok).toBe(false);
+  });
+
+  it('sets up the tier and score fields and the webhook once; a second run creates nothing', async () => {
+    const session = h.connector.session(h.installation);
+    const first = await session.setUp(setup());
+    expect(first.created).toEqual(['companies field KAM_TIER', 'companies field KAM_SCORE', 'webhook']);
+    const before = session.requests().requests;
+    const second = await session.setUp(setup());
+    expect(second.created).toEqual([]);
+    expect(second.slot).toEqual(first.slot);
+    // account, custom fields, webhooks: nothing written.
+    expect(session.requests().requests - before).toBe(3);
+    const state = await h.state();
+    const fields = (state.customFields as { companies: Array<{ code: string; enums: Array<{ value: string; code: string }> | null }> }).companies;
+    expect(fields.map((field) => field.code).sort()).toEqual(['KAM_SCORE', 'KAM_TIER']);
+    expect(fields.find((field) => field.code === 'KAM_TIER')?.enums?.map((item) => item.value)).toEqual(['Ключевой', 'Развитие', 'Базовый']);
+    const hooks = state.webhooks as Array<{ destination: string; settings: string[] }>;
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]?.destination).toBe(`${h.receiver.url}/amocrm/webhooks/${h.installation.id}/${encodeURIComponent((await h.storage.installations.get(h.installation.id))?.applicationToken ?? '')}`);
+    expect(hooks[0]?.settings).toEqual(expect.arrayContaining(['add_lead', 'update_company', 'delete_contact', 'restore_lead']));
+    // The slot is plain JSON in the settings: no secret in it.
+    expect(JSON.stringify(first.slot)).not.toContain((await h.storage.installations.get(h.installation.id))?.applicationToken);
+  });
+
+  it('reads every row 250 a page with a cursor after each page, then a no-change reconcile costs one request per kind', async () => {
+    const session = h.connector.session(h.installation);
+    const reader = session.reader({ fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: ['company'] });
+    const before = session.requests().requests;
+    const { items } = await drain(reader.fullPages({ kinds: ['company', 'contact', 'deal'], cursors: {} }));
+    const count = (kind: EntityKind) => items.filter((page) => page.kind === kind).reduce((sum, page) => sum + page.rows.length, 0);
+    expect([count('company'), count('contact'), count('deal')]).toEqual([60, 120, 600]);
+    expect(session.requests().requests - before).toBe(1 + 1 + Math.ceil(600 / 250));
+    const deals = items.filter((page) => page.kind === 'deal');
+    expect(deals.map((page) => page.done)).toEqual([false, false, true]);
+    expect(deals[0]?.cursor).toMatch(/^\/api\/v4\/leads\?/);
+    const company = items.find((page) => page.kind === 'company')?.rows[0] as SyncPage<'company'>['rows'][number];
+    expect(company.fields).toEqual(expect.objectContaining({ potential3y: expect.any(Number), margin: expect.any(Number) }));
+    const deal = deals.flatMap((page) => page.rows as SyncPage<'deal'>['rows']).find((row) => row.status === 'won');
+    expect(deal).toEqual(expect.objectContaining({ currency: 'RUB', closedAt: expect.any(String), companyId: expect.any(String) }));
+
+    // Resuming from the first deal page's cursor reads only the rest.
+    const resumed = await drain(reader.fullPages({ kinds: ['deal'], cursors: { deal: deals[0]?.cursor ?? null } }));
+    expect(resumed.items.reduce((sum, page) => sum + page.rows.length, 0)).toBe(350);
+
+    const marks = Object.fromEntries(items.filter((page) => 'mark' in page).map((page) => [page.kind, page.mark as string]));
+    const quiet = session.requests().requests;
+    const changed = await drain(reader.changedPages({ marks }));
+    expect(changed.items).toHaveLength(0);
+    expect(changed.result.complete).toEqual({ company: true, contact: true, deal: true });
+    expect(session.requests().requests - quiet).toBe(3);
+  });
+
+  it('reads by ids: present rows, and the ids amo no longer has as missing', async () => {
+    const session = h.connector.session(h.installation);
+    const reader = session.reader({ fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: ['company'] });
+    const [result] = await reader.readByIds([{ kind: 'deal', ids: ['1', '2', '999999'] }]);
+    expect(result?.rows.map((row) => row.crmId).sort()).toEqual(['1', '2']);
+    expect(result?.missing).toEqual(['999999']);
+  });
+
+  it('reads reference data: account currency, pipelines with won/lost, users with admin flag, custom fields', async () => {
+    const reference = await h.connector.session(h.installation).readReference();
+    expect(reference.baseCurrency).toBe('RUB');
+    expect(reference.rates).toEqual([]);
+    const stages = reference.pipelines[0]?.stages ?? [];
+    expect(stages.find((stage) => stage.id === '142')?.semantics).toBe('won');
+    expect(stages.find((stage) => stage.id === '143')?.semantics).toBe('lost');
+    expect(reference.users.some((user) => user.isAdmin)).toBe(true);
+    expect(reference.fields?.some((field) => field.kind === 'company' && field.code === 'KAM_POTENTIAL_3Y')).toBe(true);
+  });
+
+  it('writes tier and score 50 companies a request, and notes and tasks once, found again by marker', async () => {
+    const session = h.connector.session(h.installation);
+    await session.setUp(setup());
+    const writer = session.writer();
+    const ids = Array.from({ length: 60 }, (_, i) => String(i + 1));
+    const before = session.requests().requests;
+    const fields = await writer.writeFields(ids.map((id, i) => ({ accountId: id, tier: TIERS[i % 3]?.id ?? 'a', score: i + 0.5 })));
+    expect(fields.done).toHaveLength(60);
+    expect(session.requests().requests - before).toBe(2);
+    const state = await h.state();
+    const values = (state.fieldValues as { companies: Record<string, Record<string, unknown>> }).companies;
+    expect(values['1']).toEqual({ KAM_TIER: 'Ключевой', KAM_SCORE: '0.5' });
+    expect(values['2']?.KAM_TIER).toBe('Развитие');
+
+    const comments = await writer.addComments([{ key: 'comment:company:1:2026-06', accountId: '1', text: 'KPI за июнь' }]);
+    expect(comments.done).toEqual([{ key: 'comment:company:1:2026-06', crmId: expect.stringMatching(/^\d+$/) }]);
+    const foundNote = await writer.findComments([{ key: 'comment:company:1:2026-06', accountId: '1' }, { key: 'comment:company:2:2026-06', accountId: '2' }]);
+    expect([...foundNote.found]).toEqual([['comment:company:1:2026-06', comments.done[0]?.crmId]]);
+    expect(foundNote.unresolved.size).toBe(0);
+
+    const todos = await writer.createTodos([{ dedupKey: 'r1:1:2026-06', accountId: '1', ownerId: '2', title: 'Позвонить', description: 'Нет сделок 90 дней', dueDate: '2026-07-01' }]);
+    expect(todos.done).toHaveLength(1);
+    const task = ((await h.state()).tasks as { open: Array<Record<string, unknown>> }).open.find((item) => String(item.id) === todos.done[0]?.crmTaskId);
+    expect(task).toEqual(expect.objectContaining({ entity_type: 'companies', entity_id: 1, responsible_user_id: 2, task_type_id: 1 }));
+    expect(String(task?.text)).toContain(markerFor('r1:1:2026-06'));
+    // 23:59 on 2026-07-01 in Moscow (UTC+3).
+    expect(task?.complete_till).toBe(Date.parse('2026-07-01T20:59:00Z') / 1000);
+    const foundTask = await writer.findTodos([{ dedupKey: 'r1:1:2026-06', accountId: '1' }]);
+    expect(foundTask.found.get('r1:1:2026-06')).toBe(todos.done[0]?.crmTaskId);
+
+    const closed = await writer.closeTodos([{ dedupKey: 'r1:1:2026-06', crmTaskId: todos.done[0]?.crmTaskId ?? '' }, { dedupKey: 'gone', crmTaskId: '987654' }]);
+    expect(closed.done.sort()).toEqual(['gone', 'r1:1:2026-06']);
+    // amo tells the webhook about our own writes too (form-encoded, v2 names): they verify and become dirty marks.
+    await h.sandbox.webhooksIdle();
+    const delivery = h.receiver.requests.find((request) => request.method === 'POST' && request.url.startsWith('/amocrm/webhooks/'));
+    expect(delivery).toBeDefined();
+    const [, , , installationId, secret] = (delivery?.url ?? '').split('/');
+    expect(installationId).toBe(h.installation.id);
+    const form = qs.parse(delivery?.body ?? '', { depth: 5 }) as Record<string, unknown>;
+    const installation = await h.storage.installations.get(h.installation.id);
+    const verified = verifyWebhook({ installation, secret: decodeURIComponent(secret ?? ''), form });
+    expect(verified.ok && verified.value.marks.some((mark) => mark.kind === 'company' && mark.action === 'upsert')).toBe(true);
+    expect(verifyWebhook({ installation, secret: 'wrong', form }).ok).toBe(false);
+    const completed = ((await h.state()).tasks as { completed: Array<Record<string, unknown>> }).completed;
+    expect(completed.find((item) => String(item.id) === todos.done[0]?.crmTaskId)?.result).toMatch(/KAM Pilot/);
+  });
+});
