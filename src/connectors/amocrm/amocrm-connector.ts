@@ -2,21 +2,22 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
-import { KamError, fail, isKamError, ok, type Result } from '../../core/errors';
-import type { CrmConnector, CrmPhase, CrmSession, CrmTraits } from '../../core/ports/crm-connector.port';
+import { KamError } from '../../core/errors';
+import type { CrmConnector, CrmSession, CrmSlot, CrmTraits } from '../../core/ports/crm-connector.port';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Logger } from '../../logging/logger';
-import { createWindowLimiter, type RateLimiter } from '../shared/rate-limiter';
-import { createRequestMeter, type Phase, type RequestMeter } from '../shared/request-meter';
+import { createWindowLimiter } from '../shared/rate-limiter';
+import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
-import { createAmoClient, type AmoClient } from './amocrm-client';
+import { createAmoClient } from './amocrm-client';
+import { createAmoInbound } from './amocrm-edge';
 import { isAccountBlocked } from './amocrm-errors';
 import { DEFAULT_FIELD_MAP } from './amocrm-mapper';
-import { accountBaseUrl, createAmoOAuth, type AmoOAuth } from './amocrm-oauth';
+import { createAmoOAuth, type AmoOAuth } from './amocrm-oauth';
 import { createAmoReader } from './amocrm-reader';
 import { readAmoReference } from './amocrm-reference';
-import { setupAmoAccount, type AmoSlot } from './amocrm-setup';
+import { isAmoSetUp, setupAmoAccount, type AmoSlot } from './amocrm-setup';
 import { createAmoWriter } from './amocrm-writer';
 
 /**
@@ -44,23 +45,18 @@ export const SLOT_KEY = 'amocrm';
 export const AMOCRM_TRAITS: CrmTraits = { kind: 'amocrm', defaultFieldMap: DEFAULT_FIELD_MAP, defaultCurrency: 'RUB' };
 
 export interface AmoCrmConnector extends CrmConnector {
-  /** Handles the OAuth redirect: exchanges `code` at the `referer` host and stores the installation. */
-  install(input: { code: string; referer: string }): Promise<Result<Installation>>;
   oauth: AmoOAuth;
-  settings: Readonly<AmoSettings>;
 }
 
-interface SessionParts {
-  client: AmoClient;
-  meter: RequestMeter;
-  limiter: RateLimiter;
-}
-
-const meterPhase = (phase: CrmPhase): Phase => (phase === 'verify' ? 'other' : phase);
+const asSlot = (slot: CrmSlot | null | undefined): Partial<AmoSlot> => (slot && typeof slot === 'object' ? (slot as Partial<AmoSlot>) : {});
 
 export function slotOf(installation: Installation): Partial<AmoSlot> {
-  const slot = installation.settings[SLOT_KEY];
-  return slot && typeof slot === 'object' ? (slot as Partial<AmoSlot>) : {};
+  return asSlot(installation.settings[SLOT_KEY] as CrmSlot | undefined);
+}
+
+function fullSlot(slot: Partial<AmoSlot>): AmoSlot {
+  if (!slot.company) throw new KamError('CONFLICT', 'The amoCRM account is not set up yet (no tier field)');
+  return { contact: null, appUserId: null, timezone: 'Europe/Moscow', currency: 'RUB', webhook: null, ...slot, company: slot.company };
 }
 
 export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: Storage; logger: Logger; http?: AxiosInstance }): AmoCrmConnector {
@@ -75,7 +71,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
   // Meters outlive a rebuilt session (new tokens, reinstall), so counts stay whole.
   const meters = new Map<string, RequestMeter>();
 
-  const parts = (installation: Installation): SessionParts => {
+  const createSession = (installation: Installation): CrmSession => {
     if (!installation.clientEndpoint) throw new KamError('INPUT_INVALID', `Installation ${installation.id} has no amoCRM account URL`);
     const baseUrl = installation.clientEndpoint;
     const meter = meters.get(installation.id) ?? createRequestMeter();
@@ -84,14 +80,8 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     const logger = deps.logger.child({ installationId: installation.id, crm: 'amocrm' });
     const tokens = createTokenManager({ installationId: installation.id, installations: storage.installations, exchange: (refresh) => oauth.refresh(baseUrl, refresh), logger });
     const client = createAmoClient({ baseUrl, clientId: settings.clientId, http: httpClient, tokens, limiter, meter, logger, ...(settings.backoffMs ? { backoffMs: settings.backoffMs } : {}) });
-    return { client, meter, limiter };
-  };
-
-  const createSession = (installation: Installation): CrmSession => {
-    const { client, meter } = parts(installation);
-    let slot = slotOf(installation);
-    let blocked = false;
     const lang = installation.settings.lang === 'en' ? 'en' : 'ru';
+    let blocked = false;
     /** The 403 account block stops this installation at once, with a reason an admin can act on. */
     const guard = async <T>(work: () => Promise<T>): Promise<T> => {
       try {
@@ -100,15 +90,10 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
         if (isAccountBlocked(error) && !blocked) {
           blocked = true;
           await storage.installations.setStatus(installation.id, 'blocked', 'amoCRM blocked API access to this account (too many requests); amoCRM support must lift the block');
-          deps.logger.error('amoCRM account blocked; installation stopped', { installationId: installation.id });
+          logger.error('amoCRM account blocked; installation stopped', { installationId: installation.id });
         }
         throw error;
       }
-    };
-    const context = (fieldMap: Record<string, string>) => ({ fieldMap, currency: slot.currency ?? 'RUB', timezone: slot.timezone ?? 'Europe/Moscow' });
-    const fullSlot = (): AmoSlot => {
-      if (!slot.company) throw new KamError('CONFLICT', `Installation ${installation.id} is not set up on amoCRM yet`);
-      return { contact: null, appUserId: null, timezone: 'Europe/Moscow', currency: 'RUB', webhook: null, ...slot } as AmoSlot;
     };
     return {
       setUp: (options) => guard(async () => {
@@ -119,16 +104,17 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
           await storage.installations.setApplicationToken(installation.id, secret);
         }
         const result = await setupAmoAccount({ client, installationId: installation.id, secret, options });
-        slot = result.slot;
-        return { slot: result.slot as unknown as Record<string, unknown>, created: result.created };
+        return { slot: result.slot as unknown as CrmSlot, created: result.created };
       }),
-      readReference: () => guard(async () => {
-        const reference = await readAmoReference(client);
-        slot = { ...slot, currency: reference.baseCurrency, ...(reference.timezone ? { timezone: reference.timezone } : {}) };
-        return reference;
-      }),
+      readReference: () => guard(() => readAmoReference(client)),
       reader(options) {
-        const reader = createAmoReader({ client, context: context(options.fieldMap) });
+        const slot = asSlot(options.slot);
+        const reader = createAmoReader({
+          client,
+          context: { fieldMap: options.fieldMap, currency: slot.currency ?? 'RUB', timezone: slot.timezone ?? 'Europe/Moscow' },
+          appUserId: slot.appUserId ?? null,
+          writtenKinds: options.writtenKinds,
+        });
         return {
           readByIdsCapacity: reader.readByIdsCapacity,
           fullPages: (input) => guardGenerator(reader.fullPages(input), guard),
@@ -136,8 +122,8 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
           readByIds: (requests) => guard(() => reader.readByIds(requests)),
         };
       },
-      writer() {
-        const writer = createAmoWriter({ client, slot: fullSlot(), lang });
+      writer(slot) {
+        const writer = createAmoWriter({ client, slot: fullSlot(asSlot(slot)), lang });
         return {
           writeFields: (writes) => guard(() => writer.writeFields(writes)),
           addComments: (writes) => guard(() => writer.addComments(writes)),
@@ -148,14 +134,15 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
         };
       },
       requests: () => meter.snapshot(),
-      inPhase: (phase, work) => meter.inPhase(meterPhase(phase), work),
+      inPhase: (phase, work) => meter.inPhase(phase, work),
     };
   };
 
   return {
     traits: AMOCRM_TRAITS,
     oauth,
-    settings,
+    inbound: createAmoInbound({ installations: storage.installations, credentials: settings, accountHosts: settings.accountHosts, oauth, logger: deps.logger }),
+    isSetUp: (slot, options) => isAmoSetUp(asSlot(slot), options),
     session(installation) {
       const existing = sessions.get(installation.id);
       if (existing) return existing;
@@ -165,33 +152,6 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     },
     forget(installationId) {
       sessions.delete(installationId);
-    },
-    async install(input) {
-      const baseUrl = accountBaseUrl(input.referer, settings.accountHosts);
-      if (!baseUrl) return fail(new KamError('FORBIDDEN', `The account host ${JSON.stringify(input.referer)} may not install this app`));
-      if (!/^[A-Za-z0-9._~-]{8,2048}$/.test(input.code)) return fail(new KamError('INPUT_INVALID', 'The authorization code is malformed'));
-      try {
-        const tokens = await oauth.exchangeCode(baseUrl, input.code);
-        const account = await oauth.account(baseUrl, tokens.accessToken);
-        const existing = await storage.installations.findByExternalId('amocrm', account.id);
-        const installation = await storage.installations.upsert({
-          crm: 'amocrm',
-          externalId: account.id,
-          domain: new URL(baseUrl).host,
-          clientEndpoint: baseUrl,
-          serverEndpoint: null,
-          tokens,
-          status: 'active',
-          // A reinstall keeps its webhook secret (the webhook URL at amo still carries it).
-          ...(existing?.applicationToken ? {} : { applicationToken: randomBytes(24).toString('base64url') }),
-        });
-        sessions.delete(installation.id);
-        deps.logger.info('amoCRM account installed', { installationId: installation.id, accountId: account.id });
-        return ok(installation);
-      } catch (error) {
-        deps.logger.warn('amoCRM install failed', { error });
-        return fail(isKamError(error) ? error : new KamError('INTERNAL', 'amoCRM install failed', { cause: error }));
-      }
     },
   };
 }

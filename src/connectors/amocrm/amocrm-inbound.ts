@@ -57,6 +57,23 @@ export function webhookMarks(form: Record<string, unknown>): DirtyMark[] {
   return [...marks.values()];
 }
 
+/**
+ * Did our own app user make every change in this delivery (`modified_user_id`)? Then it is most
+ * likely the echo of our own write.
+ */
+export function webhookByApp(form: Record<string, unknown>, appUserId: string | null): boolean {
+  if (!appUserId) return false;
+  const users: string[] = [];
+  for (const key of ['leads', 'contacts', 'companies']) {
+    const section = form[key];
+    if (!isRecord(section)) continue;
+    for (const items of Object.values(section)) {
+      for (const item of listOf(items)) if (isRecord(item)) users.push(String(item.modified_user_id ?? ''));
+    }
+  }
+  return users.length > 0 && users.every((user) => user === appUserId);
+}
+
 /** The installation's account id as the webhook states it (`account[id]`). */
 export function webhookAccountId(form: Record<string, unknown>): string | null {
   const account = form.account;

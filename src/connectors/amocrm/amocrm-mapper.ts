@@ -12,7 +12,7 @@ import type { DealStatus, SyncedCompany, SyncedContact, SyncedDeal } from '../..
 export type Row = Record<string, unknown>;
 
 /** Our criteria keys -> amo custom field codes (or ids). The sandbox and our docs use these codes. */
-export const DEFAULT_FIELD_MAP: Record<string, string> = {
+export const DEFAULT_FIELD_MAP: Record<string, string | null> = {
   potential3y: 'KAM_POTENTIAL_3Y',
   margin: 'KAM_MARGIN',
   satisfaction: 'KAM_SATISFACTION',
@@ -25,7 +25,7 @@ export const WON_STATUS_ID = 142;
 export const LOST_STATUS_ID = 143;
 
 export interface MapContext {
-  fieldMap: Record<string, string>;
+  fieldMap: Record<string, string | null>;
   /** The account currency (GET /api/v4/account `currency`). */
   currency: string;
   /** The account time zone (datetime_settings.timezone), for date fields. */
@@ -117,7 +117,10 @@ export function mapLead(row: Row, context: Pick<MapContext, 'currency'>): Synced
 
 export function mapCompany(row: Row, context: MapContext): SyncedCompany {
   const fields: Record<string, unknown> = {};
-  const read = (key: string) => (context.fieldMap[key] ? customField(row, context.fieldMap[key]) : undefined);
+  const read = (key: string) => {
+    const ref = context.fieldMap[key];
+    return ref ? customField(row, ref) : undefined;
+  };
   for (const key of ['potential3y', 'satisfaction', 'marketingCost']) {
     const value = num(firstValue(read(key))?.value);
     if (value !== null) fields[key] = value;

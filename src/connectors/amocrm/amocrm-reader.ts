@@ -20,6 +20,12 @@ const KINDS: readonly EntityKind[] = ['company', 'contact', 'deal'];
 export interface AmoReaderDeps {
   client: AmoClient;
   context: MapContext;
+  /**
+   * The user our token acts as, and the kinds we write to: the reconcile skips rows of those
+   * kinds that user changed last, our own tier/score writes coming back (docs/amocrm.md, echoes).
+   */
+  appUserId?: string | null;
+  writtenKinds?: readonly EntityKind[];
   /** Re-read this many seconds before each mark: writes in flight when the mark was taken. */
   overlapSeconds?: number;
   nowSeconds?: () => number;
@@ -98,9 +104,11 @@ export function createAmoReader(deps: AmoReaderDeps): CrmReader {
         const from = Math.max(0, Number(mark) - overlap);
         let latest = Number(mark);
         const query = { ...baseQuery(kind), filter: { updated_at: { from } }, order: { updated_at: 'asc' } };
+        const skipEchoes = Boolean(deps.appUserId) && (deps.writtenKinds ?? []).includes(kind);
         for await (const page of walk(kind, () => client.get<ListBody>(`/api/v4/${ENTITY_OF[kind]}`, query), null)) {
           for (const row of page.rows) latest = Math.max(latest, Number(row.updated_at) || 0);
-          if (page.rows.length > 0) yield { kind, rows: page.rows.map((row) => mapRow(kind, row, context)), cursor: page.next, done: page.next === null };
+          const rows = skipEchoes ? page.rows.filter((row) => String(row.updated_by ?? '') !== deps.appUserId) : page.rows;
+          if (rows.length > 0) yield { kind, rows: rows.map((row) => mapRow(kind, row, context)), cursor: page.next, done: page.next === null };
         }
         complete[kind] = true;
         newest[kind] = String(latest);
@@ -109,9 +117,9 @@ export function createAmoReader(deps: AmoReaderDeps): CrmReader {
     },
 
     async readByIds(requests) {
-      const results: Array<ReadByIdsResult & { kind: EntityKind }> = [];
+      const results: ReadByIdsResult[] = [];
       for (const request of requests) {
-        const result: ReadByIdsResult & { kind: EntityKind } = { kind: request.kind, rows: [], missing: [], refused: [] };
+        const result: ReadByIdsResult = { kind: request.kind, rows: [], missing: [], refused: [], unread: [] };
         const ids = [...new Set(request.ids)];
         for (let i = 0; i < ids.length; i += PAGE_LIMIT) {
           const chunk = ids.slice(i, i + PAGE_LIMIT);

@@ -31,16 +31,19 @@ async function allPages(client: AmoClient, path: string, key: string, limit: num
   }
 }
 
+/** The port's reference data, plus what amo adds: admins, the account zone, the field picker's list. */
 export interface AmoReference extends CrmReferenceData {
+  users: Array<{ id: string; name: string; active: boolean; isAdmin: boolean }>;
   timezone: string | null;
   currentUserId: string | null;
+  fields: Array<{ kind: EntityKind; code: string; name: string; type: string; options?: Array<{ id: string; value: string }> }>;
 }
 
 export async function readAmoReference(client: AmoClient): Promise<AmoReference> {
   const account = accountInfo(await client.get<Row>('/api/v4/account', { with: 'datetime_settings' }));
   const pipelines = await allPages(client, '/api/v4/leads/pipelines', 'pipelines', 250);
   const users = await allPages(client, '/api/v4/users', 'users', 250);
-  const fields: NonNullable<CrmReferenceData['fields']> = [];
+  const fields: AmoReference['fields'] = [];
   for (const { kind, entity } of FIELD_KINDS) {
     for (const field of await allPages(client, `/api/v4/${entity}/custom_fields`, 'custom_fields', 50)) {
       const enums = Array.isArray(field.enums) ? (field.enums as Row[]) : [];
@@ -66,7 +69,7 @@ export async function readAmoReference(client: AmoClient): Promise<AmoReference>
         name: String(pipeline.name ?? ''),
         stages: statuses.map((status) => {
           const statusId = Number(status.id);
-          return { id: String(status.id), name: String(status.name ?? ''), semantics: statusId === WON_STATUS_ID ? 'won' as const : statusId === LOST_STATUS_ID ? 'lost' as const : 'open' as const };
+          return { id: String(status.id), name: String(status.name ?? ''), status: statusId === WON_STATUS_ID ? 'won' as const : statusId === LOST_STATUS_ID ? 'lost' as const : 'open' as const };
         }),
       };
     }),

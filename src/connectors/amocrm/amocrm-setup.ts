@@ -70,7 +70,9 @@ function enumIds(field: Row, tiers: CrmSetupOptions['tiers']): Record<string, nu
   return out;
 }
 
-async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetupOptions, created: string[]): Promise<AmoTierFields> {
+type Created = { fields: number; webhooks: number };
+
+async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetupOptions, created: Created): Promise<AmoTierFields> {
   let fields = await listFields(client, entity);
   const missing: Row[] = [];
   const ru = options.lang === 'ru';
@@ -85,7 +87,7 @@ async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetup
     const body = await client.write<Row>('POST', `/api/v4/${entity}/custom_fields`, missing.map((field, index) => ({ ...field, request_id: String(index) })), { idempotent: false });
     const made = ((body?._embedded as Row | undefined)?.custom_fields as Row[] | undefined) ?? [];
     fields = [...fields, ...made];
-    created.push(...missing.map((field) => `${entity} field ${String(field.code)}`));
+    created.fields += missing.length;
   }
   const tier = byCode(fields, TIER_FIELD_CODE);
   const score = byCode(fields, SCORE_FIELD_CODE);
@@ -96,14 +98,14 @@ async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetup
   return { tierFieldId: Number(tier.id), scoreFieldId: Number(score.id), tierEnumIds };
 }
 
-async function ensureWebhook(client: AmoClient, destination: string, created: string[]): Promise<number | null> {
+async function ensureWebhook(client: AmoClient, destination: string, created: Created): Promise<number | null> {
   const existing = await client.get<Row>('/api/v4/webhooks', { filter: { destination } });
   const hook = (((existing?._embedded as Row | undefined)?.webhooks as Row[] | undefined) ?? []).find((row) => row.destination === destination);
   const settings = Array.isArray(hook?.settings) ? (hook.settings as unknown[]).map(String) : [];
   if (hook && hook.disabled !== true && WEBHOOK_EVENTS.every((event) => settings.includes(event))) return Number(hook.id);
   // Subscribing the same destination again replaces its events and re-enables it.
   const body = await client.write<Row>('POST', '/api/v4/webhooks', { destination, settings: WEBHOOK_EVENTS, sort: 10 }, { idempotent: true });
-  created.push(hook ? 'webhook (re-enabled)' : 'webhook');
+  created.webhooks += 1;
   return body?.id === undefined ? null : Number(body.id);
 }
 
@@ -113,9 +115,9 @@ export async function setupAmoAccount(input: {
   /** The per-installation webhook secret (sealed in the installation's application token). */
   secret: string;
   options: CrmSetupOptions;
-}): Promise<{ slot: AmoSlot; created: string[] }> {
+}): Promise<{ slot: AmoSlot; created: Created }> {
   const { client, options } = input;
-  const created: string[] = [];
+  const created: Created = { fields: 0, webhooks: 0 };
   const account = accountInfo(await client.get<Row>('/api/v4/account', { with: 'datetime_settings' }));
   const company = await ensureFields(client, 'companies', options, created);
   const contact = options.contactFields ? await ensureFields(client, 'contacts', options, created) : null;
@@ -127,4 +129,9 @@ export async function setupAmoAccount(input: {
     },
     created,
   };
+}
+
+/** Is everything setup creates in place, as far as the slot remembers? */
+export function isAmoSetUp(slot: Partial<AmoSlot> | null, options: { contactFields: boolean }): boolean {
+  return Boolean(slot?.company?.tierFieldId && slot.company.scoreFieldId && slot.webhook && (!options.contactFields || slot.contact?.tierFieldId));
 }

@@ -1,6 +1,6 @@
 import qs from 'qs';
-import { verifyWebhook } from '../../../src/connectors/amocrm/amocrm-inbound';
-import type { SyncPage } from '../../../src/core/ports/crm-connector.port';
+import type { AmoReference } from '../../../src/connectors/amocrm/amocrm-reference';
+import type { CrmSlot, SyncPage } from '../../../src/core/ports/crm-connector.port';
 import type { EntityKind } from '../../../src/core/model/synced';
 import { markerFor } from '../../../src/core/ports/crm-writer.port';
 import { startAmoHarness, TIERS, type AmoHarness } from './amocrm-harness';
@@ -20,7 +20,8 @@ async function drain<T, R>(source: AsyncGenerator<T, R>): Promise<{ items: T[]; 
 describe('amoCRM connector against the sandbox', () => {
   let h: AmoHarness;
   // Webhook deliveries go to a local receiver standing in for our server.
-  const setup = () => ({ publicUrl: h.receiver.url, lang: 'ru' as const, tiers: TIERS, contactFields: false });
+  const setup = () => ({ publicUrl: h.receiver.url, lang: 'ru' as const, tiers: TIERS, contactFields: false, slot: null });
+  const readerOptions = (slot: CrmSlot | null = null) => ({ slot, fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: ['company'] as EntityKind[] });
   beforeAll(async () => {
     h = await startAmoHarness();
   });
@@ -35,21 +36,26 @@ describe('amoCRM connector against the sandbox', () => {
     expect(stored?.applicationToken?.length).toBeGreaterThanOrEqual(24);
   });
 
-  it('refuses an install from a host off the allow-list, and a spent code', async () => {
-    const offList = await h.connector.install({ code: 'def50200abcdef0123', referer: 'evil.example.com' });
-    expect(offList.ok).toBe(false);
-    if (!offList.ok) expect(offList.error.code).toBe('FORBIDDEN');
-    const spent = await h.connector.install({ code: 'def50200abcdef0123', referer: new URL(h.sandbox.url).host });
-    expect(spent.ok).toBe(false);
+  it('refuses an install from a host off the allow-list, a spent code, and a state we did not issue', async () => {
+    const install = (query: Record<string, unknown>) => h.connector.inbound.verifyInstall({ query, body: {}, headers: {} });
+    const offList = await install({ code: 'def50200abcdef0123', referer: 'evil.example.com' });
+    expect(offList.ok ? null : offList.error.code).toBe('FORBIDDEN');
+    const spent = await install({ code: 'def50200abcdef0123', referer: new URL(h.sandbox.url).host });
+    expect(spent.ok ? null : spent.error.code).toBe('UNAUTHORIZED');
+    const forged = await install({ code: 'def50200abcdef0123', referer: new URL(h.sandbox.url).host, state: 'abc.def.ghi' });
+    expect(forged.ok ? null : forged.error.message).toMatch(/state/);
+    expect((await install({ referer: 'x' })).ok).toBe(false);
   });
 
   it('sets up the tier and score fields and the webhook once; a second run creates nothing', async () => {
     const session = h.connector.session(h.installation);
     const first = await session.setUp(setup());
-    expect(first.created).toEqual(['companies field KAM_TIER', 'companies field KAM_SCORE', 'webhook']);
+    expect(first.created).toEqual({ fields: 2, webhooks: 1 });
+    expect(h.connector.isSetUp(first.slot, { contactFields: false })).toBe(true);
+    expect(h.connector.isSetUp(first.slot, { contactFields: true })).toBe(false);
     const before = session.requests().requests;
     const second = await session.setUp(setup());
-    expect(second.created).toEqual([]);
+    expect(second.created).toEqual({ fields: 0, webhooks: 0 });
     expect(second.slot).toEqual(first.slot);
     // account, custom fields, webhooks: nothing written.
     expect(session.requests().requests - before).toBe(3);
@@ -67,7 +73,7 @@ describe('amoCRM connector against the sandbox', () => {
 
   it('reads every row 250 a page with a cursor after each page, then a no-change reconcile costs one request per kind', async () => {
     const session = h.connector.session(h.installation);
-    const reader = session.reader({ fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: ['company'] });
+    const reader = session.reader(readerOptions());
     const before = session.requests().requests;
     const { items } = await drain(reader.fullPages({ kinds: ['company', 'contact', 'deal'], cursors: {} }));
     const count = (kind: EntityKind) => items.filter((page) => page.kind === kind).reduce((sum, page) => sum + page.rows.length, 0);
@@ -95,27 +101,29 @@ describe('amoCRM connector against the sandbox', () => {
 
   it('reads by ids: present rows, and the ids amo no longer has as missing', async () => {
     const session = h.connector.session(h.installation);
-    const reader = session.reader({ fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: ['company'] });
+    const reader = session.reader(readerOptions());
     const [result] = await reader.readByIds([{ kind: 'deal', ids: ['1', '2', '999999'] }]);
     expect(result?.rows.map((row) => row.crmId).sort()).toEqual(['1', '2']);
     expect(result?.missing).toEqual(['999999']);
   });
 
   it('reads reference data: account currency, pipelines with won/lost, users with admin flag, custom fields', async () => {
-    const reference = await h.connector.session(h.installation).readReference();
+    const reference = (await h.connector.session(h.installation).readReference()) as AmoReference;
     expect(reference.baseCurrency).toBe('RUB');
     expect(reference.rates).toEqual([]);
     const stages = reference.pipelines[0]?.stages ?? [];
-    expect(stages.find((stage) => stage.id === '142')?.semantics).toBe('won');
-    expect(stages.find((stage) => stage.id === '143')?.semantics).toBe('lost');
+    expect(stages.find((stage) => stage.id === '142')?.status).toBe('won');
+    expect(stages.find((stage) => stage.id === '143')?.status).toBe('lost');
     expect(reference.users.some((user) => user.isAdmin)).toBe(true);
     expect(reference.fields?.some((field) => field.kind === 'company' && field.code === 'KAM_POTENTIAL_3Y')).toBe(true);
   });
 
   it('writes tier and score 50 companies a request, and notes and tasks once, found again by marker', async () => {
     const session = h.connector.session(h.installation);
-    await session.setUp(setup());
-    const writer = session.writer();
+    const { slot } = await session.setUp(setup());
+    // The app keeps the slot in the installation's settings (what the webhook check reads).
+    await h.storage.installations.updateSettings(h.installation.id, { amocrm: slot });
+    const writer = session.writer(slot);
     const ids = Array.from({ length: 60 }, (_, i) => String(i + 1));
     const before = session.requests().requests;
     const fields = await writer.writeFields(ids.map((id, i) => ({ accountId: id, tier: TIERS[i % 3]?.id ?? 'a', score: i + 0.5 })));
@@ -151,11 +159,30 @@ describe('amoCRM connector against the sandbox', () => {
     const [, , , installationId, secret] = (delivery?.url ?? '').split('/');
     expect(installationId).toBe(h.installation.id);
     const form = qs.parse(delivery?.body ?? '', { depth: 5 }) as Record<string, unknown>;
-    const installation = await h.storage.installations.get(h.installation.id);
-    const verified = verifyWebhook({ installation, secret: decodeURIComponent(secret ?? ''), form });
-    expect(verified.ok && verified.value.marks.some((mark) => mark.kind === 'company' && mark.action === 'upsert')).toBe(true);
-    expect(verifyWebhook({ installation, secret: 'wrong', form }).ok).toBe(false);
+    const event = (query: Record<string, unknown>) => h.connector.inbound.verifyEvent({ query, body: form, headers: {} });
+    const verified = await event({ installationId, secret: decodeURIComponent(secret ?? '') });
+    expect(verified.ok ? verified.value.effects[0] : null).toEqual(expect.objectContaining({ type: 'dirty', byApp: true, marks: expect.arrayContaining([expect.objectContaining({ kind: 'company', action: 'upsert' })]) }));
+    const wrong = await event({ installationId, secret: 'wrong' });
+    expect(wrong.ok ? null : wrong.error.status).toBe(401);
+
+    // Our own writes come back in the reconcile as the app user's changes: skipped, not stored again.
+    const reader = session.reader(readerOptions(slot));
+    const echoes = await drain(reader.changedPages({ marks: { company: String(Math.floor(Date.now() / 1000) - 60) } }));
+    expect(echoes.items.flatMap((page) => page.rows)).toEqual([]);
+    expect(echoes.result.complete.company).toBe(true);
     const completed = ((await h.state()).tasks as { completed: Array<Record<string, unknown>> }).completed;
     expect(completed.find((item) => String(item.id) === todos.done[0]?.crmTaskId)?.result).toMatch(/KAM Pilot/);
+  });
+
+  // Last: the disconnect revokes every token of the sandbox.
+  it('takes the disconnect hook amo sends, signed, as an uninstall of that installation', async () => {
+    const sent = (await (await fetch(`${h.sandbox.url}/_sandbox/disconnect`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hookUrl: `${h.receiver.url}/amocrm/disconnect` }),
+    })).json()) as { sent: { url: string } };
+    const query = Object.fromEntries(new URL(sent.sent.url).searchParams);
+    const verified = await h.connector.inbound.verifyEvent({ query, body: {}, headers: {} });
+    expect(verified.ok ? verified.value : null).toEqual({ installation: expect.objectContaining({ id: h.installation.id }), effects: [{ type: 'uninstalled', purge: false }] });
+    const forged = await h.connector.inbound.verifyEvent({ query: { ...query, signature: '00'.repeat(32) }, body: {}, headers: {} });
+    expect(forged.ok).toBe(false);
   });
 });

@@ -35,10 +35,11 @@ export async function startAmoHarness(options: Partial<AmoCrmSandboxOptions> = {
     logger: createSilentLogger(),
   });
   const issued = (await (await fetch(`${sandbox.url}/_sandbox/install`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { code: string };
-  const installed = await connector.install({ code: issued.code, referer: new URL(sandbox.url).host });
-  if (!installed.ok) throw installed.error;
+  const verified = await connector.inbound.verifyInstall({ query: { code: issued.code, referer: new URL(sandbox.url).host, from_widget: '1' }, body: {}, headers: {} });
+  if (!verified.ok) throw verified.error;
+  const installation = await storage.installations.upsert({ ...verified.value.input, status: 'active' });
   return {
-    sandbox, receiver, storage, connector, installation: installed.value,
+    sandbox, receiver, storage, connector, installation,
     state: async () => (await (await fetch(`${sandbox.url}/_sandbox/state`)).json()) as Record<string, unknown>,
     async close() {
       await storage.close();

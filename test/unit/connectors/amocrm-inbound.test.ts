@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT } from 'jose';
 import qs from 'qs';
+import { checkInstallState, issueInstallState, langOfHost } from '../../../src/connectors/amocrm/amocrm-edge';
 import { verifyDisconnect, verifyWebhook, verifyWidgetToken, webhookMarks } from '../../../src/connectors/amocrm/amocrm-inbound';
 import { secretHash } from '../../../src/connectors/amocrm/amocrm-setup';
 import type { Installation } from '../../../src/core/ports/installation-store.port';
@@ -94,5 +95,23 @@ describe('amoCRM widget token', () => {
   it('answers 401 for garbage and for an inactive installation', async () => {
     expect((await verifyWidgetToken('not.a.jwt', deps())).ok).toBe(false);
     expect((await verifyWidgetToken(await token(), deps(installation({ status: 'blocked' })))).ok).toBe(false);
+  });
+});
+
+describe('amoCRM install state', () => {
+  it('accepts a state we issued within the hour, refuses a tampered, foreign or stale one', () => {
+    const now = Date.parse('2026-06-01T10:00:00Z');
+    const state = issueInstallState(SECRET, now);
+    expect(checkInstallState(state, SECRET, now + 60_000)).toBe(true);
+    expect(checkInstallState(state, 'other-secret', now + 60_000)).toBe(false);
+    expect(checkInstallState(`${state}x`, SECRET, now + 60_000)).toBe(false);
+    expect(checkInstallState(state, SECRET, now + 2 * 3_600_000)).toBe(false);
+    expect(checkInstallState('plain', SECRET, now)).toBe(false);
+  });
+
+  it('guesses the installation language from the account host', () => {
+    expect(langOfHost('acme.amocrm.ru')).toBe('ru');
+    expect(langOfHost('acme.kommo.com')).toBe('en');
+    expect(langOfHost('127.0.0.1:8080')).toBeNull();
   });
 });
