@@ -67,7 +67,7 @@ export interface Config {
   defaultLang: 'ru' | 'en';
   jobs: { reconcileCron: string; concurrency: number };
   bitrix24: { clientId: string | null; clientSecret: string | null; oauthUrl: string; portalHosts: RegExp; ratePerSecond: number; burst: number };
-  amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string | null; ratePerSecond: number; accountHosts: RegExp };
+  amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string; ratePerSecond: number; accountHosts: RegExp };
 }
 
 export interface LoadConfigOptions {
@@ -98,12 +98,13 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
   }
   const env = parsed.data;
   const dataDir = resolve(env.KAM_DATA_DIR);
+  const publicUrl = (env.KAM_PUBLIC_URL ?? `http://${env.KAM_HOST}:${env.KAM_PORT}`).replace(/\/+$/, '');
   return ok({
     env: env.NODE_ENV,
     http: {
       host: env.KAM_HOST,
       port: env.KAM_PORT,
-      publicUrl: (env.KAM_PUBLIC_URL ?? `http://${env.KAM_HOST}:${env.KAM_PORT}`).replace(/\/+$/, ''),
+      publicUrl,
     },
     storage: {
       dataDir,
@@ -126,7 +127,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
     amocrm: {
       clientId: env.AMOCRM_CLIENT_ID,
       clientSecret: env.AMOCRM_CLIENT_SECRET,
-      redirectUri: env.AMOCRM_REDIRECT_URI ?? null,
+      // Our route for it unless configured otherwise; it must equal the integration's Redirect URI.
+      redirectUri: env.AMOCRM_REDIRECT_URI ?? `${publicUrl}/amocrm/oauth`,
       ratePerSecond: env.AMOCRM_RATE_PER_SECOND,
       accountHosts: new RegExp(env.AMOCRM_ACCOUNT_HOSTS, 'i'),
     },

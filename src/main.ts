@@ -5,7 +5,9 @@ import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
+import { createAmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
+import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
 import { createHttpApp } from './http/create-http-app';
@@ -56,6 +58,14 @@ function createConnectors(config: Config, storage: Storage, logger: Logger): Crm
       storage,
       logger,
       portalHosts: config.bitrix24.portalHosts,
+    });
+  }
+  const amo = config.amocrm;
+  if (amo.clientId && amo.clientSecret) {
+    connectors.amocrm = createAmoCrmConnector({
+      settings: { clientId: amo.clientId, clientSecret: amo.clientSecret, redirectUri: amo.redirectUri, ratePerSecond: amo.ratePerSecond, accountHosts: amo.accountHosts },
+      storage,
+      logger,
     });
   }
   return connectors;
@@ -114,6 +124,10 @@ function crmRouters(runtime: Runtime): Router[] {
     const connector = runtime.connectors[kind];
     if (connector && kind === 'bitrix24') {
       routers.push(bitrix24Routes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, progress: (id) => runtime.progress.status(id) }));
+      continue;
+    }
+    if (connector && kind === 'amocrm') {
+      routers.push(amocrmRoutes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts }));
       continue;
     }
     if (connector) continue;

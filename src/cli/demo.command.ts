@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import cliProgress from 'cli-progress';
 import { KamError } from '../core/errors';
 import type { DemoDriver } from '../app/demo/demo-driver';
+import type * as AmoCrmDemo from '../sandbox/demo/amocrm.demo-driver';
 import type * as Bitrix24Demo from '../sandbox/demo/bitrix24.demo-driver';
 import { runDemo } from '../app/demo/run-demo';
 import { validateDraft } from '../app/settings/settings-document';
@@ -26,6 +27,8 @@ const DRIVERS: Partial<Record<CrmKind, () => DemoDriver>> = {
   // require, not import(): the built CommonJS output must resolve it too.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   bitrix24: () => (require('../sandbox/demo/bitrix24.demo-driver') as typeof Bitrix24Demo).bitrix24DemoDriver as DemoDriver,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  amocrm: () => (require('../sandbox/demo/amocrm.demo-driver') as typeof AmoCrmDemo).amocrmDemoDriver as DemoDriver,
 };
 
 interface DemoFlags {

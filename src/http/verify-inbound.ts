@@ -13,9 +13,10 @@ export const refuseAsJson: Refusal = (_req, res, error) => {
   res.status(error.status).json({ error: { code: error.code, message: error.message } });
 };
 
+/** Path parameters (e.g. amoCRM's webhook secret in the URL) join the query; the path wins. */
 export function inboundOf(req: Request): InboundRequest {
   const body = req.body as unknown;
-  return { query: req.query as Record<string, unknown>, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, headers: req.headers };
+  return { query: { ...(req.query as Record<string, unknown>), ...req.params }, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, headers: req.headers };
 }
 
 export function verifyInbound<T>(check: (request: InboundRequest) => Promise<VerifyResult<T>>, refuse: Refusal = refuseAsJson) {

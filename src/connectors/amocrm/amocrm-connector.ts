@@ -7,7 +7,7 @@ import type { CrmConnector, CrmSession, CrmSlot, CrmTraits } from '../../core/po
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Logger } from '../../logging/logger';
-import { createWindowLimiter } from '../shared/rate-limiter';
+import { createWindowLimiter, type RateLimiter } from '../shared/rate-limiter';
 import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
 import { createAmoClient } from './amocrm-client';
@@ -66,7 +66,16 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     httpAgent: new http.Agent({ keepAlive: true, maxSockets: 8 }),
     httpsAgent: new https.Agent({ keepAlive: true, maxSockets: 8 }),
   });
-  const oauth = createAmoOAuth({ http: httpClient, credentials: settings });
+  // One limiter per account (base URL): the install's account call and the session share it.
+  const limiters = new Map<string, RateLimiter>();
+  const limiterFor = (baseUrl: string): RateLimiter => {
+    const existing = limiters.get(baseUrl);
+    if (existing) return existing;
+    const limiter = createWindowLimiter({ perSecond: settings.ratePerSecond, windowMs: settings.windowMs ?? 1050 });
+    limiters.set(baseUrl, limiter);
+    return limiter;
+  };
+  const oauth = createAmoOAuth({ http: httpClient, credentials: settings, beforeApiCall: (baseUrl) => limiterFor(baseUrl).acquire() });
   const sessions = new Map<string, CrmSession>();
   // Meters outlive a rebuilt session (new tokens, reinstall), so counts stay whole.
   const meters = new Map<string, RequestMeter>();
@@ -76,7 +85,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     const baseUrl = installation.clientEndpoint;
     const meter = meters.get(installation.id) ?? createRequestMeter();
     meters.set(installation.id, meter);
-    const limiter = createWindowLimiter({ perSecond: settings.ratePerSecond, windowMs: settings.windowMs ?? 1050 });
+    const limiter = limiterFor(baseUrl);
     const logger = deps.logger.child({ installationId: installation.id, crm: 'amocrm' });
     const tokens = createTokenManager({ installationId: installation.id, installations: storage.installations, exchange: (refresh) => oauth.refresh(baseUrl, refresh), logger });
     const client = createAmoClient({ baseUrl, clientId: settings.clientId, http: httpClient, tokens, limiter, meter, logger, ...(settings.backoffMs ? { backoffMs: settings.backoffMs } : {}) });

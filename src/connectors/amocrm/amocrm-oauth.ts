@@ -53,7 +53,13 @@ export interface AmoOAuth {
   account(baseUrl: string, accessToken: string): Promise<AmoAccountInfo>;
 }
 
-export function createAmoOAuth(deps: { http: AxiosInstance; credentials: AmoCredentials; now?: () => number }): AmoOAuth {
+export function createAmoOAuth(deps: {
+  http: AxiosInstance;
+  credentials: AmoCredentials;
+  now?: () => number;
+  /** Waits for the account's API rate limiter (the account call counts against the same 7 a second). */
+  beforeApiCall?: (baseUrl: string) => Promise<void>;
+}): AmoOAuth {
   const now = deps.now ?? Date.now;
   const { credentials } = deps;
 
@@ -78,6 +84,7 @@ export function createAmoOAuth(deps: { http: AxiosInstance; credentials: AmoCred
     exchangeCode: (baseUrl, code) => grant(baseUrl, { code }, 'authorization_code'),
     refresh: (baseUrl, refreshToken) => grant(baseUrl, { refresh_token: refreshToken }, 'refresh_token'),
     async account(baseUrl, accessToken) {
+      await deps.beforeApiCall?.(baseUrl);
       let response;
       try {
         response = await deps.http.get(`${baseUrl}/api/v4/account`, {

@@ -1,0 +1,120 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Lang } from '../core/i18n/format-values';
+import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
+import type { CrmApp } from '../app/crm-app';
+import { verifiedOf, verifyInbound } from './verify-inbound';
+
+/**
+ * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
+ * middleware before a handler runs; handlers call app use cases.
+ * - GET /amocrm/oauth: the Redirect URI (install). amo waits 3 s and ignores the answer for a
+ *   widget install (https://developers.kommo.com/docs/authorization-public); a person who used our
+ *   button sees a short page.
+ * - POST /amocrm/webhooks/:installationId/:secret: 200 at once (amo waits 2 s and disables a hook
+ *   after 100 failures), the work after the reply.
+ * - GET /amocrm/disconnect: the signed disconnect hook.
+ * - /amocrm/widget/*: the widget's `$authorizedAjax` calls, CORS for amo account origins only
+ *   (preflight answered; the token is checked on the real request).
+ */
+const form = express.urlencoded({ extended: true, limit: '512kb', parameterLimit: 5000 });
+const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+export interface AmoRoutesDeps {
+  app: CrmApp;
+  inbound: CrmInbound;
+  defaultLang: Lang;
+  /** The account hosts that may call the widget API (AMOCRM_ACCOUNT_HOSTS). */
+  accountHosts: RegExp;
+}
+
+const PAGE = {
+  ru: { ok: 'KAM Pilot подключён к amoCRM. Окно можно закрыть.', fail: 'Не удалось подключить KAM Pilot' },
+  en: { ok: 'KAM Pilot is connected to amoCRM. You may close this window.', fail: 'KAM Pilot could not be connected' },
+};
+
+function page(res: Response, status: number, lang: Lang, message: string): void {
+  res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
+  res.setHeader('Cache-Control', 'no-store');
+  const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  res.status(status).type('html').send(`<!doctype html><html lang="${lang}"><meta charset="utf-8"><title>KAM Pilot</title><body style="font-family:sans-serif;margin:3em"><p>${escaped}</p></body></html>`);
+}
+
+export function amocrmRoutes(deps: AmoRoutesDeps): Router {
+  const router = Router();
+
+  router.get('/amocrm/oauth', verifyInbound((request) => deps.inbound.verifyInstall(request), (_req, res, error) => {
+    page(res, error.status, deps.defaultLang, `${PAGE[deps.defaultLang].fail}: ${error.message}`);
+  }), async (_req, res, next) => {
+    try {
+      const request = verifiedOf<InstallRequest>(res);
+      await deps.app.install(request);
+      const lang = request.lang ?? deps.defaultLang;
+      page(res, 200, lang, PAGE[lang].ok);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  const accept = (label: string) => (req: Request, res: Response) => {
+    const verified = verifiedOf<VerifiedInbound>(res);
+    res.status(200).json({ ok: true });
+    setImmediate(() => {
+      deps.app.applyInbound(verified).catch((error: unknown) => {
+        req.log.error(`amoCRM ${label} processing failed`, { installationId: verified.installation?.id, error });
+      });
+    });
+  };
+
+  // The installation and its secret live in the path; the edge hands them to the adapter as query keys.
+  router.post('/amocrm/webhooks/:installationId/:secret', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('webhook'));
+
+  router.get('/amocrm/disconnect', verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('disconnect'));
+
+  /** Only an amo account origin (https, or loopback for the sandbox) gets CORS headers. */
+  const cors = (req: Request, res: Response): boolean => {
+    const origin = req.get('origin');
+    if (!origin) return false;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return false;
+    }
+    const loopback = /^(127\.\d+\.\d+\.\d+|localhost)$/.test(url.hostname);
+    if (!deps.accountHosts.test(url.host) || (url.protocol !== 'https:' && !loopback)) return false;
+    res.setHeader('Access-Control-Allow-Origin', url.origin);
+    res.setHeader('Vary', 'Origin');
+    res.setHeader('Access-Control-Allow-Headers', 'X-Auth-Token, Content-Type');
+    res.setHeader('Access-Control-Allow-Methods', 'GET, OPTIONS');
+    res.setHeader('Access-Control-Max-Age', '600');
+    return true;
+  };
+
+  router.options('/amocrm/widget/{*rest}', (req, res) => {
+    res.status(cors(req, res) ? 204 : 403).end();
+  });
+
+  router.get('/amocrm/widget/account-view', (req, res, next) => {
+    cors(req, res);
+    next();
+  }, verifyInbound((request) => deps.inbound.verifyWidget(request)), async (req, res, next) => {
+    try {
+      const { installation, card, lang } = verifiedOf<WidgetRequest>(res);
+      // The token is this account's: only its own origin may read the answer.
+      if (req.get('origin') && new URL(installation.clientEndpoint ?? `https://${installation.domain}`).origin !== req.get('origin')) {
+        res.removeHeader('Access-Control-Allow-Origin');
+      }
+      const view = await deps.app.accountView({
+        installationId: installation.id,
+        lang: lang ?? (text(req.query.lang) === 'en' ? 'en' : null),
+        ...(card?.kind === 'deal' ? { dealId: card.id } : card?.kind === 'contact' ? { contactId: card.id } : card ? { accountId: card.id } : {}),
+      });
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(view);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import qs from 'qs';
+import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
+import type { RunningAmoCrmSandbox } from '../../../src/sandbox/amocrm';
+import { amocrmDemoDriver } from '../../../src/sandbox/demo/amocrm.demo-driver';
+import { createSilentLogger } from '../../../src/logging/logger';
+
+/**
+ * amoCRM end to end against the rate-limited sandbox account, as `kam demo --crm amocrm` runs
+ * it: install through the OAuth redirect, two passes, then the edge (webhooks, widget API,
+ * disconnect) and idempotence.
+ */
+jest.setTimeout(120_000);
+
+const SIZE = { companies: 80, contacts: 160, deals: 900 };
+let demo: DemoRun<RunningAmoCrmSandbox>;
+const http = axios.create({ validateStatus: () => true });
+
+interface State {
+  fieldValues: { companies: Record<string, Record<string, unknown>> };
+  notes: Array<{ entity_id: number; text: string | null }>;
+  tasks: { open: Array<{ entity_id: number; text: string }>; completed: Array<{ entity_id: number; text: string }> };
+  webhooks: Array<{ destination: string }>;
+}
+const state = async () => (await demo.crm.state()) as unknown as State;
+const markerOf = (text: string | null) => /\[kam:[^\]]+\]/.exec(text ?? '')?.[0] ?? null;
+const duplicates = (items: Array<string | null>) => items.filter((item, index) => item !== null && items.indexOf(item) !== index);
+
+beforeAll(async () => {
+  demo = await runDemo({ driver: amocrmDemoDriver, ...SIZE, seed: 11, passes: 2, changes: 40, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-amo-')), 'data'), logger: createSilentLogger() });
+});
+
+afterAll(async () => {
+  await demo?.close();
+});
+
+describe('kam demo --crm amocrm', () => {
+  it('installs through the OAuth redirect and syncs exactly what the account holds, within the request budget', async () => {
+    const installation = await demo.runtime.storage.installations.get(demo.installationId);
+    expect(installation).toMatchObject({ crm: 'amocrm', externalId: String(demo.sandbox.accountId), status: 'active' });
+    const [first, second] = demo.passes;
+    expect(first?.sync).toEqual(SIZE);
+    const entities = SIZE.companies + SIZE.contacts + SIZE.deals;
+    expect(first?.api.byPhase.sync).toBeLessThanOrEqual(Math.ceil(entities / 250) + 10);
+    const writes = (first?.writes.fields ?? 0) + (first?.writes.comments ?? 0) + (first?.writes.todos ?? 0) + (first?.writes.closed ?? 0);
+    expect(first?.api.byPhase.writeBack).toBeLessThanOrEqual(Math.ceil(writes / 50) + 5);
+    expect(first?.api.rejections).toEqual({});
+    // 40 edited leads come back by webhook: one re-read, plus one reconcile request per kind.
+    expect(second?.api.byPhase.sync).toBeLessThanOrEqual(5);
+  });
+
+  it('leaves every company with a KAM_TIER value, and no note or open task twice, after both passes', async () => {
+    const { fieldValues, notes, tasks } = await state();
+    for (let id = 1; id <= SIZE.companies; id += 1) expect(fieldValues.companies[String(id)]?.KAM_TIER).toEqual(expect.any(String));
+    expect(notes.length).toBeGreaterThan(0);
+    expect(duplicates(notes.map((note) => markerOf(note.text)))).toEqual([]);
+    expect(tasks.open.length).toBeGreaterThan(0);
+    expect(duplicates([...tasks.open, ...tasks.completed].map((task) => markerOf(task.text)))).toEqual([]);
+    expect(demo.passes[1]?.writes.comments).toBe(0);
+  });
+
+  it('a third pass with nothing changed costs at most five requests and writes nothing', async () => {
+    const before = await demo.runtime.app.requestCounts(demo.installationId);
+    const report = await demo.runtime.app.runCycle(demo.installationId, 'incremental', { asOf: String(demo.sandbox.anchorDate) });
+    const after = await demo.runtime.app.requestCounts(demo.installationId);
+    expect((after?.requests ?? 0) - (before?.requests ?? 0)).toBeLessThanOrEqual(5);
+    expect(report.writes).toMatchObject({ comments: 0, todos: 0 });
+  });
+
+  it('refuses a webhook with a wrong secret or another account id, and changes nothing', async () => {
+    const [hook] = (await state()).webhooks;
+    const destination = new URL(hook?.destination ?? '');
+    const body = qs.stringify({ leads: { update: [{ id: '1' }] }, account: { id: String(demo.sandbox.accountId), subdomain: 'kampilot' } });
+    const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const dirty = await demo.runtime.storage.syncState.countDirty(demo.installationId);
+    const wrongSecret = await http.post(`${demo.app}${destination.pathname.replace(/\/[^/]+$/, '/not-the-secret')}`, body, { headers });
+    expect(wrongSecret.status).toBe(401);
+    const otherAccount = await http.post(`${demo.app}${destination.pathname}`, qs.stringify({ leads: { update: [{ id: '1' }] }, account: { id: '1' } }), { headers });
+    expect(otherAccount.status).toBe(401);
+    expect(await demo.runtime.storage.syncState.countDirty(demo.installationId)).toBe(dirty);
+    const good = await http.post(`${demo.app}${destination.pathname}`, body, { headers });
+    expect(good.status).toBe(200);
+  });
+
+  it('serves the account view to the widget with amo\'s disposable token, with CORS for the account origin only', async () => {
+    const origin = String(demo.sandbox.url);
+    const preflight = await http.options(`${demo.app}/amocrm/widget/account-view`, { headers: { Origin: origin, 'Access-Control-Request-Headers': 'x-auth-token' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect((await http.options(`${demo.app}/amocrm/widget/account-view`, { headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+
+    const { token } = (await http.post(`${origin}/_sandbox/widget-token`, {})).data as { token: string };
+    const view = await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1&lang=en`, { headers: { Origin: origin, 'X-Auth-Token': token } });
+    expect(view.status).toBe(200);
+    expect(view.headers['access-control-allow-origin']).toBe(origin);
+    expect(view.data).toMatchObject({ lang: 'en', companyName: expect.any(String), snapshot: expect.objectContaining({ tier: expect.any(String) }) });
+
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect((await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1`, { headers: { 'X-Auth-Token': forged } })).status).toBe(401);
+    expect((await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1`)).status).toBe(401);
+  });
+
+  it('marks the installation deleted on amo\'s signed disconnect hook, and refuses a forged one', async () => {
+    const forged = await http.get(`${demo.app}/amocrm/disconnect`, { params: { account_id: String(demo.sandbox.accountId), client_uuid: String(demo.sandbox.clientId), signature: 'ab'.repeat(32) } });
+    expect(forged.status).toBe(401);
+    const sent = (await http.post(`${demo.sandbox.url}/_sandbox/disconnect`, { hookUrl: `${demo.app}/amocrm/disconnect` })).data as { status: number };
+    expect(sent.status).toBe(200);
+    await demo.runtime.queue.idle();
+    for (let i = 0; i < 50 && (await demo.runtime.storage.installations.get(demo.installationId))?.status !== 'deleted'; i += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect((await demo.runtime.storage.installations.get(demo.installationId))?.status).toBe('deleted');
+  });
+});
