@@ -16,7 +16,7 @@ import { isAccountBlocked } from './amocrm-errors';
 import { DEFAULT_FIELD_MAP } from './amocrm-mapper';
 import { createAmoOAuth, type AmoOAuth } from './amocrm-oauth';
 import { createAmoReader } from './amocrm-reader';
-import { readAmoReference } from './amocrm-reference';
+import { readAmoReference, readUserIds } from './amocrm-reference';
 import { isAmoSetUp, setupAmoAccount, type AmoSlot } from './amocrm-setup';
 import { createAmoWriter } from './amocrm-writer';
 
@@ -41,6 +41,7 @@ export interface AmoSettings {
 }
 
 export const SLOT_KEY = 'amocrm';
+const USERS_TTL_MS = 60 * 60 * 1000;
 
 export const AMOCRM_TRAITS: CrmTraits = { kind: 'amocrm', defaultFieldMap: DEFAULT_FIELD_MAP, defaultCurrency: 'RUB' };
 
@@ -91,6 +92,13 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     const client = createAmoClient({ baseUrl, clientId: settings.clientId, http: httpClient, tokens, limiter, meter, logger, ...(settings.backoffMs ? { backoffMs: settings.backoffMs } : {}) });
     const lang = installation.settings.lang === 'en' ? 'en' : 'ru';
     let blocked = false;
+    // The account's users, for the reconcile's "changed by anyone but us" filter; an hour is fresh
+    // enough (a brand-new user's edits still arrive by webhook).
+    let users: { at: number; ids: string[] } | null = null;
+    const userIds = async (): Promise<string[]> => {
+      if (!users || Date.now() - users.at > USERS_TTL_MS) users = { at: Date.now(), ids: await readUserIds(client) };
+      return users.ids;
+    };
     /** The 403 account block stops this installation at once, with a reason an admin can act on. */
     const guard = async <T>(work: () => Promise<T>): Promise<T> => {
       try {
@@ -115,7 +123,11 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
         const result = await setupAmoAccount({ client, installationId: installation.id, secret, options });
         return { slot: result.slot as unknown as CrmSlot, created: result.created };
       }),
-      readReference: () => guard(() => readAmoReference(client)),
+      readReference: () => guard(async () => {
+        const reference = await readAmoReference(client);
+        users = { at: Date.now(), ids: reference.users.map((user) => user.id) };
+        return reference;
+      }),
       reader(options) {
         const slot = asSlot(options.slot);
         const reader = createAmoReader({
@@ -123,6 +135,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
           context: { fieldMap: options.fieldMap, currency: slot.currency ?? 'RUB', timezone: slot.timezone ?? 'Europe/Moscow' },
           appUserId: slot.appUserId ?? null,
           writtenKinds: options.writtenKinds,
+          userIds,
         });
         return {
           readByIdsCapacity: reader.readByIdsCapacity,

@@ -26,6 +26,8 @@ export interface AmoReaderDeps {
    */
   appUserId?: string | null;
   writtenKinds?: readonly EntityKind[];
+  /** The account's user ids (cached by the session): the reconcile of written kinds asks only for their changes. */
+  userIds?: () => Promise<string[]>;
   /** Re-read this many seconds before each mark: writes in flight when the mark was taken. */
   overlapSeconds?: number;
   nowSeconds?: () => number;
@@ -103,8 +105,11 @@ export function createAmoReader(deps: AmoReaderDeps): CrmReader {
         if (mark === undefined || mark === null) continue;
         const from = Math.max(0, Number(mark) - overlap);
         let latest = Number(mark);
-        const query = { ...baseQuery(kind), filter: { updated_at: { from } }, order: { updated_at: 'asc' } };
         const skipEchoes = Boolean(deps.appUserId) && (deps.writtenKinds ?? []).includes(kind);
+        // amo has no "not by" filter: a written kind asks for changes by every other user (and 0,
+        // robots), so our own tier/score writes are not even sent back (CompaniesFilter::setUpdatedBy).
+        const others = skipEchoes && deps.userIds ? ['0', ...(await deps.userIds()).filter((id) => id !== deps.appUserId)] : null;
+        const query = { ...baseQuery(kind), filter: { updated_at: { from }, ...(others ? { updated_by: others } : {}) }, order: { updated_at: 'asc' } };
         for await (const page of walk(kind, () => client.get<ListBody>(`/api/v4/${ENTITY_OF[kind]}`, query), null)) {
           for (const row of page.rows) latest = Math.max(latest, Number(row.updated_at) || 0);
           const rows = skipEchoes ? page.rows.filter((row) => String(row.updated_by ?? '') !== deps.appUserId) : page.rows;

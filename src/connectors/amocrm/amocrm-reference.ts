@@ -8,16 +8,13 @@ import { LOST_STATUS_ID, WON_STATUS_ID } from './amocrm-mapper';
  * Reference data (https://www.amocrm.ru/developers/content/crm_platform/leads_pipelines,
  * /account-info, /users-api, /custom-fields): the account currency (amo keeps one and has no
  * FX API, so `rates` is empty), pipelines with their statuses (142 won, 143 lost in every
- * pipeline), users with `rights.is_admin`, and the custom fields of companies, contacts and
- * leads for the settings page's field picker. About six requests, at most once a day.
+ * pipeline), users with `rights.is_admin`, and the custom fields of companies for the settings
+ * page's field picker. Four requests, at most once a day.
  */
 type Row = Record<string, unknown>;
 
-const FIELD_KINDS: Array<{ kind: EntityKind; entity: string }> = [
-  { kind: 'company', entity: 'companies' },
-  { kind: 'contact', entity: 'contacts' },
-  { kind: 'deal', entity: 'leads' },
-];
+/** The criteria inputs live on companies: their fields are what the field map may point at. */
+const FIELD_KINDS: Array<{ kind: EntityKind; entity: string }> = [{ kind: 'company', entity: 'companies' }];
 
 async function allPages(client: AmoClient, path: string, key: string, limit: number): Promise<Row[]> {
   const rows: Row[] = [];
@@ -32,6 +29,11 @@ async function allPages(client: AmoClient, path: string, key: string, limit: num
 }
 
 /** The port's reference data, plus what amo adds: admins, the account zone, the field picker's list. */
+/** Every user id of the account (GET /api/v4/users, 250 a page). */
+export async function readUserIds(client: AmoClient): Promise<string[]> {
+  return (await allPages(client, '/api/v4/users', 'users', 250)).map((user) => String(user.id));
+}
+
 export interface AmoReference extends CrmReferenceData {
   users: Array<{ id: string; name: string; active: boolean; isAdmin: boolean }>;
   timezone: string | null;

@@ -170,6 +170,17 @@ describe('amoCRM connector against the sandbox', () => {
     const echoes = await drain(reader.changedPages({ marks: { company: String(Math.floor(Date.now() / 1000) - 60) } }));
     expect(echoes.items.flatMap((page) => page.rows)).toEqual([]);
     expect(echoes.result.complete.company).toBe(true);
+
+    // Edits by other users are read: exactly the edited companies whose last editor is not us.
+    const since = String(Math.floor(Date.now() / 1000) - 60);
+    const edited = (await (await fetch(`${h.sandbox.url}/_sandbox/mutate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ count: 12, entity: 'companies' }) })).json()) as { edits: Array<{ id: number }> };
+    const token = (await h.storage.installations.get(h.installation.id))?.tokens?.accessToken ?? '';
+    const editedIds = [...new Set(edited.edits.map((edit) => edit.id))];
+    const listed = (await (await fetch(`${h.sandbox.url}/api/v4/companies?${editedIds.map((id) => `filter[id][]=${id}`).join('&')}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { _embedded: { companies: Array<{ id: number; updated_by: number }> } };
+    const byOthers = listed._embedded.companies.filter((company) => String(company.updated_by) !== (slot as { appUserId: string }).appUserId).map((company) => String(company.id));
+    expect(byOthers.length).toBeGreaterThan(0);
+    const changed = await drain(reader.changedPages({ marks: { company: since } }));
+    expect(changed.items.flatMap((page) => page.rows.map((row) => row.crmId)).sort()).toEqual(byOthers.sort());
     const completed = ((await h.state()).tasks as { completed: Array<Record<string, unknown>> }).completed;
     expect(completed.find((item) => String(item.id) === todos.done[0]?.crmTaskId)?.result).toMatch(/KAM Pilot/);
   });
