@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import http from 'node:http';
 import axios from 'axios';
 import { runDemo } from '../src/app/demo/run-demo';
 import type { RequestCounts } from '../src/core/ports/crm-connector.port';
@@ -93,7 +94,8 @@ async function runPasses(flags: Flags): Promise<PassRow[]> {
       }
     },
   });
-  const stats = async (): Promise<SandboxStats> => (await axios.get(`${demo.crm.url}/_sandbox/stats`)).data as SandboxStats;
+  // A fresh connection per look: a kept-alive one may be closed by the server just as we reuse it.
+  const stats = async (): Promise<SandboxStats> => (await axios.get(`${demo.crm.url}/_sandbox/stats`, { httpAgent: new http.Agent({ keepAlive: false }) })).data as SandboxStats;
   const rows: PassRow[] = [];
   try {
     const { app } = demo.runtime;

@@ -1,3 +1,4 @@
+import { isKamError } from '../core/errors';
 import type { InstallRequest, RequestCounts, VerifiedInbound } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { JobQueue } from '../jobs/job-queue';
@@ -27,12 +28,23 @@ export function createCrmApp(deps: CrmAppDeps) {
   const lifecycle = createInstallationLifecycle(storage.installations);
   let autoSync = deps.autoSync ?? true;
 
-  const cycle = (installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}) =>
-    runCycle(deps, installationId, {
-      mode,
-      ...options,
-      ...(deps.onProgress ? { onProgress: (progress: { stream: string; rows: number; done: boolean }) => deps.onProgress?.(installationId, progress) } : {}),
-    });
+  const cycle = async (installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}) => {
+    try {
+      return await runCycle(deps, installationId, {
+        mode,
+        ...options,
+        ...(deps.onProgress ? { onProgress: (progress: { stream: string; rows: number; done: boolean }) => deps.onProgress?.(installationId, progress) } : {}),
+      });
+    } catch (error) {
+      // A connector says the CRM shut this installation out (amoCRM's 403 account block): stop it, with its reason.
+      if (isKamError(error) && error.details.blockInstallation === true) {
+        const reason = typeof error.details.blockReason === 'string' ? error.details.blockReason : error.message;
+        await lifecycle.markBlocked(installationId, reason).catch((blockError: unknown) => logger.warn('could not mark the installation blocked', { installationId, error: blockError }));
+        logger.error('installation blocked by its CRM', { installationId, reason });
+      }
+      throw error;
+    }
+  };
   const setUp = (installationId: string) => setUpInstallation(deps, installationId);
   const scheduleCycle = (installationId: string, mode: 'full' | 'incremental', delayMs = 0) => {
     if (!autoSync) return;

@@ -91,6 +91,8 @@ export function createAmoClient(deps: AmoClientDeps): AmoClient {
       });
     } catch (error) {
       throw amoNetworkError(error, key);
+    } finally {
+      deps.limiter.answered?.();
     }
     const text = typeof response.data === 'string' ? response.data : '';
     if (response.status === 204 || (response.status < 300 && text.trim() === '')) return { status: 204, data: null };

@@ -12,7 +12,6 @@ import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
 import { createAmoClient } from './amocrm-client';
 import { createAmoInbound } from './amocrm-edge';
-import { isAccountBlocked } from './amocrm-errors';
 import { DEFAULT_FIELD_MAP } from './amocrm-mapper';
 import { createAmoOAuth, type AmoOAuth } from './amocrm-oauth';
 import { createAmoReader } from './amocrm-reader';
@@ -33,7 +32,7 @@ export interface AmoSettings {
   redirectUri: string;
   ratePerSecond: number;
   accountHosts: RegExp;
-  /** The limiter's window, ms: a little over a second keeps us under amo's count despite latency. */
+  /** The limiter's window, ms (amo counts per second; a slot is held until a window after the answer). */
   windowMs?: number;
   timeoutMs?: number;
   /** Backoff base after a 429, ms. */
@@ -72,11 +71,11 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
   const limiterFor = (baseUrl: string): RateLimiter => {
     const existing = limiters.get(baseUrl);
     if (existing) return existing;
-    const limiter = createWindowLimiter({ perSecond: settings.ratePerSecond, windowMs: settings.windowMs ?? 1050 });
+    const limiter = createWindowLimiter({ perSecond: settings.ratePerSecond, windowMs: settings.windowMs ?? 1000, countFromAnswer: true });
     limiters.set(baseUrl, limiter);
     return limiter;
   };
-  const oauth = createAmoOAuth({ http: httpClient, credentials: settings, beforeApiCall: (baseUrl) => limiterFor(baseUrl).acquire() });
+  const oauth = createAmoOAuth({ http: httpClient, credentials: settings, beforeApiCall: (baseUrl) => limiterFor(baseUrl).acquire(), afterApiCall: (baseUrl) => limiterFor(baseUrl).answered?.() });
   const sessions = new Map<string, CrmSession>();
   // Meters outlive a rebuilt session (new tokens, reinstall), so counts stay whole.
   const meters = new Map<string, RequestMeter>();
@@ -91,7 +90,6 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     const tokens = createTokenManager({ installationId: installation.id, installations: storage.installations, exchange: (refresh) => oauth.refresh(baseUrl, refresh), logger });
     const client = createAmoClient({ baseUrl, clientId: settings.clientId, http: httpClient, tokens, limiter, meter, logger, ...(settings.backoffMs ? { backoffMs: settings.backoffMs } : {}) });
     const lang = installation.settings.lang === 'en' ? 'en' : 'ru';
-    let blocked = false;
     // The account's users, for the reconcile's "changed by anyone but us" filter; an hour is fresh
     // enough (a brand-new user's edits still arrive by webhook).
     let users: { at: number; ids: string[] } | null = null;
@@ -99,21 +97,8 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
       if (!users || Date.now() - users.at > USERS_TTL_MS) users = { at: Date.now(), ids: await readUserIds(client) };
       return users.ids;
     };
-    /** The 403 account block stops this installation at once, with a reason an admin can act on. */
-    const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-      try {
-        return await work();
-      } catch (error) {
-        if (isAccountBlocked(error) && !blocked) {
-          blocked = true;
-          await storage.installations.setStatus(installation.id, 'blocked', 'amoCRM blocked API access to this account (too many requests); amoCRM support must lift the block');
-          logger.error('amoCRM account blocked; installation stopped', { installationId: installation.id });
-        }
-        throw error;
-      }
-    };
     return {
-      setUp: (options) => guard(async () => {
+      setUp: async (options) => {
         const fresh = await storage.installations.get(installation.id);
         let secret = fresh?.applicationToken ?? null;
         if (!secret) {
@@ -122,39 +107,23 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
         }
         const result = await setupAmoAccount({ client, installationId: installation.id, secret, options });
         return { slot: result.slot as unknown as CrmSlot, created: result.created };
-      }),
-      readReference: () => guard(async () => {
+      },
+      async readReference() {
         const reference = await readAmoReference(client);
         users = { at: Date.now(), ids: reference.users.map((user) => user.id) };
         return reference;
-      }),
+      },
       reader(options) {
         const slot = asSlot(options.slot);
-        const reader = createAmoReader({
+        return createAmoReader({
           client,
           context: { fieldMap: options.fieldMap, currency: slot.currency ?? 'RUB', timezone: slot.timezone ?? 'Europe/Moscow' },
           appUserId: slot.appUserId ?? null,
           writtenKinds: options.writtenKinds,
           userIds,
         });
-        return {
-          readByIdsCapacity: reader.readByIdsCapacity,
-          fullPages: (input) => guardGenerator(reader.fullPages(input), guard),
-          changedPages: (input) => guardGenerator(reader.changedPages(input), guard),
-          readByIds: (requests) => guard(() => reader.readByIds(requests)),
-        };
       },
-      writer(slot) {
-        const writer = createAmoWriter({ client, slot: fullSlot(asSlot(slot)), lang });
-        return {
-          writeFields: (writes) => guard(() => writer.writeFields(writes)),
-          addComments: (writes) => guard(() => writer.addComments(writes)),
-          findComments: (items) => guard(() => writer.findComments(items)),
-          createTodos: (items) => guard(() => writer.createTodos(items)),
-          findTodos: (items) => guard(() => writer.findTodos(items)),
-          closeTodos: (items) => guard(() => writer.closeTodos(items)),
-        };
-      },
+      writer: (slot) => createAmoWriter({ client, slot: fullSlot(asSlot(slot)), lang }),
       requests: () => meter.snapshot(),
       inPhase: (phase, work) => meter.inPhase(phase, work),
     };
@@ -176,13 +145,4 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
       sessions.delete(installationId);
     },
   };
-}
-
-/** Wraps a page generator so its errors pass the account-block guard too. */
-async function* guardGenerator<T, R>(source: AsyncGenerator<T, R>, guard: <V>(work: () => Promise<V>) => Promise<V>): AsyncGenerator<T, R> {
-  for (;;) {
-    const step = await guard(() => source.next());
-    if (step.done) return step.value;
-    yield step.value;
-  }
 }

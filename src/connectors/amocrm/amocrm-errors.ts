@@ -53,7 +53,10 @@ export function amoError(status: number, body: unknown, what: string): KamError 
     // Repeated rate breaches end in a 403 on every call until support lifts it: never retried tightly.
     return new KamError('FORBIDDEN', message('the account refuses every request (blocked by amoCRM; support must lift it)'), {
       retryable: false,
-      details: { ...base, vendorCode: ACCOUNT_BLOCKED, blockInstallation: true },
+      details: {
+        ...base, vendorCode: ACCOUNT_BLOCKED, blockInstallation: true,
+        blockReason: 'amoCRM blocked API access to this account (too many requests); amoCRM support must lift the block',
+      },
     });
   }
   if (status === 401) {

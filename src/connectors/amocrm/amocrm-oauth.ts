@@ -59,6 +59,7 @@ export function createAmoOAuth(deps: {
   now?: () => number;
   /** Waits for the account's API rate limiter (the account call counts against the same 7 a second). */
   beforeApiCall?: (baseUrl: string) => Promise<void>;
+  afterApiCall?: (baseUrl: string) => void;
 }): AmoOAuth {
   const now = deps.now ?? Date.now;
   const { credentials } = deps;
@@ -94,6 +95,8 @@ export function createAmoOAuth(deps: {
         });
       } catch (error) {
         throw amoNetworkError(error, 'GET /api/v4/account');
+      } finally {
+        deps.afterApiCall?.(baseUrl);
       }
       if (response.status >= 300) throw amoError(response.status, response.data, 'GET /api/v4/account');
       return accountInfo(response.data);

@@ -64,14 +64,21 @@ export function createAmoReader(deps: AmoReaderDeps): CrmReader {
     return `${url.pathname}${url.search}`;
   };
 
-  /** Walks one list from its first request (or a saved cursor) to its last page. */
+  /**
+   * Walks one list from its first request (or a saved cursor) to its last page. The next page is
+   * asked for before this one is handed over, so the app stores a page while the next is on its
+   * way and the rate limit, not our own work, sets the pace.
+   */
   async function* walk(kind: EntityKind, first: () => Promise<ListBody | null>, cursor: string | null): AsyncGenerator<{ rows: Row[]; next: string | null }> {
     let body = cursor ? await client.follow<ListBody>(cursor) : await first();
     for (;;) {
       const next = rowsOf(kind, body).length > 0 ? nextOf(body) : null;
+      const ahead = next === null ? null : client.follow<ListBody>(next);
+      // A consumer that stops early leaves the prefetch unread: its failure must not go unhandled.
+      ahead?.catch(() => undefined);
       yield { rows: rowsOf(kind, body), next };
-      if (next === null) return;
-      body = await client.follow<ListBody>(next);
+      if (ahead === null) return;
+      body = await ahead;
     }
   }
 

@@ -8,6 +8,8 @@ export interface RateLimiter {
   acquire(): Promise<void>;
   /** Holds every request for `ms` (after a QUERY_LIMIT_EXCEEDED / 429). */
   pause(ms: number): void;
+  /** The answer to an acquired request arrived (or it failed): limiters that count from answers need it. */
+  answered?(): void;
 }
 
 export interface Clock {
@@ -80,18 +82,35 @@ export function createLeakyBucketLimiter(options: { ratePerSecond: number; burst
   );
 }
 
-/** amoCRM: at most `perSecond` requests in any one-second window (https://www.amocrm.ru/developers/content/api/recommendations). */
-export function createWindowLimiter(options: { perSecond: number; windowMs?: number; clock?: Clock }): RateLimiter {
+/**
+ * amoCRM: at most `perSecond` requests in any one-second window (https://www.amocrm.ru/developers/content/api/recommendations).
+ * With `countFromAnswer`, a request holds its slot from the moment it is sent until a window after
+ * its answer: the server counted it somewhere in between, so no latency, however uneven, can make
+ * it see one request too many. The caller reports each answer with `answered()`.
+ */
+export function createWindowLimiter(options: { perSecond: number; windowMs?: number; countFromAnswer?: boolean; clock?: Clock }): RateLimiter {
   const clock = options.clock ?? systemClock;
   const windowMs = options.windowMs ?? 1000;
   const limit = Math.max(1, Math.floor(options.perSecond));
+  const fromAnswer = options.countFromAnswer ?? false;
   const sent: number[] = [];
-  return limiterFrom(clock, (now) => {
+  let inFlight = 0;
+  const limiter = limiterFrom(clock, (now) => {
     while (sent.length > 0 && (sent[0] as number) <= now - windowMs) sent.shift();
-    if (sent.length < limit) {
-      sent.push(now);
+    if (sent.length + inFlight < limit) {
+      if (fromAnswer) inFlight += 1;
+      else sent.push(now);
       return 0;
     }
-    return (sent[0] as number) + windowMs - now + 1;
+    // Every slot is held by a request still waiting for its answer: look again shortly.
+    return sent.length === 0 ? 10 : (sent[0] as number) + windowMs - now + 1;
   });
+  return {
+    ...limiter,
+    answered() {
+      if (!fromAnswer || inFlight === 0) return;
+      inFlight -= 1;
+      sent.push(clock.now());
+    },
+  };
 }

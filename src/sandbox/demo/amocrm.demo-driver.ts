@@ -1,3 +1,4 @@
+import http from 'node:http';
 import axios from 'axios';
 import { KamError } from '../../core/errors';
 import type { DemoDriver } from '../../app/demo/demo-driver';
@@ -8,6 +9,9 @@ import { startAmoCrmSandbox, type RunningAmoCrmSandbox } from '../amocrm';
  * integration), and the app installed the way amo installs it: the integration's Redirect URI
  * pointed at the app, then the GET with `code` and `referer` amo sends when an admin installs.
  */
+// A fresh connection per control call: a kept-alive one may be closed by the server just as we reuse it.
+const control = axios.create({ httpAgent: new http.Agent({ keepAlive: false }) });
+
 export const amocrmDemoDriver: DemoDriver<RunningAmoCrmSandbox> = {
   crm: 'amocrm',
   async start(options) {
@@ -32,17 +36,17 @@ export const amocrmDemoDriver: DemoDriver<RunningAmoCrmSandbox> = {
       anchorDate: ready.anchorDate,
       total: (ready.counts.companies ?? 0) + (ready.counts.contacts ?? 0) + (ready.counts.leads ?? 0),
       async install(appUrl) {
-        const answer = await axios.post(`${sandbox.url}/_sandbox/install`, { redirectUri: `${appUrl}/amocrm/oauth` });
+        const answer = await control.post(`${sandbox.url}/_sandbox/install`, { redirectUri: `${appUrl}/amocrm/oauth` });
         const sent = answer.data as { status: number | null; error?: string };
         if (sent.status !== 200) throw new KamError('CRM_REJECTED', `The app did not accept the amoCRM install (answered ${sent.status ?? sent.error ?? 'nothing'})`);
         await sandbox.webhooksIdle();
       },
       async mutate(count, _seed) {
-        if (count > 0) await axios.post(`${sandbox.url}/_sandbox/mutate`, { count, entity: 'leads' });
+        if (count > 0) await control.post(`${sandbox.url}/_sandbox/mutate`, { count, entity: 'leads' });
         await sandbox.webhooksIdle();
       },
       async state() {
-        return (await axios.get(`${sandbox.url}/_sandbox/state`)).data as Record<string, unknown>;
+        return (await control.get(`${sandbox.url}/_sandbox/state`)).data as Record<string, unknown>;
       },
       cardUrl: `${sandbox.url}/_sandbox/state`,
       close: () => sandbox.close(),

@@ -108,6 +108,32 @@ describe('amoCRM client', () => {
   });
 });
 
+describe('window limiter counting from answers', () => {
+  it('lets the 8th request go only a full window after the 7th answer it waits for, however late the answers come', async () => {
+    let now = 0;
+    const clock: Clock = { now: () => now, sleep: async (ms) => { now += ms; } };
+    const limiter = createWindowLimiter({ perSecond: 7, countFromAnswer: true, clock });
+    for (let i = 0; i < 7; i += 1) await limiter.acquire();
+    expect(now).toBe(0);
+    // The answers come late (a slow network): the server may have counted them up to then.
+    now = 400;
+    for (let i = 0; i < 7; i += 1) limiter.answered?.();
+    await limiter.acquire();
+    expect(now).toBeGreaterThanOrEqual(1400);
+  });
+
+  it('without answers counted, the window starts at the send (the plain limiter)', async () => {
+    let now = 0;
+    const clock: Clock = { now: () => now, sleep: async (ms) => { now += ms; } };
+    const limiter = createWindowLimiter({ perSecond: 7, clock });
+    for (let i = 0; i < 7; i += 1) await limiter.acquire();
+    now = 400;
+    await limiter.acquire();
+    expect(now).toBeGreaterThanOrEqual(1000);
+    expect(now).toBeLessThan(1400);
+  });
+});
+
 describe('amoCRM writer faults', () => {
   it('halves a PATCH chunk on 504 and sends the halves, and later chunks stay smaller', async () => {
     const h = harness();

@@ -4,6 +4,8 @@ import { createAmoCrmConnector } from '../../../src/connectors/amocrm/amocrm-con
 import { DEFAULT_FIELD_MAP, mapCompany, mapContact, mapLead } from '../../../src/connectors/amocrm/amocrm-mapper';
 import { zonedUnix } from '../../../src/connectors/amocrm/amocrm-time';
 import { createSilentLogger } from '../../../src/logging/logger';
+import { createCrmApp } from '../../../src/app/crm-app';
+import { createJobQueue } from '../../../src/jobs/job-queue';
 import { createStorage } from '../../../src/storage';
 
 const CONTEXT = { fieldMap: DEFAULT_FIELD_MAP, currency: 'RUB', timezone: 'Europe/Moscow' };
@@ -58,8 +60,9 @@ describe('amoCRM account block', () => {
   beforeAll(() => nock.disableNetConnect());
   afterAll(() => nock.enableNetConnect());
 
-  it('marks the installation blocked with a clear reason on a 403, without retrying', async () => {
+  it('stops the installation with a clear reason when amo answers 403, without retrying', async () => {
     const storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: Buffer.alloc(32, 3) });
+    const queue = createJobQueue({ concurrency: 1, logger: createSilentLogger() });
     try {
       const installation = await storage.installations.upsert({
         crm: 'amocrm', externalId: '31', domain: 'acme.amocrm.ru', clientEndpoint: 'https://acme.amocrm.ru', status: 'active',
@@ -69,13 +72,16 @@ describe('amoCRM account block', () => {
         settings: { clientId: 'c', clientSecret: 's', redirectUri: 'https://kam.example/amocrm/oauth', ratePerSecond: 7, accountHosts: /amocrm\.ru$/ },
         storage, logger: createSilentLogger(), http: axios.create(),
       });
-      const scope = nock('https://acme.amocrm.ru').get(/\/api\/v4\/account/).reply(403, '');
-      await expect(connector.session(installation).readReference()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      const app = createCrmApp({ storage, connectors: { amocrm: connector }, queue, logger: createSilentLogger(), publicUrl: 'https://kam.example', defaultLang: 'en', autoSync: false });
+      const scope = nock('https://acme.amocrm.ru').get(/\/api\/v4\//).reply(403, '<html>Forbidden</html>');
+      await expect(app.runCycle(installation.id, 'full')).rejects.toMatchObject({ code: 'FORBIDDEN', details: expect.objectContaining({ vendorCode: 'ACCOUNT_BLOCKED' }) });
       expect(scope.isDone()).toBe(true);
+      expect(nock.pendingMocks()).toEqual([]);
       const stored = await storage.installations.get(installation.id);
       expect(stored?.status).toBe('blocked');
       expect(stored?.statusReason).toMatch(/blocked API access.*support/);
     } finally {
+      await queue.close();
       await storage.close();
     }
   });
