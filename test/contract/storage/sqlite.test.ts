@@ -46,11 +46,11 @@ describe('SQLite adapter specifics', () => {
 
   it('with migrate: false refuses an unmigrated database and names the command', async () => {
     const path = join(scratch, 'unmigrated.sqlite');
-    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial', '0003_settings_history'] });
+    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial', '0002_token_lease', '0003_settings_history'] });
     const error = await rejection(createStorage({ sqliteFile: path, encryptionKey: key, migrate: false }));
     expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('kam migrate') });
     const migrated = await runMigrations({ sqliteFile: path });
-    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial', '0003_settings_history']);
+    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial', '0002_token_lease', '0003_settings_history']);
     const storage = await createStorage({ sqliteFile: path, encryptionKey: key, migrate: false });
     await storage.close();
   });
