@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { parseFaultSpec } from '../shared/faults';
+import { parseBehaviour } from './behaviour';
 import type { PortalRuntime } from './portal-runtime';
 import { mutatePortal } from './mutator';
 import { snapshotState } from './state-snapshot';
@@ -48,6 +49,18 @@ export function createControlRouter(runtime: PortalRuntime): Router {
     }
     runtime.faults.set(parsed.value);
     res.json(parsed.value);
+  });
+  router.get('/_sandbox/behaviour', (_req, res) => {
+    res.json(runtime.state.behaviour);
+  });
+  router.post('/_sandbox/behaviour', (req, res) => {
+    const parsed = parseBehaviour(req.body);
+    if (!parsed.ok) {
+      res.status(400).json({ error: 'INPUT_INVALID', error_description: parsed.error });
+      return;
+    }
+    Object.assign(runtime.state.behaviour, parsed.value);
+    res.json(runtime.state.behaviour);
   });
   router.post('/_sandbox/limits', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
