@@ -84,6 +84,10 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     dispatcher: createRestDispatcher({ methods: bitrix24Methods, limits, commandStats }),
     webhook: { userId: ADMIN_USER_ID, secret: randomBytes(8).toString('hex') },
     baseUrl: () => baseUrl, now, hung: new Set(), hangMs: options.hangMs ?? 35_000,
+    moveTo(host) {
+      baseUrl = `http://${host}`;
+      state.app.domain = host;
+    },
   };
 
   const app = express();

@@ -1,6 +1,8 @@
 import { setupBitrix24Portal } from '../../../src/connectors/bitrix24/bitrix24-setup';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
+import { parse } from 'qs';
 import { sandboxClient } from '../bitrix24/sandbox-client';
+import { startReceiver, type Receiver } from './bitrix24-receiver';
 
 /**
  * The sandbox options for what the Bitrix24 docs leave open (real-portal-notes.md, Bitrix24 1-4):
@@ -9,10 +11,15 @@ import { sandboxClient } from '../bitrix24/sandbox-client';
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 let sandbox: RunningBitrix24Sandbox;
+let receiver: Receiver;
 beforeAll(async () => {
   sandbox = await startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 10, contacts: 20, deals: 40, seed: 6 });
+  receiver = await startReceiver();
 });
-afterAll(() => sandbox.close());
+afterAll(async () => {
+  await sandbox.close();
+  await receiver.close();
+});
 
 async function post(path: string, body: Json): Promise<{ status: number; body: Json }> {
   const res = await fetch(`${sandbox.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -50,5 +57,47 @@ describe('user-field labels (lang_map)', () => {
 
   it('refuses a bad behaviour setting with a reason', async () => {
     expect(await post('/_sandbox/behaviour', { langMap: 'sometimes' })).toMatchObject({ status: 400, body: { error_description: expect.stringContaining('langMap') } });
+  });
+});
+
+describe('app update', () => {
+  it('sends ONAPPUPDATE by default; with appUpdateEvent off it sends none, and the installer frame carries the new application token', async () => {
+    receiver.received.length = 0;
+    const withEvent = await post('/_sandbox/update', { eventsUrl: `${receiver.url}/events` });
+    expect(withEvent.body.events).toEqual([{ url: `${receiver.url}/events`, status: 200 }]);
+    await sandbox.eventsIdle();
+    expect(receiver.received.filter((r) => r.path === '/events').map((r) => (parse(r.body) as Json).event)).toEqual(['ONAPPUPDATE']);
+
+    receiver.received.length = 0;
+    await post('/_sandbox/behaviour', { appUpdateEvent: false });
+    const silent = await post('/_sandbox/update', { eventsUrl: `${receiver.url}/events`, installUrl: `${receiver.url}/install` });
+    await post('/_sandbox/behaviour', { appUpdateEvent: true });
+    await sandbox.eventsIdle();
+    expect(silent.body.events).toEqual([]);
+    expect(receiver.received.map((r) => r.path)).toEqual(['/install']);
+    const frame = parse(receiver.received[0]?.body ?? '') as Json;
+    expect(frame.APPLICATION_TOKEN).toBe(silent.body.applicationToken);
+    expect(frame.APPLICATION_TOKEN).not.toBe(withEvent.body.applicationToken);
+    // Bindings are gone either way: the installer must bind again.
+    expect(sandbox.state().placements).toEqual([]);
+  });
+});
+
+describe('portal address change', () => {
+  it('keeps the member_id, names the new host in OAuth answers and events, and answers at both addresses', async () => {
+    const memberId = String(sandbox.readyLine.memberId);
+    const port = new URL(sandbox.url).port;
+    const moved = await post('/_sandbox/address', { host: `localhost:${port}` });
+    expect(moved.body).toEqual({ domain: `localhost:${port}`, clientEndpoint: `http://localhost:${port}/rest/`, memberId });
+
+    const refreshed = await post('/oauth/token/', { grant_type: 'refresh_token', client_id: sandbox.readyLine.clientId, client_secret: sandbox.readyLine.clientSecret, refresh_token: sandbox.readyLine.refreshToken });
+    expect(refreshed.body).toMatchObject({ client_endpoint: `http://localhost:${port}/rest/`, member_id: memberId });
+    expect(sandbox.runtime.events.authBlock(1, false)).toMatchObject({ domain: `localhost:${port}`, client_endpoint: `http://localhost:${port}/rest/`, member_id: memberId });
+    const token = String(refreshed.body.access_token);
+    for (const base of [`http://localhost:${port}`, sandbox.url]) {
+      const res = await fetch(`${base}/rest/user.current.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: token }) });
+      expect(((await res.json()) as Json).result).toMatchObject({ ID: '1' });
+    }
+    expect(await post('/_sandbox/address', { host: 'evil.example:80' })).toMatchObject({ status: 400 });
   });
 });
