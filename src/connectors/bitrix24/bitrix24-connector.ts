@@ -10,6 +10,7 @@ import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
 import { createBitrix24Client, type Bitrix24Client } from './bitrix24-client';
 import { bitrix24Error } from './bitrix24-errors';
+import { createPortalAddress } from './portal-address';
 
 /**
  * Owns one REST client per installation in this process, so each portal has one limiter,
@@ -25,6 +26,8 @@ export interface Bitrix24Settings {
   burst: number;
   /** Timeout of one HTTP request, ms. */
   timeoutMs?: number;
+  /** Hosts a portal may move to (config BITRIX24_PORTAL_HOSTS). */
+  portalHosts?: RegExp;
 }
 
 export interface PortalHandle {
@@ -65,7 +68,8 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
   const meters = new Map<string, RequestMeter>();
   const oauthUrl = deps.settings.oauthUrl.endsWith('/') ? deps.settings.oauthUrl : `${deps.settings.oauthUrl}/`;
 
-  const exchangeRefreshToken = async (refreshToken: string): Promise<OAuthTokens> => {
+  /** The refresh answer, whole: it also names the portal's current address. */
+  const exchangeForAnswer = async (refreshToken: string): Promise<{ tokens: OAuthTokens; answer: Record<string, unknown> }> => {
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: deps.settings.clientId,
@@ -83,8 +87,9 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
     }
     const body = (response.data ?? {}) as Record<string, unknown>;
     if (response.status >= 400 || body.error) throw bitrix24Error(response.status, body, 'oauth/token');
-    return tokensFromOAuth(body, Date.now());
+    return { tokens: tokensFromOAuth(body, Date.now()), answer: body };
   };
+  const exchangeRefreshToken = async (refreshToken: string) => (await exchangeForAnswer(refreshToken)).tokens;
 
   return {
     portal(installation) {
@@ -95,8 +100,14 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       meters.set(installation.id, meter);
       const limiter = createLeakyBucketLimiter({ ratePerSecond: deps.settings.ratePerSecond, burst: deps.settings.burst });
       const logger = deps.logger.child({ installationId: installation.id, crm: 'bitrix24' });
-      const tokens = createTokenManager({ installationId: installation.id, installations: deps.storage.installations, exchange: exchangeRefreshToken, logger });
-      const client = createBitrix24Client({ clientEndpoint: installation.clientEndpoint, http: httpClient, tokens, limiter, meter, logger });
+      const address = createPortalAddress({ installation, installations: deps.storage.installations, logger, ...(deps.settings.portalHosts ? { portalHosts: deps.settings.portalHosts } : {}) });
+      const exchange = async (refreshToken: string) => {
+        const { tokens: fresh, answer } = await exchangeForAnswer(refreshToken);
+        await address.follow(answer);
+        return fresh;
+      };
+      const tokens = createTokenManager({ installationId: installation.id, installations: deps.storage.installations, exchange, logger });
+      const client = createBitrix24Client({ clientEndpoint: () => address.endpoint(), http: httpClient, tokens, limiter, meter, logger });
       const handle = { client, meter, limiter };
       portals.set(installation.id, handle);
       return handle;
