@@ -11,6 +11,7 @@ import { createTokenManager } from '../shared/token-manager';
 import { createBitrix24Client, type Bitrix24Client } from './bitrix24-client';
 import { bitrix24Error } from './bitrix24-errors';
 import { createPortalAddress } from './portal-address';
+import { identityFromAnswer, type PortalIdentity } from './portal-identity';
 
 /**
  * Owns one REST client per installation in this process, so each portal has one limiter,
@@ -40,6 +41,12 @@ export interface Bitrix24Connector {
   portal(installation: Installation): PortalHandle;
   /** Exchanges a refresh token at the configured OAuth server. */
   exchangeRefreshToken(refreshToken: string): Promise<OAuthTokens>;
+  /**
+   * Who a refresh token belongs to, as Bitrix24 itself says: the OAuth server's answer names the
+   * portal's member_id and its client_endpoint (portal-identity.ts). Spends the refresh token:
+   * use the returned pair from then on.
+   */
+  identify(refreshToken: string): Promise<PortalIdentity>;
   /** Calls one method with a token someone handed us (frame auth), at an endpoint we chose. */
   callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter): Promise<T>;
   forget(installationId: string): void;
@@ -113,6 +120,10 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       return handle;
     },
     exchangeRefreshToken,
+    async identify(refreshToken) {
+      const { tokens, answer } = await exchangeForAnswer(refreshToken);
+      return identityFromAnswer(tokens, answer, deps.settings.portalHosts);
+    },
     async callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter) {
       await limiter?.acquire();
       meter?.record(method);
