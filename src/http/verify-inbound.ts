@@ -15,7 +15,12 @@ export const refuseAsJson: Refusal = (_req, res, error) => {
 
 export function inboundOf(req: Request): InboundRequest {
   const body = req.body as unknown;
-  return { query: req.query as Record<string, unknown>, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, headers: req.headers };
+  return {
+    query: req.query as Record<string, unknown>,
+    body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+    headers: req.headers,
+    ...(req.ip ? { source: req.ip } : {}),
+  };
 }
 
 export function verifyInbound<T>(check: (request: InboundRequest) => Promise<VerifyResult<T>>, refuse: Refusal = refuseAsJson) {

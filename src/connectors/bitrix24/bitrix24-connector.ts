@@ -62,7 +62,8 @@ export function tokensFromOAuth(body: Record<string, unknown>, nowMs: number): O
   return { accessToken: access, refreshToken: refresh, expiresAt: new Date(expiresAtMs).toISOString(), scope: typeof body.scope === 'string' ? body.scope : null };
 }
 
-export function createBitrix24Connector(deps: { settings: Bitrix24Settings; storage: Storage; logger: Logger; http?: AxiosInstance }): Bitrix24Connector {
+export function createBitrix24Connector(deps: { settings: Bitrix24Settings; storage: Storage; logger: Logger; http?: AxiosInstance; portalHosts?: RegExp }): Bitrix24Connector {
+  const portalHosts = deps.portalHosts ?? deps.settings.portalHosts;
   const httpClient =
     deps.http ??
     axios.create({
@@ -107,7 +108,7 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       meters.set(installation.id, meter);
       const limiter = createLeakyBucketLimiter({ ratePerSecond: deps.settings.ratePerSecond, burst: deps.settings.burst });
       const logger = deps.logger.child({ installationId: installation.id, crm: 'bitrix24' });
-      const address = createPortalAddress({ installation, installations: deps.storage.installations, logger, ...(deps.settings.portalHosts ? { portalHosts: deps.settings.portalHosts } : {}) });
+      const address = createPortalAddress({ installation, installations: deps.storage.installations, logger, ...(portalHosts ? { portalHosts } : {}) });
       const exchange = async (refreshToken: string) => {
         const { tokens: fresh, answer } = await exchangeForAnswer(refreshToken);
         await address.follow(answer);
@@ -122,7 +123,7 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
     exchangeRefreshToken,
     async identify(refreshToken) {
       const { tokens, answer } = await exchangeForAnswer(refreshToken);
-      return identityFromAnswer(tokens, answer, deps.settings.portalHosts);
+      return identityFromAnswer(tokens, answer, portalHosts);
     },
     async callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter) {
       await limiter?.acquire();

@@ -1,4 +1,4 @@
-import { createAdmission } from '../../src/http/admission';
+import { createAdmission } from '../../../src/connectors/shared/admission';
 
 describe('admission per key', () => {
   it('admits `limit` per key in a window, keys apart, and again once the window moved on', () => {
