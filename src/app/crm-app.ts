@@ -6,6 +6,7 @@ import { connectorFor, type AppContext } from './cycle/cycle-context';
 import { runCycle } from './cycle/run-cycle';
 import { setUpInstallation } from './cycle/set-up-installation';
 import { createInboundIntake } from './inbound/apply-inbound';
+import { createPassScheduler } from './inbound/pass-scheduler';
 import { createInstallationLifecycle } from './installation/installation-lifecycle';
 import { readSettings } from './installation-settings';
 
@@ -21,6 +22,9 @@ export interface CrmAppDeps extends AppContext {
   autoSync?: boolean;
   onProgress?: (installationId: string, progress: { stream: string; rows: number; done: boolean }) => void;
 }
+
+/** Event-driven passes of one installation start at least this far apart (pass-scheduler.ts). */
+const MIN_PASS_SPACING_MS = 5_000;
 
 export function createCrmApp(deps: CrmAppDeps) {
   const { storage, queue, logger } = deps;
@@ -40,6 +44,17 @@ export function createCrmApp(deps: CrmAppDeps) {
       await cycle(installationId, mode);
     }, delayMs);
   };
+  const passes = createPassScheduler({
+    queue,
+    run: async (installationId) => {
+      await cycle(installationId, 'incremental');
+    },
+    debounceMs: deps.eventDebounceMs ?? 2000,
+    minSpacingMs: MIN_PASS_SPACING_MS,
+  });
+  const scheduleIncremental = (installationId: string) => {
+    if (autoSync) passes.schedule(installationId);
+  };
 
   /** Stores a verified install (New -> Active), dropping a session bound to an old endpoint or old tokens. */
   const store = async (input: InstallRequest['input']): Promise<Installation> => {
@@ -56,7 +71,7 @@ export function createCrmApp(deps: CrmAppDeps) {
       return installation;
     },
     scheduleSetUp: (installationId) => queue.enqueue(`setup:${installationId}`, () => setUp(installationId).then(() => undefined)),
-    scheduleIncremental: (installationId) => scheduleCycle(installationId, 'incremental', deps.eventDebounceMs ?? 2000),
+    scheduleIncremental,
     forget: (installation) => connectorFor(deps.connectors, installation).forget(installation.id),
   });
 
@@ -70,6 +85,9 @@ export function createCrmApp(deps: CrmAppDeps) {
       scheduleCycle(installation.id, 'full');
       return installation;
     },
+
+    /** Stores a verified event's dirty marks: call it BEFORE answering the CRM. */
+    recordInbound: (verified: VerifiedInbound) => intake.record(verified),
 
     /** Applies a verified event's effects (after the 2xx went out). */
     applyInbound: (verified: VerifiedInbound) => intake.apply(verified),

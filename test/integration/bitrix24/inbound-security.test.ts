@@ -114,6 +114,17 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     expect(portalB.runtime.stats.snapshot().byMethod['user.current'] ?? 0).toBe(calls);
   });
 
+  it('has stored the dirty mark by the time it answers an event (reliability 4)', async () => {
+    const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
+    if (!installation) throw new Error('B not installed');
+    const event = qs.stringify({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: '777' } }, auth: { member_id: memberB(), application_token: String(portalB.readyLine.applicationToken), domain: portalB.readyLine.domain, user_id: '2' } });
+    const answer = await http.post(`${server.url}/bitrix24/events`, event, form);
+    expect(answer.status).toBe(200);
+    // Read at once, without waiting for anything: the mark was written before the 2xx.
+    const marks = await runtime.storage.syncState.peekDirty(installation.id, 1000);
+    expect(marks).toContainEqual(expect.objectContaining({ kind: 'deal', crmId: '777', action: 'upsert' }));
+  });
+
   it('answers an authenticated event with a malformed id with 400, and marks nothing', async () => {
     const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
     const before = installation ? await runtime.storage.syncState.countDirty(installation.id) : -1;
