@@ -78,6 +78,22 @@ describe('member_id squatting (security 1)', () => {
   });
 });
 
+describe('app update without ONAPPUPDATE (real-portal 1)', () => {
+  it('the admin opening the installer stores the new application token and binds tabs and events again', async () => {
+    await http.post(`${portalB.url}/_sandbox/behaviour`, { appUpdateEvent: false });
+    const update = await http.post(`${portalB.url}/_sandbox/update`, { eventsUrl: `${server.url}/bitrix24/events`, installUrl: `${server.url}/bitrix24/install` });
+    await http.post(`${portalB.url}/_sandbox/behaviour`, { appUpdateEvent: true });
+    expect(update.data).toMatchObject({ events: [], installer: { status: 200 } });
+    const stored = await runtime.storage.installations.findByExternalId('bitrix24', String(portalB.readyLine.memberId));
+    expect(stored?.applicationToken).toBe(update.data.applicationToken);
+    await runtime.queue.idle();
+    const state = portalB.state();
+    expect(state.placements.map((placement) => placement.placement).sort()).toEqual(['CRM_COMPANY_DETAIL_TAB', 'CRM_DEAL_DETAIL_TAB']);
+    expect(state.events.map((binding) => binding.event)).toEqual(expect.arrayContaining(['ONCRMDEALUPDATE', 'ONAPPUNINSTALL']));
+    portalB.readyLine.applicationToken = update.data.applicationToken;
+  });
+});
+
 describe('forged requests do not spend the portal (security 2, 3)', () => {
   const memberB = () => String(portalB.readyLine.memberId);
 
