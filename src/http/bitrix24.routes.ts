@@ -7,6 +7,7 @@ import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
 import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
+import { renderPortfolioPlaceholder } from '../ui/portfolio-placeholder.page';
 import { formBody } from './form-body';
 import { verifiedOf, verifyInbound } from './verify-inbound';
 
@@ -115,6 +116,15 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     } catch (error) {
       next(error);
     }
+  });
+
+  // The app's main page (the Market card's application URL): any user of the portal opens it, so it
+  // is checked like a card frame and is never the admin-only installer.
+  router.post('/bitrix24/app', form, verifyInbound((request) => deps.inbound.verifyWidget(request), frameRefused), (_req, res) => {
+    const { installation, lang } = verifiedOf<WidgetRequest>(res);
+    const nonce = randomBytes(12).toString('base64');
+    framePolicy(res, installation.domain, secureOf(installation), nonce);
+    res.type('html').send(renderPortfolioPlaceholder({ lang: lang ?? deps.defaultLang, nonce }));
   });
 
   router.get('/static/b24jssdk.min.js', (_req, res) => {

@@ -130,6 +130,17 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     expect(portalB.runtime.stats.snapshot().byMethod['user.current'] ?? 0).toBe(calls);
   });
 
+  it("shows any portal user the app's main page (not the installer), framed by the portal's current domain (real-portal 7)", async () => {
+    const user = portalB.runtime.tokens.issue(2).accessToken;
+    const page = await http.post(`${server.url}/bitrix24/app?LANG=ru`, qs.stringify({ member_id: memberB(), AUTH_ID: user, PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.20' } });
+    expect(page.status).toBe(200);
+    expect(String(page.data)).toContain('KAM Pilot: ключевые клиенты');
+    expect(String(page.data)).not.toContain('installFinish');
+    expect(page.headers['content-security-policy']).toContain(`frame-ancestors http://${String(portalB.readyLine.domain)}`);
+    const refused = await http.post(`${server.url}/bitrix24/app?LANG=en`, qs.stringify({ member_id: memberB(), AUTH_ID: 'bogus-main', PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.21' } });
+    expect(refused.status).toBe(401);
+  });
+
   it('has stored the dirty mark by the time it answers an event (reliability 4)', async () => {
     const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
     if (!installation) throw new Error('B not installed');
