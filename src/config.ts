@@ -20,6 +20,16 @@ const optionalText = () =>
     .optional()
     .transform((value) => (value ? value : null));
 
+/**
+ * The Bitrix24 cloud zones, listed one by one (a loose `bitrix24.<2-3 letters>` pattern also
+ * admitted hosts Bitrix24 does not run): https://helpdesk.bitrix24.de/open/10252860 lists
+ * de, eu, es, com.br, fr, it, com.tr, ru, ua, pl, kz, com, by, in, cn, id, vn, jp; bitrix24.uk
+ * is the UK zone. A portal name is one DNS label. A portal on its own domain (a paid-plan
+ * option) is admitted by setting BITRIX24_PORTAL_HOSTS.
+ */
+export const BITRIX24_CLOUD_ZONES = ['ru', 'com', 'de', 'eu', 'es', 'com.br', 'fr', 'it', 'com.tr', 'ua', 'pl', 'kz', 'by', 'in', 'cn', 'id', 'vn', 'jp', 'uk'] as const;
+const DEFAULT_PORTAL_HOSTS = `^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.bitrix24\\.(?:${BITRIX24_CLOUD_ZONES.map((zone) => zone.replace('.', '\\.')).join('|')})$`;
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   KAM_HOST: z.string().min(1).default('127.0.0.1'),
@@ -45,7 +55,7 @@ const EnvSchema = z.object({
   BITRIX24_PORTAL_HOSTS: z
     .string()
     .refine(isRegExp, 'must be a valid regular expression')
-    .default('^[a-z0-9][a-z0-9-]*(\\.[a-z0-9-]+)*\\.bitrix24\\.[a-z]{2,3}(\\.[a-z]{2})?$'),
+    .default(DEFAULT_PORTAL_HOSTS),
   BITRIX24_RATE_PER_SECOND: positive().default(2),
   BITRIX24_BURST: intInRange(1, 1000).default(50),
   AMOCRM_CLIENT_ID: optionalText(),

@@ -7,6 +7,7 @@ import { connectorFor, type AppContext } from './cycle/cycle-context';
 import { runCycle } from './cycle/run-cycle';
 import { setUpInstallation } from './cycle/set-up-installation';
 import { createInboundIntake } from './inbound/apply-inbound';
+import { createPassScheduler } from './inbound/pass-scheduler';
 import { createInstallationLifecycle } from './installation/installation-lifecycle';
 import { readSettings } from './installation-settings';
 
@@ -21,7 +22,14 @@ export interface CrmAppDeps extends AppContext {
   /** false: events only mark entities dirty and install only sets up; the caller runs cycles (the demo). */
   autoSync?: boolean;
   onProgress?: (installationId: string, progress: { stream: string; rows: number; done: boolean }) => void;
+  /** First pause before a failed setup is tried again (doubling each time); default 1 s. */
+  setupRetryMs?: number;
 }
+
+const SETUP_ATTEMPTS = 4;
+const SETUP_RETRY_MS = 1000;
+/** Event-driven passes of one installation start at least this far apart (pass-scheduler.ts). */
+const MIN_PASS_SPACING_MS = 5_000;
 
 export function createCrmApp(deps: CrmAppDeps) {
   const { storage, queue, logger } = deps;
@@ -52,6 +60,17 @@ export function createCrmApp(deps: CrmAppDeps) {
       await cycle(installationId, mode);
     }, delayMs);
   };
+  const passes = createPassScheduler({
+    queue,
+    run: async (installationId) => {
+      await cycle(installationId, 'incremental');
+    },
+    debounceMs: deps.eventDebounceMs ?? 2000,
+    minSpacingMs: MIN_PASS_SPACING_MS,
+  });
+  const scheduleIncremental = (installationId: string) => {
+    if (autoSync) passes.schedule(installationId);
+  };
 
   /** Stores a verified install (New -> Active), dropping a session bound to an old endpoint or old tokens. */
   const store = async (input: InstallRequest['input']): Promise<Installation> => {
@@ -61,27 +80,55 @@ export function createCrmApp(deps: CrmAppDeps) {
     return installation;
   };
 
+  /**
+   * Setup as a job: the installer is answered once the installation is stored and verified (a
+   * portal waits about 10 s for its installer frame), and setup, idempotent, is tried again on
+   * failure (a hung request, an expired token) with growing pauses; its state shows on the
+   * installer page through the progress stream 'setup'. The first full pass follows it.
+   */
+  const setUpInBackground = (installationId: string, thenSync: boolean) =>
+    queue.enqueue(`setup:${installationId}`, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        deps.onProgress?.(installationId, { stream: 'setup', rows: attempt, done: false });
+        try {
+          await setUp(installationId);
+          deps.onProgress?.(installationId, { stream: 'setup', rows: attempt, done: true });
+          if (thenSync) scheduleCycle(installationId, 'full');
+          return;
+        } catch (error) {
+          if (attempt >= SETUP_ATTEMPTS) {
+            logger.error('CRM setup failed; the next install or update tries again', { installationId, attempts: attempt, error });
+            return;
+          }
+          logger.warn('CRM setup failed; trying again', { installationId, attempt, error });
+          await new Promise((resolve) => setTimeout(resolve, (deps.setupRetryMs ?? SETUP_RETRY_MS) * 2 ** (attempt - 1)));
+        }
+      }
+    });
+
   const intake = createInboundIntake(deps, lifecycle, {
     async install(effect) {
       const installation = await store(effect.input);
-      if (effect.setUp) await setUp(installation.id);
+      if (effect.setUp) setUpInBackground(installation.id, false);
       return installation;
     },
     scheduleSetUp: (installationId) => queue.enqueue(`setup:${installationId}`, () => setUp(installationId).then(() => undefined)),
-    scheduleIncremental: (installationId) => scheduleCycle(installationId, 'incremental', deps.eventDebounceMs ?? 2000),
+    scheduleIncremental,
     forget: (installation) => connectorFor(deps.connectors, installation).forget(installation.id),
   });
 
   return {
     lifecycle,
 
-    /** An install the CRM vouched for: stored, set up right away (idempotent), the first full cycle in the background. */
+    /** An install the CRM vouched for: stored now; setup (idempotent, retried) and then the first full cycle as jobs. */
     async install(request: InstallRequest): Promise<Installation> {
       const installation = await store({ ...request.input, settings: { lang: request.lang } });
-      await setUp(installation.id);
-      scheduleCycle(installation.id, 'full');
+      setUpInBackground(installation.id, true);
       return installation;
     },
+
+    /** Stores a verified event's dirty marks: call it BEFORE answering the CRM. */
+    recordInbound: (verified: VerifiedInbound) => intake.record(verified),
 
     /** Applies a verified event's effects (after the 2xx went out). */
     applyInbound: (verified: VerifiedInbound) => intake.apply(verified),

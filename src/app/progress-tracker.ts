@@ -18,7 +18,10 @@ export function createProgressTracker(): ProgressTracker {
       const streams = state.get(installationId);
       if (!streams) return { progress: 0, done: false, text: '', rows: 0 };
       const done = STREAMS.filter((stream) => streams.get(stream)?.done).length;
-      const text = STREAMS.map((stream) => `${stream}: ${streams.get(stream)?.rows ?? 0}`).join(' · ');
+      // Setup runs as a job before the sync; while it runs (or retries), say so.
+      const setup = streams.get('setup');
+      const setupText = setup && !setup.done ? `setup${setup.rows > 1 ? ` (attempt ${setup.rows})` : ''} · ` : '';
+      const text = setupText + STREAMS.map((stream) => `${stream}: ${streams.get(stream)?.rows ?? 0}`).join(' · ');
       const rows = STREAMS.reduce((sum, stream) => sum + (streams.get(stream)?.rows ?? 0), 0);
       return { progress: done / STREAMS.length, done: done === STREAMS.length, text, rows };
     },

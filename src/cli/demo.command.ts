@@ -31,6 +31,13 @@ const DRIVERS: Partial<Record<CrmKind, () => DemoDriver>> = {
   amocrm: () => (require('../sandbox/demo/amocrm.demo-driver') as typeof AmoCrmDemo).amocrmDemoDriver as DemoDriver,
 };
 
+/** --lang: ru or en, any case and spacing (EN -> en); anything else is refused with the choices. */
+export function parseLang(value: string): 'ru' | 'en' {
+  const lang = value.trim().toLowerCase();
+  if (lang === 'ru' || lang === 'en') return lang;
+  throw new InvalidArgumentError(`the report is in ru or en, not ${JSON.stringify(value)}`);
+}
+
 interface DemoFlags {
   crm: string;
   companies: number;
@@ -80,7 +87,7 @@ export function registerDemo(program: Command): void {
     .option('--json', 'print one JSON object instead of the report')
     .option('--no-serve', 'exit after the passes instead of keeping the app and sandbox running')
     .option('-p, --port <port>', 'port of the app (default: a free one)', parsePort)
-    .option('--lang <lang>', 'report language (ru|en)')
+    .option('--lang <lang>', 'report language (ru|en)', parseLang)
     .option('--faults <spec>', 'sandbox fault injection, e.g. "500=0.02,expire=0.05,seed=3"')
     .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
     .option('--criteria <file>', 'settings draft (e.g. a criteria config) applied after pass 1 through the settings preview and save')

@@ -1,12 +1,14 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
 import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
+import { renderPortfolioPlaceholder } from '../ui/portfolio-placeholder.page';
+import { formBody } from './form-body';
 import { verifiedOf, verifyInbound } from './verify-inbound';
 
 /**
@@ -17,7 +19,7 @@ import { verifiedOf, verifyInbound } from './verify-inbound';
  */
 // The official frame SDK's browser bundle (its package exports do not list it, so resolve beside the CJS entry).
 const SDK_BUNDLE = join(dirname(require.resolve('@bitrix24/b24jssdk')), '..', 'umd', 'index.min.js');
-const form = express.urlencoded({ extended: true, limit: '256kb', parameterLimit: 2000 });
+const form = formBody;
 const text = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : '');
 const langOf = (req: Request, fallback: Lang): Lang => {
   const lang = text(req.query.LANG ?? (req.body as Record<string, unknown> | undefined)?.LANG).toLowerCase();
@@ -74,8 +76,15 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     res.json(deps.progress(id));
   });
 
-  router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), (req, res) => {
-    const verified = verifiedOf<VerifiedInbound>(res);
+  router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), async (req, res, next) => {
+    let verified: VerifiedInbound;
+    try {
+      // The dirty marks are stored before the 2xx: an acknowledged event is never lost.
+      verified = await deps.app.recordInbound(verifiedOf<VerifiedInbound>(res));
+    } catch (error) {
+      next(error);
+      return;
+    }
     res.status(200).json({ ok: true });
     setImmediate(() => {
       deps.app.applyInbound(verified).catch((error: unknown) => {
@@ -107,6 +116,15 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     } catch (error) {
       next(error);
     }
+  });
+
+  // The app's main page (the Market card's application URL): any user of the portal opens it, so it
+  // is checked like a card frame and is never the admin-only installer.
+  router.post('/bitrix24/app', form, verifyInbound((request) => deps.inbound.verifyWidget(request), frameRefused), (_req, res) => {
+    const { installation, lang } = verifiedOf<WidgetRequest>(res);
+    const nonce = randomBytes(12).toString('base64');
+    framePolicy(res, installation.domain, secureOf(installation), nonce);
+    res.type('html').send(renderPortfolioPlaceholder({ lang: lang ?? deps.defaultLang, nonce }));
   });
 
   router.get('/static/b24jssdk.min.js', (_req, res) => {

@@ -1,21 +1,58 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isKamError } from '../core/errors';
 
-/** Maps any error to a JSON reply: KamError keeps its code and status, the rest is a 500 with no internals. */
+/**
+ * Maps any error to a JSON reply: KamError keeps its code and status; a client's fault found by
+ * the body parser (body-parser / raw-body errors carry a 4xx `status` and a `type`) is a 4xx
+ * with a reason; the rest is a 500 with no internals. An aborted request is the client leaving,
+ * not our error: it is logged at debug level only.
+ */
+const CLIENT_FAULTS: Record<string, string> = {
+  'entity.too.large': 'Request body is too large',
+  'entity.parse.failed': 'Request body is not valid',
+  'entity.verify.failed': 'Request body is not valid',
+  'parameters.too.many': 'Too many parameters (at most 2,000)',
+  'querystring.parse.rangeError': 'Parameters are nested too deeply (at most 32 levels)',
+  'charset.unsupported': 'Unsupported charset: send UTF-8',
+  'encoding.unsupported': 'Unsupported Content-Encoding',
+  'request.size.invalid': 'Request body size does not match Content-Length',
+  'stream.encoding.set': 'Request stream is not readable',
+};
+
+interface HttpErrorLike {
+  status?: unknown;
+  statusCode?: unknown;
+  type?: unknown;
+}
+
+function clientFault(error: unknown): { status: number; message: string; type: string } | null {
+  if (typeof error !== 'object' || error === null) return null;
+  const candidate = error as HttpErrorLike;
+  const status = typeof candidate.status === 'number' ? candidate.status : typeof candidate.statusCode === 'number' ? candidate.statusCode : 0;
+  if (status < 400 || status > 499) return null;
+  const type = typeof candidate.type === 'string' ? candidate.type : 'client';
+  // A body that fails to decompress (bad gzip) is raw-body's 400 with zlib's error inside.
+  return { status, type, message: CLIENT_FAULTS[type] ?? 'Request body could not be read (bad encoding or compression)' };
+}
+
 export function errorHandler() {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const bodyTooLarge = (error as { type?: string }).type === 'entity.too.large';
-    const badBody = (error as { type?: string }).type === 'entity.parse.failed';
     if (isKamError(error)) {
       if (error.status >= 500) req.log.error(error.message, { code: error.code, error });
-      res.status(error.status).json({ error: { code: error.code, message: error.message } });
+      if (!res.headersSent) res.status(error.status).json({ error: { code: error.code, message: error.message } });
       return;
     }
-    if (bodyTooLarge || badBody) {
-      res.status(bodyTooLarge ? 413 : 400).json({ error: { code: 'INPUT_INVALID', message: bodyTooLarge ? 'Request body is too large' : 'Request body is not valid' } });
+    const fault = clientFault(error);
+    if (fault?.type === 'request.aborted' || (fault && req.socket.destroyed)) {
+      req.log.debug('request aborted by the client', { path: req.path });
+      return;
+    }
+    if (fault) {
+      req.log.info('request refused', { path: req.path, status: fault.status, reason: fault.type });
+      if (!res.headersSent) res.status(fault.status).json({ error: { code: 'INPUT_INVALID', message: fault.message } });
       return;
     }
     req.log.error('unhandled error', { error });
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error', requestId: req.id } });
+    if (!res.headersSent) res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error', requestId: req.id } });
   };
 }

@@ -16,7 +16,12 @@ export const refuseAsJson: Refusal = (_req, res, error) => {
 /** Path parameters (e.g. amoCRM's webhook secret in the URL) join the query; the path wins. */
 export function inboundOf(req: Request): InboundRequest {
   const body = req.body as unknown;
-  return { query: { ...(req.query as Record<string, unknown>), ...req.params }, body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {}, headers: req.headers };
+  return {
+    query: { ...(req.query as Record<string, unknown>), ...req.params },
+    body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
+    headers: req.headers,
+    ...(req.ip ? { source: req.ip } : {}),
+  };
 }
 
 export function verifyInbound<T>(check: (request: InboundRequest) => Promise<VerifyResult<T>>, refuse: Refusal = refuseAsJson) {

@@ -124,6 +124,13 @@ export interface KamMetaTable {
   updated_at: string;
 }
 
+/** A named lease (a cross-process lock with an expiry); see migrations/0002-token-lease.ts. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  expires_at: string;
+}
+
 export interface Database {
   installations: InstallationsTable;
   entities: EntitiesTable;
@@ -135,4 +142,5 @@ export interface Database {
   write_state: WriteStateTable;
   settings_history: SettingsHistoryTable;
   kam_meta: KamMetaTable;
+  leases: LeasesTable;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -31,8 +31,22 @@ export async function openDatabase(options: ConnectionOptions): Promise<OpenData
   return { db: openSqlite(options.sqliteFile ?? DEFAULT_SQLITE_FILE), engine: 'sqlite' };
 }
 
+/**
+ * The database holds sealed tokens and every portal's data: owner-only (0600), and so are its
+ * -wal and -shm files. SQLite creates those with the database file's own mode (os_unix.c,
+ * robust_open / findCreateFileMode), so the file is made 0600 before SQLite opens it, and
+ * files left 0644 by an older version are tightened.
+ */
+function restrictSqliteFiles(file: string): void {
+  mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
 function openSqlite(file: string): Kysely<Database> {
-  if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:') restrictSqliteFiles(file);
   const database = new BetterSqlite3(file);
   // WAL lets the web process read while the worker writes. synchronous stays FULL (the
   // default): a rotated refresh token must survive a power cut once its commit returned.

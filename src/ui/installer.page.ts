@@ -3,7 +3,8 @@ import { escapeHtml } from './html';
 import { PAGE_CSS } from './styles';
 
 /**
- * The installer frame's answer: setup already ran on the server, so the page tells Bitrix24 the
+ * The installer frame's answer, once the installation is stored and verified (setup and the first
+ * sync run as jobs on the server, their progress shown here), so the page tells Bitrix24 the
  * install is finished (installFinish through the official frame SDK; until then no events or
  * placements work) and shows the first sync's progress by polling our status URL.
  */
@@ -12,8 +13,8 @@ export function renderInstallerPage(options: { lang: Lang; ok: boolean; message?
   const title = options.ok ? (ru ? 'KAM Pilot установлен' : 'KAM Pilot is installed') : ru ? 'Установка не удалась' : 'Installation failed';
   const note = options.ok
     ? ru
-      ? 'Поля уровня и балла созданы, вкладка в карточке сделки добавлена. Идёт первая синхронизация:'
-      : 'Tier and score fields are created, the deal card tab is added. The first sync is running:'
+      ? 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:'
+      : 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:'
     : escapeHtml(options.message ?? '');
   const finish = options.ok
     ? `B24Js.initializeB24Frame().then(function (b24) { return b24.installFinish(); }).catch(function (e) { console.warn('installFinish outside Bitrix24', e); });`

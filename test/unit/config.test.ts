@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CONFIG_KEYS, loadConfig } from '../../src/config';
+import { BITRIX24_CLOUD_ZONES, CONFIG_KEYS, loadConfig } from '../../src/config';
 import { readFileSync } from 'node:fs';
 
 describe('loadConfig', () => {
@@ -42,6 +42,24 @@ describe('loadConfig', () => {
     const result = loadConfig({ env: { KAM_PORT: '4100' }, envFile: null, overrides: { KAM_PORT: '0' } });
     if (!result.ok) throw result.error;
     expect(result.value.http.port).toBe(0);
+  });
+
+  it('admits a portal of each Bitrix24 cloud zone by default, and no look-alike', () => {
+    const result = loadConfig({ env: {}, envFile: null });
+    if (!result.ok) throw result.error;
+    const hosts = result.value.bitrix24.portalHosts;
+    for (const zone of BITRIX24_CLOUD_ZONES) expect(`b24-aokwy2.bitrix24.${zone}`).toMatch(hosts);
+    for (const host of ['acme.bitrix24.xyz', 'acme.bitrix24.co', 'acme.bitrix24.com.evil', 'a.b.bitrix24.ru', 'acme.bitrix24.ru.evil.com', '-acme.bitrix24.ru', 'acme.bitrix24.tr', 'bitrix24.ru']) {
+      expect(host).not.toMatch(hosts);
+    }
+  });
+
+  it('the .env.example value of BITRIX24_PORTAL_HOSTS is the default', () => {
+    const example = readFileSync(resolve(__dirname, '../../.env.example'), 'utf8');
+    const line = /^BITRIX24_PORTAL_HOSTS=(.*)$/m.exec(example)?.[1];
+    const result = loadConfig({ env: {}, envFile: null });
+    if (!result.ok) throw result.error;
+    expect(line).toBe(result.value.bitrix24.portalHosts.source);
   });
 
   it('.env.example lists every key of the schema, and nothing else', () => {

@@ -7,10 +7,11 @@ import type { InstallationLifecycle } from '../installation/installation-lifecyc
 import { echoKey } from '../write-back';
 
 /**
- * Event intake, the same for every CRM: a verified inbound request's effects are applied after
- * the CRM got its 2xx (neither CRM waits for us, and Bitrix24 never retries): dirty marks are
- * stored (coalesced by the store) and a debounced incremental pass is scheduled; install,
- * update and uninstall move the installation through its state machine.
+ * Event intake, the same for every CRM: a verified inbound request's dirty marks are stored
+ * before the CRM gets its 2xx (one cheap upsert; Bitrix24 never retries, so an acknowledged event
+ * must not be lost to a crash), the rest after it (neither CRM waits for us): a coalesced
+ * incremental pass is scheduled; install, update and uninstall move the installation through
+ * its state machine.
  */
 export interface InboundHandlers {
   /** Stores an install, sets up when asked; returns the stored installation. */
@@ -46,7 +47,10 @@ export function createInboundIntake(context: AppContext, lifecycle: Installation
     });
   };
 
-  const apply = async (installation: Installation | null, effect: InboundEffect): Promise<void> => {
+  /** Events whose marks record() stored already (before the 2xx). */
+  const recorded = new WeakSet<VerifiedInbound>();
+
+  const apply = async (installation: Installation | null, effect: InboundEffect, marksStored: boolean): Promise<void> => {
     switch (effect.type) {
       case 'install':
         await handlers.install(effect);
@@ -68,18 +72,42 @@ export function createInboundIntake(context: AppContext, lifecycle: Installation
         logger.info('app uninstalled', { installationId: installation.id, crm: installation.crm, purged: effect.purge });
         return;
       case 'dirty': {
-        const marks = effect.byApp ? await notEchoes(installation, effect.marks) : effect.marks;
+        // Usually recorded before the 2xx (record below); what is left is the re-read.
+        const marks = marksStored ? effect.marks : effect.byApp ? await notEchoes(installation, effect.marks) : effect.marks;
         if (marks.length === 0) return;
-        await storage.syncState.markDirty(installation.id, marks);
+        if (!marksStored) await storage.syncState.markDirty(installation.id, marks);
         handlers.scheduleIncremental(installation.id);
       }
     }
   };
 
   return {
-    /** Applies every effect in order; runs after the 2xx went out, so nothing here may throw away work silently. */
+    /**
+     * Stores the dirty marks of a verified event BEFORE the CRM gets its 2xx (one upsert), so an
+     * acknowledged event is never lost to a crash: Bitrix24 never sends it again. Returns the
+     * event with the marks it recorded (echoes of our own writes dropped).
+     */
+    async record(verified: VerifiedInbound): Promise<VerifiedInbound> {
+      const { installation } = verified;
+      if (!installation) return verified;
+      const effects: InboundEffect[] = [];
+      for (const effect of verified.effects) {
+        if (effect.type !== 'dirty') {
+          effects.push(effect);
+          continue;
+        }
+        const marks = effect.byApp ? await notEchoes(installation, effect.marks) : effect.marks;
+        if (marks.length > 0) await storage.syncState.markDirty(installation.id, marks);
+        effects.push({ ...effect, marks });
+      }
+      const stored = { installation, effects };
+      recorded.add(stored);
+      return stored;
+    },
+
+    /** Applies every effect in order after the 2xx went out (marks already recorded), so nothing here may throw away work silently. */
     async apply(verified: VerifiedInbound): Promise<void> {
-      for (const effect of verified.effects) await apply(verified.installation, effect);
+      for (const effect of verified.effects) await apply(verified.installation, effect, recorded.has(verified));
     },
   };
 }

@@ -6,6 +6,8 @@ import type { RateLimiter } from '../shared/rate-limiter';
 import type { RequestMeter } from '../shared/request-meter';
 import type { TokenManager } from '../shared/token-manager';
 import { bitrix24Error, vendorCodeOf } from './bitrix24-errors';
+import { portalOffsetOf } from './bitrix24-time';
+import { createOperatingBudget } from './operating-budget';
 
 /**
  * A Bitrix24 REST client for one installation: every call goes through the portal's limiter,
@@ -45,13 +47,26 @@ export interface Bitrix24Client {
   call<T = unknown>(method: string, params?: Params, options?: CallOptions): Promise<CallResult<T>>;
   /** One HTTP request for up to 50 commands (https://apidocs.bitrix24.com/settings/how-to-call-rest-api/batch.html). */
   batch(commands: BatchCommand[], options?: CallOptions & { halt?: boolean }): Promise<BatchOutcome>;
+  /** The portal's UTC offset ("+03:00") from its latest answer's `time` block; null before the first answer. */
+  portalOffset?(): string | null;
 }
 
 export const BATCH_LIMIT = 50;
 
+/**
+ * A cloud portal lets one request run up to 60 s (https://apidocs.bitrix24.com/limits.html): we
+ * wait a little longer, so a heavy request the portal still finishes is not abandoned and then
+ * sent again (spending its operating time twice).
+ */
+export const REQUEST_TIMEOUT_MS = 65_000;
+
 export interface Bitrix24ClientDeps {
-  /** The portal's REST endpoint, e.g. https://portal.bitrix24.ru/rest/ (from the verified installation). */
-  clientEndpoint: string;
+  /**
+   * The portal's REST endpoint, e.g. https://portal.bitrix24.ru/rest/ (from the verified
+   * installation). A function when it may change while the client lives (a portal renamed:
+   * the connector follows `client_endpoint` of refresh answers).
+   */
+  clientEndpoint: string | (() => string);
   http: AxiosInstance;
   tokens: TokenManager;
   limiter: RateLimiter;
@@ -61,6 +76,9 @@ export interface Bitrix24ClientDeps {
   /** Base delay of the exponential backoff, ms. */
   backoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  now?: () => number;
+  /** Per-request timeout, ms (default REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -76,14 +94,28 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
   const maxRetries = deps.maxRetries ?? 6;
   const backoffMs = deps.backoffMs ?? 500;
   const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
-  const endpoint = deps.clientEndpoint.endsWith('/') ? deps.clientEndpoint : `${deps.clientEndpoint}/`;
+  const now = deps.now ?? Date.now;
+  const timeout = deps.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+  const endpointOf = typeof deps.clientEndpoint === 'function' ? deps.clientEndpoint : () => deps.clientEndpoint as string;
+  const endpoint = () => {
+    const base = endpointOf();
+    return base.endsWith('/') ? base : `${base}/`;
+  };
+  const budget = createOperatingBudget(now);
+  let offset: string | null = null;
+
+  /** A method past its operating time waits alone; everything else goes on (limits.md). */
+  const waitForBudget = async (methods: readonly string[]) => {
+    const wait = budget.waitFor(methods);
+    if (wait > 0) await sleep(wait);
+  };
 
   const send = async (method: string, params: Params, token: string): Promise<Record<string, unknown>> => {
     await deps.limiter.acquire();
     deps.meter.record(method);
     let response;
     try {
-      response = await deps.http.post(`${endpoint}${method}.json`, { ...params, auth: token }, { validateStatus: () => true });
+      response = await deps.http.post(`${endpoint()}${method}.json`, { ...params, auth: token }, { validateStatus: () => true, timeout });
     } catch (error) {
       const code = (error as { code?: string }).code ?? 'NETWORK';
       throw new KamError('NETWORK', `Bitrix24 ${method}: ${code}`, { cause: error, details: { method } });
@@ -92,15 +124,18 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
     if (response.status >= 400 || !body || body.error !== undefined) {
       throw bitrix24Error(response.status, body, method);
     }
+    offset = portalOffsetOf(body.time) ?? offset;
+    if (method !== 'batch') budget.observe(method, body.time);
     return body;
   };
 
-  const callWithPolicy = async (method: string, params: Params, options: CallOptions): Promise<Record<string, unknown>> => {
+  const callWithPolicy = async (method: string, params: Params, options: CallOptions, inner: readonly string[] = [method]): Promise<Record<string, unknown>> => {
     const idempotent = options.idempotent ?? true;
     // Tokens refused so far in this call. The first refresh may only pick up a pair another
     // worker stored; a second refusal of that pair makes the token manager really refresh.
     const refused = new Set<string>();
     for (let attempt = 0; ; attempt += 1) {
+      await waitForBudget(inner);
       const token = await deps.tokens.accessToken();
       try {
         return await send(method, params, token);
@@ -115,6 +150,13 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
           continue;
         }
         if (error.code === 'RATE_LIMITED') deps.meter.reject(vendor ?? 'RATE_LIMITED');
+        if (vendor === 'OPERATION_TIME_LIMIT') {
+          // Nothing ran: safe to repeat even a create, after this method's own wait (not the portal's).
+          if (attempt >= maxRetries) throw error;
+          const waitMs = budget.suspend(method);
+          deps.logger.warn('Bitrix24 method over its operating time; suspended', { method, waitMs, attempt: attempt + 1 });
+          continue;
+        }
         const provenRefusal = error.code === 'RATE_LIMITED';
         const mayRetry = error.retryable && (idempotent || provenRefusal) && attempt < maxRetries;
         if (!mayRetry) throw error;
@@ -139,12 +181,16 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
       if (commands.length === 0) return { results: {}, errors: {}, totals: {} };
       if (commands.length > BATCH_LIMIT) throw new KamError('INPUT_INVALID', `A batch holds at most ${BATCH_LIMIT} commands, got ${commands.length}`);
       const cmd = Object.fromEntries(commands.map((command) => [command.key, encodeCommand(command.method, command.params)]));
-      const body = await callWithPolicy('batch', { halt: options.halt ? 1 : 0, cmd }, options);
+      const methodOf = new Map(commands.map((command) => [command.key, command.method]));
+      const body = await callWithPolicy('batch', { halt: options.halt ? 1 : 0, cmd }, options, [...new Set(methodOf.values())]);
       const result = (body.result ?? {}) as Record<string, unknown>;
       const asRecord = (value: unknown) => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+      for (const [key, time] of Object.entries(asRecord(result.result_time))) budget.observe(methodOf.get(key) ?? key, time);
       const errors = asRecord(result.result_error) as BatchOutcome['errors'];
       for (const [key, error] of Object.entries(errors)) {
         if (error.error === 'QUERY_LIMIT_EXCEEDED' || error.error === 'OPERATION_TIME_LIMIT') deps.meter.reject(error.error);
+        // The next batch with this method waits for it; this one's command is reported failed.
+        if (error.error === 'OPERATION_TIME_LIMIT') budget.suspend(methodOf.get(key) ?? key);
         deps.logger.debug('Bitrix24 batch command failed', { key, code: error.error });
       }
       return {
@@ -153,5 +199,6 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
         totals: asRecord(result.result_total) as Record<string, number>,
       };
     },
+    portalOffset: () => offset,
   };
 }

@@ -10,6 +10,8 @@ import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
 import { createBitrix24Client, type Bitrix24Client } from './bitrix24-client';
 import { bitrix24Error } from './bitrix24-errors';
+import { createPortalAddress } from './portal-address';
+import { identityFromAnswer, type PortalIdentity } from './portal-identity';
 
 /**
  * Owns one REST client per installation in this process, so each portal has one limiter,
@@ -25,6 +27,8 @@ export interface Bitrix24Settings {
   burst: number;
   /** Timeout of one HTTP request, ms. */
   timeoutMs?: number;
+  /** Hosts a portal may move to (config BITRIX24_PORTAL_HOSTS). */
+  portalHosts?: RegExp;
 }
 
 export interface PortalHandle {
@@ -37,6 +41,12 @@ export interface Bitrix24Connector {
   portal(installation: Installation): PortalHandle;
   /** Exchanges a refresh token at the configured OAuth server. */
   exchangeRefreshToken(refreshToken: string): Promise<OAuthTokens>;
+  /**
+   * Who a refresh token belongs to, as Bitrix24 itself says: the OAuth server's answer names the
+   * portal's member_id and its client_endpoint (portal-identity.ts). Spends the refresh token:
+   * use the returned pair from then on.
+   */
+  identify(refreshToken: string): Promise<PortalIdentity>;
   /** Calls one method with a token someone handed us (frame auth), at an endpoint we chose. */
   callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter): Promise<T>;
   forget(installationId: string): void;
@@ -52,7 +62,8 @@ export function tokensFromOAuth(body: Record<string, unknown>, nowMs: number): O
   return { accessToken: access, refreshToken: refresh, expiresAt: new Date(expiresAtMs).toISOString(), scope: typeof body.scope === 'string' ? body.scope : null };
 }
 
-export function createBitrix24Connector(deps: { settings: Bitrix24Settings; storage: Storage; logger: Logger; http?: AxiosInstance }): Bitrix24Connector {
+export function createBitrix24Connector(deps: { settings: Bitrix24Settings; storage: Storage; logger: Logger; http?: AxiosInstance; portalHosts?: RegExp }): Bitrix24Connector {
+  const portalHosts = deps.portalHosts ?? deps.settings.portalHosts;
   const httpClient =
     deps.http ??
     axios.create({
@@ -65,7 +76,8 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
   const meters = new Map<string, RequestMeter>();
   const oauthUrl = deps.settings.oauthUrl.endsWith('/') ? deps.settings.oauthUrl : `${deps.settings.oauthUrl}/`;
 
-  const exchangeRefreshToken = async (refreshToken: string): Promise<OAuthTokens> => {
+  /** The refresh answer, whole: it also names the portal's current address. */
+  const exchangeForAnswer = async (refreshToken: string): Promise<{ tokens: OAuthTokens; answer: Record<string, unknown> }> => {
     const form = new URLSearchParams({
       grant_type: 'refresh_token',
       client_id: deps.settings.clientId,
@@ -83,8 +95,9 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
     }
     const body = (response.data ?? {}) as Record<string, unknown>;
     if (response.status >= 400 || body.error) throw bitrix24Error(response.status, body, 'oauth/token');
-    return tokensFromOAuth(body, Date.now());
+    return { tokens: tokensFromOAuth(body, Date.now()), answer: body };
   };
+  const exchangeRefreshToken = async (refreshToken: string) => (await exchangeForAnswer(refreshToken)).tokens;
 
   return {
     portal(installation) {
@@ -95,13 +108,23 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
       meters.set(installation.id, meter);
       const limiter = createLeakyBucketLimiter({ ratePerSecond: deps.settings.ratePerSecond, burst: deps.settings.burst });
       const logger = deps.logger.child({ installationId: installation.id, crm: 'bitrix24' });
-      const tokens = createTokenManager({ installationId: installation.id, installations: deps.storage.installations, exchange: exchangeRefreshToken, logger });
-      const client = createBitrix24Client({ clientEndpoint: installation.clientEndpoint, http: httpClient, tokens, limiter, meter, logger });
+      const address = createPortalAddress({ installation, installations: deps.storage.installations, logger, ...(portalHosts ? { portalHosts } : {}) });
+      const exchange = async (refreshToken: string) => {
+        const { tokens: fresh, answer } = await exchangeForAnswer(refreshToken);
+        await address.follow(answer);
+        return fresh;
+      };
+      const tokens = createTokenManager({ installationId: installation.id, installations: deps.storage.installations, exchange, logger });
+      const client = createBitrix24Client({ clientEndpoint: () => address.endpoint(), http: httpClient, tokens, limiter, meter, logger });
       const handle = { client, meter, limiter };
       portals.set(installation.id, handle);
       return handle;
     },
     exchangeRefreshToken,
+    async identify(refreshToken) {
+      const { tokens, answer } = await exchangeForAnswer(refreshToken);
+      return identityFromAnswer(tokens, answer, portalHosts);
+    },
     async callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter) {
       await limiter?.acquire();
       meter?.record(method);

@@ -74,9 +74,14 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
       installations: deps.storage.installations,
       portalHosts: deps.portalHosts,
       callWithToken: (endpoint, method, token) => connector.callWithToken(endpoint, method, token),
+      identify: (refreshToken) => connector.identify(refreshToken),
       checkFrameUser: async (installation, accessToken) => {
         const portal = connector.portal(installation);
         await connector.callWithToken(installation.clientEndpoint as string, 'user.current', accessToken, portal.limiter, portal.meter);
+      },
+      checkUpdateToken: async (installation, accessToken) => {
+        const portal = connector.portal(installation);
+        await connector.callWithToken(installation.clientEndpoint as string, 'app.info', accessToken, portal.limiter, portal.meter);
       },
     }),
     session,

@@ -5,34 +5,36 @@ import type { CrmInbound, InboundEffect, InboundRequest, InstallRequest, Verifie
 import type { Installation, InstallationStore } from '../../core/ports/installation-store.port';
 import { dirtyMarkOf, parseBitrix24Event, type Bitrix24Event } from './bitrix24-event';
 import { createFrameCheck } from './bitrix24-frame-check';
-import { portalEndpoint, secretsEqual } from './bitrix24-verify';
+import { checkInstall } from './bitrix24-install-check';
+import { secretsEqual } from './bitrix24-verify';
+import type { PortalIdentity } from './portal-identity';
+import { createAdmission } from '../shared/admission';
 
 /**
  * Bitrix24's inbound edge, run before any handler: events by member_id + application_token
  * (constant time; https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html),
- * the installer frame and ONAPPINSTALL by asking the portal at an endpoint we build from an
- * allowed host whether the token is an administrator's, card frames by asking the portal at our
- * stored endpoint whether the user's token is good. Every answer is a result, never a throw.
+ * the installer frame and ONAPPINSTALL by the OAuth server's word on whose tokens they carry and
+ * the portal's on whether they are an administrator's (bitrix24-install-check.ts), card frames by
+ * asking the portal at our stored (proven) endpoint whether the user's token is good. Every call a
+ * request can cause is checked cheaply first and limited (per source, per installation). Every
+ * answer is a result, never a throw.
  */
 export interface Bitrix24InboundDeps {
   installations: Pick<InstallationStore, 'findByExternalId'>;
   portalHosts: RegExp;
   /** One REST call with a token someone handed us, at an endpoint we chose. */
   callWithToken<T>(endpoint: string, method: string, token: string): Promise<T>;
+  /** Who a refresh token belongs to, as our OAuth server says (spends it; the fresh pair comes back). */
+  identify(refreshToken: string): Promise<PortalIdentity>;
   /** The frame user check, counted against the portal's own limiter and meter. */
   checkFrameUser(installation: Installation, accessToken: string): Promise<void>;
+  /** An update's new token proven by its access token (app.info), through the portal's limiter and meter. */
+  checkUpdateToken(installation: Installation, accessToken: string): Promise<void>;
 }
 
-interface InstallClaim {
-  domain: string;
-  secure: boolean;
-  memberId: string;
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-  applicationToken: string | null;
-  lang: Lang | null;
-}
+/** Install attempts per source that may cost an OAuth exchange, and update proofs per portal, per minute. */
+const INSTALLS_PER_SOURCE_PER_MINUTE = 10;
+const UPDATE_PROOFS_PER_PORTAL_PER_MINUTE = 5;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'number' ? String(value) : '');
 /** LANG=ru|en as asked; any other language gets English; none, null (the installation's own). */
@@ -46,35 +48,12 @@ const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', mess
 export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
   const frameCheck = createFrameCheck(deps.checkFrameUser);
 
-  /** The portal must vouch for the token, and only an administrator installs apps. */
-  const verifyClaim = async (claim: InstallClaim): Promise<Result<InstallRequest>> => {
-    const endpoint = portalEndpoint(claim.domain, claim.secure, deps.portalHosts);
-    if (!endpoint) return fail(new KamError('FORBIDDEN', `Portal host ${JSON.stringify(claim.domain)} may not install this app`));
-    const existing = await deps.installations.findByExternalId('bitrix24', claim.memberId);
-    // A member_id stays bound to its portal, deleted or not: its kept data is that portal's.
-    if (existing && existing.domain !== claim.domain.toLowerCase()) return fail(new KamError('FORBIDDEN', 'This member_id belongs to another portal'));
-    try {
-      // Any user's frame carries a token: a user must not be able to re-install over us.
-      const admin = await deps.callWithToken<boolean>(endpoint, 'user.admin', claim.accessToken);
-      if (admin !== true) return fail(new KamError('FORBIDDEN', 'Only a portal administrator can install KAM Pilot'));
-    } catch (error) {
-      return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the install token', { cause: error }));
-    }
-    // The application token belongs to the portal's install and update events; once we hold one,
-    // a frame does not replace it (ONAPPUPDATE does, after its own check).
-    const keepToken = existing?.applicationToken && existing.status !== 'deleted';
-    return ok({
-      lang: claim.lang,
-      input: {
-        crm: 'bitrix24',
-        externalId: claim.memberId,
-        domain: claim.domain.toLowerCase(),
-        clientEndpoint: endpoint,
-        serverEndpoint: null,
-        ...(claim.applicationToken && !keepToken ? { applicationToken: claim.applicationToken } : {}),
-        tokens: { accessToken: claim.accessToken, refreshToken: claim.refreshToken, expiresAt: new Date(Date.now() + claim.expiresIn * 1000).toISOString() },
-      },
-    });
+  const installs = createAdmission({ limit: INSTALLS_PER_SOURCE_PER_MINUTE, windowMs: 60_000 });
+  const updateProofs = createAdmission({ limit: UPDATE_PROOFS_PER_PORTAL_PER_MINUTE, windowMs: 60_000 });
+  const verifyClaim = (claim: Parameters<typeof checkInstall>[1], source: string | undefined): Promise<Result<InstallRequest>> => {
+    // Each attempt costs an exchange at the OAuth server: a flood from one source is refused first.
+    if (!installs.admit(`source:${source ?? 'unknown'}`)) return Promise.resolve(fail(new KamError('RATE_LIMITED', 'Too many install attempts; try again in a minute')));
+    return checkInstall({ portalHosts: deps.portalHosts, identify: deps.identify, callWithToken: deps.callWithToken }, claim);
   };
 
   /** Known portal and matching application token, or a verifiable install or update. */
@@ -85,9 +64,12 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
       if (event.event === 'ONAPPINSTALL' && installation.status === 'deleted') return ok(null);
       // An update brings a NEW application token: it is proven by its access token working on
       // the portal we already know (our stored endpoint, never one from the request).
+      // Cheap checks first; the call is limited per portal and goes through its limiter and meter,
+      // so forged updates cannot spend the portal's rate limit.
       if (event.event === 'ONAPPUPDATE' && installation.status !== 'deleted' && event.auth.access_token && installation.clientEndpoint) {
+        if (!updateProofs.admit(installation.id)) return fail(new KamError('RATE_LIMITED', 'Too many unproven updates for this portal; try again in a minute'));
         try {
-          await deps.callWithToken(installation.clientEndpoint, 'app.info', event.auth.access_token);
+          await deps.checkUpdateToken(installation, event.auth.access_token);
           return ok(installation);
         } catch {
           return unauthorized('The portal did not accept the update token');
@@ -99,20 +81,27 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     return unauthorized('Unknown portal or wrong application token');
   };
 
-  const effectsOf = async (event: Bitrix24Event, installation: Installation | null): Promise<Result<InboundEffect[]>> => {
+  const endpointUrl = (raw: string | undefined): URL | null => {
+    try {
+      return raw ? new URL(raw) : null;
+    } catch {
+      return null;
+    }
+  };
+
+  const effectsOf = async (event: Bitrix24Event, installation: Installation | null, source: string | undefined): Promise<Result<InboundEffect[]>> => {
     if (event.event === 'ONAPPINSTALL') {
       const { auth } = event;
-      const client = auth.client_endpoint ? new URL(auth.client_endpoint) : null;
+      const client = endpointUrl(auth.client_endpoint);
+      if (!auth.refresh_token) return fail(new KamError('INPUT_INVALID', 'ONAPPINSTALL without auth[refresh_token]'));
       const claim = await verifyClaim({
         domain: auth.domain ?? client?.host ?? '',
         secure: client ? client.protocol === 'https:' : true,
         memberId: auth.member_id,
-        accessToken: auth.access_token ?? '',
-        refreshToken: auth.refresh_token ?? '',
-        expiresIn: auth.expires_in ?? 3600,
+        refreshToken: auth.refresh_token,
         applicationToken: auth.application_token,
         lang: bitrix24Lang(event.data.LANGUAGE_ID),
-      });
+      }, source);
       if (!claim.ok) return claim;
       // The installer frame usually came first and set the portal up already.
       return ok([{ type: 'install', input: { ...claim.value.input, settings: { lang: claim.value.lang } }, setUp: !installation }]);
@@ -133,26 +122,25 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
       if (!parsed.ok) return parsed;
       const proven = await provenInstallation(parsed.value);
       if (!proven.ok) return proven;
-      const effects = await effectsOf(parsed.value, proven.value);
+      const effects = await effectsOf(parsed.value, proven.value, request.source);
       return effects.ok ? ok({ installation: proven.value, effects: effects.value }) : effects;
     },
 
     async verifyInstall(request: InboundRequest): Promise<Result<InstallRequest>> {
       const { query, body } = request;
+      // AUTH_ID and AUTH_EXPIRES are not read: the tokens we keep come from our OAuth server.
       const claim = {
         domain: text(query.DOMAIN ?? body.DOMAIN),
         secure: text(query.PROTOCOL ?? body.PROTOCOL) !== '0',
         memberId: text(body.member_id),
-        accessToken: text(body.AUTH_ID),
         refreshToken: text(body.REFRESH_ID),
-        expiresIn: Number(text(body.AUTH_EXPIRES)) || 3600,
         applicationToken: text(body.APPLICATION_TOKEN) || null,
         lang: bitrix24Lang(query.LANG ?? body.LANG),
       };
-      if (!claim.domain || !claim.memberId || !claim.accessToken || !claim.refreshToken) {
+      if (!claim.domain || !claim.memberId || !text(body.AUTH_ID) || !claim.refreshToken) {
         return fail(new KamError('INPUT_INVALID', 'DOMAIN, member_id, AUTH_ID and REFRESH_ID are required'));
       }
-      const verified = await verifyClaim(claim);
+      const verified = await verifyClaim(claim, request.source);
       return verified.ok ? ok({ ...verified.value, input: { ...verified.value.input, settings: { lang: claim.lang } } }) : verified;
     },
 
@@ -160,11 +148,13 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
       const { query, body } = request;
       const installation = await deps.installations.findByExternalId('bitrix24', text(body.member_id));
       if (!installation || installation.status === 'deleted' || !installation.clientEndpoint) return unauthorized('Unknown portal');
-      const checked = await frameCheck(installation, text(body.AUTH_ID));
+      const checked = await frameCheck(installation, text(body.AUTH_ID), request.source);
       if (!checked.ok) return checked;
       let options: Record<string, unknown> = {};
       try {
-        options = JSON.parse(text(body.PLACEMENT_OPTIONS) || '{}') as Record<string, unknown>;
+        // Any JSON may come (null, a number, a list): only an object has an ID.
+        const parsed: unknown = JSON.parse(text(body.PLACEMENT_OPTIONS) || '{}');
+        options = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
       } catch {
         options = {};
       }

@@ -3,8 +3,11 @@ import type { DealStatus, SyncedCompany, SyncedContact, SyncedDeal } from '../..
 /**
  * Bitrix24 rows (legacy crm.*.list shapes, UPPER_CASE) -> the CRM-neutral model. Vendor names
  * stop here. Choices (docs/bitrix24.md): STAGE_SEMANTIC_ID S = won, F = lost, else open;
- * a closed deal's date is CLOSEDATE (Bitrix24 sets it when the deal reaches a final stage),
- * falling back to MOVED_TIME, then DATE_MODIFY.
+ * a closed deal's date is MOVED_TIME, the time of its last stage move (for a closed deal: the
+ * move into the final stage), falling back to CLOSEDATE, then DATE_MODIFY. CLOSEDATE is an
+ * editable field, "by default the date the deal is created plus 7 days", and the docs nowhere say
+ * a close rewrites it (https://apidocs.bitrix24.com/api-reference/crm/deals/crm-deal-add.html;
+ * MOVED_TIME: .../crm/deals/crm-deal-fields.html).
  */
 export type Row = Record<string, unknown>;
 
@@ -64,7 +67,7 @@ export function mapDeal(row: Row): SyncedDeal {
     stageId: text(row.STAGE_ID) ?? '',
     ownerId: id(row.ASSIGNED_BY_ID),
     createdAt: created,
-    closedAt: status === 'open' ? null : text(row.CLOSEDATE) ?? text(row.MOVED_TIME) ?? text(row.DATE_MODIFY),
+    closedAt: status === 'open' ? null : text(row.MOVED_TIME) ?? text(row.CLOSEDATE) ?? text(row.DATE_MODIFY),
     modifiedAt: text(row.DATE_MODIFY),
   };
 }

@@ -76,7 +76,8 @@ export interface SetupOptions {
 type Row = Record<string, unknown>;
 type Entity = 'company' | 'contact';
 
-const label = (ru: string, en: string) => ({ ru: { LABEL: ru }, en: { LABEL: en } });
+/** A lang_map: language id -> text (https://apidocs.bitrix24.com/api-reference/crm/data-types.html, lang_map; crm-company-userfield-add.md). */
+const label = (ru: string, en: string) => ({ ru, en });
 
 function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, options: SetupOptions): BatchCommand[] {
   const commands: BatchCommand[] = [];

@@ -3,14 +3,15 @@ import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
 import { markerFor, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
+import { closeTodos } from './todo-close';
 
 /**
  * Write-back to a Bitrix24 portal, 50 commands per request:
  * - tier and score: crm.company.update (crm.contact.update for contact accounts) with the
  *   enumeration item ID of the tier;
  * - KPI summaries: crm.timeline.comment.add (https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html);
- * - next steps: crm.activity.todo.add on the company (ownerTypeId 4; a contact account: 3), completed with
- *   crm.activity.update COMPLETED=Y; found again by the marker in the description.
+ * - next steps: crm.activity.todo.add on the company (ownerTypeId 4; a contact account: 3), found
+ *   again by the marker in the description, completed as todo-close.ts explains.
  */
 export const COMPANY_TYPE_ID = 4;
 export const CONTACT_TYPE_ID = 3;
@@ -178,15 +179,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
     },
 
     async closeTodos(todos) {
-      const items = todos.map((todo, index) => ({
-        key: todo.dedupKey,
-        value: todo.dedupKey,
-        command: { key: `x${index}`, method: 'crm.activity.update', params: { id: todo.crmTaskId, fields: { COMPLETED: 'Y' } } },
-      }));
-      const outcome = (await run(items, true, (dedupKey) => dedupKey)) as WriteOutcome<string>;
-      // A to-do the user deleted is as closed as it gets: do not ask again every run.
-      const gone = outcome.failed.filter((failure) => /not ?found/i.test(failure.reason));
-      return { ...outcome, done: [...outcome.done, ...gone.map((failure) => failure.key)], failed: outcome.failed.filter((failure) => !gone.includes(failure)) };
+      return closeTodos(client, todos);
     },
   };
 }

@@ -158,6 +158,8 @@ export interface InboundRequest {
   query: Record<string, unknown>;
   body: Record<string, unknown>;
   headers: Record<string, string | string[] | undefined>;
+  /** Where the request came from (the client address the edge saw): what a flood cannot share with genuine users. */
+  source?: string;
 }
 
 /** Verification at the edge returns a result; it never throws for a bad request. */

@@ -62,6 +62,14 @@ export interface InstallationStore {
    * (another process may have rotated them first). Returns the updated installation.
    */
   updateTokens(id: string, tokens: OAuthTokens, expectedVersion: number): Promise<Result<Installation>>;
+  /**
+   * Takes the installation's token-refresh lease for `owner` until `ttlMs` from now, unless another
+   * owner holds an unexpired one (the same owner renews). True when taken. It makes a refresh
+   * single-flight across processes: a refresh token works once, so only the holder may spend it.
+   */
+  acquireTokenLease(id: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Gives the token-refresh lease up, if `owner` still holds it. */
+  releaseTokenLease(id: string, owner: string): Promise<void>;
   setApplicationToken(id: string, applicationToken: string): Promise<void>;
   setStatus(id: string, status: InstallationStatus, reason?: string | null): Promise<void>;
   updateSettings(id: string, settings: Record<string, unknown>): Promise<void>;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { parseFaultSpec } from '../shared/faults';
+import { parseBehaviour } from './behaviour';
 import type { PortalRuntime } from './portal-runtime';
 import { mutatePortal } from './mutator';
 import { snapshotState } from './state-snapshot';
@@ -48,6 +49,32 @@ export function createControlRouter(runtime: PortalRuntime): Router {
     }
     runtime.faults.set(parsed.value);
     res.json(parsed.value);
+  });
+  router.get('/_sandbox/behaviour', (_req, res) => {
+    res.json(runtime.state.behaviour);
+  });
+  router.post('/_sandbox/behaviour', (req, res) => {
+    const parsed = parseBehaviour(req.body);
+    if (!parsed.ok) {
+      res.status(400).json({ error: 'INPUT_INVALID', error_description: parsed.error });
+      return;
+    }
+    Object.assign(runtime.state.behaviour, parsed.value);
+    res.json(runtime.state.behaviour);
+  });
+  /**
+   * A portal address change: same member_id, new domain ("member_id does not change when the
+   * address changes": docs:settings/oauth/index). From now on the OAuth answers, events and frames
+   * name the new host; the sandbox keeps answering at both. Only loopback names reach it.
+   */
+  router.post('/_sandbox/address', (req, res) => {
+    const host = (req.body as Record<string, unknown> | undefined)?.host;
+    if (typeof host !== 'string' || !/^(localhost|127\.\d+\.\d+\.\d+):\d{1,5}$/.test(host)) {
+      res.status(400).json({ error: 'INPUT_INVALID', error_description: 'host must be a loopback host:port, e.g. localhost:4000' });
+      return;
+    }
+    runtime.moveTo(host);
+    res.json({ domain: runtime.state.app.domain, clientEndpoint: `${runtime.baseUrl()}/rest/`, memberId: runtime.state.app.memberId });
   });
   router.post('/_sandbox/limits', (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;

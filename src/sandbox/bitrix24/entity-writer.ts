@@ -12,7 +12,9 @@ import { ok } from '../../core/errors';
 /**
  * Applies `fields` from crm.*.add / crm.*.update / crm.item.* onto a row the way a portal does:
  * read-only and unknown fields are skipped silently, CATEGORY_ID is immutable after creation,
- * a stage change recomputes STAGE_SEMANTIC_ID / CLOSED / MOVED_TIME, and an enumeration user
+ * a stage change recomputes STAGE_SEMANTIC_ID / CLOSED / MOVED_TIME (a close leaves CLOSEDATE as it
+ * was: an editable field, by default the creation date plus 7 days, docs:api-reference/crm/deals/crm-deal-add),
+ * and an enumeration user
  * field takes a LIST item ID (an unknown value is dropped, and noted in the sandbox warnings so
  * a test can see a client that sent the label instead of the ID).
  */
@@ -97,11 +99,10 @@ function applyStage(input: WriteInput): RestResult<void> {
   if (!stage) return refuse('', `Stage "${String(row.STAGE_ID)}" does not belong to pipeline ${category}`, 400);
   const semantic = stage.SEMANTICS === 'S' ? 'S' : stage.SEMANTICS === 'F' ? 'F' : 'P';
   if (row.STAGE_SEMANTIC_ID !== semantic || input.creating) {
-    const closing = semantic !== 'P' && row.CLOSED !== 'Y';
     row.STAGE_SEMANTIC_ID = semantic;
     row.CLOSED = semantic === 'P' ? 'N' : 'Y';
-    if (closing && !('CLOSEDATE' in input.fields) && !('closedate' in input.fields)) row.CLOSEDATE = input.now;
   }
+  if (input.creating && (row.CLOSEDATE === undefined || row.CLOSEDATE === null)) row.CLOSEDATE = input.now + 7 * 86_400_000;
   if (input.creating || 'STAGE_ID' in input.fields || 'stageId' in input.fields) {
     row.MOVED_TIME = input.now;
     row.MOVED_BY_ID = input.userId;

@@ -8,6 +8,7 @@ import { createFaultInjector, emptyFaultSpec, parseFaultSpec } from '../shared/f
 import { createSandboxStats } from '../shared/stats';
 import { buildPortalState } from './seed-to-portal';
 import { createTokenStore } from './token-store';
+import type { SandboxBehaviour } from './behaviour';
 import type { LimitSettings } from './limits';
 import { createPortalLimits } from './limits';
 import { createEventBus } from './event-bus';
@@ -36,6 +37,8 @@ export interface StartBitrix24Options extends StartSandboxOptions {
   now?: () => number;
   /** A new portal: no input user fields (potential, margin, ...) and no values for them. */
   freshPortal?: boolean;
+  /** How the portal behaves where the docs leave it open (see behaviour.ts). */
+  behaviour?: Partial<SandboxBehaviour>;
 }
 
 export interface RunningBitrix24Sandbox extends RunningSandbox {
@@ -64,6 +67,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     domain: '127.0.0.1', applicationToken: randomBytes(16).toString('hex'), scope: 'crm,task,placement,user_brief,app',
     status: 'L', version: 1, installed: false, installedAt: null,
   }, { freshPortal: options.freshPortal === true });
+  Object.assign(state.behaviour, options.behaviour ?? {});
   let baseUrl = '';
   const tokens = createTokenStore({ ttlSeconds: options.tokenTtlSeconds ?? 3600, now });
   const limits = createPortalLimits({
@@ -80,6 +84,10 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     dispatcher: createRestDispatcher({ methods: bitrix24Methods, limits, commandStats }),
     webhook: { userId: ADMIN_USER_ID, secret: randomBytes(8).toString('hex') },
     baseUrl: () => baseUrl, now, hung: new Set(), hangMs: options.hangMs ?? 35_000,
+    moveTo(host) {
+      baseUrl = `http://${host}`;
+      state.app.domain = host;
+    },
   };
 
   const app = express();

@@ -15,6 +15,9 @@ import { ADMIN_USER_ID } from './portal-runtime';
  *   an API-only app, installed by the event alone (docs:settings/app-installation/mass-market-apps/installation-callback).
  * - Update: new version, new application_token, event handlers and placements dropped
  *   (docs:api-reference/common/events/on-app-update, docs:api-reference/events/event-bind).
+ *   ONAPPUPDATE goes out only with behaviour.appUpdateEvent (reportedly not sent for apps with
+ *   an installer: bitrix-tools/b24-rest-docs#370); given installUrl, the admin then opens the
+ *   app and its installer frame gets the new APPLICATION_TOKEN.
  * - Uninstall: tokens revoked first, then ONAPPUNINSTALL with data[CLEAN] and an auth block
  *   with no tokens (docs:api-reference/common/events/on-app-uninstall).
  */
@@ -32,6 +35,19 @@ function handlersFor(runtime: PortalRuntime, event: string, extra: unknown): str
   return [...new Set([...(typeof extra === 'string' && extra !== '' ? [extra] : []), ...bound])];
 }
 
+/** The admin opens the app: its installer page gets the frame POST. */
+async function openInstaller(runtime: PortalRuntime, installUrl: string) {
+  const { app } = runtime.state;
+  const pair = runtime.tokens.issue(ADMIN_USER_ID);
+  const answer = await runtime.events.post(installUrl, {
+    AUTH_ID: pair.accessToken, AUTH_EXPIRES: String(pair.expiresIn), REFRESH_ID: pair.refreshToken,
+    SERVER_ENDPOINT: `${runtime.baseUrl()}/rest/`, member_id: app.memberId, status: app.status,
+    PLACEMENT: 'DEFAULT', PLACEMENT_OPTIONS: '{}', APPLICATION_TOKEN: app.applicationToken, APPLICATION_SCOPE: app.scope,
+  }, { DOMAIN: new URL(runtime.baseUrl()).host, PROTOCOL: '0', LANG: 'ru', APP_SID: randomBytes(16).toString('hex') });
+  const ok = answer.status !== null && answer.status >= 200 && answer.status < 300;
+  return { status: answer.status, calledInstallFinish: ok && /installFinish\s*\(/.test(answer.body), ...(answer.error ? { error: answer.error } : {}) };
+}
+
 export function createInstallRouter(runtime: PortalRuntime, appUrl: string | undefined): Router {
   const router = Router();
   const { app } = runtime.state;
@@ -44,17 +60,9 @@ export function createInstallRouter(runtime: PortalRuntime, appUrl: string | und
       res.status(400).json({ error: 'INPUT_INVALID', error_description: 'installUrl or eventsUrl is required' });
       return;
     }
-    const host = new URL(runtime.baseUrl()).host;
     let installer: { status: number | null; calledInstallFinish: boolean; error?: string } | null = null;
     if (installUrl) {
-      const pair = runtime.tokens.issue(ADMIN_USER_ID);
-      const answer = await runtime.events.post(installUrl, {
-        AUTH_ID: pair.accessToken, AUTH_EXPIRES: String(pair.expiresIn), REFRESH_ID: pair.refreshToken,
-        SERVER_ENDPOINT: `${runtime.baseUrl()}/rest/`, member_id: app.memberId, status: app.status,
-        PLACEMENT: 'DEFAULT', PLACEMENT_OPTIONS: '{}', APPLICATION_TOKEN: app.applicationToken, APPLICATION_SCOPE: app.scope,
-      }, { DOMAIN: host, PROTOCOL: '0', LANG: 'ru', APP_SID: randomBytes(16).toString('hex') });
-      const ok = answer.status !== null && answer.status >= 200 && answer.status < 300;
-      installer = { status: answer.status, calledInstallFinish: ok && /installFinish\s*\(/.test(answer.body), ...(answer.error ? { error: answer.error } : {}) };
+      installer = await openInstaller(runtime, installUrl);
       app.installed = installer.calledInstallFinish;
     } else {
       app.installed = true;
@@ -78,12 +86,13 @@ export function createInstallRouter(runtime: PortalRuntime, appUrl: string | und
     app.applicationToken = randomBytes(16).toString('hex');
     runtime.state.eventBindings = [];
     runtime.state.placements = [];
-    const urls = typeof body.eventsUrl === 'string' ? [body.eventsUrl] : [];
+    const urls = typeof body.eventsUrl === 'string' && runtime.state.behaviour.appUpdateEvent ? [body.eventsUrl] : [];
     const statuses = await Promise.all(urls.map((url) => runtime.events.post(url, {
       event: 'ONAPPUPDATE', data: { VERSION: String(app.version), PREVIOUS_VERSION: String(previous), LANGUAGE_ID: 'ru' },
       ts: String(Math.floor(runtime.now() / 1000)), auth: lifecycleAuth(runtime),
     })));
-    res.json({ version: app.version, applicationToken: app.applicationToken, events: statuses.map((s, i) => ({ url: urls[i], status: s.status })) });
+    const installer = typeof body.installUrl === 'string' ? await openInstaller(runtime, body.installUrl) : null;
+    res.json({ version: app.version, applicationToken: app.applicationToken, events: statuses.map((s, i) => ({ url: urls[i], status: s.status })), installer });
   });
 
   router.post('/_sandbox/uninstall', async (req, res) => {

@@ -7,7 +7,7 @@ import { stageEntityId } from './seed-to-portal';
 
 /**
  * Simulated users at work: `count` seeded edits of deals, companies or contacts (amounts, stage
- * moves including closing some deals as won or lost with CLOSEDATE, company revenue and
+ * moves including closing some deals as won or lost (the close time is MOVED_TIME), company revenue and
  * satisfaction, contact positions), each stamped DATE_MODIFY = now and announced with the
  * matching ONCRM*UPDATE event, as a portal user's edit would be.
  */
@@ -64,7 +64,7 @@ export function mutatePortal(runtime: PortalRuntime, request: MutationRequest): 
     if (!applied.ok) continue;
     if (kind === 'company' || kind === 'deal') row.LAST_ACTIVITY_TIME = runtime.now();
     runtime.events.entityChanged(`${EVENT_PREFIX[kind]}UPDATE`, id, userId);
-    out.push({ entity: kind, id, changed: { ...changed, CLOSEDATE: kind === 'deal' && row.CLOSED === 'Y' ? row.CLOSEDATE : undefined } });
+    out.push({ entity: kind, id, changed: { ...changed, MOVED_TIME: kind === 'deal' && 'STAGE_ID' in changed ? row.MOVED_TIME : undefined } });
   }
   return out;
 }

@@ -17,7 +17,10 @@ export interface PortalRuntime {
   events: EventBus;
   dispatcher: RestDispatcher;
   webhook: { userId: number; secret: string };
+  /** The portal's advertised address (client_endpoint, domain), http://127.0.0.1:PORT until moved. */
   baseUrl(): string;
+  /** The portal's address changes (same member_id); the old address keeps answering as an alias. */
+  moveTo(host: string): void;
   now(): number;
   /** Sockets held open by the `hang` fault, released on close. */
   hung: Set<{ release(): void }>;

@@ -1,4 +1,5 @@
 import type { SeedPortfolio, SeedUser } from '../portfolio/types';
+import type { SandboxBehaviour } from './behaviour';
 import type { EntityKind } from './entity-schema';
 
 /**
@@ -158,6 +159,8 @@ export interface PortalState {
   app: PortalApp;
   /** Things a real portal does silently that a client probably did not mean (e.g. an unknown enum value dropped). */
   warnings: string[];
+  /** How this portal behaves where the docs leave it open. */
+  behaviour: SandboxBehaviour;
 }
 
 export function insertRow(table: EntityTable, row: Row): number {

@@ -1,4 +1,5 @@
 import type { SeedPortfolio, SeedStage } from '../portfolio/types';
+import { DEFAULT_BEHAVIOUR } from './behaviour';
 import { INDUSTRIES } from '../portfolio/catalog';
 import type { EntityKind } from './entity-schema';
 import type { EntityTable, PortalApp, PortalState, Row, StatusEntry, UserField } from './portal-state';
@@ -121,7 +122,7 @@ export function buildPortalState(portfolio: SeedPortfolio, app: PortalApp, optio
   return {
     portfolio, tables, userFields, nextUserFieldId: 101 + userFields.length, nextEnumId: 1,
     statuses: buildStatuses(portfolio), users: portfolio.users, comments: [], activities: [], tasks: [],
-    eventBindings: [], nextEventBindingId: 1, placements: [], appOptions: {}, app, warnings: [],
+    eventBindings: [], nextEventBindingId: 1, placements: [], appOptions: {}, app, warnings: [], behaviour: { ...DEFAULT_BEHAVIOUR },
   };
 }
 

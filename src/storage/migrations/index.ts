@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial';
+import { tokenLeaseMigration } from './0002-token-lease';
 import { settingsHistoryMigration } from './0003-settings-history';
 
 /**
@@ -9,6 +10,7 @@ import { settingsHistoryMigration } from './0003-settings-history';
  */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initialMigration,
+  '0002_token_lease': tokenLeaseMigration,
   '0003_settings_history': settingsHistoryMigration,
 };
 

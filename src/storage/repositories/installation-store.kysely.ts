@@ -10,6 +10,7 @@ import type {
 } from '../../core/ports/installation-store.port';
 import type { SecretCipher } from '../crypto/secret-cipher';
 import type { Database, InstallationsTable } from '../database';
+import { createLeaseStore } from './lease.kysely';
 import { notFound, systemClock, type Clock } from './row-helpers';
 
 type TokenColumns = Pick<InstallationsTable, 'access_token_enc' | 'refresh_token_enc' | 'token_expires_at' | 'token_scope'>;
@@ -24,6 +25,8 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
   const { db, cipher } = deps;
   const now = deps.now ?? systemClock;
 
+  const leases = createLeaseStore({ db, now });
+  const tokenLease = (id: string) => `token:${id}`;
   const context = (crm: string, externalId: string, column: string) => `${crm}:${externalId}:${column}`;
 
   const sealTokens = (tokens: OAuthTokens | null, crm: string, externalId: string): TokenColumns =>
@@ -188,6 +191,14 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
       );
     },
 
+    acquireTokenLease(id, owner, ttlMs) {
+      return leases.acquire(tokenLease(id), owner, ttlMs);
+    },
+
+    releaseTokenLease(id, owner) {
+      return leases.release(tokenLease(id), owner);
+    },
+
     async setApplicationToken(id, applicationToken) {
       const current = await identity(id);
       if (!current) throw notFound('Installation', { id, operation: 'setApplicationToken' });
@@ -206,6 +217,7 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
     async purge(id) {
       // Every other table references installations ON DELETE CASCADE.
       await db.deleteFrom('installations').where('id', '=', id).execute();
+      await db.deleteFrom('leases').where('name', '=', tokenLease(id)).execute();
     },
   };
 }

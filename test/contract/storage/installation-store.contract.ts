@@ -112,4 +112,38 @@ export function installationStoreContract(ctx: ContractContext): void {
     await store().purge(inst.id);
     expect(await store().get(inst.id)).toBeNull();
   });
+
+  it('token lease: one owner at a time, renewable by its owner, free after release', async () => {
+    const inst = await ctx.installation();
+    expect(await store().acquireTokenLease(inst.id, 'process-a', 60_000)).toBe(true);
+    expect(await store().acquireTokenLease(inst.id, 'process-b', 60_000)).toBe(false);
+    expect(await store().acquireTokenLease(inst.id, 'process-a', 60_000)).toBe(true);
+    // Releasing someone else's lease does nothing.
+    await store().releaseTokenLease(inst.id, 'process-b');
+    expect(await store().acquireTokenLease(inst.id, 'process-b', 60_000)).toBe(false);
+    await store().releaseTokenLease(inst.id, 'process-a');
+    expect(await store().acquireTokenLease(inst.id, 'process-b', 60_000)).toBe(true);
+    // Leases are per installation.
+    const other = await ctx.installation();
+    expect(await store().acquireTokenLease(other.id, 'process-a', 60_000)).toBe(true);
+  });
+
+  it('token lease: an expired lease (its holder died) is taken over', async () => {
+    const inst = await ctx.installation();
+    expect(await store().acquireTokenLease(inst.id, 'dead-process', 0)).toBe(true);
+    expect(await store().acquireTokenLease(inst.id, 'survivor', 60_000)).toBe(true);
+    expect(await store().acquireTokenLease(inst.id, 'dead-process', 60_000)).toBe(false);
+  });
+
+  it('token lease: of many concurrent takers exactly one wins', async () => {
+    const inst = await ctx.installation();
+    const other = await ctx.factory();
+    try {
+      const stores = [store(), other.installations];
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => (stores[i % 2] ?? store()).acquireTokenLease(inst.id, `owner-${i}`, 60_000)));
+      expect(results.filter(Boolean)).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
@@ -44,13 +44,30 @@ describe('SQLite adapter specifics', () => {
     expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: true, pending: [] });
   });
 
+  it('creates the database, its WAL and SHM owner-only (0600), and tightens files an older version left 0644', async () => {
+    const path = join(scratch, 'private', 'kam.sqlite');
+    const storage = await createStorage({ sqliteFile: path, encryptionKey: key });
+    await storage.installations.upsert({ crm: 'bitrix24', externalId: 'perm', domain: 'p.bitrix24.ru', tokens: tokens('perm') });
+    const mode = (file: string) => statSync(file).mode & 0o777;
+    expect([mode(path), mode(`${path}-wal`), mode(`${path}-shm`)]).toEqual([0o600, 0o600, 0o600]);
+    await storage.close();
+
+    const legacy = join(scratch, 'legacy.sqlite');
+    writeFileSync(legacy, '');
+    chmodSync(legacy, 0o644);
+    const reopened = await createStorage({ sqliteFile: legacy, encryptionKey: key });
+    expect(mode(legacy)).toBe(0o600);
+    expect(mode(`${legacy}-wal`)).toBe(0o600);
+    await reopened.close();
+  });
+
   it('with migrate: false refuses an unmigrated database and names the command', async () => {
     const path = join(scratch, 'unmigrated.sqlite');
-    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial', '0003_settings_history'] });
+    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial', '0002_token_lease', '0003_settings_history'] });
     const error = await rejection(createStorage({ sqliteFile: path, encryptionKey: key, migrate: false }));
     expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('kam migrate') });
     const migrated = await runMigrations({ sqliteFile: path });
-    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial', '0003_settings_history']);
+    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial', '0002_token_lease', '0003_settings_history']);
     const storage = await createStorage({ sqliteFile: path, encryptionKey: key, migrate: false });
     await storage.close();
   });

@@ -49,7 +49,7 @@ it('lets only a portal administrator install: a user token from a card frame can
   const userToken = demo.sandboxHandle.runtime.tokens.issue(2);
   const response = await http.post(
     `${demo.app}/bitrix24/install?DOMAIN=${encodeURIComponent(ready().domain)}&PROTOCOL=0&LANG=en`,
-    qs.stringify({ AUTH_ID: userToken.accessToken, REFRESH_ID: 'junk', AUTH_EXPIRES: '3600', member_id: ready().memberId, APPLICATION_TOKEN: 'forged' }),
+    qs.stringify({ AUTH_ID: userToken.accessToken, REFRESH_ID: userToken.refreshToken, AUTH_EXPIRES: '3600', member_id: ready().memberId, APPLICATION_TOKEN: 'forged' }),
     { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } },
   );
   expect(response.status).toBe(403);

@@ -141,7 +141,13 @@ describe('writing back', () => {
     const id = todo.body.result.id;
     const open = await call('crm.activity.list', { filter: { OWNER_TYPE_ID: 4, OWNER_ID: 7, COMPLETED: 'N', PROVIDER_ID: 'CRM_TODO' } });
     expect(open.body.result.map((a: Json) => Number(a.ID))).toEqual([id]);
-    expect((await call('crm.activity.update', { id, fields: { COMPLETED: 'Y' } })).body.result).toBe(true);
+    // Completing takes the documented required fields; without them the documented refusal.
+    expect((await call('crm.activity.update', { id, fields: { COMPLETED: 'Y' } })).body.error_description).toMatch(/owner info/);
+    const activity = (await call('crm.activity.get', { id })).body.result;
+    expect(activity).toMatchObject({ COMPLETED: 'N', COMMUNICATIONS: [] });
+    const required = { OWNER_ID: activity.OWNER_ID, OWNER_TYPE_ID: activity.OWNER_TYPE_ID, TYPE_ID: activity.TYPE_ID, RESPONSIBLE_ID: activity.RESPONSIBLE_ID };
+    expect((await call('crm.activity.update', { id, fields: { ...required, RESPONSIBLE_ID: 0, COMPLETED: 'Y' } })).body.error_description).toBe('The field RESPONSIBLE_ID is not defined or invalid');
+    expect((await call('crm.activity.update', { id, fields: { ...required, COMPLETED: 'Y' } })).body.result).toBe(true);
     expect((await call('crm.activity.todo.update', { id, ownerTypeId: 4, ownerId: 7, deadline: '2025-07-11T12:00:00' })).body.error).toBe('CAN_NOT_UPDATE_COMPLETED_TODO');
     expect((await call('crm.activity.todo.add', { ownerTypeId: 2, ownerId: 99999, deadline: '2025-07-10T12:00:00' })).body.error).toBe('OWNER_NOT_FOUND');
     expect((await call('crm.timeline.comment.add', { fields: { ENTITY_ID: 7, ENTITY_TYPE: 'company', COMMENT: 'KPI: Q2' } })).body.result).toBe(1);
@@ -186,6 +192,7 @@ describe('install, events and uninstall', () => {
     expect(shape(parse(installEvent?.body ?? ''))).toEqual(shape(sample('onappinstall.txt')));
 
     const open = (await call('crm.deal.list', { filter: { CATEGORY_ID: 0, CLOSED: 'N' }, select: ['ID'], start: -1 })).body.result[0].ID;
+    const before = (await call('crm.deal.get', { id: open })).body.result;
     expect((await call('crm.deal.update', { id: open, fields: { STAGE_ID: 'C1:WON' } })).body.error).toBe('');
     expect((await call('crm.deal.update', { id: open, fields: { STAGE_ID: 'WON' } })).body.result).toBe(true);
     await sandbox.eventsIdle();
@@ -196,7 +203,9 @@ describe('install, events and uninstall', () => {
     expect(shape(form)).toEqual(shape(sample('oncrmdealupdate.txt')));
     const deal = (await call('crm.deal.get', { id: open })).body.result;
     expect(deal).toMatchObject({ STAGE_ID: 'WON', STAGE_SEMANTIC_ID: 'S', CLOSED: 'Y' });
-    expect(deal.CLOSEDATE.slice(0, 10)).toBe(deal.DATE_MODIFY.slice(0, 10));
+    // The close is recorded as the stage move; CLOSEDATE stays the editable planned date.
+    expect(deal.MOVED_TIME).toBe(deal.DATE_MODIFY);
+    expect(deal.CLOSEDATE).toBe(before.CLOSEDATE);
   });
 
   it('simulated users edit entities and fire events', async () => {

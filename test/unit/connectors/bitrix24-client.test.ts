@@ -318,6 +318,23 @@ describe('Bitrix24 client: batch', () => {
     expect(h.meter.snapshot()).toMatchObject({ requests: 1, rejections: { OPERATION_TIME_LIMIT: 1 } });
   });
 
+  it('a command refused for operating time holds back the next batch with that method, not one without it', async () => {
+    const h = harness();
+    portal(h, 'batch').reply(200, {
+      result: { result: { w0: [] }, result_error: { w1: { error: 'OPERATION_TIME_LIMIT' } }, result_time: { w0: { operating_reset_at: 1 } } },
+    });
+    await h.client.batch(commands);
+    expect(h.sleeps).toEqual([]);
+    portal(h, 'batch').reply(200, { result: { result: { me: { ID: '1' } } } });
+    await h.client.batch(commands.slice(2));
+    expect(h.sleeps).toEqual([]);
+    portal(h, 'batch').reply(200, { result: { result: { w0: [], w1: [] } } });
+    await h.client.batch(commands.slice(0, 2));
+    expect(h.sleeps).toHaveLength(1);
+    expect(h.sleeps[0]).toBeGreaterThan(0);
+    expect(h.sleeps[0]).toBeLessThanOrEqual(60_000);
+  });
+
   it('retries the whole batch after a 503 QUERY_LIMIT_EXCEEDED', async () => {
     const h = harness();
     portal(h, 'batch').reply(503, { error: 'QUERY_LIMIT_EXCEEDED' });

@@ -49,7 +49,7 @@ describe('mapDeal', () => {
     expect(mapDeal(dealRow({ STAGE_SEMANTIC_ID: semantic })).status).toBe(status);
   });
 
-  it('maps a won deal completely, closedAt from CLOSEDATE', () => {
+  it('maps a won deal completely, closedAt from the stage move (MOVED_TIME), not the editable CLOSEDATE', () => {
     expect(mapDeal(dealRow())).toEqual({
       crmId: '51',
       title: 'Supply 2027',
@@ -62,13 +62,13 @@ describe('mapDeal', () => {
       stageId: 'C2:WON',
       ownerId: '1',
       createdAt: '2026-01-10T10:00:00+03:00',
-      closedAt: '2026-03-01T00:00:00+03:00',
+      closedAt: '2026-03-02T11:00:00+03:00',
       modifiedAt: '2026-03-05T18:00:00+03:00',
     });
   });
 
-  it('closedAt falls back to MOVED_TIME, then DATE_MODIFY; an open deal has none', () => {
-    expect(mapDeal(dealRow({ STAGE_SEMANTIC_ID: 'F', CLOSEDATE: '' })).closedAt).toBe('2026-03-02T11:00:00+03:00');
+  it('closedAt falls back to CLOSEDATE, then DATE_MODIFY; an open deal has none', () => {
+    expect(mapDeal(dealRow({ STAGE_SEMANTIC_ID: 'F', MOVED_TIME: '' })).closedAt).toBe('2026-03-01T00:00:00+03:00');
     expect(mapDeal(dealRow({ CLOSEDATE: null, MOVED_TIME: null })).closedAt).toBe('2026-03-05T18:00:00+03:00');
     // An open deal's CLOSEDATE is only the planned date.
     expect(mapDeal(dealRow({ STAGE_SEMANTIC_ID: 'P' })).closedAt).toBeNull();

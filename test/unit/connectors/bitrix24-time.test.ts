@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { portalTimeMs, shiftPortalTime } from '../../../src/connectors/bitrix24/bitrix24-time';
+import { portalOffsetOf, portalTimeMs, shiftPortalTime } from '../../../src/connectors/bitrix24/bitrix24-time';
 
 /** Real-world offsets in minutes, including the odd ones (India, Nepal, Newfoundland, Chatham). */
 const OFFSETS = [-720, -600, -570, -300, -210, 0, 60, 180, 270, 330, 345, 420, 540, 765, 840];
@@ -50,7 +50,10 @@ describe('shiftPortalTime', () => {
     );
   });
 
-  it.todo('decide what an offset-less "YYYY-MM-DD HH:MM:SS" means: today it is stamped +00:00 (UTC), not left as portal-local time');
+  it('keeps an offset-less value as portal wall time: shifted, never stamped +00:00 (UTC)', () => {
+    expect(shiftPortalTime('2026-11-22 12:00:10', -10 * 60_000)).toBe('2026-11-22T11:50:10');
+    expect(shiftPortalTime('2026-01-01T00:05:00', -10 * 60_000)).toBe('2025-12-31T23:55:00');
+  });
 });
 
 describe('portalTimeMs', () => {
@@ -61,6 +64,25 @@ describe('portalTimeMs', () => {
     expect(portalTimeMs(moscowNoon)).toBeLessThan(portalTimeMs(londonTen));
     const sorted = [londonTen, moscowNoon, newYorkFour].sort((a, b) => portalTimeMs(a) - portalTimeMs(b));
     expect(sorted).toEqual([moscowNoon, newYorkFour, londonTen]);
+  });
+
+  it('reads an offset-less value in the portal zone learned from the answer, not as UTC', () => {
+    const offset = portalOffsetOf({ start: 1763802000, date_start: '2026-11-22T12:00:10+03:00' });
+    expect(offset).toBe('+03:00');
+    // Noon in Moscow is 09:00Z; the same wall time with an explicit offset is the same instant.
+    expect(portalTimeMs('2026-11-22 12:00:00', offset)).toBe(Date.UTC(2026, 10, 22, 9));
+    expect(portalTimeMs('2026-11-22 12:00:00', offset)).toBe(portalTimeMs('2026-11-22T12:00:00+03:00'));
+    expect(portalTimeMs('2026-11-22T12:00:00', portalOffsetOf({ date_start: '2026-11-22T01:00:00-0930' }))).toBe(Date.UTC(2026, 10, 22, 21, 30));
+    // Offset-less ordering against offset values follows the real instants.
+    const moscowTen = '2026-11-22 10:00:00'; // 07:00Z in a Moscow portal
+    expect(portalTimeMs(moscowTen, offset)).toBeLessThan(portalTimeMs('2026-11-22T08:00:00+00:00'));
+  });
+
+  it('learns no offset from an answer without a readable time block', () => {
+    expect(portalOffsetOf(undefined)).toBeNull();
+    expect(portalOffsetOf({ date_start: 'yesterday' })).toBeNull();
+    expect(portalOffsetOf({ date_start: '2026-11-22T12:00:10' })).toBeNull();
+    expect(portalOffsetOf({ date_start: '2026-11-22T12:00:10Z' })).toBe('+00:00');
   });
 
   it('reads a space separator and maps garbage to 0', () => {

@@ -54,6 +54,18 @@ class MemoryInstallations implements InstallationStore {
     return ok(structuredClone(next));
   }
 
+  leaseHolder: string | null = null;
+
+  async acquireTokenLease(_id: string, owner: string): Promise<boolean> {
+    if (this.leaseHolder !== null && this.leaseHolder !== owner) return false;
+    this.leaseHolder = owner;
+    return true;
+  }
+
+  async releaseTokenLease(_id: string, owner: string): Promise<void> {
+    if (this.leaseHolder === owner) this.leaseHolder = null;
+  }
+
   async setApplicationToken(): Promise<void> {}
 
   async setStatus(id: string, status: InstallationStatus, reason?: string | null): Promise<void> {
@@ -239,6 +251,35 @@ describe('token manager', () => {
     expect(installations.row()).toMatchObject({ tokens: pair('new'), tokenVersion: 5 });
     expect(installations.log.filter((entry) => entry.startsWith('updateTokens'))).toEqual(['updateTokens(v3)', 'updateTokens(v4)']);
     expect(exchange).toHaveBeenCalledTimes(1);
+  });
+
+  it('while another process holds the refresh lease, waits for the pair it stores instead of exchanging', async () => {
+    const { installations, exchange } = setup();
+    installations.leaseHolder = 'other-process';
+    let looks = 0;
+    const manager = createTokenManager({
+      installationId: 'inst-1', installations, exchange, logger: createSilentLogger(), leasePollMs: 1,
+      sleep: async () => {
+        looks += 1;
+        // The other process finishes on its third look: it stores its pair and lets go.
+        if (looks === 3) {
+          installations.writeBehindOurBack(pair('theirs'));
+          installations.leaseHolder = null;
+        }
+      },
+    });
+    await expect(manager.refresh('access-old')).resolves.toBe('access-theirs');
+    expect(exchange).not.toHaveBeenCalled();
+    expect(looks).toBe(3);
+  });
+
+  it('releases the lease after its own refresh, also when the exchange failed', async () => {
+    const { manager, exchange, installations } = setup();
+    exchange.mockRejectedValueOnce(new KamError('NETWORK', 'ECONNRESET')).mockResolvedValueOnce(pair('new'));
+    await expect(manager.refresh('access-old')).rejects.toMatchObject({ code: 'TOKEN_REFRESH_FAILED' });
+    expect(installations.leaseHolder).toBeNull();
+    await expect(manager.refresh('access-old')).resolves.toBe('access-new');
+    expect(installations.leaseHolder).toBeNull();
   });
 
   it('rejects with NOT_FOUND / UNAUTHORIZED when the installation is gone or has no tokens', async () => {

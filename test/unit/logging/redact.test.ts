@@ -20,7 +20,7 @@ describe('log redaction', () => {
     for (const format of ['json', 'pretty'] as const) {
       const { logger, lines } = capture(format);
       logger.info('install event', {
-        body: {
+        fields: {
           event: 'ONAPPINSTALL',
           'auth[access_token]': SECRETS[0],
           'auth[refresh_token]': SECRETS[1],
@@ -43,6 +43,58 @@ describe('log redaction', () => {
       expect(all).toContain('portal.bitrix24.ru');
       expect(all).toContain('m-1');
     }
+  });
+
+  it('masks credentials by their shape under keys nobody foresaw, and keeps identities readable', () => {
+    const refresh = 'f1e2d3c4b5a6978877665544332211aa0000071b0000071a00000001000003b1';
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+    const base64Key = 'q83vEjRWeJq8zeDxI0VniavN7wEjRWeJq83vEjRWeJo=';
+    const record = redact({
+      pair: { r: refresh, nested: [{ anything: jwt }] },
+      key: base64Key,
+      memberId: 'a223c6b3710f85df22e9377d6c4f7553',
+      installationId: '0b9d7a3e-9a52-4b36-8a5e-1f2a3b4c5d6e',
+      method: 'crm.company.userfield.list',
+      path: '/work/wt/b24-hardening/data/kam.sqlite',
+      note: `retry with ${refresh} later; token ${jwt}`,
+    }) as Record<string, unknown>;
+    const text = JSON.stringify(record);
+    for (const secret of [refresh, jwt, base64Key]) expect(text).not.toContain(secret);
+    expect(record).toMatchObject({
+      memberId: 'a223c6b3710f85df22e9377d6c4f7553',
+      installationId: '0b9d7a3e-9a52-4b36-8a5e-1f2a3b4c5d6e',
+      method: 'crm.company.userfield.list',
+      path: '/work/wt/b24-hardening/data/kam.sqlite',
+      note: `retry with ${MASK} later; token ${MASK}`,
+    });
+  });
+
+  it('never logs a body or what an error carries (request, response, config), only a bounded summary', () => {
+    const { logger, lines } = capture('json');
+    const error = Object.assign(new Error('Bitrix24 refused'), {
+      code: 'CRM_REJECTED',
+      body: 'AUTH_ID=plain&data[x]=customer name',
+      response: { data: { secret_answer: 'customer name' } },
+      config: { data: 'auth=plaintoken' },
+    });
+    logger.error('refused', { error, body: { member_id: 'm-1', text: 'customer name' }, rawBody: Buffer.from('customer name') });
+    const all = lines.join('\n');
+    expect(all).not.toContain('customer name');
+    expect(all).not.toContain('plain');
+    const record = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(record).toMatchObject({ body: '[body: 2 fields]', rawBody: '[body: 13 bytes]', error: { name: 'Error', message: 'Bitrix24 refused', code: 'CRM_REJECTED' } });
+  });
+
+  it('writes a bounded line for a 200 KB event name, a huge array and a deep object', () => {
+    const { logger, lines } = capture('json');
+    let deep: Record<string, unknown> = { end: true };
+    for (let i = 0; i < 50; i += 1) deep = { deeper: deep };
+    logger.warn('Bitrix24 event refused', { event: 'ONCRMDEALUPDATE'.repeat(14_000), ids: Array.from({ length: 10_000 }, (_, i) => i), deep });
+    expect(lines).toHaveLength(1);
+    expect((lines[0] ?? '').length).toBeLessThan(3_000);
+    const record = JSON.parse(lines[0] ?? '{}') as { event: string; ids: unknown[] };
+    expect(record.event).toMatch(/^ONCRMDEALUPDATE[A-Z]+…\[\+209500 chars\]$/);
+    expect(record.ids).toHaveLength(51);
   });
 
   it('keeps error codes that are not OAuth codes', () => {

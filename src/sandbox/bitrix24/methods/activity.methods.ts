@@ -12,9 +12,12 @@ import { fieldSet, tableOf } from './simple-table';
 /**
  * To-dos and activities. crm.activity.todo.add / .update create and edit the universal to-do
  * (docs:api-reference/crm/timeline/activities/todo/crm-activity-todo-add, -update; a completed
- * one answers CAN_NOT_UPDATE_COMPLETED_TODO). The documented way to close one is the base
- * method crm.activity.update with fields.COMPLETED = 'Y'
- * (docs:api-reference/crm/timeline/activities/activity-base/crm-activity-update, -fields);
+ * one answers CAN_NOT_UPDATE_COMPLETED_TODO). None of the to-do methods completes one; the base
+ * method crm.activity.update with fields.COMPLETED = 'Y' does, and checks its documented required
+ * fields with the documented messages (OWNER_ID/OWNER_TYPE_ID, TYPE_ID, RESPONSIBLE_ID;
+ * docs:api-reference/crm/timeline/activities/activity-base/crm-activity-update, -fields). With
+ * behaviour.todoCompletion 'refuse' a to-do answers "Use crm.activity.configurable.update for
+ * this activity provider" (also documented there) and stays open.
  * crm.activity.list filters by OWNER_TYPE_ID, OWNER_ID, COMPLETED, PROVIDER_ID, ...
  */
 const def = (name: string, type: FieldDef['type']): FieldDef => ({ name, camel: toCamel(name), type, title: name });
@@ -35,6 +38,14 @@ function toRow(activity: Activity): Row {
     START_TIME: activity.DEADLINE, END_TIME: activity.DEADLINE, CREATED: activity.CREATED,
     LAST_UPDATED: activity.LAST_UPDATED, COLOR_ID: activity.COLOR_ID,
   };
+}
+
+/** The documented required fields of crm.activity.update, checked in the documented order and words. */
+function missingRequired(fields: Record<string, unknown>): string | null {
+  if (!Number(fields.OWNER_ID) || !Number(fields.OWNER_TYPE_ID)) return 'Could not build binding. Please ensure that owner info and communications are defined correctly';
+  if (!Number(fields.TYPE_ID)) return 'The field TYPE_ID is not defined or invalid';
+  if (!Number(fields.RESPONSIBLE_ID)) return 'The field RESPONSIBLE_ID is not defined or invalid';
+  return null;
 }
 
 function ownerOk(ctx: CallContext, typeId: number, id: number): boolean {
@@ -101,12 +112,18 @@ export const activityMethods: MethodTable = {
   },
   'crm.activity.get': (params, ctx) => {
     const activity = find(ctx, param(params, 'id'));
-    return activity ? done(formatRow(toRow(activity), ACTIVITY_FIELDS.fields, false)) : refuse('', 'Not found', 400);
+    // A to-do has no communications; the field is there, empty.
+    return activity ? done({ ...formatRow(toRow(activity), ACTIVITY_FIELDS.fields, false), COMMUNICATIONS: [] }) : refuse('', 'Not found', 400);
   },
   'crm.activity.update': (params, ctx) => {
     const activity = find(ctx, param(params, 'id'));
     if (!activity) return refuse('', 'Activity is not found', 400);
     const fields = asRecord(param(params, 'fields'));
+    if (activity.PROVIDER_ID === 'CRM_TODO' && ctx.state.behaviour.todoCompletion === 'refuse') {
+      return refuse('', 'Use crm.activity.configurable.update for this activity provider', 400);
+    }
+    const missing = missingRequired(fields);
+    if (missing) return refuse('', missing, 400);
     if (fields.COMPLETED !== undefined) activity.COMPLETED = fields.COMPLETED === 'Y' || fields.COMPLETED === true ? 'Y' : 'N';
     if (typeof fields.SUBJECT === 'string') activity.SUBJECT = fields.SUBJECT;
     if (typeof fields.DESCRIPTION === 'string') activity.DESCRIPTION = fields.DESCRIPTION;

@@ -22,9 +22,30 @@ function label(raw: unknown, fallback: string): string {
   return typeof first === 'string' ? first : fallback;
 }
 
+const LABEL_KEYS = ['LABEL', 'EDIT_FORM_LABEL', 'LIST_COLUMN_LABEL', 'LIST_FILTER_LABEL', 'ERROR_MESSAGE', 'HELP_MESSAGE'] as const;
+
+/**
+ * A label is a string or a lang_map: an object of language id -> string
+ * (docs:api-reference/crm/data-types, lang_map; examples in crm-company-userfield-add). With the
+ * strict behaviour anything else (e.g. `{"ru": {"LABEL": "..."}}`) is refused, naming the field.
+ */
+function badLabel(ctx: CallContext, fields: Record<string, unknown>): RestResult<never> | null {
+  if (ctx.state.behaviour.langMap !== 'strict') return null;
+  for (const key of LABEL_KEYS) {
+    const value = fields[key];
+    if (value === undefined || value === null || typeof value === 'string') continue;
+    const entries = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : null;
+    const langMap = entries !== null && entries.every(([lang, text]) => /^[a-z]{2}$/.test(lang) && typeof text === 'string');
+    if (!langMap) return refuse('ERROR_CORE', `${key} must be a string or a lang_map {"ru": "...", "en": "..."}`, 400);
+  }
+  return null;
+}
+
 function addUserField(ctx: CallContext, kind: EntityKind, raw: unknown): RestResult<UserField> {
   if (!ctx.auth.isAdmin) return { ok: false, error: SYSTEM.accessDenied() };
   const fields = asRecord(raw);
+  const labelRefused = badLabel(ctx, fields);
+  if (labelRefused) return labelRefused;
   const name = String(fields.FIELD_NAME ?? '').toUpperCase();
   if (name === '') return refuse('ERROR_CORE', 'FIELD_NAME is required', 400);
   const fullName = name.startsWith('UF_CRM_') ? name : `UF_CRM_${name}`;
@@ -86,6 +107,8 @@ function userFieldMethods(kind: EntityKind): MethodTable {
       const uf = find(ctx, param(params, 'id'));
       if (!uf) return refuse('', 'The custom field is not found', 400);
       const fields = asRecord(param(params, 'fields'));
+      const labelRefused = badLabel(ctx, fields);
+      if (labelRefused) return labelRefused;
       for (const key of ['EDIT_FORM_LABEL', 'LIST_COLUMN_LABEL', 'LIST_FILTER_LABEL'] as const) {
         if (key in fields) uf[key] = label(fields[key], uf[key]);
       }

@@ -1,0 +1,164 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import axios from 'axios';
+import qs from 'qs';
+import { loadConfig } from '../../../src/config';
+import { createSilentLogger } from '../../../src/logging/logger';
+import { createRuntime, startServer, type Runtime } from '../../../src/main';
+import type { ListeningServer } from '../../../src/http/listen';
+import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
+
+/**
+ * Issue 9, security 1, 2, 3 and 5 against `kam serve` configured with portal B's app, and a
+ * second portal C. Squatting C's member_id with B's tokens is refused and reaches C not at all;
+ * forged updates and bogus card-tab tokens cannot spend B's rate limit or lock B's users out;
+ * malformed requests get a 4xx with a reason.
+ */
+jest.setTimeout(60_000);
+
+const http = axios.create({ validateStatus: () => true });
+const form = { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } };
+
+let portalB: RunningBitrix24Sandbox;
+let portalC: RunningBitrix24Sandbox;
+let runtime: Runtime;
+let server: ListeningServer;
+
+beforeAll(async () => {
+  [portalB, portalC] = await Promise.all([
+    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 301 }),
+    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 302 }),
+  ]);
+  const config = loadConfig({
+    env: {
+      KAM_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'kam-inbound-')), 'data'),
+      BITRIX24_CLIENT_ID: String(portalB.readyLine.clientId),
+      BITRIX24_CLIENT_SECRET: String(portalB.readyLine.clientSecret),
+      BITRIX24_OAUTH_URL: `${portalB.url}/`,
+      BITRIX24_PORTAL_HOSTS: '^127\\.0\\.0\\.1:\\d+$',
+    },
+    envFile: null,
+  });
+  if (!config.ok) throw config.error;
+  runtime = await createRuntime(config.value, createSilentLogger(), { autoSync: false });
+  server = await startServer(runtime, { port: 0 });
+});
+afterAll(async () => {
+  await server?.close();
+  await runtime?.close();
+  await Promise.all([portalB?.close(), portalC?.close()]);
+});
+
+const installFrame = (portal: RunningBitrix24Sandbox, fields: Record<string, string>) =>
+  http.post(`${server.url}/bitrix24/install?${qs.stringify({ DOMAIN: portal.readyLine.domain, PROTOCOL: 0, LANG: 'en' })}`, qs.stringify(fields), form);
+
+describe('member_id squatting (security 1)', () => {
+  it("refuses B's admin installing with C's member_id, stores nothing for C and sends nothing to C", async () => {
+    const pair = portalB.runtime.tokens.issue(1);
+    const squat = await installFrame(portalB, { AUTH_ID: pair.accessToken, REFRESH_ID: pair.refreshToken, AUTH_EXPIRES: '1e400', member_id: String(portalC.readyLine.memberId), APPLICATION_TOKEN: 'x' });
+    expect(squat.status).toBe(403);
+    expect(await runtime.storage.installations.findByExternalId('bitrix24', String(portalC.readyLine.memberId))).toBeNull();
+    expect(portalC.runtime.stats.snapshot().requests).toBe(0);
+    // Nor can a DOMAIN claim point B's tokens at C.
+    const other = portalB.runtime.tokens.issue(1);
+    const moved = await installFrame(portalC, { AUTH_ID: other.accessToken, REFRESH_ID: other.refreshToken, member_id: String(portalB.readyLine.memberId) });
+    expect(moved.status).toBe(403);
+    expect(portalC.runtime.stats.snapshot().requests).toBe(0);
+  });
+
+  it("installs B with B's own member_id, with the tokens and endpoint the OAuth server named (AUTH_EXPIRES=1e400 is not even read)", async () => {
+    const pair = portalB.runtime.tokens.issue(1);
+    const install = await installFrame(portalB, { AUTH_ID: pair.accessToken, REFRESH_ID: pair.refreshToken, AUTH_EXPIRES: '1e400', member_id: String(portalB.readyLine.memberId), APPLICATION_TOKEN: String(portalB.readyLine.applicationToken) });
+    expect(install.status).toBe(200);
+    const stored = await runtime.storage.installations.findByExternalId('bitrix24', String(portalB.readyLine.memberId));
+    expect(stored).toMatchObject({ status: 'active', clientEndpoint: `${portalB.url}/rest/`, domain: portalB.readyLine.domain });
+    // The frame's refresh token was traded for a fresh pair: the one stored is not the frame's.
+    expect(stored?.tokens?.refreshToken).not.toBe(pair.refreshToken);
+  });
+});
+
+describe('app update without ONAPPUPDATE (real-portal 1)', () => {
+  it('the admin opening the installer stores the new application token and binds tabs and events again', async () => {
+    await http.post(`${portalB.url}/_sandbox/behaviour`, { appUpdateEvent: false });
+    const update = await http.post(`${portalB.url}/_sandbox/update`, { eventsUrl: `${server.url}/bitrix24/events`, installUrl: `${server.url}/bitrix24/install` });
+    await http.post(`${portalB.url}/_sandbox/behaviour`, { appUpdateEvent: true });
+    expect(update.data).toMatchObject({ events: [], installer: { status: 200 } });
+    const stored = await runtime.storage.installations.findByExternalId('bitrix24', String(portalB.readyLine.memberId));
+    expect(stored?.applicationToken).toBe(update.data.applicationToken);
+    await runtime.queue.idle();
+    const state = portalB.state();
+    expect(state.placements.map((placement) => placement.placement).sort()).toEqual(['CRM_COMPANY_DETAIL_TAB', 'CRM_DEAL_DETAIL_TAB']);
+    expect(state.events.map((binding) => binding.event)).toEqual(expect.arrayContaining(['ONCRMDEALUPDATE', 'ONAPPUNINSTALL']));
+    portalB.readyLine.applicationToken = update.data.applicationToken;
+  });
+});
+
+describe('forged requests do not spend the portal (security 2, 3)', () => {
+  const memberB = () => String(portalB.readyLine.memberId);
+
+  it('a flood of forged ONAPPUPDATE makes at most a few checks, each through the portal meter', async () => {
+    const before = portalB.runtime.stats.snapshot().byMethod['app.info'] ?? 0;
+    const answers = [];
+    for (let i = 0; i < 30; i += 1) {
+      const forged = qs.stringify({ event: 'ONAPPUPDATE', data: { VERSION: '2' }, auth: { member_id: memberB(), application_token: `forged-${i}`, access_token: `bogus-${i}`, domain: portalB.readyLine.domain } });
+      answers.push((await http.post(`${server.url}/bitrix24/events`, forged, form)).status);
+    }
+    expect(answers.every((status) => status === 401 || status === 429)).toBe(true);
+    expect((portalB.runtime.stats.snapshot().byMethod['app.info'] ?? 0) - before).toBeLessThanOrEqual(5);
+    const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
+    const meter = installation ? await runtime.app.requestCounts(installation.id) : null;
+    expect(meter?.byMethod['app.info']).toBeGreaterThan(0);
+  });
+
+  it('a bogus-token flood on the card tab from one address leaves a genuine user (other address) working', async () => {
+    const placement = (token: string, ip: string) =>
+      http.post(`${server.url}/bitrix24/placement?LANG=en`, qs.stringify({ member_id: memberB(), AUTH_ID: token, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: 'null' }), {
+        headers: { ...form.headers, 'X-Forwarded-For': ip },
+      });
+    const flood = [];
+    for (let i = 0; i < 30; i += 1) flood.push((await placement(`bogus-${i}`, '127.0.0.9')).status);
+    expect(flood.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(flood.every((status) => status === 401 || status === 429)).toBe(true);
+    const genuine = portalB.runtime.tokens.issue(2).accessToken;
+    const tab = await placement(genuine, '127.0.0.10');
+    // PLACEMENT_OPTIONS=null is read as "no card", not a crash.
+    expect(tab.status).toBe(200);
+    // The same bogus token again costs nothing: remembered as refused.
+    const calls = portalB.runtime.stats.snapshot().byMethod['user.current'] ?? 0;
+    expect((await placement('bogus-0', '127.0.0.11')).status).toBe(401);
+    expect(portalB.runtime.stats.snapshot().byMethod['user.current'] ?? 0).toBe(calls);
+  });
+
+  it("shows any portal user the app's main page (not the installer), framed by the portal's current domain (real-portal 7)", async () => {
+    const user = portalB.runtime.tokens.issue(2).accessToken;
+    const page = await http.post(`${server.url}/bitrix24/app?LANG=ru`, qs.stringify({ member_id: memberB(), AUTH_ID: user, PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.20' } });
+    expect(page.status).toBe(200);
+    expect(String(page.data)).toContain('KAM Pilot: ключевые клиенты');
+    expect(String(page.data)).not.toContain('installFinish');
+    expect(page.headers['content-security-policy']).toContain(`frame-ancestors http://${String(portalB.readyLine.domain)}`);
+    const refused = await http.post(`${server.url}/bitrix24/app?LANG=en`, qs.stringify({ member_id: memberB(), AUTH_ID: 'bogus-main', PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.21' } });
+    expect(refused.status).toBe(401);
+  });
+
+  it('has stored the dirty mark by the time it answers an event (reliability 4)', async () => {
+    const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
+    if (!installation) throw new Error('B not installed');
+    const event = qs.stringify({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: '777' } }, auth: { member_id: memberB(), application_token: String(portalB.readyLine.applicationToken), domain: portalB.readyLine.domain, user_id: '2' } });
+    const answer = await http.post(`${server.url}/bitrix24/events`, event, form);
+    expect(answer.status).toBe(200);
+    // Read at once, without waiting for anything: the mark was written before the 2xx.
+    const marks = await runtime.storage.syncState.peekDirty(installation.id, 1000);
+    expect(marks).toContainEqual(expect.objectContaining({ kind: 'deal', crmId: '777', action: 'upsert' }));
+  });
+
+  it('answers an authenticated event with a malformed id with 400, and marks nothing', async () => {
+    const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
+    const before = installation ? await runtime.storage.syncState.countDirty(installation.id) : -1;
+    const event = qs.stringify({ event: 'ONCRMDEALUPDATE', data: { FIELDS: { ID: 'abc' } }, auth: { member_id: memberB(), application_token: String(portalB.readyLine.applicationToken), domain: portalB.readyLine.domain } });
+    const answer = await http.post(`${server.url}/bitrix24/events`, event, form);
+    expect(answer.status).toBe(400);
+    expect(JSON.stringify(answer.data)).toContain('FIELDS.ID');
+    expect(installation ? await runtime.storage.syncState.countDirty(installation.id) : -1).toBe(before);
+  });
+});

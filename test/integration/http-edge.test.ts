@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { Router } from 'express';
+import { createHttpApp } from '../../src/http/create-http-app';
+import { formBody } from '../../src/http/form-body';
+import { createLogger } from '../../src/logging/logger';
+
+/**
+ * Security 5 of issue 9: what a client gets wrong is a 4xx with a reason, never a 500, and a
+ * client that leaves mid-request is not logged as an error.
+ */
+describe('HTTP edge: malformed requests', () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const logged = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<void>((resolve) => {
+      const check = () => (lines.some(match) ? resolve() : waiters.push(check));
+      check();
+    });
+  let server: http.Server;
+  let port = 0;
+
+  beforeAll(async () => {
+    const router = Router();
+    router.post('/form', formBody, (req, res) => {
+      res.json({ keys: Object.keys((req.body ?? {}) as object).length });
+    });
+    const app = createHttpApp({ logger: createLogger({ level: 'debug', format: 'json', stream }), routers: [router] });
+    server = http.createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const post = (body: Buffer | string, headers: Record<string, string>) =>
+    new Promise<{ status: number; body: { error?: { code: string; message: string } } }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/form', method: 'POST', headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as never }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  const FORM = 'application/x-www-form-urlencoded';
+
+  it('accepts a normal form', async () => {
+    const answer = await post('a=1&b[c]=2', { 'Content-Type': FORM });
+    expect(answer).toEqual({ status: 200, body: { keys: 2 } });
+  });
+
+  it.each([
+    ['more than 2,000 parameters', Array.from({ length: 2001 }, (_, i) => `p${i}=1`).join('&'), { 'Content-Type': FORM }, 413, /too many parameters/i],
+    ['nesting deeper than 32', `a${'[x]'.repeat(40)}=1`, { 'Content-Type': FORM }, 400, /nested too deeply/i],
+    ['charset=utf-16', 'a=1', { 'Content-Type': `${FORM}; charset=utf-16` }, 415, /charset/i],
+    ['charset=koi8-r', 'a=1', { 'Content-Type': `${FORM}; charset=koi8-r` }, 415, /charset/i],
+    ['an unknown Content-Encoding', 'a=1', { 'Content-Type': FORM, 'Content-Encoding': 'zstd-x' }, 415, /Content-Encoding/],
+    ['a body that is not the gzip it claims', 'not gzip at all', { 'Content-Type': FORM, 'Content-Encoding': 'gzip' }, 400, /encoding or compression/],
+  ])('answers %s with a 4xx and a reason', async (_name, body, headers, status, reason) => {
+    const answer = await post(body, headers);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error).toMatchObject({ code: 'INPUT_INVALID', message: expect.stringMatching(reason) });
+  });
+
+  it('still reads a real gzip body', async () => {
+    const answer = await post(gzipSync('a=1&b=2'), { 'Content-Type': FORM, 'Content-Encoding': 'gzip' });
+    expect(answer).toEqual({ status: 200, body: { keys: 2 } });
+  });
+
+  it('logs none of these as an error, and a client that leaves mid-body only at debug level', async () => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/form', method: 'POST', headers: { 'Content-Type': FORM, 'Content-Length': '5000' } });
+    req.on('error', () => undefined);
+    const arrived = once(server, 'request');
+    req.write('a=1&b=');
+    await arrived;
+    req.destroy();
+    await logged((line) => line.message === 'request aborted by the client');
+    expect(lines.filter((line) => line.level === 'error')).toEqual([]);
+  });
+});
