@@ -53,7 +53,7 @@ const stricterKey = { tiers: [{ id: 'key', minScore: 80 }, { id: 'develop', minS
 describe('settings document', () => {
   it('reads the stored settings as a whole document with defaults, version 0 before any save', async () => {
     const read = await readSettingsDocument({ storage, installationId, defaultLang: 'ru' });
-    expect(read.ok && read.value).toMatchObject({ version: 0, document: { lang: 'en', criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 5, summary: { period: 'month', tiers: null }, fieldMap: {}, contactsAsAccounts: false } });
+    expect(read.ok && read.value).toMatchObject({ version: 0, document: { lang: 'en', criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 5, summaryPeriod: 'month', summaryTiers: null, fieldMap: {}, contactsAsAccounts: false } });
   });
 
   it('names the path of every fault, across sections', () => {
@@ -62,17 +62,17 @@ describe('settings document', () => {
       criteria: [{ id: 'p', metric: 'field:p', weight: -1, scale: { type: 'linear', min: 0, max: 1 } }],
       tiers: [{ id: 'top', minScore: 50 }, { id: 'rest', minScore: 0 }],
       rules: { rules: { noContact: { tiers: ['key'] } } },
-      summary: { period: 'week' },
+      summaryPeriod: 'week',
       colour: 'blue',
     });
     expect(read.ok || read.error.message.split('\n')).toEqual(expect.arrayContaining([
       'lang: expected one of "ru", "en"',
       'criteria[0].weight: expected number >= 0',
-      'summary.period: expected one of "month", "quarter", "year"',
+      'summaryPeriod: expected one of "month", "quarter", "year"',
       expect.stringMatching(/colour/),
     ]));
-    const tiersOnly = parseSettingsDocument({ ...DEFAULT_CRITERIA, lang: 'ru', rules: { rules: { noContact: { tiers: ['vip'] } } }, summary: { tiers: ['gold'] } });
-    expect(tiersOnly.ok || tiersOnly.error.message.split('\n')).toEqual(['summary.tiers[0]: unknown tier "gold"; the tiers are key, develop, standard']);
+    const tiersOnly = parseSettingsDocument({ ...DEFAULT_CRITERIA, lang: 'ru', rules: { rules: { noContact: { tiers: ['vip'] } } }, summaryTiers: ['gold'] });
+    expect(tiersOnly.ok || tiersOnly.error.message.split('\n')).toEqual(['summaryTiers[0]: unknown tier "gold"; the tiers are key, develop, standard']);
   });
 
   it('diffs by path', () => {
