@@ -20,14 +20,10 @@ export const settingsDocumentSchema = z
     rules: nextStepRulesSchema.prefault({}),
     /** Our field names (potential3y, margin, ...) -> the CRM's field codes over the connector's defaults; null: not read. */
     fieldMap: z.record(z.string().min(1), z.string().min(1).nullable()).default({}),
-    summary: z
-      .strictObject({
-        /** The period of the KPI summary written to the CRM. */
-        period: z.enum(SUMMARY_PERIODS).default('month'),
-        /** Tiers whose accounts get it; null: every tier but the last. */
-        tiers: z.array(z.string().min(1)).nullable().default(null),
-      })
-      .prefault({}),
+    /** The period of the KPI summary written to the CRM. */
+    summaryPeriod: z.enum(SUMMARY_PERIODS).default('month'),
+    /** Tiers whose accounts get it; null: every tier but the last. */
+    summaryTiers: z.array(z.string().min(1)).nullable().default(null),
     contactsAsAccounts: z.boolean().default(false),
   })
   .superRefine((doc, ctx) => {
@@ -35,8 +31,8 @@ export const settingsDocumentSchema = z
     // Rules may name tiers the criteria no longer have (a renamed tier just stops matching them):
     // a draft that renames tiers must not be refused for the rules it left alone.
     const tiers = new Set(doc.tiers.map((tier) => tier.id));
-    (doc.summary.tiers ?? []).forEach((id, i) => {
-      if (!tiers.has(id)) ctx.addIssue({ code: 'custom', path: ['summary', 'tiers', i], message: `unknown tier ${JSON.stringify(id)}; the tiers are ${[...tiers].join(', ')}` });
+    (doc.summaryTiers ?? []).forEach((id, i) => {
+      if (!tiers.has(id)) ctx.addIssue({ code: 'custom', path: ['summaryTiers', i], message: `unknown tier ${JSON.stringify(id)}; the tiers are ${[...tiers].join(', ')}` });
     });
   });
 
@@ -88,7 +84,8 @@ export function documentFromStored(stored: Record<string, unknown>, defaultLang:
     ...config,
     rules: rules?.ok ? rules.value : DEFAULT_NEXT_STEP_RULES,
     fieldMap: Object.fromEntries(Object.entries(fieldMap).filter((entry): entry is [string, string | null] => entry[1] === null || (typeof entry[1] === 'string' && entry[1] !== ''))),
-    summary: { period, tiers: Array.isArray(stored.summaryTiers) ? (stored.summaryTiers as string[]) : null },
+    summaryPeriod: period,
+    summaryTiers: Array.isArray(stored.summaryTiers) ? (stored.summaryTiers as string[]) : null,
     contactsAsAccounts: stored.contactsAsAccounts === true,
   };
 }
@@ -100,8 +97,8 @@ export function storedFromDocument(doc: SettingsDocument): Record<string, unknow
     criteria: criteriaOf(doc),
     rules: doc.rules,
     fieldMap: doc.fieldMap,
-    summaryPeriod: doc.summary.period,
-    summaryTiers: doc.summary.tiers ?? undefined,
+    summaryPeriod: doc.summaryPeriod,
+    summaryTiers: doc.summaryTiers ?? undefined,
     contactsAsAccounts: doc.contactsAsAccounts,
   };
 }

@@ -8,6 +8,7 @@ import { diffSettings } from '../../../src/app/settings/settings-diff';
 import { parseSettingsDocument, validateDraft } from '../../../src/app/settings/settings-document';
 import { latestTiers, tierChanges } from '../../../src/app/settings/tier-changes';
 import { metricCatalog } from '../../../src/app/settings/metric-catalog';
+import { createSettingsPage } from '../../../src/app/settings/settings-page';
 import { DEFAULT_CRITERIA } from '../../../src/core/engine';
 import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
 import type { Storage } from '../../../src/core/ports/storage.port';
@@ -53,7 +54,7 @@ const stricterKey = { tiers: [{ id: 'key', minScore: 80 }, { id: 'develop', minS
 describe('settings document', () => {
   it('reads the stored settings as a whole document with defaults, version 0 before any save', async () => {
     const read = await readSettingsDocument({ storage, installationId, defaultLang: 'ru' });
-    expect(read.ok && read.value).toMatchObject({ version: 0, document: { lang: 'en', criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 5, summary: { period: 'month', tiers: null }, fieldMap: {}, contactsAsAccounts: false } });
+    expect(read.ok && read.value).toMatchObject({ version: 0, document: { lang: 'en', criteria: DEFAULT_CRITERIA.criteria, tiers: DEFAULT_CRITERIA.tiers, hysteresis: 5, summaryPeriod: 'month', summaryTiers: null, fieldMap: {}, contactsAsAccounts: false } });
   });
 
   it('names the path of every fault, across sections', () => {
@@ -62,17 +63,17 @@ describe('settings document', () => {
       criteria: [{ id: 'p', metric: 'field:p', weight: -1, scale: { type: 'linear', min: 0, max: 1 } }],
       tiers: [{ id: 'top', minScore: 50 }, { id: 'rest', minScore: 0 }],
       rules: { rules: { noContact: { tiers: ['key'] } } },
-      summary: { period: 'week' },
+      summaryPeriod: 'week',
       colour: 'blue',
     });
     expect(read.ok || read.error.message.split('\n')).toEqual(expect.arrayContaining([
       'lang: expected one of "ru", "en"',
       'criteria[0].weight: expected number >= 0',
-      'summary.period: expected one of "month", "quarter", "year"',
+      'summaryPeriod: expected one of "month", "quarter", "year"',
       expect.stringMatching(/colour/),
     ]));
-    const tiersOnly = parseSettingsDocument({ ...DEFAULT_CRITERIA, lang: 'ru', rules: { rules: { noContact: { tiers: ['vip'] } } }, summary: { tiers: ['gold'] } });
-    expect(tiersOnly.ok || tiersOnly.error.message.split('\n')).toEqual(['summary.tiers[0]: unknown tier "gold"; the tiers are key, develop, standard']);
+    const tiersOnly = parseSettingsDocument({ ...DEFAULT_CRITERIA, lang: 'ru', rules: { rules: { noContact: { tiers: ['vip'] } } }, summaryTiers: ['gold'] });
+    expect(tiersOnly.ok || tiersOnly.error.message.split('\n')).toEqual(['summaryTiers[0]: unknown tier "gold"; the tiers are key, develop, standard']);
   });
 
   it('diffs by path', () => {
@@ -234,5 +235,42 @@ describe('metric catalogue for the settings page', () => {
     const config = { ...DEFAULT_CRITERIA, lang: 'en', criteria: catalog.map((m, i) => ({ id: `c${i}`, metric: m.metric, weight: 1, scale: { type: 'percentile' } })) };
     expect(parseSettingsDocument(config).ok).toBe(true);
     for (const m of catalog) expect(m.name.ru).not.toMatch(/\{value\}|^\w+:/);
+  });
+});
+
+describe('the settings page calls', () => {
+  const page = (afterSave: (id: string, asOf: string) => Promise<unknown>) =>
+    createSettingsPage({ storage, defaultLang: 'en', traitsOf: () => TRAITS, afterSave, today: () => AS_OF });
+  const caller = async () => ({ installation: (await storage.installations.get(installationId))!, lang: 'ru' as const, user: { id: '12', name: 'Anna' } });
+
+  it('views, previews, saves (then runs the cycle once) and lists the history in the page\'s shapes', async () => {
+    const runs: Array<[string, string]> = [];
+    const settings = page(async (id, asOf) => void runs.push([id, asOf]));
+    const view = await settings.view(await caller());
+    expect(view).toMatchObject({ version: 0, settings: { hysteresis: 5 } });
+    expect(view.metrics.find((m) => m.metric === 'potentialForecast3y')?.label).toBe('Прогноз потенциала за 3 года');
+    const preview = await settings.preview(await caller(), stricterKey);
+    if (!preview.ok) throw preview.error;
+    expect(preview.value.moves[0]).toMatchObject({ reason: expect.any(String) });
+    const saved = await settings.save(await caller(), stricterKey);
+    expect(saved.ok && saved.value).toEqual({ ruleVersion: preview.value.ruleVersion, moved: preview.value.moves.length, version: 1 });
+    expect(runs).toEqual([[installationId, AS_OF]]);
+    expect(await settings.history(await caller())).toEqual([
+      expect.objectContaining({ by: { id: '12', name: 'Anna' }, ruleVersion: preview.value.ruleVersion, version: 1, changes: expect.arrayContaining([{ path: 'tiers[0].minScore', before: 70, after: 80 }]) }),
+    ]);
+  });
+
+  it('returns each fault keyed by its dot path for the editors, and saves and runs nothing', async () => {
+    const runs: string[] = [];
+    const settings = page(async (id) => void runs.push(id));
+    const saved = await settings.save(await caller(), { criteria: [{ id: 'p', metric: 'field:p', weight: -2, scale: { type: 'linear', min: 0, max: 1 } }], summaryPeriod: 'week' });
+    expect(saved.ok).toBe(false);
+    if (saved.ok) return;
+    expect(saved.error.details.fields).toEqual({
+      'criteria.0.weight': 'expected number >= 0',
+      summaryPeriod: 'expected one of "month", "quarter", "year"',
+    });
+    expect(runs).toEqual([]);
+    expect(await settingsHistory({ storage, installationId })).toEqual([]);
   });
 });
