@@ -124,6 +124,28 @@ export interface KamMetaTable {
   updated_at: string;
 }
 
+export interface PeriodReportsTable {
+  installation_id: string;
+  granularity: string;
+  period_start: string;
+  version: number;
+  period_end: string;
+  rule_version: string;
+  base_currency: string;
+  fx_rates: string;
+  reason: string;
+  report: string;
+  created_at: string;
+}
+
+export interface ReportLinksTable {
+  installation_id: string;
+  /** SHA-256 hex of the secret token; the token itself is never stored. */
+  token_hash: string;
+  granularity: string;
+  created_at: string;
+}
+
 export interface Database {
   installations: InstallationsTable;
   entities: EntitiesTable;
@@ -135,4 +157,6 @@ export interface Database {
   write_state: WriteStateTable;
   settings_history: SettingsHistoryTable;
   kam_meta: KamMetaTable;
+  period_reports: PeriodReportsTable;
+  report_links: ReportLinksTable;
 }
