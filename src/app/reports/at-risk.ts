@@ -14,7 +14,7 @@ const daysBetween = (from: string, to: string): number => Math.round((Date.parse
  * The key and develop accounts at risk, each with its reasons. "Key and develop" are every tier
  * but the last in config order. Thresholds follow the next-step rules where they have one, so the
  * page and the to-dos agree: revenue 12 m down by the revenue-drop share or more, satisfaction
- * below the low-satisfaction bar; then a contract ending within 90 days, or no won deal for 180.
+ * below the low-satisfaction bar; then a contract ending within 90 days (or ended within the last 90), or no won deal for 180.
  */
 export function findAtRisk(args: { rows: readonly ReportAccountRow[]; tiers: readonly TierDefinition[]; rules: NextStepRulesConfig; asOf: string }): AtRiskAccount[] {
   const watched = new Set(args.tiers.slice(0, -1).map((tier) => tier.id));
@@ -28,7 +28,8 @@ export function findAtRisk(args: { rows: readonly ReportAccountRow[]; tiers: rea
     if (row.satisfaction !== null && row.satisfaction < below) reasons.push({ kind: 'lowSatisfaction', satisfaction: row.satisfaction, below });
     if (row.contractEnd !== null) {
       const daysLeft = daysBetween(args.asOf, row.contractEnd);
-      if (daysLeft >= 0 && daysLeft <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: row.contractEnd.slice(0, 10), daysLeft });
+      // An ended contract not yet renewed (up to 90 days back) is as much a risk as one about to end.
+      if (Math.abs(daysLeft) <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: row.contractEnd.slice(0, 10), daysLeft });
     }
     if (row.daysSinceLastWon === null || row.daysSinceLastWon > NO_WIN_RISK_DAYS) reasons.push({ kind: 'noRecentWin', daysSinceLastWon: row.daysSinceLastWon });
     if (reasons.length > 0) found.push({ id: row.id, name: row.name, ownerId: row.ownerId, tier: row.tier, score: row.score, reasons });

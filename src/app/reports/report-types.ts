@@ -95,6 +95,7 @@ export interface ManagerRollup {
 export type RiskReason =
   | { kind: 'revenueFalling'; growthYoY: number }
   | { kind: 'lowSatisfaction'; satisfaction: number; below: number }
+  /** daysLeft < 0: the contract ended that many days before the period's end. */
   | { kind: 'contractEnding'; contractEnd: string; daysLeft: number }
   | { kind: 'noRecentWin'; daysSinceLastWon: number | null };
 
