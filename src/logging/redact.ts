@@ -16,13 +16,16 @@ const SECRET_NAMES =
   'auth|access_token|refresh_token|application_token|AUTH_ID|REFRESH_ID|APPLICATION_TOKEN|client_secret|password|secret|code|signature|token|accessToken|refreshToken|applicationToken|clientSecret';
 const IN_QUERY = new RegExp(`((?:^|[?&\\s"'])(?:auth(?:\\[|%5B))?(?:${SECRET_NAMES})(?:\\]|%5D)?=)[^&\\s"']+`, 'gi');
 const IN_JSON = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*")[^"]*(")`, 'gi');
+/** The secret of a live report link is its path segment (/reports/live/{token}.csv). */
+const LIVE_LINK = /(\/reports\/live\/)[^/?#\s"']+/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 
 export function redactString(text: string): string {
   return text
     .replace(IN_QUERY, (_match, prefix: string) => `${prefix}${MASK}`)
     .replace(IN_JSON, (_match, prefix: string, suffix: string) => `${prefix}${MASK}${suffix}`)
-    .replace(BEARER, (_match, scheme: string) => `${scheme} ${MASK}`);
+    .replace(BEARER, (_match, scheme: string) => `${scheme} ${MASK}`)
+    .replace(LIVE_LINK, (_match, prefix: string) => `${prefix}${MASK}`);
 }
 
 function isSecretKey(key: string, value: unknown, underAuth: boolean): boolean {
