@@ -92,6 +92,9 @@ export const en = {
   // Plural forms by Intl.PluralRules category (en: one, other; ru: one, few, many, other).
   'plural.day': { one: 'day', other: 'days' },
   'plural.account': { one: 'account', other: 'accounts' },
+  'plural.company': { one: 'company', other: 'companies' },
+  'plural.contact': { one: 'contact', other: 'contacts' },
+  'plural.deal': { one: 'deal', other: 'deals' },
 
   'print.demoTitle': 'KAM Pilot · demo on the Bitrix24 sandbox',
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
@@ -106,7 +109,7 @@ export const en = {
   'print.pass': (n: number, mode: string) => `#${n} ${mode}`,
   'print.passMode.full': 'full sync',
   'print.passMode.incremental': 'incremental',
-  'print.synced': (companies: string, contacts: string, deals: string) => `synced ${companies} companies, ${contacts} contacts, ${deals} deals`,
+  'print.synced': (companies: string, contacts: string, deals: string) => `synced ${companies}, ${contacts}, ${deals}`,
   'print.requests': (total: string, setup: string, sync: string, write: string) => `${total} requests (setup ${setup}, sync ${sync}, write ${write})`,
   'print.written': (fields: string, comments: string, todos: string, closed: string) =>
     `written: ${fields} fields, ${comments} comments, ${todos} to-dos, ${closed} closed`,

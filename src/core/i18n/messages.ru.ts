@@ -88,6 +88,9 @@ export const ru: MessageCatalogue = {
 
   'plural.day': { one: 'день', few: 'дня', many: 'дней', other: 'дня' },
   'plural.account': { one: 'клиент', few: 'клиента', many: 'клиентов', other: 'клиента' },
+  'plural.company': { one: 'компания', few: 'компании', many: 'компаний', other: 'компании' },
+  'plural.contact': { one: 'контакт', few: 'контакта', many: 'контактов', other: 'контакта' },
+  'plural.deal': { one: 'сделка', few: 'сделки', many: 'сделок', other: 'сделки' },
 
   'print.demoTitle': 'KAM Pilot · демо на песочнице Bitrix24',
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
@@ -102,7 +105,7 @@ export const ru: MessageCatalogue = {
   'print.pass': (n, mode) => `№${n} ${mode}`,
   'print.passMode.full': 'полная синхр.',
   'print.passMode.incremental': 'инкрементальная',
-  'print.synced': (companies, contacts, deals) => `синхронизировано: компаний ${companies}, контактов ${contacts}, сделок ${deals}`,
+  'print.synced': (companies, contacts, deals) => `синхронизировано: ${companies}, ${contacts}, ${deals}`,
   'print.requests': (total, setup, sync, write) => `запросов ${total} (настройка ${setup}, синхр. ${sync}, запись ${write})`,
   'print.written': (fields, comments, todos, closed) => `записано: поля ${fields}, комментарии ${comments}, дела ${todos}, закрыто ${closed}`,
   'print.seconds': (seconds) => `${seconds} с`,

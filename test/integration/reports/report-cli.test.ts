@@ -19,8 +19,10 @@ describe('kam report after kam demo', () => {
   const kam = (...args: string[]) => run(process.execPath, [join(ROOT, 'bin/kam.js'), ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
   const out = (name: string) => join(dir, name);
 
+  let demo: { report: { tiers: Array<{ label: string; count: number }>; topAccounts: Array<{ tierLabel: string; reasons: string[] }>; portfolio: Array<{ label: string }> }; passes: unknown[] };
+
   beforeAll(async () => {
-    await kam('demo', '--crm', 'bitrix24', '--companies', String(COMPANIES), '--contacts', '120', '--deals', '700', '--seed', '11', '--passes', '1', '--json', '--no-serve');
+    demo = JSON.parse((await kam('demo', '--crm', 'bitrix24', '--companies', String(COMPANIES), '--contacts', '120', '--deals', '700', '--seed', '11', '--passes', '1', '--json', '--no-serve')).stdout);
     for (const format of ['xlsx', 'csv', 'json']) await kam('report', '--period', 'quarter', '--format', format, '--out', out(`q.${format}`));
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +35,15 @@ describe('kam report after kam demo', () => {
     frozen: { version: number } | null;
     labels: { period: string };
   };
+
+  it('kam demo --json carries the business content of the printed report: labelled tiers, periods, top accounts', () => {
+    expect(demo.report.tiers.map((tier) => tier.label)).toEqual(['Ключевой клиент', 'Развитие', 'Стандартный']);
+    expect(demo.report.tiers.reduce((sum, tier) => sum + tier.count, 0)).toBe(COMPANIES);
+    expect(demo.report.portfolio.map((p) => p.label)).toEqual([expect.stringMatching(/^[а-я]+\.? \d{4}$/), expect.stringMatching(/^\d кв\. \d{4}$/), expect.stringMatching(/^\d{4}$/)]);
+    expect(demo.report.topAccounts.length).toBeGreaterThan(0);
+    expect(demo.report.topAccounts[0]?.reasons.length).toBeGreaterThan(0);
+    expect(demo.passes).toHaveLength(1);
+  });
 
   it('writes a JSON report of the latest closed quarter with one row per account, frozen as version 1', () => {
     const report = json();
