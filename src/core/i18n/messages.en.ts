@@ -96,6 +96,14 @@ export const en = {
   'plural.contact': { one: 'contact', other: 'contacts' },
   'plural.deal': { one: 'deal', other: 'deals' },
 
+  // The monthly KPI summary posted to the account's timeline (Bitrix24 comment / amoCRM note).
+  'summary.title': (period: string) => `KAM Pilot · summary for ${period}`,
+  'summary.tier': (tier: string, score: string) => `Tier: ${tier} · score ${score}`,
+  'summary.revenue': (revenue: string, previous: string) => `Revenue this month: ${revenue} (previous: ${previous})`,
+  'summary.revenue12m': (revenue: string, growth: string) => `Revenue, last 12 months: ${revenue} · YoY growth: ${growth}`,
+  'summary.classes': (abc: string, xyz: string, ltv: string) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
+  'summary.why': 'Why this score:',
+
   'print.demoTitle': 'KAM Pilot · demo on the Bitrix24 sandbox',
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
   'print.tiers': 'Tiers',

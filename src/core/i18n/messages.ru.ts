@@ -92,6 +92,13 @@ export const ru: MessageCatalogue = {
   'plural.contact': { one: 'контакт', few: 'контакта', many: 'контактов', other: 'контакта' },
   'plural.deal': { one: 'сделка', few: 'сделки', many: 'сделок', other: 'сделки' },
 
+  'summary.title': (period) => `KAM Pilot · итоги за ${period}`,
+  'summary.tier': (tier, score) => `Уровень: ${tier} · балл ${score}`,
+  'summary.revenue': (revenue, previous) => `Выручка за месяц: ${revenue} (прошлый: ${previous})`,
+  'summary.revenue12m': (revenue, growth) => `Выручка за 12 мес.: ${revenue} · рост г/г: ${growth}`,
+  'summary.classes': (abc, xyz, ltv) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
+  'summary.why': 'Почему такой балл:',
+
   'print.demoTitle': 'KAM Pilot · демо на песочнице Bitrix24',
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
   'print.tiers': 'Уровни',
