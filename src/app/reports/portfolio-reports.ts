@@ -1,6 +1,6 @@
 import { KamError } from '../../core/errors';
 import { fromDay, toDay } from '../../core/model/calendar-date';
-import { reportPeriods, type Granularity } from '../../core/model/periods';
+import { GRANULARITIES, reportPeriods, type Granularity } from '../../core/model/periods';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { FrozenReport, PeriodReportStore } from '../../core/ports/period-report-store.port';
 import type { Storage } from '../../core/ports/storage.port';
@@ -42,6 +42,11 @@ export interface PortfolioReports {
    * and frozen when closed, with its FX rates and rule version.
    */
   report(request: ReportRequest): Promise<PortfolioReport>;
+  /**
+   * Freezes the latest closed month, quarter and year when they are not frozen yet (for the
+   * cycle or a daily job to call after an evaluation); returns the periods it froze now.
+   */
+  freezeClosed(installationId: string): Promise<Array<{ granularity: Granularity; periodStart: string; version: number }>>;
   /** The frozen versions of one period, oldest first. */
   versions(installationId: string, granularity: Granularity, periodStart: string): Promise<Array<Omit<FrozenReport, 'report' | 'fxRates'>>>;
 }
@@ -117,6 +122,17 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
         report,
       });
       return withFrozen(saved);
+    },
+
+    async freezeClosed(installationId) {
+      const frozen: Array<{ granularity: Granularity; periodStart: string; version: number }> = [];
+      for (const granularity of GRANULARITIES) {
+        const periodStart = fromDay(reportPeriods(granularity, toDay(now().toISOString().slice(0, 10))).current.start);
+        if (await storage.periodReports.latest(installationId, granularity, periodStart)) continue;
+        const report = await this.report({ installationId, granularity });
+        if (report.frozen) frozen.push({ granularity, periodStart, version: report.frozen.version });
+      }
+      return frozen;
     },
 
     versions: (installationId, granularity, periodStart) => storage.periodReports.versions(installationId, granularity, periodStart),

@@ -65,6 +65,15 @@ describe('frozen period reports', () => {
     ]);
   });
 
+  it('freezes the latest closed month, quarter and year once', async () => {
+    expect(await reports().freezeClosed(installationId)).toEqual([
+      { granularity: 'month', periodStart: '2026-10-01', version: 1 },
+      { granularity: 'quarter', periodStart: '2026-07-01', version: 1 },
+      { granularity: 'year', periodStart: '2025-01-01', version: 1 },
+    ]);
+    expect(await reports().freezeClosed(installationId)).toEqual([]);
+  });
+
   it('never freezes a period that has not closed yet', async () => {
     const open = await createPortfolioReports({
       storage,
