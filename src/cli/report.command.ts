@@ -75,7 +75,7 @@ async function openStore(sqliteFile: string, keyFile: string, configuredKey: str
  * The configured store; on SQLite, when it holds no installation and `kam demo` left its own
  * store under KAM_DATA_DIR/demo, that one (the demo keeps its store apart because it wipes it).
  */
-async function storeFor(config: Config, note: (text: string) => void): Promise<Storage> {
+export async function storeFor(config: Config, note: (text: string) => void): Promise<Storage> {
   const { dataDir, sqliteFile, keyFile, encryptionKey, databaseUrl } = config.storage;
   const demoDir = join(dataDir, 'demo');
   const demoFile = join(demoDir, 'kam.sqlite');

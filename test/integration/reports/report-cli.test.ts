@@ -15,7 +15,7 @@ const COMPANIES = 60;
 
 describe('kam report after kam demo', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kam-report-cli-'));
-  const env = { ...process.env, KAM_DATA_DIR: dir, DATABASE_URL: '', KAM_ENCRYPTION_KEY: '', KAM_LOG_LEVEL: 'warn', KAM_DEFAULT_LANG: 'ru' };
+  const env = { ...process.env, KAM_DATA_DIR: dir, DATABASE_URL: '', KAM_ENCRYPTION_KEY: '', KAM_LOG_LEVEL: 'warn', KAM_DEFAULT_LANG: 'ru', KAM_HOST: '127.0.0.1', KAM_PORT: '3000', KAM_PUBLIC_URL: '' };
   const kam = (...args: string[]) => run(process.execPath, [join(ROOT, 'bin/kam.js'), ...args], { cwd: ROOT, env, maxBuffer: 64 * 1024 * 1024 });
   const out = (name: string) => join(dir, name);
 
@@ -103,6 +103,15 @@ describe('kam report after kam demo', () => {
     const v2 = JSON.parse(readFileSync(out('v2.json'), 'utf8')) as { frozen: { version: number; reason: string }; labels: { period: string } };
     expect(v2.frozen).toMatchObject({ version: 2, reason: 'recompute' });
     expect(v2.labels.period).toMatch(/^Q\d \d{4}$/);
+  }, 60_000);
+
+  it('kam report-link creates a live link once (URL and IMPORTDATA formula) and revokes it', async () => {
+    const created = JSON.parse((await kam('report-link', 'create', '--period', 'month')).stdout) as { url: string; formula: string; granularity: string };
+    expect(created.url).toMatch(/^http:\/\/127\.0\.0\.1:3000\/reports\/live\/[A-Za-z0-9_-]{43}\.csv$/);
+    expect(created.formula).toBe(`=IMPORTDATA("${created.url}")`);
+    expect(created.granularity).toBe('month');
+    const revoked = JSON.parse((await kam('report-link', 'revoke')).stdout) as { revoked: boolean };
+    expect(revoked.revoked).toBe(true);
   }, 60_000);
 
   it('refuses bad flags with every problem named, and writes nothing', async () => {
