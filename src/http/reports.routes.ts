@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { LIVE_LINK_PATH, hashToken, type LiveLinks } from '../app/reports/live-links';
+import { readSettings } from '../app/bitrix24/installation-settings';
+import { LIVE_LINK_PATH, createLiveLinks, hashToken, type LiveLinks } from '../app/reports/live-links';
 import { reportToCsv } from '../app/reports/exports/export-csv';
-import type { PortfolioReports } from '../app/reports/portfolio-reports';
+import { createPortfolioReports, type PortfolioReports } from '../app/reports/portfolio-reports';
 import type { Lang } from '../core/i18n/messages';
 import type { Installation } from '../core/ports/installation-store.port';
+import type { Storage } from '../core/ports/storage.port';
 
 export interface ReportsRoutesDeps {
   links: LiveLinks;
@@ -60,4 +62,13 @@ export function reportsRoutes(deps: ReportsRoutesDeps): Router {
     }
   });
   return router;
+}
+
+/** The routes wired from the store and the config, so the composition root mounts them in one line. */
+export function liveReportRoutes(deps: { storage: Storage; publicUrl: string; defaultLang: Lang }): Router {
+  return reportsRoutes({
+    links: createLiveLinks({ links: deps.storage.reportLinks, publicUrl: deps.publicUrl }),
+    reports: createPortfolioReports({ storage: deps.storage, settingsOf: (installation) => readSettings(installation, deps.defaultLang) }),
+    langOf: (installation) => readSettings(installation, deps.defaultLang).lang,
+  });
 }

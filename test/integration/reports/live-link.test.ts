@@ -5,7 +5,7 @@ import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES } from '../../../src/core/eng
 import type { Storage } from '../../../src/core/ports/storage.port';
 import { createHttpApp } from '../../../src/http/create-http-app';
 import { listen, type ListeningServer } from '../../../src/http/listen';
-import { reportsRoutes } from '../../../src/http/reports.routes';
+import { liveReportRoutes, reportsRoutes } from '../../../src/http/reports.routes';
 import { createSilentLogger } from '../../../src/logging/logger';
 import { redactString } from '../../../src/logging/redact';
 import { createStorage } from '../../../src/storage';
@@ -89,6 +89,19 @@ describe('live CSV link', () => {
     const { id: other } = await storage.installations.upsert({ crm: 'amocrm', externalId: '9', domain: 'y.amocrm.ru' });
     const fresh = await links().create(other, 'quarter');
     expect((await fetch(fresh.url)).status).toBe(200);
+  });
+
+  it('is wired from the store and config as the composition root mounts it, headers in the installation\'s language', async () => {
+    await storage.installations.updateSettings(installationId, { lang: 'ru' });
+    const wired = await listen(createHttpApp({ logger: createSilentLogger(), routers: [liveReportRoutes({ storage, publicUrl: 'http://x', defaultLang: 'en' })] }), { host: '127.0.0.1', port: 0 });
+    try {
+      const link = await createLiveLinks({ links: storage.reportLinks, publicUrl: wired.url }).create(installationId, 'year');
+      const response = await fetch(link.url);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toMatch(/^Клиент,ID в CRM,/);
+    } finally {
+      await wired.close();
+    }
   });
 
   it('keeps the token out of logs', () => {
