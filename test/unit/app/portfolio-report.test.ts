@@ -1,5 +1,7 @@
 import { buildPortfolioReport, type ReportInputs } from '../../../src/app/reports/build-portfolio-report';
+import { riskText } from '../../../src/app/reports/risk-text';
 import { reportVisibleTo, visibleTo } from '../../../src/app/reports/visibility';
+import { i18n } from '../../../src/core/i18n/messages';
 import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES, parseCriteriaConfig, type CriteriaConfig } from '../../../src/core/engine';
 import { account, snapshot, won } from '../core/portfolio-fixture';
 
@@ -108,5 +110,17 @@ describe('buildPortfolioReport', () => {
     expect(mine.kpis).toEqual(report.kpis);
     expect(reportVisibleTo(report, { userId: '8', isAdmin: true }).accounts).toHaveLength(3);
     expect(visibleTo([{ ownerId: null }], { userId: 'x', isAdmin: false })).toEqual([]);
+  });
+});
+
+describe('risk sentences', () => {
+  it('say each reason in the reader\'s language with Intl dates, percentages and plurals', () => {
+    const nbsp = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
+    expect(riskText({ kind: 'contractEnding', contractEnd: '2026-11-15', daysLeft: 46 }, i18n('en'))).toBe('contract ends Nov 15, 2026, in 46 days');
+    expect(nbsp(riskText({ kind: 'contractEnding', contractEnd: '2026-11-15', daysLeft: 21 }, i18n('ru')))).toBe('договор заканчивается 15 нояб. 2026 г., через 21 день');
+    expect(riskText({ kind: 'contractEnding', contractEnd: '2026-08-01', daysLeft: -60 }, i18n('en'))).toBe('contract ended Aug 1, 2026');
+    expect(riskText({ kind: 'revenueFalling', growthYoY: -0.42 }, i18n('en'))).toBe('revenue over 12 months fell 42%');
+    expect(riskText({ kind: 'noRecentWin', daysSinceLastWon: null }, i18n('ru'))).toBe('ещё нет выигранных сделок');
+    expect(riskText({ kind: 'noRecentWin', daysSinceLastWon: 201 }, i18n('ru'))).toBe('нет выигранных сделок 201 день');
   });
 });
