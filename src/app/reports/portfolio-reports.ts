@@ -1,4 +1,4 @@
-import { KamError } from '../../core/errors';
+import { KamError, isKamError } from '../../core/errors';
 import { fromDay, toDay } from '../../core/model/calendar-date';
 import { GRANULARITIES, reportPeriods, type Granularity } from '../../core/model/periods';
 import type { Installation } from '../../core/ports/installation-store.port';
@@ -110,7 +110,7 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
         previous: standingOf(before),
       });
       if (!closed) return report;
-      const saved = await storage.periodReports.save({
+      const input = {
         installationId: installation.id,
         granularity: request.granularity,
         periodStart,
@@ -118,10 +118,17 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
         ruleVersion: report.ruleVersion,
         baseCurrency: report.baseCurrency,
         fxRates: report.fxRates,
-        reason: existing ? 'recompute' : 'closed',
+        reason: existing ? ('recompute' as const) : ('closed' as const),
         report,
-      });
-      return withFrozen(saved);
+      };
+      try {
+        return withFrozen(await storage.periodReports.save(input, existing?.version ?? 0));
+      } catch (error) {
+        // Another process froze this period first: theirs is the report of record.
+        const winner = isKamError(error) && error.code === 'CONFLICT' && !request.recompute ? await storage.periodReports.latest(installation.id, request.granularity, periodStart) : null;
+        if (winner) return withFrozen(winner);
+        throw error;
+      }
     },
 
     async freezeClosed(installationId) {

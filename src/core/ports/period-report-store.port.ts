@@ -27,8 +27,12 @@ export interface FrozenReport {
 export type FrozenReportInput = Omit<FrozenReport, 'version' | 'createdAt'>;
 
 export interface PeriodReportStore {
-  /** Stores the next version for (installation, granularity, periodStart) and returns it. */
-  save(input: FrozenReportInput): Promise<FrozenReport>;
+  /**
+   * Stores version `after + 1` of (installation, granularity, periodStart) and returns it; `after`
+   * is the newest version the caller saw (0: none). When another process stored that version
+   * first, rejects with CONFLICT and stores nothing, so two first reads never freeze twice.
+   */
+  save(input: FrozenReportInput, after: number): Promise<FrozenReport>;
   /** The newest version, or null when the period was never frozen. */
   latest(installationId: string, granularity: Granularity, periodStart: string): Promise<FrozenReport | null>;
   get(installationId: string, granularity: Granularity, periodStart: string, version: number): Promise<FrozenReport | null>;

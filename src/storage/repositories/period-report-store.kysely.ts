@@ -21,9 +21,8 @@ const toFrozen = (row: Selectable<PeriodReportsTable>): FrozenReport => ({
 });
 
 /**
- * Frozen reports, append-only: save() takes the next version number inside a transaction; two
- * concurrent saves of one period collide on the primary key and the loser fails with CONFLICT,
- * changing nothing (recomputations are rare and explicit, so no retry loop).
+ * Frozen reports, append-only: save() inserts the version after the one its caller saw; the
+ * primary key makes a second writer of the same version fail with CONFLICT, changing nothing.
  */
 export function createPeriodReportStore(deps: { db: Kysely<Database>; now?: Clock }): PeriodReportStore {
   const { db } = deps;
@@ -32,43 +31,36 @@ export function createPeriodReportStore(deps: { db: Kysely<Database>; now?: Cloc
     db.selectFrom('period_reports').where('installation_id', '=', installationId).where('granularity', '=', granularity).where('period_start', '=', periodStart);
 
   return {
-    async save(input) {
+    async save(input, after) {
       const createdAt = now().toISOString();
+      const version = after + 1;
       try {
-        return await db.transaction().execute(async (trx) => {
-          const top = await trx
-            .selectFrom('period_reports')
-            .select((eb) => eb.fn.max('version').as('version'))
-            .where('installation_id', '=', input.installationId)
-            .where('granularity', '=', input.granularity)
-            .where('period_start', '=', input.periodStart)
-            .executeTakeFirst();
-          const version = toNumber(top?.version ?? 0) + 1;
-          await trx
-            .insertInto('period_reports')
-            .values({
-              installation_id: input.installationId,
-              granularity: input.granularity,
-              period_start: input.periodStart,
-              version,
-              period_end: input.periodEnd,
-              rule_version: input.ruleVersion,
-              base_currency: input.baseCurrency,
-              fx_rates: JSON.stringify(input.fxRates),
-              reason: input.reason,
-              report: JSON.stringify(input.report),
-              created_at: createdAt,
-            })
-            .execute();
-          return { ...input, version, createdAt };
-        });
+        await db
+          .insertInto('period_reports')
+          .values({
+            installation_id: input.installationId,
+            granularity: input.granularity,
+            period_start: input.periodStart,
+            version,
+            period_end: input.periodEnd,
+            rule_version: input.ruleVersion,
+            base_currency: input.baseCurrency,
+            fx_rates: JSON.stringify(input.fxRates),
+            reason: input.reason,
+            report: JSON.stringify(input.report),
+            created_at: createdAt,
+          })
+          .execute();
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (/unique|duplicate|primary key/i.test(message)) {
-          throw new KamError('CONFLICT', `Another process froze the ${input.granularity} report of ${input.periodStart} at the same time; read it again.`, { cause: error });
+          throw new KamError('CONFLICT', `Version ${version} of the ${input.granularity} report of ${input.periodStart} was stored by another process first.`, {
+            cause: error,
+          });
         }
         throw error;
       }
+      return { ...input, version, createdAt };
     },
 
     async latest(installationId, granularity, periodStart) {

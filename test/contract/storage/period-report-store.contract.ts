@@ -21,7 +21,7 @@ export function periodReportStoreContract(ctx: ContractContext): void {
   it('freezes a period as version 1 and reads it back with its FX rates and rule version', async () => {
     const { id } = await ctx.installation();
     expect(await reports().latest(id, 'quarter', '2026-07-01')).toBeNull();
-    const saved = await reports().save(input(id));
+    const saved = await reports().save(input(id), 0);
     expect(saved).toMatchObject({ ...input(id), version: 1 });
     expect(await reports().latest(id, 'quarter', '2026-07-01')).toEqual(saved);
     expect(await reports().get(id, 'quarter', '2026-07-01', 1)).toEqual(saved);
@@ -33,8 +33,8 @@ export function periodReportStoreContract(ctx: ContractContext): void {
 
   it('adds a version on recomputation and keeps the old one unchanged', async () => {
     const { id } = await ctx.installation();
-    const first = await reports().save(input(id));
-    const second = await reports().save(input(id, { ruleVersion: 'r2', reason: 'recompute', fxRates: [], report: { kpis: { revenue: 1 } } }));
+    const first = await reports().save(input(id), 0);
+    const second = await reports().save(input(id, { ruleVersion: 'r2', reason: 'recompute', fxRates: [], report: { kpis: { revenue: 1 } } }), 1);
     expect(second.version).toBe(2);
     expect(await reports().latest(id, 'quarter', '2026-07-01')).toEqual(second);
     expect(await reports().get(id, 'quarter', '2026-07-01', 1)).toEqual(first);
@@ -48,12 +48,21 @@ export function periodReportStoreContract(ctx: ContractContext): void {
   it('keeps installations apart and drops their reports and links on purge', async () => {
     const one = await ctx.installation();
     const two = await ctx.installation();
-    await reports().save(input(one.id));
+    await reports().save(input(one.id), 0);
     await links().put({ installationId: one.id, tokenHash: `hash-${randomUUID()}`, granularity: 'month' });
     expect(await reports().latest(two.id, 'quarter', '2026-07-01')).toBeNull();
     await ctx.storage().installations.purge(one.id);
     expect(await reports().latest(one.id, 'quarter', '2026-07-01')).toBeNull();
     expect(await links().get(one.id)).toBeNull();
+  });
+
+  it('refuses a version someone else stored first, changing nothing', async () => {
+    const { id } = await ctx.installation();
+    const first = await reports().save(input(id), 0);
+    const late = await rejection(reports().save(input(id, { ruleVersion: 'late' }), 0));
+    expect(late).toMatchObject({ code: 'CONFLICT' });
+    expect(await reports().versions(id, 'quarter', '2026-07-01')).toHaveLength(1);
+    expect(await reports().latest(id, 'quarter', '2026-07-01')).toEqual(first);
   });
 
   it('keeps one live link per installation: a new one replaces the old, revoke removes it', async () => {

@@ -74,6 +74,13 @@ describe('frozen period reports', () => {
     expect(await reports().freezeClosed(installationId)).toEqual([]);
   });
 
+  it('freezes a period once when two first reads race: both get version 1', async () => {
+    const [one, two] = await Promise.all([reports().report({ installationId, granularity: 'quarter' }), reports().report({ installationId, granularity: 'quarter' })]);
+    expect(one?.frozen?.version).toBe(1);
+    expect(two).toEqual(one);
+    expect(await storage.periodReports.versions(installationId, 'quarter', '2026-07-01')).toHaveLength(1);
+  });
+
   it('never freezes a period that has not closed yet', async () => {
     const open = await createPortfolioReports({
       storage,
