@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { i18n as i18nFor, type Lang } from '../../../core/i18n/messages';
+import { i18n as i18nFor, type I18n, type Lang } from '../../../core/i18n/messages';
 import type { PortfolioReport } from '../report-types';
 import { riskText } from '../risk-text';
 import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
@@ -30,6 +30,7 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang): Promise
 
   addTable(workbook, t('sheet.accounts'), ACCOUNT_COLUMNS, report.accounts, context, formats);
   const movements = addTable(workbook, t('sheet.movements'), MOVEMENT_COLUMNS, report.tiers.movements, context, formats);
+  addMovementMatrix(movements, report, i18n);
   movements.addRow([]);
   if (report.tiers.previousRuleVersion !== report.tiers.ruleVersion) movements.addRow([t('report.rulesChanged')(report.tiers.previousRuleVersion, report.tiers.ruleVersion)]);
   else movements.addRow([t('report.madeBy')(report.ruleVersion, fmt.date(report.generatedAt.slice(0, 10)))]);
@@ -62,6 +63,23 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang): Promise
   addTable(workbook, t('sheet.risks'), riskColumns, report.atRisk, context, formats);
 
   return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** Below the list, the same moves as a from/to matrix: a row per earlier tier (and "new"), a column per tier now. */
+function addMovementMatrix(sheet: ExcelJS.Worksheet, report: PortfolioReport, i18n: I18n): void {
+  const tiers = report.tiers.definitions.map((tier) => tier.id);
+  const count = (from: string | null, to: string) => report.tiers.movements.find((m) => m.from === from && m.to === to)?.count ?? 0;
+  sheet.addRow([]);
+  const header = sheet.addRow([`${i18n.t('movement.from')} → ${i18n.t('movement.to')}`, ...tiers.map((id) => i18n.tier(report.tiers.definitions, id))]);
+  header.font = { bold: true };
+  const origins: Array<string | null> = [...tiers, ...(report.tiers.movements.some((m) => m.from === null) ? [null] : [])];
+  for (const from of origins) {
+    const label = from === null ? i18n.t('common.newAccount') : i18n.tier(report.tiers.definitions, from);
+    const row = sheet.addRow([label, ...tiers.map((to) => count(from, to))]);
+    row.eachCell((cell, column) => {
+      if (column > 1) cell.numFmt = '0';
+    });
+  }
 }
 
 function numberFormats(currency: string, lang: Lang): Record<CellKind, string | undefined> {
