@@ -1,5 +1,5 @@
 import { KamError, isKamError } from '../../core/errors';
-import { fromDay, toDay } from '../../core/model/calendar-date';
+import { calendarDatePart, fromDay, toDay } from '../../core/model/calendar-date';
 import { GRANULARITIES, reportPeriods, type Granularity } from '../../core/model/periods';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { FrozenReport, PeriodReportStore } from '../../core/ports/period-report-store.port';
@@ -81,6 +81,11 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
     },
 
     async report(request) {
+      // The page API passes what a browser sent: refuse a bad period or date before reading anything.
+      if (!GRANULARITIES.includes(request.granularity)) throw new KamError('INPUT_INVALID', `granularity: expected month, quarter or year, got ${JSON.stringify(request.granularity)}`);
+      if (request.asOf !== undefined && calendarDatePart(request.asOf) !== request.asOf) {
+        throw new KamError('INPUT_INVALID', `asOf: expected a date YYYY-MM-DD, got ${JSON.stringify(request.asOf)}`);
+      }
       const installation = await this.resolveInstallation(request.installationId);
       const today = now().toISOString().slice(0, 10);
       const asOf = request.asOf ?? today;

@@ -92,6 +92,12 @@ describe('frozen period reports', () => {
     expect(await storage.periodReports.latest(installationId, 'quarter', '2026-07-01')).toBeNull();
   });
 
+  it('refuses a bad granularity or date with INPUT_INVALID, storing nothing', async () => {
+    await expect(reports().report({ installationId, granularity: 'week' as 'month' })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('granularity') });
+    await expect(reports().report({ installationId, granularity: 'month', asOf: '2026-02-30' })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: expect.stringContaining('asOf') });
+    expect(await storage.periodReports.latest(installationId, 'month', '2026-10-01')).toBeNull();
+  });
+
   it('names the installations when more than one could be meant', async () => {
     const other = await storage.installations.upsert({ crm: 'amocrm', externalId: '42', domain: 'y.amocrm.ru' });
     const error = await reports().resolveInstallation().catch((caught: unknown) => caught as Error);
