@@ -28,7 +28,7 @@ const report = buildPortfolioReport({
 describe('report exports', () => {
   it('XLSX: English headers, number formats, frozen header and filter on every table sheet, and the movement matrix', async () => {
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(await reportToXlsx(report, 'en'));
+    await workbook.xlsx.load((await reportToXlsx(report, 'en')) as unknown as ExcelJS.Buffer);
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Portfolio', 'Accounts', 'Tier movements', 'Managers', 'At risk']);
     for (const sheet of workbook.worksheets) {
       expect([sheet.name, sheet.views[0]?.state, sheet.autoFilter ? 'filter' : 'none']).toEqual([sheet.name, 'frozen', 'filter']);
