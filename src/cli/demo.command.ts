@@ -10,7 +10,7 @@ import type { CrmKind } from '../core/ports/installation-store.port';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
 import { renderDemoReport, summarizeDemo, type DemoSummary } from './demo-report';
-import { readSettings } from '../app/bitrix24/installation-settings';
+import { readSettings } from '../app/installation-settings';
 import type { Storage } from '../core/ports/storage.port';
 import { parsePort } from './serve.command';
 
@@ -72,7 +72,8 @@ async function demoSummary(storage: Storage, installationId: string, lang: 'ru' 
   const names = new Map<string, string>();
   for await (const page of storage.entities.iterate(installationId, 'company')) for (const company of page) names.set(company.crmId, company.name);
   const installation = await storage.installations.get(installationId);
-  const tiers = installation ? readSettings(installation, lang).criteria.tiers : [];
+  // Tier labels only: the field map's defaults do not matter here.
+  const tiers = installation ? readSettings(installation, lang, { defaultFieldMap: {} }).criteria.tiers : [];
   return summarizeDemo({ lang, run, accounts, names, tiers });
 }
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { readSettings } from '../app/bitrix24/installation-settings';
 import { createLiveLinks } from '../app/reports/live-links';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
+import { reportSettingsOf } from '../app/reports/report-settings';
 import { KamError } from '../core/errors';
 import { GRANULARITIES, type Granularity } from '../core/model/periods';
 import { configForCommand } from './config-for-command';
-import { storeFor } from './report.command';
+import { crmTraits, storeFor } from './report.command';
 
 interface LinkFlags {
   installation?: string;
@@ -30,7 +30,7 @@ export function registerReportLink(program: Command): void {
       const { config } = configForCommand();
       const storage = await storeFor(config, (text) => void process.stderr.write(text));
       try {
-        const reports = createPortfolioReports({ storage, settingsOf: (installation) => readSettings(installation, config.defaultLang) });
+        const reports = createPortfolioReports({ storage, settingsOf: reportSettingsOf({ defaultLang: config.defaultLang, traitsOf: crmTraits }) });
         const installation = await reports.resolveInstallation(flags.installation);
         const links = createLiveLinks({ links: storage.reportLinks, publicUrl: config.http.publicUrl });
         const result =

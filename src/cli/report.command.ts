@@ -1,11 +1,14 @@
 import { existsSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { readSettings } from '../app/bitrix24/installation-settings';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { reportToJson } from '../app/reports/exports/export-json';
 import { reportToXlsx } from '../app/reports/exports/export-xlsx';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
+import { reportSettingsOf } from '../app/reports/report-settings';
+import { BITRIX24_TRAITS } from '../connectors/bitrix24/bitrix24-crm';
+import type { CrmTraits } from '../core/ports/crm-connector.port';
+import type { CrmKind } from '../core/ports/installation-store.port';
 import type { PortfolioReport } from '../app/reports/report-types';
 import type { Config } from '../config';
 import { KamError } from '../core/errors';
@@ -16,6 +19,9 @@ import type { Storage } from '../core/ports/storage.port';
 import { createStorage } from '../storage/create-storage';
 import { loadOrCreateEncryptionKey } from '../storage/crypto/encryption-key';
 import { configForCommand } from './config-for-command';
+
+/** Each CRM's traits, without its credentials (a report reads the store, never the CRM). */
+export const crmTraits = (kind: CrmKind): CrmTraits | null => (kind === 'bitrix24' ? BITRIX24_TRAITS : null);
 
 export const REPORT_FORMATS = ['xlsx', 'csv', 'json'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -100,7 +106,7 @@ export async function runReport(flags: ReportFlags, deps: { config: Config; stde
   try {
     const reports = createPortfolioReports({
       storage,
-      settingsOf: (installation) => readSettings(installation, deps.config.defaultLang),
+      settingsOf: reportSettingsOf({ defaultLang: deps.config.defaultLang, traitsOf: crmTraits }),
       ...(deps.now ? { now: deps.now } : {}),
     });
     const report = await reports.report({

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { readSettings } from '../app/bitrix24/installation-settings';
+import { reportSettingsOf, type ReportTraits } from '../app/reports/report-settings';
 import { LIVE_LINK_PATH, createLiveLinks, hashToken, type LiveLinks } from '../app/reports/live-links';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { createPortfolioReports, type PortfolioReports } from '../app/reports/portfolio-reports';
 import type { Lang } from '../core/i18n/messages';
-import type { Installation } from '../core/ports/installation-store.port';
+import type { CrmKind, Installation } from '../core/ports/installation-store.port';
 import type { Storage } from '../core/ports/storage.port';
 
 export interface ReportsRoutesDeps {
@@ -65,10 +65,11 @@ export function reportsRoutes(deps: ReportsRoutesDeps): Router {
 }
 
 /** The routes wired from the store and the config, so the composition root mounts them in one line. */
-export function liveReportRoutes(deps: { storage: Storage; publicUrl: string; defaultLang: Lang }): Router {
+export function liveReportRoutes(deps: { storage: Storage; publicUrl: string; defaultLang: Lang; traitsOf: (kind: CrmKind) => ReportTraits | null | undefined }): Router {
+  const settingsOf = reportSettingsOf(deps);
   return reportsRoutes({
     links: createLiveLinks({ links: deps.storage.reportLinks, publicUrl: deps.publicUrl }),
-    reports: createPortfolioReports({ storage: deps.storage, settingsOf: (installation) => readSettings(installation, deps.defaultLang) }),
-    langOf: (installation) => readSettings(installation, deps.defaultLang).lang,
+    reports: createPortfolioReports({ storage: deps.storage, settingsOf }),
+    langOf: (installation) => settingsOf(installation).lang,
   });
 }

@@ -1,6 +1,7 @@
 import { KamError, isKamError } from '../../core/errors';
 import { calendarDatePart, fromDay, toDay } from '../../core/model/calendar-date';
 import { GRANULARITIES, reportPeriods, type Granularity } from '../../core/model/periods';
+import type { CrmTraits } from '../../core/ports/crm-connector.port';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { FrozenReport, PeriodReportStore } from '../../core/ports/period-report-store.port';
 import type { Storage } from '../../core/ports/storage.port';
@@ -15,6 +16,8 @@ export interface ReportSettings {
   criteria: CriteriaConfig;
   rules: NextStepRulesConfig;
   contactsAsAccounts: boolean;
+  /** The CRM's traits: how its own company is flagged, its currency before reference data. */
+  traits: Pick<CrmTraits, 'ownCompanyField' | 'defaultCurrency'>;
 }
 
 export interface PortfolioReportsDeps {
@@ -97,7 +100,7 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
 
       const settings = deps.settingsOf(installation);
       const periodEnd = fromDay(current.end);
-      const build = await buildSnapshot({ storage, installationId: installation.id, asOf: periodEnd, contactsAsAccounts: settings.contactsAsAccounts });
+      const build = await buildSnapshot({ storage, installationId: installation.id, asOf: periodEnd, traits: settings.traits, contactsAsAccounts: settings.contactsAsAccounts });
       const before = await storage.periodReports.latest(installation.id, request.granularity, fromDay(previous.start));
       const users = (await storage.writeState.getMany(installation.id, [USERS_STATE_KEY])).get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
       const open = await storage.taskLedger.list(installation.id, { states: ['open', 'pending'] });

@@ -27,7 +27,7 @@ describe('live CSV link', () => {
     const reports = createPortfolioReports({
       storage,
       now: () => new Date('2026-11-27T12:00:00Z'),
-      settingsOf: () => ({ criteria: DEFAULT_CRITERIA, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false }),
+      settingsOf: () => ({ criteria: DEFAULT_CRITERIA, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false, traits: { defaultCurrency: 'RUB' } }),
     });
     const app = createHttpApp({
       logger: createSilentLogger(),
@@ -93,7 +93,7 @@ describe('live CSV link', () => {
 
   it('is wired from the store and config as the composition root mounts it, headers in the installation\'s language', async () => {
     await storage.installations.updateSettings(installationId, { lang: 'ru' });
-    const wired = await listen(createHttpApp({ logger: createSilentLogger(), routers: [liveReportRoutes({ storage, publicUrl: 'http://x', defaultLang: 'en' })] }), { host: '127.0.0.1', port: 0 });
+    const wired = await listen(createHttpApp({ logger: createSilentLogger(), routers: [liveReportRoutes({ storage, publicUrl: 'http://x', defaultLang: 'en', traitsOf: () => null })] }), { host: '127.0.0.1', port: 0 });
     try {
       const link = await createLiveLinks({ links: storage.reportLinks, publicUrl: wired.url }).create(installationId, 'year');
       const response = await fetch(link.url);

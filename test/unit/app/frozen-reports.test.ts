@@ -15,6 +15,7 @@ describe('frozen period reports', () => {
   let installationId: string;
   let criteria = DEFAULT_CRITERIA;
   const now = () => new Date('2026-11-27T12:00:00Z');
+  const traits = { ownCompanyField: 'isMyCompany', defaultCurrency: 'RUB' };
 
   beforeEach(async () => {
     storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: randomBytes(32) });
@@ -23,6 +24,8 @@ describe('frozen period reports', () => {
     await storage.entities.upsertMany(installationId, 'company', [
       { crmId: '1', name: 'Alpha', industry: 'IT', ownerId: '7', fields: { potential3y: 30_000_000 }, createdAt: null, modifiedAt: null },
       { crmId: '2', name: 'Beta', industry: 'RETAIL', ownerId: '8', fields: {}, createdAt: null, modifiedAt: null },
+      // The CRM owner's own company (flagged as the connector's traits say) is never an account.
+      { crmId: '3', name: 'Us', industry: null, ownerId: '7', fields: { isMyCompany: true }, createdAt: null, modifiedAt: null },
     ]);
     const deal = (crmId: string, companyId: string, amount: number, currency: string, closedAt: string) => ({
       crmId, title: crmId, companyId, contactId: null, amount, currency, status: 'won' as const, pipelineId: '0', stageId: 'WON',
@@ -37,13 +40,14 @@ describe('frozen period reports', () => {
   });
   afterEach(() => storage.close());
 
-  const reports = () => createPortfolioReports({ storage, now, settingsOf: () => ({ criteria, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false }) });
+  const reports = () => createPortfolioReports({ storage, now, settingsOf: () => ({ criteria, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false, traits }) });
 
   it('reads a closed quarter the same after rates and criteria change, and says which version made it', async () => {
     const first = await reports().report({ installationId, granularity: 'quarter' });
     expect(first.period.start).toBe('2026-07-01');
     expect(first.kpis.revenue).toBe(1000 * 90 + 70_000);
     expect(first.frozen).toMatchObject({ version: 1, reason: 'closed' });
+    expect(first.accounts.map((a) => a.name).sort()).toEqual(['Alpha', 'Beta']);
     expect(first.fxRates).toEqual([{ currency: 'USD', date: '2026-01-01', rate: 90 }]);
 
     await storage.writeState.putMany(installationId, [{ key: FX_STATE_KEY, value: { baseCurrency: 'RUB', rates: [{ currency: 'USD', date: '2026-01-01', rate: 100 }] } }]);
@@ -85,7 +89,7 @@ describe('frozen period reports', () => {
     const open = await createPortfolioReports({
       storage,
       now: () => new Date('2026-09-30T12:00:00Z'),
-      settingsOf: () => ({ criteria, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false }),
+      settingsOf: () => ({ criteria, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false, traits }),
     }).report({ installationId, granularity: 'quarter', asOf: '2026-09-30' });
     expect(open.period.end).toBe('2026-09-30');
     expect(open.frozen).toBeNull();
