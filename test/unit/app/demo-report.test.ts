@@ -26,6 +26,8 @@ const pass: DemoPass = {
   mode: 'full', sync: { companies: 1, contacts: 2, deals: 5 }, evaluated: 3, tiers: {}, seconds: 1.25,
   api: { requests: 11, byPhase: { setup: 3, sync: 4, writeBack: 4 }, byMethod: {}, rejections: {} },
   writes: { fields: 3, comments: 1, todos: 2, closed: 0 },
+  ruleVersion: 'v1',
+  tierChanges: [],
 };
 
 describe('the demo report', () => {
