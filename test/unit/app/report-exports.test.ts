@@ -37,8 +37,9 @@ describe('report exports', () => {
     const header = (accounts.getRow(1).values as unknown[]).slice(1);
     const cell = (row: number, name: string) => accounts.getRow(row).getCell(header.indexOf(name) + 1);
     expect(cell(2, 'Account').value).toBe('Alpha, "big"');
-    // Potential 40 + revenue 20 + growth 15 + industry 15 points (no margin field): 90, key.
-    expect(cell(2, 'Score').value).toBe(90);
+    // The engine's score and tier, as numbers and as the tier's label.
+    expect(report.accounts[0]).toMatchObject({ id: 'a', tier: 'key' });
+    expect(cell(2, 'Score').value).toBe(report.accounts[0]?.score);
     expect(cell(2, 'Tier').value).toBe('Key account');
     expect(cell(2, 'Industry').value).toBe('Energy');
     // The trailing year at the quarter's end (2025-10-01..2026-09-30) holds the 25 M deal only.
