@@ -5,9 +5,11 @@ import { registerMigrate } from './cli/migrate.command';
 import { registerEvaluate } from './cli/evaluate.command';
 import { registerSandbox } from './cli/sandbox.command';
 import { registerDemo } from './cli/demo.command';
+import { registerReport } from './cli/report.command';
+import { registerReportLink } from './cli/report-link.command';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox, registerDemo];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox, registerDemo, registerReport, registerReportLink];
 
 export function createProgram(): Command {
   const program = new Command('kam')

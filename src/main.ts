@@ -10,6 +10,7 @@ import { createBitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
 import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
+import { liveReportRoutes } from './http/reports.routes';
 import { createHttpApp } from './http/create-http-app';
 import { listen, type ListeningServer } from './http/listen';
 import { createJobQueue, type JobQueue } from './jobs/job-queue';
@@ -141,7 +142,16 @@ function crmRouters(runtime: Runtime): Router[] {
 }
 
 export async function startServer(runtime: Runtime, options: { port?: number } = {}): Promise<ListeningServer> {
-  const routers = [healthRoutes({ storage: runtime.storage, version: APP_VERSION }), ...crmRouters(runtime)];
+  const routers = [
+    healthRoutes({ storage: runtime.storage, version: APP_VERSION }),
+    liveReportRoutes({
+      storage: runtime.storage,
+      publicUrl: runtime.config.http.publicUrl,
+      defaultLang: runtime.config.defaultLang,
+      traitsOf: (kind) => runtime.connectors[kind]?.traits,
+    }),
+    ...crmRouters(runtime),
+  ];
   const app = createHttpApp({ logger: runtime.logger, routers });
   return listen(app, { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port });
 }

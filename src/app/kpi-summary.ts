@@ -1,27 +1,24 @@
 import type { AccountEvaluation, EvaluationResult } from '../core/engine/evaluate-portfolio';
-import { formatMoney, formatPercent, type Lang } from '../core/i18n/format-values';
+import { i18n as i18nFor, type Lang } from '../core/i18n/messages';
 import type { CriteriaConfig } from '../core/scoring/criteria-config';
 
-/** The monthly KPI summary a key account manager reads in the company's timeline (ru/en). */
+/** The monthly KPI summary a key account manager reads in the company's timeline, from the message catalogue. */
 export function kpiSummaryText(account: AccountEvaluation, evaluation: EvaluationResult, criteria: CriteriaConfig, lang: Lang): string {
-  const month = evaluation.periods.month;
+  const i18n = i18nFor(lang);
+  const { t, fmt } = i18n;
   const kpis = account.kpis.month;
-  const currency = evaluation.baseCurrency;
-  const tier = criteria.tiers.find((candidate) => candidate.id === account.tier);
-  const tierName = tier?.label?.[lang] ?? account.tier;
-  const t = (ru: string, en: string) => (lang === 'ru' ? ru : en);
-  const growth = account.growthYoY === null ? '—' : formatPercent(account.growthYoY, lang, true);
+  const money = (value: number) => fmt.moneyShort(value, evaluation.baseCurrency);
   const reasons = [...account.contributions]
     .sort((a, b) => b.points - a.points)
     .slice(0, 3)
-    .map((contribution) => `• ${contribution.reason}`);
+    .map((contribution) => `• ${contribution.reasons?.[lang] ?? contribution.reason}`);
   return [
-    t(`KAM Pilot · итоги ${month.start.slice(0, 7)}`, `KAM Pilot · summary for ${month.start.slice(0, 7)}`),
-    `${t('Уровень', 'Tier')}: ${tierName} · ${t('балл', 'score')} ${account.score.toFixed(2)}`,
-    `${t('Выручка за месяц', 'Revenue this month')}: ${formatMoney(kpis.revenue, lang, currency)} (${t('прошлый', 'previous')}: ${formatMoney(kpis.previousRevenue, lang, currency)})`,
-    `${t('Выручка за 12 мес.', 'Revenue, last 12 months')}: ${formatMoney(account.revenue12m, lang, currency)} · ${t('рост г/г', 'YoY growth')}: ${growth}`,
-    `ABC/XYZ: ${account.abc}${account.xyz ?? '—'} · LTV: ${formatMoney(account.ltv, lang, currency)}`,
-    t('Почему такой балл:', 'Why this score:'),
+    t('summary.title')(fmt.period('month', evaluation.periods.month.start)),
+    t('summary.tier')(i18n.tier(criteria.tiers, account.tier), fmt.number(account.score)),
+    t('summary.revenue')(money(kpis.revenue), money(kpis.previousRevenue)),
+    t('summary.revenue12m')(money(account.revenue12m), fmt.percent(account.growthYoY, { signed: true })),
+    t('summary.classes')(account.abc, account.xyz ?? t('common.none'), money(account.ltv)),
+    t('summary.why'),
     ...reasons,
   ].join('\n');
 }

@@ -10,7 +10,9 @@ import { validateDraft } from '../app/settings/settings-document';
 import type { CrmKind } from '../core/ports/installation-store.port';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
-import { renderDemoReport } from './demo-report';
+import { renderDemoReport, summarizeDemo, type DemoSummary } from './demo-report';
+import { readSettings } from '../app/installation-settings';
+import type { Storage } from '../core/ports/storage.port';
 import { parsePort } from './serve.command';
 
 const count = (min: number) => (value: string) => {
@@ -73,6 +75,18 @@ function readCriteriaDraft(file: string, lang: 'ru' | 'en'): unknown {
   return draft;
 }
 
+/** The business content of the demo's report, the same for the text and for --json. */
+async function demoSummary(storage: Storage, installationId: string, lang: 'ru' | 'en'): Promise<DemoSummary> {
+  const run = await storage.evaluations.latestRun(installationId);
+  const accounts = run ? await storage.evaluations.runAccounts(installationId, run.id) : [];
+  const names = new Map<string, string>();
+  for await (const page of storage.entities.iterate(installationId, 'company')) for (const company of page) names.set(company.crmId, company.name);
+  const installation = await storage.installations.get(installationId);
+  // Tier labels only: the field map's defaults do not matter here.
+  const tiers = installation ? readSettings(installation, lang, { defaultFieldMap: {} }).criteria.tiers : [];
+  return summarizeDemo({ lang, run, accounts, names, tiers });
+}
+
 export function registerDemo(program: Command): void {
   program
     .command('demo')
@@ -131,16 +145,13 @@ export function registerDemo(program: Command): void {
       bar?.stop();
       try {
         const { runtime, installationId } = demo;
+        const summary = await demoSummary(runtime.storage, installationId, lang);
         if (flags.json) {
           process.stdout.write(
-            `${JSON.stringify({ passes: demo.passes, ...(demo.preview ? { preview: demo.preview } : {}), sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
+            `${JSON.stringify({ report: summary, passes: demo.passes, ...(demo.preview ? { preview: demo.preview } : {}), sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
           );
         } else {
-          const run = await runtime.storage.evaluations.latestRun(installationId);
-          const accounts = run ? await runtime.storage.evaluations.runAccounts(installationId, run.id) : [];
-          const names = new Map<string, string>();
-          for await (const page of runtime.storage.entities.iterate(installationId, 'company')) for (const company of page) names.set(company.crmId, company.name);
-          process.stdout.write(renderDemoReport({ lang, passes: demo.passes, run, accounts, names, appUrl: demo.app }));
+          process.stdout.write(renderDemoReport(summary, demo.passes));
         }
         if (flags.serve) {
           // From here on the app works as `kam serve` would: events trigger incremental passes.

@@ -6,6 +6,7 @@ import { migrateDatabase, readMigrationStatus } from './migrate';
 import { openDatabase, type ConnectionOptions } from './open-database';
 import { createEntityStore } from './repositories/entity-store.kysely';
 import { createEvaluationStore } from './repositories/evaluation-store.kysely';
+import { createPeriodReportStore, createReportLinkStore } from './repositories/period-report-store.kysely';
 import { createInstallationStore } from './repositories/installation-store.kysely';
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
@@ -58,6 +59,8 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),
     settingsHistory: createSettingsHistoryStore({ db }),
+    periodReports: createPeriodReportStore({ db }),
+    reportLinks: createReportLinkStore({ db }),
     migrationStatus: () => readMigrationStatus(db, schema),
     close: () => db.destroy(),
   };

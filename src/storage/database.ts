@@ -131,6 +131,28 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface PeriodReportsTable {
+  installation_id: string;
+  granularity: string;
+  period_start: string;
+  version: number;
+  period_end: string;
+  rule_version: string;
+  base_currency: string;
+  fx_rates: string;
+  reason: string;
+  report: string;
+  created_at: string;
+}
+
+export interface ReportLinksTable {
+  installation_id: string;
+  /** SHA-256 hex of the secret token; the token itself is never stored. */
+  token_hash: string;
+  granularity: string;
+  created_at: string;
+}
+
 export interface Database {
   installations: InstallationsTable;
   entities: EntitiesTable;
@@ -143,4 +165,6 @@ export interface Database {
   settings_history: SettingsHistoryTable;
   kam_meta: KamMetaTable;
   leases: LeasesTable;
+  period_reports: PeriodReportsTable;
+  report_links: ReportLinksTable;
 }

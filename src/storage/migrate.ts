@@ -11,7 +11,8 @@ export interface MigrationRun extends MigrationStatus {
 }
 
 function migratorFor(db: Kysely<Database>, schema: string | undefined): Migrator {
-  return new Migrator({ db, provider: migrationProvider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Unordered: 0002-0004 were written in parallel, so a database may have applied 0004 before 0002 exists.
+  return new Migrator({ db, provider: migrationProvider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
 }
 
 /** Applies every pending migration on an open database. Kysely takes a lock, so concurrent starts are safe. */

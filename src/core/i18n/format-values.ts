@@ -1,4 +1,8 @@
-/** Number wording for reasons and task texts. Russian uses a decimal comma and "млн"/"тыс.". */
+/**
+ * Number wording for the engine's reasons and task texts. Russian uses a decimal comma and "млн"/"тыс.".
+ * New code formats through ./intl-format.ts and takes its words from ./messages.ts; these stay until
+ * the scoring and rules texts move onto the catalogue (their wording is pinned by the engine's tests).
+ */
 export type Lang = 'ru' | 'en';
 
 const SCALES: Record<Lang, Array<[number, string]>> = {

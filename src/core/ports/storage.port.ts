@@ -2,6 +2,7 @@ import type { EntityStore } from './entity-store.port';
 import type { EvaluationStore } from './evaluation-store.port';
 import type { InstallationStore } from './installation-store.port';
 import type { SettingsHistoryStore } from './settings-history.port';
+import type { PeriodReportStore, ReportLinkStore } from './period-report-store.port';
 import type { SyncStateStore } from './sync-state-store.port';
 import type { TaskLedger } from './task-ledger.port';
 import type { WriteStateStore } from './write-state-store.port';
@@ -24,6 +25,8 @@ export interface Storage {
   taskLedger: TaskLedger;
   writeState: WriteStateStore;
   settingsHistory: SettingsHistoryStore;
+  periodReports: PeriodReportStore;
+  reportLinks: ReportLinkStore;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }

@@ -2,16 +2,18 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initialMigration } from './0001-initial';
 import { tokenLeaseMigration } from './0002-token-lease';
 import { settingsHistoryMigration } from './0003-settings-history';
+import { periodReportsMigration } from './0004-period-reports';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
  * compiled dist/ and ts-node/jest all see the same list. Names sort in the order they apply;
  * never rename or edit one that has shipped: add the next.
  */
-const MIGRATIONS: Record<string, Migration> = {
+export const MIGRATIONS: Record<string, Migration> = {
   '0001_initial': initialMigration,
   '0002_token_lease': tokenLeaseMigration,
   '0003_settings_history': settingsHistoryMigration,
+  '0004_period_reports': periodReportsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

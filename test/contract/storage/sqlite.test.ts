@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createStorage, migrationStatus, runMigrations } from '../../../src/storage';
+import { MIGRATIONS } from '../../../src/storage/migrations';
 import { openDatabase } from '../../../src/storage/open-database';
 import { rejection, tokens } from './contract-context';
 import { describeStorageContract } from './storage.contract';
@@ -12,6 +13,8 @@ const dir = mkdtempSync(join(tmpdir(), 'kam-sqlite-contract-'));
 // A folder that does not exist yet: createStorage must make it.
 const file = join(dir, 'data', 'kam.sqlite');
 const key = randomBytes(32);
+// Every migration in the order they apply (0002-0004 were written in parallel).
+const ALL_MIGRATIONS = Object.keys(MIGRATIONS).sort();
 
 describeStorageContract(
   'SQLite',
@@ -63,11 +66,11 @@ describe('SQLite adapter specifics', () => {
 
   it('with migrate: false refuses an unmigrated database and names the command', async () => {
     const path = join(scratch, 'unmigrated.sqlite');
-    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ['0001_initial', '0002_token_lease', '0003_settings_history'] });
+    expect(await migrationStatus({ sqliteFile: path })).toMatchObject({ current: false, applied: [], pending: ALL_MIGRATIONS });
     const error = await rejection(createStorage({ sqliteFile: path, encryptionKey: key, migrate: false }));
     expect(error).toMatchObject({ code: 'STORAGE', message: expect.stringContaining('kam migrate') });
     const migrated = await runMigrations({ sqliteFile: path });
-    expect(migrated.ok && migrated.value.executed).toEqual(['0001_initial', '0002_token_lease', '0003_settings_history']);
+    expect(migrated.ok && migrated.value.executed).toEqual(ALL_MIGRATIONS);
     const storage = await createStorage({ sqliteFile: path, encryptionKey: key, migrate: false });
     await storage.close();
   });

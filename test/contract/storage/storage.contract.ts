@@ -7,6 +7,7 @@ import { installationStoreContract } from './installation-store.contract';
 import { isolationContract } from './isolation.contract';
 import { lifecycleContract } from './lifecycle.contract';
 import { settingsHistoryContract } from './settings-history.contract';
+import { periodReportStoreContract } from './period-report-store.contract';
 import { syncStateStoreContract } from './sync-state-store.contract';
 import { taskLedgerContract } from './task-ledger.contract';
 import { writeStateStoreContract } from './write-state-store.contract';
@@ -59,6 +60,7 @@ export function describeStorageContract(
     describe('task ledger', () => taskLedgerContract(ctx));
     describe('write state', () => writeStateStoreContract(ctx));
     describe('settings history', () => settingsHistoryContract(ctx));
+    describe('frozen period reports and live links', () => periodReportStoreContract(ctx));
     describe('installation isolation and purge', () => isolationContract(ctx));
     describe('encryption at rest and migrations', () => lifecycleContract(ctx));
   });

@@ -66,9 +66,15 @@ describe('kam evaluate', () => {
   it('prints a readable table in Russian without --json, using the built-in criteria', () => {
     const { code, stdout } = run({ snapshot: join(EXAMPLES, 'portfolio.json'), lang: 'ru' });
     expect(code).toBe(0);
-    expect(stdout).toContain('KAM Pilot: портфель на 2026-10-31');
+    expect(stdout).toContain('KAM Pilot: портфель на 31 окт. 2026 г.');
     expect(stdout).toContain('Потенциал 42 млн RUB за 3 года: 140% от цели 30 млн, максимум баллов');
     expect(stdout).toContain('Прогноз потенциала 70,5 млн RUB за 3 года: 235% от цели 30 млн, максимум баллов (оценка по динамике закупок за последние 8 кварталов: поле «Потенциал за 3 года» не заполнено)');
+    // Portfolio KPIs first, periods labelled, tier labels instead of ids, Russian number formats.
+    expect(stdout.indexOf('KPI портфеля')).toBeLessThan(stdout.search(/Клиенты \(\d+\)/));
+    expect(stdout.search(/Клиенты \(\d+\)/)).toBeGreaterThan(0);
+    expect(stdout).toMatch(/Квартал 3 кв\. 2026/);
+    expect(stdout).toMatch(/Ключевой клиент\s+\d+,\d+/);
+    expect(stdout).not.toMatch(/\bkey\b/);
     expect(stdout).toContain('KPI портфеля');
   });
 

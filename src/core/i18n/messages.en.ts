@@ -1,0 +1,135 @@
+/**
+ * The English message catalogue: the reference key set. messages.ru.ts must give every key
+ * with the same parameters (the compiler checks it through `MessageCatalogue`). How to use and
+ * extend it: see the comment at the top of ./messages.ts.
+ */
+export const en = {
+  'granularity.month': 'Month',
+  'granularity.quarter': 'Quarter',
+  'granularity.year': 'Year',
+  'common.none': '—',
+  'common.newAccount': 'new',
+
+  'kpi.period': 'Period',
+  'kpi.revenue': 'Revenue',
+  'kpi.customersStart': 'Customers at start',
+  'kpi.customersEnd': 'Customers at end',
+  'kpi.newCustomers': 'New or won back',
+  'kpi.lostCustomers': 'Lost',
+  'kpi.retentionRate': 'Retention',
+  'kpi.churnRate': 'Churn',
+  'kpi.nrr': 'NRR',
+  'kpi.grr': 'GRR',
+
+  'account.id': 'CRM id',
+  'account.name': 'Account',
+  'account.owner': 'Owner',
+  'account.industry': 'Industry',
+  'account.tier': 'Tier',
+  'account.previousTier': 'Previous tier',
+  'account.score': 'Score',
+  'account.scoreChange': 'Score change',
+  'account.revenue': 'Revenue in period',
+  'account.previousRevenue': 'Revenue in previous period',
+  'account.growth': 'Growth vs previous period',
+  'account.revenue12m': 'Revenue 12m',
+  'account.growthYoY': 'Growth 12m YoY',
+  'account.ltv': 'LTV',
+  'account.margin': 'Margin',
+  'account.romi': 'ROMI (profit-based)',
+  'account.abc': 'ABC',
+  'account.xyz': 'XYZ',
+  'account.contractEnd': 'Contract end',
+  'account.satisfaction': 'Satisfaction',
+  'account.daysSinceLastWon': 'Days since last won deal',
+  'account.openSteps': 'Open next steps',
+  'account.overdueSteps': 'Overdue next steps',
+  'account.risks': 'Risks',
+
+  // Bitrix24's standard INDUSTRY codes (crm_status ENTITY_ID=INDUSTRY) and the usual custom ones.
+  'industry.MANUFACTURING': 'Manufacturing',
+  'industry.IT': 'Information technology',
+  'industry.CONSTRUCTION': 'Construction',
+  'industry.RETAIL': 'Retail',
+  'industry.DELIVERY': 'Delivery',
+  'industry.TELECOM': 'Telecommunications',
+  'industry.BANKING': 'Banking',
+  'industry.FINANCE': 'Finance',
+  'industry.CONSULTING': 'Consulting',
+  'industry.GOVERNMENT': 'Government',
+  'industry.ENTERTAINMENT': 'Entertainment',
+  'industry.NOTPROFIT': 'Non-profit',
+  'industry.ENERGY': 'Energy',
+  'industry.OTHER': 'Other',
+
+  'manager.name': 'Manager',
+  'manager.accounts': 'Accounts',
+  'manager.retention': 'Retention',
+
+  'movement.from': 'From tier',
+  'movement.to': 'To tier',
+  'movement.count': 'Accounts',
+
+  'sheet.portfolio': 'Portfolio',
+  'sheet.accounts': 'Accounts',
+  'sheet.movements': 'Tier movements',
+  'sheet.managers': 'Managers',
+  'sheet.risks': 'At risk',
+
+  'report.title': (period: string) => `KAM Pilot · portfolio report, ${period}`,
+  'report.madeBy': (ruleVersion: string, generatedAt: string) => `rules ${ruleVersion}, made ${generatedAt}`,
+  'report.frozen': (version: number) => `frozen report, version ${version}`,
+  'report.live': 'not frozen: the period is still open',
+  'report.rulesChanged': (from: string, to: string) => `rules changed from ${from} to ${to} within the period`,
+
+  'risk.revenueFalling': (growth: string) => `revenue over 12 months fell ${growth}`,
+  'risk.lowSatisfaction': (value: string, below: string) => `satisfaction ${value}, below ${below}`,
+  'risk.contractEnding': (date: string, days: string) => `contract ends ${date}, in ${days}`,
+  'risk.contractEnded': (date: string) => `contract ended ${date}`,
+  'risk.noRecentWin': (days: string) => `no won deal for ${days}`,
+  'risk.neverWon': 'no won deal yet',
+
+  // Plural forms by Intl.PluralRules category (en: one, other; ru: one, few, many, other).
+  'plural.day': { one: 'day', other: 'days' },
+  'plural.account': { one: 'account', other: 'accounts' },
+  'plural.company': { one: 'company', other: 'companies' },
+  'plural.contact': { one: 'contact', other: 'contacts' },
+  'plural.deal': { one: 'deal', other: 'deals' },
+
+  // The monthly KPI summary posted to the account's timeline (Bitrix24 comment / amoCRM note).
+  'summary.title': (period: string) => `KAM Pilot · summary for ${period}`,
+  'summary.tier': (tier: string, score: string) => `Tier: ${tier} · score ${score}`,
+  'summary.revenue': (revenue: string, previous: string) => `Revenue this month: ${revenue} (previous: ${previous})`,
+  'summary.revenue12m': (revenue: string, growth: string) => `Revenue, last 12 months: ${revenue} · YoY growth: ${growth}`,
+  'summary.classes': (abc: string, xyz: string, ltv: string) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
+  'summary.why': 'Why this score:',
+
+  'print.demoTitle': 'KAM Pilot · demo on the Bitrix24 sandbox',
+  'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
+  'print.tiers': 'Tiers',
+  'print.portfolio': 'Portfolio KPIs',
+  'print.topAccounts': 'Top accounts',
+  'print.accounts': (n: number) => `Accounts (${n})`,
+  'print.rank': '#',
+  'print.lastWon': 'Last won',
+  'print.points': 'pts',
+  'print.passes': 'Requests and writes (telemetry)',
+  'print.pass': (n: number, mode: string) => `#${n} ${mode}`,
+  'print.passMode.full': 'full sync',
+  'print.passMode.incremental': 'incremental',
+  'print.synced': (companies: string, contacts: string, deals: string) => `synced ${companies}, ${contacts}, ${deals}`,
+  'print.requests': (total: string, setup: string, sync: string, write: string) => `${total} requests (setup ${setup}, sync ${sync}, write ${write})`,
+  'print.written': (fields: string, comments: string, todos: string, closed: string) =>
+    `written: ${fields} fields, ${comments} comments, ${todos} to-dos, ${closed} closed`,
+  'print.seconds': (seconds: string) => `${seconds} s`,
+  'print.noEvaluation': 'No evaluation yet.',
+} as const;
+
+/** Words for a count, by plural category; `other` is required (fractions take it in both languages). */
+export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+
+type Widen<T> = T extends (...args: infer A) => string ? (...args: A) => string : T extends string ? string : PluralForms;
+
+/** The key set every language gives, with each message's parameters. */
+export type MessageCatalogue = { readonly [K in keyof typeof en]: Widen<(typeof en)[K]> };
+export type MessageKey = keyof MessageCatalogue;

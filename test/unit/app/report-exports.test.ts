@@ -1,0 +1,74 @@
+import ExcelJS from 'exceljs';
+import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-report';
+import { reportToCsv } from '../../../src/app/reports/exports/export-csv';
+import { reportToJson } from '../../../src/app/reports/exports/export-json';
+import { reportToXlsx } from '../../../src/app/reports/exports/export-xlsx';
+import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES } from '../../../src/core/engine';
+import { account, snapshot, won } from '../core/portfolio-fixture';
+
+const report = buildPortfolioReport({
+  installationId: 'i1',
+  granularity: 'quarter',
+  asOf: '2026-10-31',
+  snapshot: snapshot({
+    accounts: [
+      account('a', { name: 'Alpha, "big"', industry: 'ENERGY', fields: { potential3y: 80_000_000, contractEnd: '2026-12-01' } }),
+      account('b', { name: '+7 Trading', fields: {} }),
+    ],
+    deals: [won('a', '2026-08-10', 25_000_000), won('a', '2025-08-10', 5_000_000), won('b', '2026-04-10', 1000.5)],
+  }),
+  criteria: DEFAULT_CRITERIA,
+  rules: DEFAULT_NEXT_STEP_RULES,
+  openSteps: [],
+  users: new Map(),
+  today: '2026-11-27',
+  generatedAt: '2026-11-27T10:00:00.000Z',
+});
+
+describe('report exports', () => {
+  it('XLSX: English headers, number formats, frozen header and filter on every table sheet, and the movement matrix', async () => {
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load((await reportToXlsx(report, 'en')) as unknown as ExcelJS.Buffer);
+    expect(workbook.worksheets.map((s) => s.name)).toEqual(['Portfolio', 'Accounts', 'Tier movements', 'Managers', 'At risk']);
+    for (const sheet of workbook.worksheets) {
+      expect([sheet.name, sheet.views[0]?.state, sheet.autoFilter ? 'filter' : 'none']).toEqual([sheet.name, 'frozen', 'filter']);
+    }
+    const accounts = workbook.getWorksheet('Accounts') as ExcelJS.Worksheet;
+    const header = (accounts.getRow(1).values as unknown[]).slice(1);
+    const cell = (row: number, name: string) => accounts.getRow(row).getCell(header.indexOf(name) + 1);
+    expect(cell(2, 'Account').value).toBe('Alpha, "big"');
+    // The engine's score and tier, as numbers and as the tier's label.
+    expect(report.accounts[0]).toMatchObject({ id: 'a', tier: 'key' });
+    expect(cell(2, 'Score').value).toBe(report.accounts[0]?.score);
+    expect(cell(2, 'Tier').value).toBe('Key account');
+    expect(cell(2, 'Industry').value).toBe('Energy');
+    // The trailing year at the quarter's end (2025-10-01..2026-09-30) holds the 25 M deal only.
+    expect(cell(2, 'Revenue 12m').value).toBe(25_000_000);
+    expect(cell(2, 'Revenue 12m').numFmt).toBe('#,##0 "₽"');
+    expect(cell(2, 'Growth 12m YoY').value).toBe(4);
+    expect(cell(2, 'Growth 12m YoY').numFmt).toBe('0.0%');
+    expect(cell(2, 'Contract end').value).toEqual(new Date('2026-12-01T00:00:00Z'));
+    expect(cell(2, 'Contract end').numFmt).toBe('yyyy-mm-dd');
+    expect(accounts.getColumn(1).width).toBe(34);
+
+    const movements = workbook.getWorksheet('Tier movements') as ExcelJS.Worksheet;
+    const rows = movements.getSheetValues().filter(Boolean).map((row) => (row as unknown[]).slice(1));
+    const matrixStart = rows.findIndex((row) => row[0] === 'From tier → To tier');
+    expect(rows[matrixStart]).toEqual(['From tier → To tier', 'Key account', 'Develop', 'Standard']);
+    const total = rows.slice(matrixStart + 1, matrixStart + 4).reduce((sum, row) => sum + (row.slice(1) as number[]).reduce((a, b) => a + b, 0), 0);
+    expect(total).toBe(2);
+  });
+
+  it('CSV and JSON carry the same accounts, scores and money', async () => {
+    const csv = (await reportToCsv(report, 'en', { bom: false })).toString('utf8').split('\r\n').filter(Boolean);
+    const json = JSON.parse(reportToJson(report, 'en')) as typeof report & { labels: { period: string; tiers: Record<string, string> } };
+    expect(csv).toHaveLength(3);
+    expect(csv[1]).toMatch(/^"Alpha, ""big""",a,7,Energy,/);
+    // A name a spreadsheet would take for a formula stays text.
+    expect(csv[2]).toMatch(/^'\+7 Trading,b,/);
+    expect(csv[2]).toContain(',1000.5,');
+    expect(json.accounts.map((a) => [a.id, a.score])).toEqual(report.accounts.map((a) => [a.id, a.score]));
+    expect(json.labels.period).toBe('Q3 2026');
+    expect(json.labels.tiers).toEqual({ key: 'Key account', develop: 'Develop', standard: 'Standard' });
+  });
+});
