@@ -32,7 +32,8 @@ export interface Bitrix24FrameChecks {
 }
 
 export interface AmoTokenChecks {
-  verifyDisposableToken(token: string): Promise<Result<{ installation: Installation; isAdmin: boolean }>>;
+  /** A token issued for this page: the widget's disposable token, or our own signed page token (page-tokens.ts). */
+  verifyToken(token: string): Promise<Result<{ installation: Installation; isAdmin: boolean }>>;
 }
 
 const ADMIN_TTL_MS = 5 * 60_000;
@@ -62,7 +63,7 @@ export function createCallerVerifier(deps: { bitrix24?: Bitrix24FrameChecks; amo
       }
       if (!deps.amocrm) return fail(new KamError('CRM_UNAVAILABLE', 'amoCRM is not connected on this server yet'));
       if (!credentials.token) return fail(new KamError('UNAUTHORIZED', 'The amoCRM token is required'));
-      const verified = await deps.amocrm.verifyDisposableToken(credentials.token);
+      const verified = await deps.amocrm.verifyToken(credentials.token);
       if (!verified.ok) return verified;
       const { installation, isAdmin } = verified.value;
       return ok({ crm: 'amocrm', installation, lang, isAdmin: async () => isAdmin });
