@@ -52,8 +52,8 @@ export interface ScoreReason {
   /** The criterion's label in the caller's language. */
   label: string;
   points: number;
-  /** The most this criterion can give (100 x weight / sum of weights). */
-  maxPoints: number;
+  /** The most this criterion can give (100 x weight / sum of weights); null when not known. */
+  maxPoints: number | null;
   /** Value against the criterion's target (1.4 = 140%: over-achievement is not capped); null when not a ratio. */
   achievement: number | null;
   text: string;

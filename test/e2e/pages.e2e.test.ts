@@ -5,6 +5,8 @@ import { chromium, type Browser, type Frame, type Locator, type Page } from 'pla
 import { runDemo, type DemoRun } from '../../src/app/demo/run-demo';
 import type { ListeningServer } from '../../src/http/listen';
 import { createSilentLogger } from '../../src/logging/logger';
+import type { RunningBitrix24Sandbox } from '../../src/sandbox/bitrix24';
+import { bitrix24DemoDriver } from '../../src/sandbox/demo/bitrix24.demo-driver';
 import { ACCOUNT_COUNT, fixtureUseCases, resetSettings } from './support/page-fixtures';
 import { startPagesServer } from './support/pages-server';
 
@@ -21,13 +23,13 @@ const maybe = CHROMIUM ? describe : describe.skip;
 const SHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 
 maybe('the pages in Chromium, framed by the portal', () => {
-  let demo: DemoRun;
+  let demo: DemoRun<RunningBitrix24Sandbox>;
   let pages: ListeningServer;
   let browser: Browser;
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    demo = await runDemo({
+    demo = await runDemo({ driver: bitrix24DemoDriver,
       companies: 20, contacts: 40, deals: 150, seed: 23, passes: 1, changes: 0,
       dataDir: join(mkdtempSync(join(tmpdir(), 'kam-pages-')), 'data'), logger: createSilentLogger(),
     });

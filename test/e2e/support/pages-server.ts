@@ -1,5 +1,6 @@
 import type { DemoRun } from '../../../src/app/demo/run-demo';
-import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
+import type { Bitrix24Crm } from '../../../src/connectors/bitrix24/bitrix24-crm';
+import { bitrix24FrameAdmin } from '../../../src/connectors/bitrix24/bitrix24-frame-admin';
 import { apiRoutes, type PageUseCases } from '../../../src/http/api.routes';
 import { bitrix24FrameChecks } from '../../../src/http/bitrix24-frame-checks';
 import { createHttpApp } from '../../../src/http/create-http-app';
@@ -10,15 +11,14 @@ import { createSilentLogger } from '../../../src/logging/logger';
 
 /**
  * The pages and their API on a server of their own, verifying callers against the demo's real
- * sandbox portal (frame token, user.admin), with the use cases given (test doubles or none).
+ * sandbox portal (frame token through the connector's inbound adapter, user.admin), with the
+ * use cases given (test doubles or none).
  */
-export async function startPagesServer(demo: DemoRun, useCases: PageUseCases): Promise<ListeningServer> {
-  const service = demo.runtime.bitrix24;
-  const { clientId, clientSecret, oauthUrl } = demo.runtime.config.bitrix24;
-  if (!service || !clientId || !clientSecret) throw new Error('the demo runs without Bitrix24');
+export async function startPagesServer(demo: DemoRun<unknown>, useCases: PageUseCases): Promise<ListeningServer> {
+  const crm = demo.runtime.connectors.bitrix24 as Bitrix24Crm | undefined;
+  if (!crm) throw new Error('the demo runs without Bitrix24');
+  const verifier = createCallerVerifier({ bitrix24: bitrix24FrameChecks({ inbound: crm.inbound, askAdmin: bitrix24FrameAdmin(crm) }) });
   const logger = createSilentLogger();
-  const connector = createBitrix24Connector({ settings: { clientId, clientSecret, oauthUrl, ratePerSecond: 50, burst: 100 }, storage: demo.runtime.storage, logger });
-  const verifier = createCallerVerifier({ bitrix24: bitrix24FrameChecks({ service, connector }) });
   const app = createHttpApp({ logger, routers: [pagesRoutes({ verifier, defaultLang: 'ru' }), apiRoutes({ verifier, defaultLang: 'ru', useCases })] });
   return listen(app, { host: '127.0.0.1', port: 0 });
 }
