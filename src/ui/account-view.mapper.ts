@@ -45,7 +45,7 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
   }));
   const rank = snapshot ? tiers.findIndex((tier) => tier.id === snapshot.tier) : -1;
   const nextTier = rank > 0 ? tiers[rank - 1] : undefined;
-  const periodKpis = (kpis.kpis ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const periodKpis = (kpis.periods ?? kpis.kpis ?? {}) as Record<string, Record<string, unknown> | undefined>;
   const asOf = snapshot?.asOf ?? null;
   return {
     asOf: asOf ?? '',

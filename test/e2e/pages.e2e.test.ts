@@ -47,7 +47,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await demo?.close();
   });
 
-  const open = async (path: string, options: { lang: 'ru' | 'en'; user?: 'admin' | 'manager'; placement?: string; id?: string; height?: number; expectStatus?: number }): Promise<{ page: Page; app: Frame }> => {
+  const open = async (path: string, options: { lang: 'ru' | 'en'; user?: 'admin' | 'manager'; placement?: string; id?: string; height?: number; expectStatus?: number; app?: string }): Promise<{ page: Page; app: Frame }> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: options.height ?? 1000 } });
     page.on('console', (message) => {
       // The browser logs an API answer of 4xx; a page that provokes one on purpose says which.
@@ -58,7 +58,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
       if (response.status() === 404) consoleErrors.push(`${path}: 404 ${response.url()}`);
     });
     page.on('pageerror', (error) => consoleErrors.push(`${path}: ${error.message}`));
-    const query = new URLSearchParams({ page: `${pages.url}${path}`, lang: options.lang, user: options.user ?? 'admin', placement: options.placement ?? 'DEFAULT', id: options.id ?? '', width: '1240' });
+    const query = new URLSearchParams({ page: `${options.app ?? pages.url}${path}`, lang: options.lang, user: options.user ?? 'admin', placement: options.placement ?? 'DEFAULT', id: options.id ?? '', width: '1240' });
     await page.goto(`${demo.sandboxHandle.url}/_sandbox/frame?${query}`);
     const app = await waitForFrame(page);
     await app.waitForSelector('[data-testid="card-tab"], [data-testid="portfolio"], [data-testid="settings"], [data-testid="load-failure"]');
@@ -208,6 +208,21 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await app.getByTestId('load-failure').innerText()).toContain('Administrators only');
     expect(await app.getByTestId('settings').count()).toBe(0);
     await page.close();
+  });
+
+  it('as the server wires them: the card tab shows the stored evaluation; a page whose use case is not wired says so', async () => {
+    const run = await demo.runtime.storage.evaluations.latestRun(demo.installationId);
+    const [account] = await demo.runtime.storage.evaluations.runAccounts(demo.installationId, run!.id);
+    const card = await open('/ui/card', { lang: 'en', placement: 'CRM_COMPANY_DETAIL_TAB', id: account!.accountId, app: demo.app });
+    await card.app.getByTestId('reasons').waitFor();
+    expect(await card.app.getByTestId('tier-badge').first().innerText()).toMatch(/^(Key account|Develop|Standard)$/);
+    expect(await card.app.getByTestId('tier-score').innerText()).toContain(String(account!.score.toFixed(1)));
+    expect(await card.app.getByTestId('reasons').locator('tr').count()).toBe(5);
+    expect(await card.app.getByTestId('kpis').innerText()).toMatch(/Q\d 2026/);
+    await card.page.close();
+    const portfolio = await open('/ui/portfolio', { lang: 'ru', app: demo.app, expectStatus: 503 });
+    expect(await portfolio.app.getByTestId('load-failure').innerText()).toContain('Раздел ещё не подключён на этом сервере.');
+    await portfolio.page.close();
   });
 
   it('ran without a console error or a CSP violation', () => {
