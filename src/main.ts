@@ -6,10 +6,12 @@ import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
 import { createAmoCrmConnector } from './connectors/amocrm/amocrm-connector';
-import { createBitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
+import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
+import { bitrix24FrameAdmin } from './connectors/bitrix24/bitrix24-frame-admin';
 import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
+import { pageRouters } from './http/page-routers';
 import { liveReportRoutes } from './http/reports.routes';
 import { createHttpApp } from './http/create-http-app';
 import { listen, type ListeningServer } from './http/listen';
@@ -142,6 +144,12 @@ function crmRouters(runtime: Runtime): Router[] {
 }
 
 export async function startServer(runtime: Runtime, options: { port?: number } = {}): Promise<ListeningServer> {
+  // The Bitrix24 entry is always createBitrix24Crm's (createConnectors), which also asks user.admin with a frame token.
+  const bitrix24 = runtime.connectors.bitrix24 as Bitrix24Crm | undefined;
+  const pages = pageRouters({
+    app: runtime.app, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang,
+    ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24) } : {}),
+  });
   const routers = [
     healthRoutes({ storage: runtime.storage, version: APP_VERSION }),
     liveReportRoutes({
@@ -151,6 +159,7 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
       traitsOf: (kind) => runtime.connectors[kind]?.traits,
     }),
     ...crmRouters(runtime),
+    ...pages,
   ];
   const app = createHttpApp({ logger: runtime.logger, routers });
   return listen(app, { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port });

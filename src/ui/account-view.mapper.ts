@@ -1,0 +1,86 @@
+import type { AccountView as StoredAccountView } from '../app/account-view';
+import type { Lang } from '../core/i18n/format-values';
+import { toDay } from '../core/model/calendar-date';
+import { GRANULARITIES, reportPeriods, toPeriod } from '../core/model/periods';
+import type { AccountView, ScoreReason } from './api-types';
+
+/**
+ * The card tab's response from the app's account view (src/app/account-view.ts): what the store
+ * holds, in the page's shape. What the store does not hold yet (the deal, industry name, contract
+ * end, satisfaction, monthly revenue, risk signals, CRM links) stays empty rather than guessed.
+ */
+export interface CriterionInfo {
+  id: string;
+  label: string;
+}
+
+interface StoredContribution {
+  criterion: string;
+  normalized: number;
+  points: number;
+  reason: string;
+  reasons?: Partial<Record<Lang, string>>;
+  source?: 'primary' | 'fallback' | 'missing';
+}
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/** Our dedup marker in CRM texts is for us, never for a reader. */
+const withoutMarker = (text: string) => text.replace(/\s*\[kam:[^\]]*\]/g, '').trim();
+
+export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; today: string; criteria: CriterionInfo[]; tiers: Array<{ id: string; minScore: number }> }): AccountView {
+  const { lang, today, criteria } = args;
+  const snapshot = view.snapshot;
+  const kpis = (snapshot?.kpis ?? {}) as Record<string, unknown>;
+  const tiers = args.tiers.map((tier) => ({ id: tier.id, minScore: tier.minScore, label: view.tierLabels[tier.id]?.[lang] ?? tier.id }));
+  const reasons: ScoreReason[] = ((snapshot?.contributions ?? []) as StoredContribution[]).map((c) => ({
+    criterion: c.criterion,
+    label: criteria.find((criterion) => criterion.id === c.criterion)?.label ?? '',
+    points: c.points,
+    // points = maxPoints x normalized, so the bar is known wherever the criterion scored.
+    maxPoints: c.normalized > 0 ? Math.round((100 * c.points) / c.normalized) / 100 : null,
+    achievement: c.normalized,
+    text: c.reasons?.[lang] ?? c.reason,
+    source: c.source ?? 'primary',
+  }));
+  const rank = snapshot ? tiers.findIndex((tier) => tier.id === snapshot.tier) : -1;
+  const nextTier = rank > 0 ? tiers[rank - 1] : undefined;
+  const periodKpis = (kpis.periods ?? kpis.kpis ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const asOf = snapshot?.asOf ?? null;
+  return {
+    asOf: asOf ?? '',
+    baseCurrency: view.baseCurrency,
+    ruleVersion: snapshot?.ruleVersion ?? null,
+    syncing: view.syncing,
+    account: view.companyName === null && !snapshot ? null : {
+      id: snapshot?.accountId ?? '', name: view.companyName ?? '', industry: null,
+      owner: view.ownerName ? { id: '', name: view.ownerName } : null, link: null, contractEnd: null, satisfaction: null,
+    },
+    deal: null,
+    tiers,
+    evaluation: snapshot ? {
+      tier: snapshot.tier,
+      score: snapshot.score,
+      pointsToNextTier: num(kpis.pointsToNextTier) ?? (nextTier ? Math.max(0, Math.round((nextTier.minScore - snapshot.score) * 100) / 100) : null),
+      nextTier: nextTier?.id ?? null,
+      abc: (kpis.abc as 'A' | 'B' | 'C' | undefined) ?? null,
+      xyz: (kpis.xyz as 'X' | 'Y' | 'Z' | null | undefined) ?? null,
+      reasons,
+    } : null,
+    revenueByMonth: [],
+    scoreHistory: view.history.map((change) => ({ at: change.asOf, score: change.score, tier: change.tier, ruleVersion: change.ruleVersion })),
+    kpis: asOf ? GRANULARITIES.filter((g) => periodKpis[g]).map((g) => {
+      const row = periodKpis[g] ?? {};
+      return {
+        period: { granularity: g, ...toPeriod(reportPeriods(g, toDay(asOf)).current) },
+        revenue: num(row.revenue) ?? 0, previousRevenue: num(row.previousRevenue) ?? 0, growth: num(row.growth),
+        wonDeals: num(row.wonDeals) ?? 0, winRate: num(row.winRate),
+      };
+    }) : [],
+    nextSteps: view.openSteps.map((step) => ({
+      id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today, owner: null,
+      link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: null } : null,
+    })),
+    risks: [],
+  };
+}

@@ -1,0 +1,2 @@
+/// <reference types="vite/client" />
+/// <reference types="@bitrix24/b24ui-nuxt/vue-plugin" />

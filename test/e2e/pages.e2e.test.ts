@@ -1,0 +1,253 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
+import { runDemo, type DemoRun } from '../../src/app/demo/run-demo';
+import type { ListeningServer } from '../../src/http/listen';
+import { createSilentLogger } from '../../src/logging/logger';
+import type { RunningBitrix24Sandbox } from '../../src/sandbox/bitrix24';
+import { bitrix24DemoDriver } from '../../src/sandbox/demo/bitrix24.demo-driver';
+import { ACCOUNT_COUNT, fixtureUseCases, resetSettings } from './support/page-fixtures';
+import { startPagesServer } from './support/pages-server';
+
+/**
+ * The pages (card tab, portfolio, settings) in Chromium, inside the sandbox portal's iframe on
+ * another loopback origin, as Bitrix24 embeds them: frame-ancestors and the CSP are enforced by
+ * the browser, every API call is verified against the sandbox portal (frame token, user.admin).
+ * The use cases behind the API are test doubles here (test/e2e/support/page-fixtures.ts).
+ */
+jest.setTimeout(180_000);
+
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+const maybe = CHROMIUM ? describe : describe.skip;
+const SHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
+
+maybe('the pages in Chromium, framed by the portal', () => {
+  let demo: DemoRun<RunningBitrix24Sandbox>;
+  let pages: ListeningServer;
+  let browser: Browser;
+  const consoleErrors: string[] = [];
+
+  beforeAll(async () => {
+    demo = await runDemo({ driver: bitrix24DemoDriver,
+      companies: 20, contacts: 40, deals: 150, seed: 23, passes: 1, changes: 0,
+      dataDir: join(mkdtempSync(join(tmpdir(), 'kam-pages-')), 'data'), logger: createSilentLogger(),
+    });
+    pages = await startPagesServer(demo, fixtureUseCases());
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+    await demo?.close();
+  });
+
+  const open = async (path: string, options: { lang: 'ru' | 'en'; user?: 'admin' | 'manager'; placement?: string; id?: string; height?: number; expectStatus?: number; app?: string }): Promise<{ page: Page; app: Frame }> => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: options.height ?? 1000 } });
+    page.on('console', (message) => {
+      // The browser logs an API answer of 4xx; a page that provokes one on purpose says which.
+      if (options.expectStatus && message.text().includes(`status of ${options.expectStatus} `)) return;
+      if (message.type() === 'error') consoleErrors.push(`${path}: ${message.text()} ${JSON.stringify(message.location())}`);
+    });
+    page.on('response', (response) => {
+      if (response.status() === 404) consoleErrors.push(`${path}: 404 ${response.url()}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`${path}: ${error.message}`));
+    const query = new URLSearchParams({ page: `${options.app ?? pages.url}${path}`, lang: options.lang, user: options.user ?? 'admin', placement: options.placement ?? 'DEFAULT', id: options.id ?? '', width: '1240' });
+    await page.goto(`${demo.sandboxHandle.url}/_sandbox/frame?${query}`);
+    const app = await waitForFrame(page);
+    await app.waitForSelector('[data-testid="card-tab"], [data-testid="portfolio"], [data-testid="settings"], [data-testid="load-failure"]');
+    return { page, app };
+  };
+
+  const shot = async (page: Page, app: Frame, name: string) => {
+    // The portal frame is as tall as the page's content, so the screenshot shows it all.
+    const height = Number(await app.evaluate('document.documentElement.scrollHeight'));
+    await page.setViewportSize({ width: 1280, height: Math.min(height + 60, 6000) });
+    await page.locator('iframe[name="app"]').evaluate((frame: { style: { height: string } }, h) => (frame.style.height = `${h}px`), height);
+    await app.waitForTimeout(300); // charts redraw on resize (an animation frame)
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
+
+  it('card tab in English: tier, score, next tier, over-achieving reasons, labelled periods, charts, steps, risks, deal beside its company', async () => {
+    const { page, app } = await open('/ui/card', { lang: 'en', placement: 'CRM_DEAL_DETAIL_TAB', id: '501' });
+    await app.getByTestId('reasons').waitFor();
+    expect(await app.getByTestId('tier-badge').first().innerText()).toBe('Develop');
+    expect(await app.getByTestId('next-tier').innerText()).toBe('6.6 points to reach “Key account”');
+    const reasons = await app.getByTestId('reasons').innerText();
+    expect(reasons).toContain('140%');
+    expect(reasons).toContain('estimate');
+    expect(reasons).toContain('no data');
+    expect(await app.getByTestId('reasons').locator('tr').count()).toBe(5);
+    const kpis = await app.getByTestId('kpis').innerText();
+    for (const label of ['Oct 2026', 'Q3 2026', '2025']) expect(kpis).toContain(label);
+    expect(await app.getByTestId('deal').innerText()).toContain('Concrete supply, 2027');
+    expect(await app.getByTestId('account').innerText()).toContain('Construction');
+    expect(await app.getByTestId('next-steps').innerText()).toContain('overdue');
+    expect(await app.getByTestId('risks').locator('li').count()).toBe(2);
+    expect(await app.locator('[data-testid="chart"] canvas').count()).toBe(2);
+    await shot(page, app, 'card-tab-en');
+    await page.close();
+  });
+
+  it('card tab in Russian: every label from the Russian catalogue, money in ₽', async () => {
+    const { page, app } = await open('/ui/card', { lang: 'ru', placement: 'CRM_COMPANY_DETAIL_TAB', id: '12' });
+    await app.getByTestId('reasons').waitFor();
+    const text = await app.locator('main').innerText();
+    expect(text).toContain('Из чего сложился балл');
+    expect(text).toContain('До уровня «Ключевой» не хватает 6,6 балла');
+    expect(text).toContain('3 кв. 2026');
+    expect(text).toMatch(/₽/);
+    expect(text).not.toMatch(/Why this score|Next steps|points/);
+    expect(await app.getByTestId('deal').count()).toBe(0);
+    await shot(page, app, 'card-tab-ru');
+    await page.close();
+  });
+
+  it('portfolio: KPIs, trend, tiers, movements; the accounts table sorts and filters', async () => {
+    const { page, app } = await open('/ui/portfolio', { lang: 'en' });
+    await app.getByTestId('accounts').waitFor();
+    expect(await app.getByTestId('period-label').innerText()).toContain('Q3 2026');
+    expect(await app.getByTestId('kpis').innerText()).toMatch(/NRR[\s\S]*GRR/);
+    expect(await app.getByTestId('account-row').count()).toBe(ACCOUNT_COUNT);
+    expect(await app.getByTestId('accounts-count').innerText()).toBe(`(${ACCOUNT_COUNT} accounts)`);
+
+    // Sorted by score, highest first; one click on Revenue 12 m sorts by it, a second reverses.
+    const scores = await app.locator('[data-testid="account-row"] [data-testid="score"]').allInnerTexts();
+    expect(scores.map(Number)).toEqual([...scores.map(Number)].sort((a, b) => b - a));
+    await app.locator('button[data-sort="revenue12m"]').click();
+    const revenue = async () => (await app.locator('[data-testid="account-row"] td:nth-child(7)').allInnerTexts()).map((v) => Number(v.replace(/[^\d]/g, '')));
+    const down = await revenue();
+    expect(down).toEqual([...down].sort((a, b) => b - a));
+    await app.locator('button[data-sort="revenue12m"]').click();
+    const up = await revenue();
+    expect(up).toEqual([...up].sort((a, b) => a - b));
+
+    // Filter by owner, then by tier: every row left matches both.
+    await app.getByTestId('filter-owner').click();
+    await app.getByRole('option', { name: 'Igor Smirnov', exact: true }).click();
+    const owners = await app.locator('[data-testid="account-row"] td:nth-child(2)').allInnerTexts();
+    expect(owners.length).toBeGreaterThan(0);
+    expect(new Set(owners)).toEqual(new Set(['Igor Smirnov']));
+    await app.getByTestId('filter-abc').click();
+    await app.getByRole('option', { name: 'ABC: A', exact: true }).click();
+    const classes = await app.locator('[data-testid="account-row"] td:nth-child(6)').allInnerTexts();
+    expect(classes.length).toBeGreaterThan(0);
+    expect(classes.every((value) => value.startsWith('A/'))).toBe(true);
+    await field(app.getByTestId('filter-search')).fill('zzz-no-such');
+    expect(await app.getByTestId('account-row').count()).toBe(0);
+    await page.close();
+  });
+
+  it('portfolio exports download as files with the report content', async () => {
+    const { page, app } = await open('/ui/portfolio', { lang: 'en' });
+    await app.getByTestId('accounts').waitFor();
+    for (const format of ['csv', 'xlsx'] as const) {
+      const [download] = await Promise.all([page.waitForEvent('download'), app.getByTestId(`export-${format}`).click()]);
+      expect(download.suggestedFilename()).toBe(`kam-report-2026-09-30.${format}`);
+      const content = readFileSync((await download.path()) as string, 'utf8').split('\n');
+      expect(content[0]).toBe('id;name;tier;score');
+      expect(content).toHaveLength(ACCOUNT_COUNT + 1);
+    }
+    await page.close();
+  });
+
+  it('portfolio screenshots in both languages, periods labelled', async () => {
+    for (const lang of ['en', 'ru'] as const) {
+      const { page, app } = await open('/ui/portfolio', { lang });
+      await app.getByTestId('accounts').waitFor();
+      expect(await app.getByTestId('period-label').innerText()).toContain(lang === 'en' ? 'Q3 2026' : '3 кв. 2026');
+      if (lang === 'ru') expect(await app.locator('main').innerText()).not.toMatch(/Key account portfolio|Accounts|Download/);
+      await shot(page, app, `portfolio-${lang}`);
+      await page.close();
+    }
+  });
+
+  it('settings: edit a weight, preview the moves, save, see it in the history', async () => {
+    resetSettings();
+    const { page, app } = await open('/ui/settings', { lang: 'en' });
+    await app.getByTestId('criterion').first().waitFor();
+    await field(app.getByTestId('criterion-weight').first()).fill('5');
+    await app.getByTestId('preview').click();
+    const panel = app.getByTestId('preview-panel');
+    await panel.waitFor();
+    const moves = await panel.getByTestId('preview-moves').locator('tbody tr').count();
+    expect(moves).toBeGreaterThan(0);
+    expect(await panel.getByTestId('preview-counts').innerText()).toMatch(/Key account/);
+    await shot(page, app, 'settings-en');
+    await app.getByTestId('save').click();
+    await app.getByTestId('saved').waitFor();
+    expect(await app.getByTestId('saved').innerText()).toContain(`${moves} account`);
+    const entry = app.getByTestId('history-entry').first();
+    await entry.waitFor();
+    expect(await entry.innerText()).toMatch(/criteria\.0\.weight: 40 → 5/);
+    await page.close();
+  });
+
+  it('settings: a broken value shows its error at the field, nothing is saved', async () => {
+    resetSettings();
+    const { page, app } = await open('/ui/settings', { lang: 'ru', expectStatus: 400 });
+    await app.getByTestId('criterion').first().waitFor();
+    await shot(page, app, 'settings-ru');
+    await field(app.getByTestId('criterion-weight').nth(1)).fill('-3');
+    await app.getByTestId('save').click();
+    await app.getByTestId('form-error').waitFor();
+    expect(await app.getByTestId('form-error').innerText()).toBe('Исправьте ошибки в отмеченных полях.');
+    expect(await app.getByTestId('criterion').nth(1).innerText()).toContain('must be a number of 0 or more');
+    expect(await app.getByText('Настройки ещё не менялись.').count()).toBe(1);
+    await page.close();
+  });
+
+  it('settings: a portal user who is not an administrator is refused with a clear page', async () => {
+    const { page, app } = await open('/ui/settings', { lang: 'en', user: 'manager', expectStatus: 403 });
+    expect(await app.getByTestId('load-failure').innerText()).toContain('Administrators only');
+    expect(await app.getByTestId('settings').count()).toBe(0);
+    await page.close();
+  });
+
+  it('as the server wires them: the card tab shows the stored evaluation; a page whose use case is not wired says so', async () => {
+    const run = await demo.runtime.storage.evaluations.latestRun(demo.installationId);
+    const [account] = await demo.runtime.storage.evaluations.runAccounts(demo.installationId, run!.id);
+    const card = await open('/ui/card', { lang: 'en', placement: 'CRM_COMPANY_DETAIL_TAB', id: account!.accountId, app: demo.app });
+    await card.app.getByTestId('reasons').waitFor();
+    expect(await card.app.getByTestId('tier-badge').first().innerText()).toMatch(/^(Key account|Develop|Standard)$/);
+    expect(await card.app.getByTestId('tier-score').innerText()).toContain(String(account!.score.toFixed(1)));
+    expect(await card.app.getByTestId('reasons').locator('tr').count()).toBe(5);
+    expect(await card.app.getByTestId('kpis').innerText()).toMatch(/Q\d 2026/);
+    await card.page.close();
+    const portfolio = await open('/ui/portfolio', { lang: 'ru', app: demo.app, expectStatus: 503 });
+    expect(await portfolio.app.getByTestId('load-failure').innerText()).toContain('Раздел ещё не подключён на этом сервере.');
+    await portfolio.page.close();
+  });
+
+  it('ran without a console error or a CSP violation', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('refuses to be framed by any other origin (frame-ancestors)', async () => {
+    // localhost is another origin than the portal's 127.0.0.1: the browser must block the frame.
+    const page = await browser.newPage();
+    const refusal = page.waitForEvent('console', { predicate: (message) => /frame-ancestors/.test(message.text()), timeout: 15_000 });
+    const query = new URLSearchParams({ page: `${pages.url}/ui/portfolio`, lang: 'en' });
+    await page.goto(`${demo.sandboxHandle.url.replace('127.0.0.1', 'localhost')}/_sandbox/frame?${query}`);
+    expect((await refusal).text()).toMatch(/violates the following Content Security Policy directive: "frame-ancestors http:\/\/127\.0\.0\.1:\d+"/);
+    expect(await page.frame({ name: 'app' })?.locator('[data-testid="portfolio"]').count()).toBe(0);
+    await page.close();
+  });
+});
+
+/** The kit's inputs put test ids on the input or on its wrapper, depending on the component. */
+const field = (locator: Locator) => locator.locator('xpath=self::input | .//input').first();
+
+async function waitForFrame(page: Page): Promise<Frame> {
+  for (;;) {
+    const frame = page.frame({ name: 'app' });
+    if (frame && frame.url().startsWith('http')) return frame;
+    await page.waitForEvent('framenavigated');
+  }
+}

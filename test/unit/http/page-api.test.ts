@@ -1,0 +1,117 @@
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KamError, fail, ok } from '../../../src/core/errors';
+import type { Installation } from '../../../src/core/ports/installation-store.port';
+import { apiRoutes, type PageUseCases } from '../../../src/http/api.routes';
+import { createHttpApp } from '../../../src/http/create-http-app';
+import { listen, type ListeningServer } from '../../../src/http/listen';
+import { createCallerVerifier, type Bitrix24FrameChecks } from '../../../src/http/page-caller';
+import { pagesRoutes } from '../../../src/http/pages.routes';
+import { createSilentLogger } from '../../../src/logging/logger';
+
+/** The page API and page shells at the HTTP edge: who may call, what a missing use case answers, what bad input gets. */
+const installation = {
+  id: 'i1', crm: 'bitrix24', externalId: 'member-1', domain: 'portal.bitrix24.ru', clientEndpoint: 'https://portal.bitrix24.ru/rest/',
+  status: 'active', settings: {},
+} as unknown as Installation;
+const ADMIN = 'admin-token';
+const USER = 'user-token';
+
+describe('page API and page shells', () => {
+  let server: ListeningServer;
+  const checks: Bitrix24FrameChecks & { adminAsked: number } = {
+    adminAsked: 0,
+    async verifyFrameUser(memberId, token) {
+      return memberId === 'member-1' && (token === ADMIN || token === USER) ? ok(installation) : fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token'));
+    },
+    async isAdmin(_installation, token) {
+      checks.adminAsked += 1;
+      return token === ADMIN;
+    },
+  };
+  const seen: unknown[] = [];
+  const useCases: PageUseCases = {
+    portfolio: async (caller, query) => {
+      seen.push({ installation: caller.installation.id, ...query });
+      return { period: { granularity: query.period, start: '2026-07-01', end: '2026-09-30' } } as never;
+    },
+  };
+
+  beforeAll(async () => {
+    const uiDir = mkdtempSync(join(tmpdir(), 'kam-ui-'));
+    mkdirSync(join(uiDir, 'assets'));
+    writeFileSync(join(uiDir, 'index.html'), '<!doctype html><html lang="en"><head><title>x</title></head><body><div id="app"></div></body></html>');
+    writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+    const verifier = createCallerVerifier({ bitrix24: checks });
+    const app = createHttpApp({ logger: createSilentLogger(), routers: [pagesRoutes({ verifier, defaultLang: 'ru', uiDir }), apiRoutes({ verifier, defaultLang: 'ru', useCases })] });
+    server = await listen(app, { host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+
+  const call = (path: string, token: string | null, init: RequestInit = {}) =>
+    fetch(`${server.url}${path}`, { ...init, headers: { ...(token ? { 'X-Kam-Member-Id': 'member-1', 'X-Kam-Auth': token } : {}), ...(init.headers ?? {}) } });
+
+  it('refuses a call without frame credentials, or with a token the portal does not accept, before any use case runs', async () => {
+    const none = await call('/api/portfolio?period=quarter', null);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: { message: string; code: string } }).error.message).toBe('member_id and AUTH_ID are required');
+    expect((await call('/api/portfolio', 'forged')).status).toBe(401);
+    expect(seen).toEqual([]);
+  });
+
+  it('hands a verified caller and the parsed period to the use case', async () => {
+    const response = await call('/api/portfolio?period=month&asOf=2026-10-31', USER);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(seen.at(-1)).toEqual({ installation: 'i1', period: 'month', asOf: '2026-10-31' });
+  });
+
+  it('names the bad query field with a 400', async () => {
+    const response = await call('/api/portfolio?period=week', USER);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: { code: 'INPUT_INVALID', message: 'period must be month, quarter or year', fields: { period: 'period must be month, quarter or year' } } });
+    expect((await call('/api/portfolio?asOf=31.10.2026', USER)).status).toBe(400);
+  });
+
+  it('answers 503 with a clear message where the use case is not wired, and never invents data', async () => {
+    const response = await call('/api/account-view?deal=5', USER);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { message: string; code: string } }).error.message).toBe('The account view is not available on this server yet');
+    expect((await call('/api/report.xlsx?period=quarter', USER)).status).toBe(503);
+  });
+
+  it('keeps the settings to administrators (user.admin), asked once per token', async () => {
+    const refused = await call('/api/settings', USER);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { message: string; code: string } }).error.code).toBe('FORBIDDEN');
+    const before = checks.adminAsked;
+    expect((await call('/api/settings', ADMIN)).status).toBe(503);
+    expect((await call('/api/settings/history', ADMIN)).status).toBe(503);
+    expect(checks.adminAsked - before).toBe(1);
+  });
+
+  it('serves a page shell only to a verified frame, framed by the portal alone, with the context in a meta tag', async () => {
+    const form = new URLSearchParams({ member_id: 'member-1', AUTH_ID: USER, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"42"}' });
+    const page = await fetch(`${server.url}/ui/card?LANG=en`, { method: 'POST', body: form });
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain('frame-ancestors https://portal.bitrix24.ru');
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toContain("'unsafe-inline' 'unsafe-eval'");
+    const html = await page.text();
+    expect(html).toContain('<html lang="en">');
+    const context = JSON.parse(/name="kam-context" content="([^"]*)"/.exec(html)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+    expect(context).toEqual({ page: 'card', crm: 'bitrix24', lang: 'en', auth: { memberId: 'member-1', authId: USER }, entity: { type: 'deal', id: '42' } });
+    const forged = await fetch(`${server.url}/ui/card`, { method: 'POST', body: new URLSearchParams({ member_id: 'member-1', AUTH_ID: 'forged' }) });
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).toBe('Доступ запрещён: CRM не подтвердила пользователя.');
+    expect((await fetch(`${server.url}/ui/assets/app.js`)).status).toBe(200);
+  });
+
+  it('refuses amoCRM callers clearly while no amoCRM verifier is wired', async () => {
+    const response = await fetch(`${server.url}/api/portfolio`, { headers: { 'X-Kam-Crm': 'amocrm', Authorization: 'Bearer x' } });
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { error: { message: string; code: string } }).error.message).toBe('amoCRM is not connected on this server yet');
+  });
+});
