@@ -42,14 +42,16 @@ export async function writeInChunks(
       if (isAccountBlocked(error) || !isKamError(error)) throw error;
       const reason = error.message;
       if (vendorCodeOf(error) === GATEWAY_TIMEOUT) {
-        size = Math.max(1, Math.floor(chunk.length / 2));
+        // This chunk's own half: `size` (for the chunks still to come) may shrink further below.
+        const half = Math.max(1, Math.floor(chunk.length / 2));
+        size = Math.min(size, half);
         if (!options.idempotent) {
           outcome.unknown.push(...chunk.map((item) => item.key));
           return;
         }
         if (chunk.length > 1) {
-          await attempt(chunk.slice(0, size));
-          await attempt(chunk.slice(size));
+          await attempt(chunk.slice(0, half));
+          await attempt(chunk.slice(half));
           return;
         }
       }

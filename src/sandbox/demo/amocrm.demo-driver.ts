@@ -19,6 +19,7 @@ export const amocrmDemoDriver: DemoDriver<RunningAmoCrmSandbox> = {
       port: 0, companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed, rateLimit: true,
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
+      ...(options.freshPortal ? { fresh: true } : {}),
     });
     const ready = sandbox.readyLine as { clientId: string; clientSecret: string; accountId: number; anchorDate: string; counts: Record<string, number> };
     return {

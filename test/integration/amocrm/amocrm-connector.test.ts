@@ -197,3 +197,44 @@ describe('amoCRM connector against the sandbox', () => {
     expect(forged.ok).toBe(false);
   });
 });
+
+describe('amoCRM connector against the sandbox\'s own refusals', () => {
+  let h: AmoHarness;
+  beforeAll(async () => {
+    // Batches over 20 time out with 504 (nothing written); missing records answer 204.
+    h = await startAmoHarness({ writeTimeoutBatchSize: 20, emptyRecord: 204 });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('halves tier/score chunks on 504 until amo takes them, and writes every one exactly once', async () => {
+    const session = h.connector.session(h.installation);
+    const { slot } = await session.setUp({ publicUrl: h.receiver.url, lang: 'en', tiers: TIERS, contactFields: false, slot: null });
+    const before = session.requests();
+    const ids = Array.from({ length: 60 }, (_, i) => String(i + 1));
+    const outcome = await session.writer(slot).writeFields(ids.map((id) => ({ accountId: id, tier: 'b', score: 3 })));
+    expect(outcome.done.sort()).toEqual([...ids].sort());
+    expect(outcome.failed).toEqual([]);
+    const values = ((await h.state()).fieldValues as { companies: Record<string, Record<string, unknown>> }).companies;
+    expect(ids.every((id) => values[id]?.KAM_TIER === 'Growth')).toBe(true);
+    // 50 -> 504, 25 -> 504, then chunks of 12 (5 of them) and the rest: a handful, not one per company.
+    const patches = (session.requests().byMethod['PATCH /api/v4/companies'] ?? 0) - (before.byMethod['PATCH /api/v4/companies'] ?? 0);
+    expect(patches).toBeLessThanOrEqual(10);
+  });
+
+  it('reads a record amo answers with 204 as deleted', async () => {
+    const reader = h.connector.session(h.installation).reader({ slot: null, fieldMap: h.connector.traits.defaultFieldMap, writtenKinds: [] });
+    const [result] = await reader.readByIds([{ kind: 'company', ids: ['1', '424242'] }]);
+    expect(result?.rows.map((row) => row.crmId)).toEqual(['1']);
+    expect(result?.missing).toEqual(['424242']);
+  });
+
+  it('stops at the first 403 once the account is blocked: one request, no retry', async () => {
+    await fetch(`${h.sandbox.url}/_sandbox/limits`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blocked: true }) });
+    const session = h.connector.session(h.installation);
+    const before = session.requests().requests;
+    await expect(session.readReference()).rejects.toMatchObject({ code: 'FORBIDDEN', details: expect.objectContaining({ blockInstallation: true }) });
+    expect(session.requests().requests - before).toBe(1);
+  });
+});

@@ -150,6 +150,24 @@ describe('amoCRM writer faults', () => {
     expect(sizes).toEqual([2, 2, 2]);
   });
 
+  it('halves again inside a half that times out, sending every item exactly once', async () => {
+    const h = harness();
+    const sent: string[][] = [];
+    // Anything over 3 items times out, as amo's gateway does on a batch too big.
+    nock(ACCOUNT).patch('/api/v4/companies').times(20).reply((_uri, body) => {
+      const items = body as Array<{ id: number; request_id: string }>;
+      if (items.length > 3) return [504, '<html>Gateway Time-out</html>'];
+      sent.push(items.map((item) => item.request_id));
+      return [200, { _embedded: { companies: items.map((item) => ({ id: item.id, request_id: item.request_id })) } }];
+    });
+    const writer = createAmoWriter({ client: h.client, slot: SLOT, lang: 'ru', chunkSize: 8 });
+    const ids = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'];
+    const outcome = await writer.writeFields(ids.map((id) => ({ accountId: id, tier: 'a', score: 1 })));
+    expect(outcome.done).toEqual(ids);
+    expect(sent.flat()).toEqual(ids);
+    expect(sent.map((chunk) => chunk.length)).toEqual([2, 2, 2, 2, 2]);
+  });
+
   it('leaves a create whose answer was a 504 as unknown (never resent), and a validation refusal fails only the named item', async () => {
     const h = harness();
     nock(ACCOUNT).post('/api/v4/tasks').reply(504, '');
