@@ -7,8 +7,8 @@ import { accountInfo } from './amocrm-oauth';
 /**
  * Idempotent account setup: the tier (select, code KAM_TIER, one enum per tier, labels in the
  * installation language, enum code = tier id) and score (numeric, code KAM_SCORE) fields on
- * companies, and on contacts when contacts are accounts too; then the webhook of this
- * installation. Existing fields are found by code first, so a second run creates nothing.
+ * companies, and on contacts when contacts are accounts too; the criteria's input fields on
+ * companies when missing (INPUT_FIELDS); then the webhook of this installation. Existing fields are found by code first, so a second run creates nothing.
  * Fields: POST /api/v4/{entity}/custom_fields (CustomFieldModel::toApi, EnumModel::toApi with
  * `code`); webhooks: POST /api/v4/webhooks {destination, settings}
  * (https://www.amocrm.com/developers/content/api_v4/webhooks-2/).
@@ -16,6 +16,19 @@ import { accountInfo } from './amocrm-oauth';
 export const TIER_FIELD_CODE = 'KAM_TIER';
 export const SCORE_FIELD_CODE = 'KAM_SCORE';
 export const WEBHOOK_EVENTS = ['lead', 'contact', 'company'].flatMap((entity) => ['add', 'update', 'delete', 'restore'].map((action) => `${action}_${entity}`));
+
+/**
+ * The input fields the default criteria read (the mapper's DEFAULT_FIELD_MAP), created on
+ * companies when the account lacks them, so a new account has somewhere to enter a potential.
+ * Labels match the names the score reasons and tasks use.
+ */
+export const INPUT_FIELDS: ReadonlyArray<{ code: string; type: 'numeric' | 'date'; ru: string; en: string }> = [
+  { code: 'KAM_POTENTIAL_3Y', type: 'numeric', ru: 'Потенциал за 3 года', en: 'Potential over 3 years' },
+  { code: 'KAM_MARGIN', type: 'numeric', ru: 'Маржа, %', en: 'Margin, %' },
+  { code: 'KAM_SATISFACTION', type: 'numeric', ru: 'Удовлетворённость (1–10)', en: 'Satisfaction (1–10)' },
+  { code: 'KAM_CONTRACT_END', type: 'date', ru: 'Окончание договора', en: 'Contract end' },
+  { code: 'KAM_MARKETING_COST', type: 'numeric', ru: 'Маркетинговые затраты', en: 'Marketing cost' },
+];
 
 export interface AmoTierFields {
   tierFieldId: number;
@@ -83,6 +96,11 @@ async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetup
     });
   }
   if (!byCode(fields, SCORE_FIELD_CODE)) missing.push({ name: ru ? 'KAM: балл' : 'KAM: score', type: 'numeric', code: SCORE_FIELD_CODE, sort: 511 });
+  if (entity === 'companies') {
+    INPUT_FIELDS.forEach((input, index) => {
+      if (!byCode(fields, input.code)) missing.push({ name: ru ? input.ru : input.en, type: input.type, code: input.code, sort: 520 + index });
+    });
+  }
   if (missing.length > 0) {
     const body = await client.write<Row>('POST', `/api/v4/${entity}/custom_fields`, missing.map((field, index) => ({ ...field, request_id: String(index) })), { idempotent: false });
     const made = ((body?._embedded as Row | undefined)?.custom_fields as Row[] | undefined) ?? [];

@@ -238,3 +238,24 @@ describe('amoCRM connector against the sandbox\'s own refusals', () => {
     expect(session.requests().requests - before).toBe(1);
   });
 });
+
+describe('amoCRM setup on a brand-new account', () => {
+  let h: AmoHarness;
+  beforeAll(async () => {
+    h = await startAmoHarness({ fresh: true });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('creates the criteria input fields the field map reads, labelled in the installation language, once', async () => {
+    const session = h.connector.session(h.installation);
+    const options = { publicUrl: h.receiver.url, lang: 'en' as const, tiers: TIERS, contactFields: false, slot: null };
+    expect((await session.setUp(options)).created).toEqual({ fields: 7, webhooks: 1 });
+    expect((await session.setUp(options)).created).toEqual({ fields: 0, webhooks: 0 });
+    const fields = ((await h.state()).customFields as { companies: Array<{ code: string; name: string; type: string }> }).companies;
+    const mapped = Object.entries(h.connector.traits.defaultFieldMap).filter(([key]) => key !== 'industry').map(([, code]) => code);
+    for (const code of mapped) expect(fields.find((field) => field.code === code)).toBeDefined();
+    expect(fields.find((field) => field.code === 'KAM_CONTRACT_END')).toMatchObject({ name: 'Contract end', type: 'date' });
+  });
+});
