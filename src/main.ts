@@ -5,7 +5,7 @@ import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
-import { createAmoCrmConnector } from './connectors/amocrm/amocrm-connector';
+import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
 import { bitrix24FrameAdmin } from './connectors/bitrix24/bitrix24-frame-admin';
 import { amocrmRoutes } from './http/amocrm.routes';
@@ -130,7 +130,8 @@ function crmRouters(runtime: Runtime): Router[] {
       continue;
     }
     if (connector && kind === 'amocrm') {
-      routers.push(amocrmRoutes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts }));
+      const amo = connector as AmoCrmConnector;
+      routers.push(amocrmRoutes({ app: runtime.app, inbound: amo.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts, grantUrl: (platform) => amo.grantUrl(platform) }));
       continue;
     }
     if (connector) continue;

@@ -7,6 +7,7 @@ import { verifiedOf, verifyInbound } from './verify-inbound';
 /**
  * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
  * middleware before a handler runs; handlers call app use cases.
+ * - GET /amocrm/connect: our install button, to amo's grant window with a signed `state`.
  * - GET /amocrm/oauth: the Redirect URI (install). amo waits 3 s and ignores the answer for a
  *   widget install (https://developers.kommo.com/docs/authorization-public); a person who used our
  *   button sees a short page.
@@ -25,6 +26,8 @@ export interface AmoRoutesDeps {
   defaultLang: Lang;
   /** The account hosts that may call the widget API (AMOCRM_ACCOUNT_HOSTS). */
   accountHosts: RegExp;
+  /** Our install button's grant window, carrying a fresh signed state. */
+  grantUrl(platform: 'amocrm' | 'kommo'): string;
 }
 
 const PAGE = {
@@ -41,6 +44,12 @@ function page(res: Response, status: number, lang: Lang, message: string): void 
 
 export function amocrmRoutes(deps: AmoRoutesDeps): Router {
   const router = Router();
+
+  // Our own install button: to amo's grant window with a state the redirect must bring back.
+  router.get('/amocrm/connect', (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(302, deps.grantUrl(text(req.query.platform) === 'kommo' ? 'kommo' : 'amocrm'));
+  });
 
   router.get('/amocrm/oauth', verifyInbound((request) => deps.inbound.verifyInstall(request), (_req, res, error) => {
     page(res, error.status, deps.defaultLang, `${PAGE[deps.defaultLang].fail}: ${error.message}`);

@@ -11,7 +11,7 @@ import { createWindowLimiter, type RateLimiter } from '../shared/rate-limiter';
 import { createRequestMeter, type RequestMeter } from '../shared/request-meter';
 import { createTokenManager } from '../shared/token-manager';
 import { createAmoClient } from './amocrm-client';
-import { createAmoInbound } from './amocrm-edge';
+import { createAmoInbound, issueInstallState } from './amocrm-edge';
 import { DEFAULT_FIELD_MAP } from './amocrm-mapper';
 import { createAmoOAuth, type AmoOAuth } from './amocrm-oauth';
 import { createAmoReader } from './amocrm-reader';
@@ -46,7 +46,14 @@ export const AMOCRM_TRAITS: CrmTraits = { kind: 'amocrm', defaultFieldMap: DEFAU
 
 export interface AmoCrmConnector extends CrmConnector {
   oauth: AmoOAuth;
+  /**
+   * The grant window of our own install button, with a fresh signed `state` the redirect must
+   * bring back (amoCRM's, or Kommo's, which is a separate platform).
+   */
+  grantUrl(platform: 'amocrm' | 'kommo'): string;
 }
+
+const GRANT_HOSTS = { amocrm: 'https://www.amocrm.ru/oauth', kommo: 'https://www.kommo.com/oauth' } as const;
 
 const asSlot = (slot: CrmSlot | null | undefined): Partial<AmoSlot> => (slot && typeof slot === 'object' ? (slot as Partial<AmoSlot>) : {});
 
@@ -134,6 +141,11 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     oauth,
     inbound: createAmoInbound({ installations: storage.installations, credentials: settings, accountHosts: settings.accountHosts, oauth, logger: deps.logger }),
     isSetUp: (slot, options) => isAmoSetUp(asSlot(slot), options),
+    grantUrl(platform) {
+      const url = new URL(GRANT_HOSTS[platform]);
+      url.search = new URLSearchParams({ client_id: settings.clientId, state: issueInstallState(settings.clientSecret), mode: 'post_message' }).toString();
+      return url.toString();
+    },
     session(installation) {
       const existing = sessions.get(installation.id);
       if (existing) return existing;

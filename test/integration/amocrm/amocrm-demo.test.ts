@@ -70,6 +70,25 @@ describe('kam demo --crm amocrm', () => {
     expect(report.writes).toMatchObject({ comments: 0, todos: 0 });
   });
 
+  it('reinstalls through our own button: the state it issued comes back and is accepted, a forged one is refused', async () => {
+    const button = await http.get(`${demo.app}/amocrm/connect`, { maxRedirects: 0 });
+    expect(button.status).toBe(302);
+    const grant = new URL(String(button.headers.location));
+    expect(`${grant.origin}${grant.pathname}`).toBe('https://www.amocrm.ru/oauth');
+    expect(grant.searchParams.get('client_id')).toBe(String(demo.sandbox.clientId));
+    const state = grant.searchParams.get('state') ?? '';
+    const secretBefore = (await demo.runtime.storage.installations.get(demo.installationId))?.applicationToken;
+
+    const forged = (await http.post(`${demo.sandbox.url}/_sandbox/install`, { state: `${state.slice(0, -2)}xx` })).data as { status: number };
+    expect(forged.status).toBe(401);
+    const installed = (await http.post(`${demo.sandbox.url}/_sandbox/install`, { state })).data as { status: number };
+    expect(installed.status).toBe(200);
+    const after = await demo.runtime.storage.installations.get(demo.installationId);
+    expect(after?.status).toBe('active');
+    // The webhook registered at amo carries the secret: a reinstall keeps it.
+    expect(after?.applicationToken).toBe(secretBefore);
+  });
+
   it('refuses a webhook with a wrong secret or another account id, and changes nothing', async () => {
     const [hook] = (await state()).webhooks;
     const destination = new URL(hook?.destination ?? '');
