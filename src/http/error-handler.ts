@@ -43,7 +43,8 @@ export function errorHandler() {
       return;
     }
     const fault = clientFault(error);
-    if (fault?.type === 'request.aborted' || (fault && req.socket.destroyed)) {
+    // The client left: whatever the parser made of the half-read body, nobody is there to answer.
+    if (fault?.type === 'request.aborted' || req.socket.destroyed) {
       req.log.debug('request aborted by the client', { path: req.path });
       return;
     }

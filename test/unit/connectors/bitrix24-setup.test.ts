@@ -41,7 +41,7 @@ describe('Bitrix24 setup: input fields', () => {
     expect((adds[0]?.params as { fields: Record<string, unknown> }).fields).toMatchObject({
       USER_TYPE_ID: 'double',
       LABEL: 'Potential over 3 years',
-      EDIT_FORM_LABEL: { ru: { LABEL: 'Потенциал за 3 года' }, en: { LABEL: 'Potential over 3 years' } },
+      EDIT_FORM_LABEL: { ru: 'Потенциал за 3 года', en: 'Potential over 3 years' },
     });
     expect(first.created.fields).toBe(2 + 4);
     portal.sent.length = 0;
