@@ -18,6 +18,7 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
   const waiting = new Map<string, () => Promise<void>>();
   const order: string[] = [];
   const running = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
   const again = new Map<string, () => Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let idleWaiters: Array<() => void> = [];
@@ -40,9 +41,9 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       waiting.delete(key);
       running.add(key);
       // Promise.resolve().then: a job that throws synchronously fails like any other.
-      Promise.resolve()
+      const job: Promise<void> = Promise.resolve()
         .then(work)
-        .catch((error: unknown) => deps.logger.error('job failed', { job: key, error }))
+        .catch((error: unknown) => void deps.logger.error('job failed', { job: key, error }))
         .finally(() => {
           running.delete(key);
           const rerun = again.get(key);
@@ -50,9 +51,11 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
             again.delete(key);
             add(key, rerun);
           }
+          inFlight.delete(job);
           pump();
           settleIdle();
         });
+      inFlight.add(job);
     }
     settleIdle();
   };
@@ -90,7 +93,7 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       timers.clear();
       waiting.clear();
       order.length = 0;
-      while (running.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (inFlight.size > 0) await Promise.all(inFlight);
       settleIdle();
     },
   };

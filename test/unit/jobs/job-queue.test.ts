@@ -202,6 +202,7 @@ describe('job queue', () => {
   });
 
   it('close() drops waiting and delayed jobs and lets the running one finish', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     const s = setup(1);
     queue = s.queue;
     const gate = deferred();
@@ -216,7 +217,10 @@ describe('job queue', () => {
     const closing = queue.close();
     gate.resolve();
     await closing;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The delayed job's timer is gone, not merely pending: moving the clock past it runs nothing.
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(1_000);
+    await settle();
     expect(ran).toEqual(['running']);
     queue.enqueue('after', async () => void ran.push('after'));
     await settle();
