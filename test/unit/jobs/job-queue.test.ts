@@ -226,4 +226,22 @@ describe('job queue', () => {
     await settle();
     expect(ran).toEqual(['running']);
   });
+
+  it('runs named jobs by their handler, one per installation key, and lists the ones that failed', async () => {
+    const s = setup(2);
+    queue = s.queue;
+    const runs: string[] = [];
+    queue.handle('sync', async (data) => {
+      runs.push(`${data.installationId}:${data.mode}`);
+      if (data.installationId === 'bad') throw new Error('portal answered 500');
+    });
+    await queue.send('sync', { installationId: 'a', mode: 'full' });
+    await queue.send('sync', { installationId: 'a', mode: 'incremental' });
+    await queue.send('sync', { installationId: 'bad', mode: 'full' });
+    await queue.idle();
+    // 'a' was running when asked again: it runs once more, after.
+    expect(runs.sort()).toEqual(['a:full', 'a:incremental', 'bad:full']);
+    expect(await queue.failed()).toEqual([expect.objectContaining({ kind: 'sync', key: 'bad', data: { installationId: 'bad', mode: 'full' }, error: 'portal answered 500' })]);
+    await expect(queue.send('unknown', {})).rejects.toThrow('no handler for job kind "unknown"');
+  });
 });
