@@ -8,6 +8,7 @@ import { registerDemo } from './cli/demo.command';
 import { registerReport } from './cli/report.command';
 import { registerReportLink } from './cli/report-link.command';
 import { registerRotateKey } from './cli/rotate-key.command';
+import { registerJobs } from './cli/jobs.command';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -19,6 +20,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerReport,
   registerReportLink,
   registerRotateKey,
+  registerJobs,
 ];
 
 export function createProgram(): Command {

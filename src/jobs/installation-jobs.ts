@@ -1,0 +1,50 @@
+import type { CrmKind } from '../core/ports/installation-store.port';
+import type { Storage } from '../core/ports/storage.port';
+import type { Logger } from '../logging/logger';
+import type { JobQueue } from './job-queue';
+import { CYCLE_JOB, RECONCILE_JOB, runReconcile } from './reconcile.job';
+import { runAlone } from './run-alone';
+
+export const SETUP_JOB = 'setup';
+/** A setup makes a handful of calls; a holder that died frees the installation after this. */
+const SETUP_LEASE_MS = 5 * 60_000;
+
+export interface InstallationJobsDeps {
+  queue: JobQueue;
+  storage: Storage;
+  logger: Logger;
+  /** The CRMs configured on this server: the reconcile sends cycles for their installations only. */
+  crms: readonly CrmKind[];
+  runCycle(installationId: string, mode: 'full' | 'incremental'): Promise<unknown>;
+  setUp(installationId: string): Promise<unknown>;
+  /** Send the reconcile on this cron schedule (roles all and worker). */
+  reconcileCron?: string;
+}
+
+/**
+ * The jobs a worker runs, by name, so any process may send them and any worker run them:
+ * `cycle` (sync -> evaluate -> write back, one per installation at a time), `setup` (under a
+ * database lease, so a web process setting up at install and a worker never both do it) and
+ * `reconcile` (fans out one incremental cycle per active installation).
+ */
+export async function registerInstallationJobs(deps: InstallationJobsDeps): Promise<void> {
+  const { queue } = deps;
+  queue.handle(CYCLE_JOB, async (data) => {
+    await deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental');
+  });
+  queue.handle(SETUP_JOB, async (data) => {
+    const installationId = required(data, 'installationId');
+    const outcome = await runAlone(deps.storage.leases, `setup:${installationId}`, SETUP_LEASE_MS, () => deps.setUp(installationId));
+    if (!outcome.ran) deps.logger.info('setup already running elsewhere', { installationId, holder: outcome.holder });
+  });
+  queue.handle(RECONCILE_JOB, async () => {
+    await runReconcile(deps);
+  });
+  if (deps.reconcileCron) await queue.schedule(RECONCILE_JOB, deps.reconcileCron);
+}
+
+function required(data: Readonly<Record<string, string>>, key: string): string {
+  const value = data[key];
+  if (!value) throw new Error(`job data lacks ${key}`);
+  return value;
+}
