@@ -53,4 +53,6 @@ echo "$HEALTH" | grep -q '"status":"ok"' || { echo "health is not ok" >&2; exit 
 kill -TERM "$SERVER_PID"
 wait "$SERVER_PID" || { echo "serve did not stop cleanly on SIGTERM" >&2; cat "$WORK/serve.err" >&2; exit 1; }
 SERVER_PID=""
+# bin/kam.js finds no tsx here and runs the build.
+echo "== node bin/kam.js --version: $(node bin/kam.js --version)"
 echo "== production install serves (only production dependencies, no tsx)"
