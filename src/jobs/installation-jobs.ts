@@ -3,11 +3,8 @@ import type { Storage } from '../core/ports/storage.port';
 import type { Logger } from '../logging/logger';
 import type { JobQueue } from './job-queue';
 import { CYCLE_JOB, RECONCILE_JOB, runReconcile } from './reconcile.job';
-import { runAlone } from './run-alone';
 
 export const SETUP_JOB = 'setup';
-/** A setup makes a handful of calls; a holder that died frees the installation after this. */
-const SETUP_LEASE_MS = 5 * 60_000;
 
 export interface InstallationJobsDeps {
   queue: JobQueue;
@@ -24,7 +21,7 @@ export interface InstallationJobsDeps {
 /**
  * The jobs a worker runs, by name, so any process may send them and any worker run them:
  * `cycle` (sync -> evaluate -> write back, one per installation at a time), `setup` (under a
- * database lease, so a web process setting up at install and a worker never both do it) and
+ * database lease, so a web process setting up at install and a worker never overlap) and
  * `reconcile` (fans out one incremental cycle per active installation).
  */
 export async function registerInstallationJobs(deps: InstallationJobsDeps): Promise<void> {
@@ -32,10 +29,9 @@ export async function registerInstallationJobs(deps: InstallationJobsDeps): Prom
   queue.handle(CYCLE_JOB, async (data) => {
     await deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental');
   });
+  // setUp holds the installation's setup lease itself (a web process may set up at install).
   queue.handle(SETUP_JOB, async (data) => {
-    const installationId = required(data, 'installationId');
-    const outcome = await runAlone(deps.storage.leases, `setup:${installationId}`, SETUP_LEASE_MS, () => deps.setUp(installationId));
-    if (!outcome.ran) deps.logger.info('setup already running elsewhere', { installationId, holder: outcome.holder });
+    await deps.setUp(required(data, 'installationId'));
   });
   queue.handle(RECONCILE_JOB, async () => {
     await runReconcile(deps);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Storage } from '../../../src/core/ports/storage.port';
-import { runAlone } from '../../../src/jobs/run-alone';
+import { runAlone, runExclusive } from '../../../src/app/run-alone';
 import { createStorage } from '../../../src/storage';
 
 function deferred() {
@@ -37,5 +37,35 @@ describe('runAlone (a database lease around work)', () => {
   it('releases the name when the work throws', async () => {
     await expect(runAlone(storage.leases, 'setup:i-2', 60_000, async () => { throw new Error('portal down'); }, 'web')).rejects.toThrow('portal down');
     expect(await storage.leases.holder('setup:i-2')).toBeNull();
+  });
+
+  it('runExclusive makes a second holder wait for the first, then run: never both at once, neither skipped', async () => {
+    const gate = deferred();
+    const started = deferred();
+    const log: string[] = [];
+    const first = runExclusive(storage.leases, 'setup:i-3', 60_000, async () => {
+      log.push('web starts');
+      started.resolve();
+      await gate.promise;
+      log.push('web ends');
+      return 'web';
+    }, { holder: 'web' });
+    await started.promise;
+    const second = runExclusive(storage.leases, 'setup:i-3', 60_000, async () => {
+      log.push('worker runs');
+      return 'worker';
+    }, { holder: 'worker' });
+    gate.resolve();
+    expect(await Promise.all([first, second])).toEqual(['web', 'worker']);
+    expect(log).toEqual(['web starts', 'web ends', 'worker runs']);
+  });
+
+  it('runExclusive gives up with a retryable CONFLICT naming the holder when the wait runs out', async () => {
+    await storage.leases.acquire('setup:i-4', 'stuck-worker', 60_000);
+    await expect(runExclusive(storage.leases, 'setup:i-4', 60_000, async () => 'never', { holder: 'web', waitMs: 0 })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      retryable: true,
+      message: expect.stringContaining('stuck-worker'),
+    });
   });
 });

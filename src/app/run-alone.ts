@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { KamError } from '../core/errors';
 import type { LeaseStore } from '../core/ports/lease-store.port';
 
 /** This process, as a lease holder: host, pid and a random part (a restarted pid is another holder). */
@@ -29,5 +30,29 @@ export async function runAlone<T>(
   } finally {
     clearInterval(renew);
     await leases.release(name, holder);
+  }
+}
+
+/** How often a waiting holder asks again for a lease someone else holds. */
+const WAIT_POLL_MS = 250;
+
+/**
+ * Runs `work` holding the lease `name`, waiting (up to `waitMs`) while another holder has it:
+ * for idempotent work that must not overlap across processes but must not be skipped either
+ * (a setup after another process's setup creates nothing, and returns what is there).
+ */
+export async function runExclusive<T>(
+  leases: LeaseStore,
+  name: string,
+  ttlMs: number,
+  work: () => Promise<T>,
+  options: { waitMs?: number; holder?: string } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.waitMs ?? ttlMs);
+  for (;;) {
+    const outcome = await runAlone(leases, name, ttlMs, work, options.holder);
+    if (outcome.ran) return outcome.value;
+    if (Date.now() >= deadline) throw new KamError('CONFLICT', `${name} is still held by ${outcome.holder ?? 'another process'}; try again later.`, { retryable: true });
+    await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));
   }
 }
