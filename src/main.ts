@@ -4,6 +4,8 @@ import type { CrmKind } from './core/ports/installation-store.port';
 import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
+import { createHmac } from 'node:crypto';
+import { readInstallProgress } from './app/install-progress';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
 import { createAmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
@@ -30,6 +32,8 @@ import { APP_VERSION } from './version';
  */
 export interface Runtime {
   role: ProcessRole;
+  /** Signs links the app hands out (installer status); derived from the encryption key, so every process agrees. */
+  linkSecret: Buffer;
   config: Config;
   logger: Logger;
   storage: Storage;
@@ -129,6 +133,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   return {
     role,
+    linkSecret: createHmac('sha256', key.value).update('kam-pilot link signing').digest(),
     config,
     logger,
     storage,
@@ -149,7 +154,15 @@ function crmRouters(runtime: Runtime): Router[] {
   for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
     const connector = runtime.connectors[kind];
     if (connector && kind === 'bitrix24') {
-      routers.push(bitrix24Routes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, progress: (id) => runtime.progress.status(id) }));
+      routers.push(
+        bitrix24Routes({
+          app: runtime.app,
+          inbound: connector.inbound,
+          defaultLang: runtime.config.defaultLang,
+          progress: (id) => readInstallProgress(runtime.storage, id),
+          linkSecret: runtime.linkSecret,
+        }),
+      );
       continue;
     }
     if (connector && kind === 'amocrm') {
