@@ -159,7 +159,8 @@ function crmRouters(runtime: Runtime): Router[] {
           app: runtime.app,
           inbound: connector.inbound,
           defaultLang: runtime.config.defaultLang,
-          progress: (id) => readInstallProgress(runtime.storage, id),
+          // Setup runs in the process that took the install: its note (attempts) comes from that process's tracker.
+          progress: (id) => readInstallProgress(runtime.storage, id, /^setup[^·]*· /.exec(runtime.progress.status(id).text)?.[0] ?? ''),
           linkSecret: runtime.linkSecret,
         }),
       );

@@ -14,8 +14,9 @@ export interface InstallProgress {
  * The first sync's progress for the installer page, read from the database (sync cursors and
  * stored rows), not from the memory of the process that syncs: on PostgreSQL a worker syncs
  * while a web process, maybe another one than served the page, answers the page's polls.
+ * `setupNote` is what the process running the setup says of it (its retries), put in front.
  */
-export async function readInstallProgress(storage: Storage, installationId: string): Promise<InstallProgress> {
+export async function readInstallProgress(storage: Storage, installationId: string, setupNote = ''): Promise<InstallProgress> {
   const cursors = await storage.syncState.listCursors(installationId);
   const finished = new Set(cursors.filter((cursor) => cursor.fullCompletedAt !== null).map((cursor) => cursor.stream));
   const counts = await Promise.all(STREAMS.map((stream) => storage.entities.count(installationId, stream)));
@@ -23,7 +24,7 @@ export async function readInstallProgress(storage: Storage, installationId: stri
   return {
     progress: done / STREAMS.length,
     done: done === STREAMS.length,
-    text: STREAMS.map((stream, index) => `${stream}: ${counts[index] ?? 0}`).join(' · '),
+    text: setupNote + STREAMS.map((stream, index) => `${stream}: ${counts[index] ?? 0}`).join(' · '),
     rows: counts.reduce((sum, count) => sum + count, 0),
   };
 }
