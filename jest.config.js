@@ -6,5 +6,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }] },
   testTimeout: 30000,
   globalSetup: '<rootDir>/test/global-setup.js',
+  // Loopback only: a test that would reach the internet fails instead (nock.disableNetConnect).
+  setupFilesAfterEnv: ['<rootDir>/test/setup/no-network.ts'],
   watchman: false,
 };

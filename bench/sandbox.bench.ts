@@ -38,7 +38,10 @@ export async function run(args: string[]): Promise<void> {
   memory('before');
   const started = performance.now();
   const portfolio = generatePortfolio({ seed: 1, companies: Math.round(deals / 10), contacts: Math.round(deals * 0.3), deals, anchorDate: '2025-06-30' });
-  process.stdout.write(`generate ${deals} deals (${portfolio.companies.length} companies, ${portfolio.contacts.length} contacts): ${(performance.now() - started).toFixed(0)} ms\n`);
+  const generateMs = performance.now() - started;
+  // The goal that used to be a timed unit test: 100,000 deals in under 5 s on the dev box.
+  const goal = deals === 100_000 ? ` (goal < 5000 ms: ${generateMs < 5000 ? 'met' : 'MISSED'})` : '';
+  process.stdout.write(`generate ${deals} deals (${portfolio.companies.length} companies, ${portfolio.contacts.length} contacts): ${generateMs.toFixed(0)} ms${goal}\n`);
   const sandbox = await startBitrix24Sandbox({ port: 0, portfolio, rateLimit: false });
   memory('after generation + sandbox start');
 

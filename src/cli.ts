@@ -7,9 +7,21 @@ import { registerSandbox } from './cli/sandbox.command';
 import { registerDemo } from './cli/demo.command';
 import { registerReport } from './cli/report.command';
 import { registerReportLink } from './cli/report-link.command';
+import { registerRotateKey } from './cli/rotate-key.command';
+import { registerJobs } from './cli/jobs.command';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerMigrate, registerEvaluate, registerSandbox, registerDemo, registerReport, registerReportLink];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerServe,
+  registerMigrate,
+  registerEvaluate,
+  registerSandbox,
+  registerDemo,
+  registerReport,
+  registerReportLink,
+  registerRotateKey,
+  registerJobs,
+];
 
 export function createProgram(): Command {
   const program = new Command('kam')

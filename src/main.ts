@@ -4,6 +4,8 @@ import type { CrmKind } from './core/ports/installation-store.port';
 import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
+import { createHmac } from 'node:crypto';
+import { readInstallProgress } from './app/install-progress';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
 import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
@@ -15,8 +17,10 @@ import { pageRouters } from './http/page-routers';
 import { liveReportRoutes } from './http/reports.routes';
 import { createHttpApp } from './http/create-http-app';
 import { listen, type ListeningServer } from './http/listen';
+import { KamError } from './core/errors';
+import { registerInstallationJobs } from './jobs/installation-jobs';
 import { createJobQueue, type JobQueue } from './jobs/job-queue';
-import { scheduleReconcile } from './jobs/reconcile.job';
+import { createPgBossQueue } from './jobs/pg-boss-queue';
 import type { Logger } from './logging/logger';
 import { createStorage } from './storage/create-storage';
 import { loadOrCreateEncryptionKey } from './storage/crypto/encryption-key';
@@ -27,6 +31,9 @@ import { APP_VERSION } from './version';
  * connectors, queue) and wires them into the use cases and the HTTP routes.
  */
 export interface Runtime {
+  role: ProcessRole;
+  /** Signs links the app hands out (installer status); derived from the encryption key, so every process agrees. */
+  linkSecret: Buffer;
   config: Config;
   logger: Logger;
   storage: Storage;
@@ -38,7 +45,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** all: one process does everything; web: HTTP only, sends jobs; worker: runs jobs, HTTP only /health. */
+export type ProcessRole = 'all' | 'web' | 'worker';
+
 export interface RuntimeOptions {
+  /** Default all. web and worker need PostgreSQL: on SQLite one process does everything. */
+  role?: ProcessRole;
   /** false: the caller drives sync cycles itself (the demo); events only mark entities dirty. */
   autoSync?: boolean;
   /** Start the periodic reconcile (default: true for `kam serve`). */
@@ -83,7 +95,15 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     encryptionKey: key.value,
   });
   logger.info('storage ready', { engine: storage.engine });
-  const queue = createJobQueue({ concurrency: config.jobs.concurrency, logger });
+  const role = options.role ?? 'all';
+  if (role !== 'all' && !config.storage.databaseUrl) {
+    await storage.close();
+    throw new KamError('CONFIG_INVALID', `--role ${role} needs PostgreSQL (DATABASE_URL): on SQLite one process serves and works (--role all).`);
+  }
+  // On PostgreSQL every process shares one pg-boss queue; only roles all and worker run its jobs.
+  const queue = config.storage.databaseUrl
+    ? await createPgBossQueue({ databaseUrl: config.storage.databaseUrl, logger, concurrency: config.jobs.concurrency, work: role !== 'web' })
+    : createJobQueue({ concurrency: config.jobs.concurrency, logger });
   const progress = createProgressTracker();
   const connectors = createConnectors(config, storage, logger);
   for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
@@ -100,11 +120,20 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     onProgress: (installationId, report) => progress.report(installationId, report),
   });
   const configured = Object.keys(connectors) as CrmKind[];
-  const reconcile =
-    configured.length > 0 && (options.schedule ?? false)
-      ? scheduleReconcile({ storage, queue, logger, crms: configured, cronExpression: config.jobs.reconcileCron, runIncremental: (id) => app.runCycle(id, 'incremental') })
-      : null;
+  if (configured.length > 0) {
+    await registerInstallationJobs({
+      queue,
+      storage,
+      logger,
+      crms: configured,
+      runCycle: (id, mode) => app.runCycle(id, mode),
+      setUp: (id) => app.setUp(id),
+      ...((options.schedule ?? false) && role !== 'web' ? { reconcileCron: config.jobs.reconcileCron } : {}),
+    });
+  }
   return {
+    role,
+    linkSecret: createHmac('sha256', key.value).update('kam-pilot link signing').digest(),
     config,
     logger,
     storage,
@@ -113,7 +142,6 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     connectors,
     app,
     async close() {
-      reconcile?.stop();
       await queue.close();
       await storage.close();
     },
@@ -126,7 +154,16 @@ function crmRouters(runtime: Runtime): Router[] {
   for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
     const connector = runtime.connectors[kind];
     if (connector && kind === 'bitrix24') {
-      routers.push(bitrix24Routes({ app: runtime.app, inbound: connector.inbound, defaultLang: runtime.config.defaultLang, progress: (id) => runtime.progress.status(id) }));
+      routers.push(
+        bitrix24Routes({
+          app: runtime.app,
+          inbound: connector.inbound,
+          defaultLang: runtime.config.defaultLang,
+          // Setup runs in the process that took the install: its note (attempts) comes from that process's tracker.
+          progress: (id) => readInstallProgress(runtime.storage, id, /^setup[^·]*· /.exec(runtime.progress.status(id).text)?.[0] ?? ''),
+          linkSecret: runtime.linkSecret,
+        }),
+      );
       continue;
     }
     if (connector && kind === 'amocrm') {
@@ -151,8 +188,12 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     app: runtime.app, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang,
     ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24) } : {}),
   });
+  const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION });
+  const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
+  // A worker answers /health only: installs, events, pages and reports are the web processes' work.
+  if (runtime.role === 'worker') return listen(createHttpApp({ logger: runtime.logger, routers: [health] }), where);
   const routers = [
-    healthRoutes({ storage: runtime.storage, version: APP_VERSION }),
+    health,
     liveReportRoutes({
       storage: runtime.storage,
       publicUrl: runtime.config.http.publicUrl,
@@ -162,6 +203,5 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...crmRouters(runtime),
     ...pages,
   ];
-  const app = createHttpApp({ logger: runtime.logger, routers });
-  return listen(app, { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port });
+  return listen(createHttpApp({ logger: runtime.logger, routers }), where);
 }

@@ -54,17 +54,16 @@ export function createCrmApp(deps: CrmAppDeps) {
     }
   };
   const setUp = (installationId: string) => setUpInstallation(deps, installationId);
+  // A cycle is a named job: whichever process works jobs runs it (a worker on PostgreSQL, this one
+  // on SQLite), one per installation at a time; here, in a web process, it is only sent.
+  const sendCycle = (installationId: string, mode: 'full' | 'incremental') => queue.send('cycle', { installationId, mode });
   const scheduleCycle = (installationId: string, mode: 'full' | 'incremental', delayMs = 0) => {
     if (!autoSync) return;
-    queue.enqueue(`sync:${installationId}`, async () => {
-      await cycle(installationId, mode);
-    }, delayMs);
+    queue.enqueue(`sync:${installationId}`, () => sendCycle(installationId, mode), delayMs);
   };
   const passes = createPassScheduler({
     queue,
-    run: async (installationId) => {
-      await cycle(installationId, 'incremental');
-    },
+    run: (installationId) => sendCycle(installationId, 'incremental'),
     debounceMs: deps.eventDebounceMs ?? 2000,
     minSpacingMs: MIN_PASS_SPACING_MS,
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import { KamError } from '../core/errors';
 import type { DemoDriver } from '../app/demo/demo-driver';
 import type * as AmoCrmDemo from '../sandbox/demo/amocrm.demo-driver';
@@ -116,7 +116,10 @@ export function registerDemo(program: Command): void {
       // The report (or JSON) owns stdout; the app logs only warnings, to stderr.
       const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level, format: config.log.format });
       const tty = Boolean(process.stderr.isTTY) && !flags.json;
-      const bar = tty ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+      // A development dependency, like the sandboxes: loaded only when the demo draws its bar.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const cliProgress = tty ? (require('cli-progress') as typeof CliProgress) : null;
+      const bar = cliProgress ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       let currentPass = '';
       const demo = await runDemo({
         driver,

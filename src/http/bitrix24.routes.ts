@@ -31,13 +31,15 @@ export interface Bitrix24RoutesDeps {
   app: CrmApp;
   inbound: CrmInbound;
   defaultLang: Lang;
-  /** Sync progress for the installer page, by installation id. */
-  progress: (installationId: string) => { progress: number; done: boolean; text: string };
+  /** Sync progress for the installer page, by installation id (from the database: any process may answer). */
+  progress: (installationId: string) => Promise<{ progress: number; done: boolean; text: string }>;
+  /** Signs the installer's status links; the same in every web process (default: one per router). */
+  linkSecret?: Buffer;
 }
 
 export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
   const router = Router();
-  const statusSecret = randomBytes(32);
+  const statusSecret = deps.linkSecret ?? randomBytes(32);
   const sign = (id: string) => createHmac('sha256', statusSecret).update(id).digest('hex').slice(0, 32);
 
   const framePolicy = (res: Response, domain: string, secure: boolean, nonce: string) => {
@@ -67,13 +69,17 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     }
   });
 
-  router.get('/bitrix24/install/status', (req, res) => {
+  router.get('/bitrix24/install/status', async (req, res, next) => {
     const id = text(req.query.i);
     if (!id || text(req.query.s) !== sign(id)) {
       res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'bad status link' } });
       return;
     }
-    res.json(deps.progress(id));
+    try {
+      res.json(await deps.progress(id));
+    } catch (error) {
+      next(error);
+    }
   });
 
   router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), async (req, res, next) => {

@@ -1,16 +1,27 @@
 import { Router } from 'express';
 import type { Storage } from '../core/ports/storage.port';
+import type { JobQueue } from '../jobs/job-queue';
 
-/** GET /health: version, storage engine and whether the database schema is current. */
-export function healthRoutes(deps: { storage: Storage; version: string }): Router {
+/** How many failed jobs /health lists (`kam jobs` shows more). */
+const FAILED_SHOWN = 10;
+
+/**
+ * GET /health: version, role, storage engine, whether the database schema is current, and the
+ * jobs that failed for good (after their retries), newest first. A failed job does not make
+ * the process unhealthy (one installation's failure never stops the others); it is shown.
+ */
+export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string }): Router {
   const router = Router();
   router.get('/health', async (_req, res, next) => {
     try {
       const migrations = await deps.storage.migrationStatus();
+      const failed = deps.queue ? await deps.queue.failed(FAILED_SHOWN) : [];
       res.status(migrations.current ? 200 : 503).json({
         status: migrations.current ? 'ok' : 'degraded',
         version: deps.version,
+        ...(deps.role ? { role: deps.role } : {}),
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
+        ...(deps.queue ? { jobs: { failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })) } } : {}),
       });
     } catch (error) {
       next(error);

@@ -1,27 +1,66 @@
+import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logging/logger';
 
+/** A named job's data: plain strings, so it can wait in a database and run in another process. */
+export type JobData = Readonly<Record<string, string>>;
+export type JobHandler = (data: JobData) => Promise<void>;
+
+export interface SendOptions {
+  /** At most one job waits and one runs per key of a kind (default: `data.installationId`, else the kind). */
+  key?: string;
+  /** Start no sooner than this (a burst of events inside it becomes one job). */
+  delayMs?: number;
+}
+
+/** A job that failed for good (after its retries), as `/health` and `kam jobs` show it. */
+export interface FailedJob {
+  kind: string;
+  key: string;
+  data: JobData;
+  attempts: number;
+  error: string;
+  failedAt: string;
+}
+
 /**
- * The in-process job queue of the embedded mode. Jobs carry a key (e.g. `sync:<installation>`):
- * a key already waiting is not queued twice, and a key asked for while it runs runs once more
- * afterwards, so a storm of events for one portal becomes one re-read, never a pile of them.
- * One installation's failure is logged and never stops the others.
+ * The job queue port. Jobs carry a key (e.g. the installation): a key already waiting is not
+ * queued twice, and a key asked for while it runs runs once more afterwards, so a storm of events
+ * for one portal becomes one re-read, never a pile of them, and one installation is worked on by
+ * one job of a kind at a time. One installation's failure is logged and never stops the others.
+ * Adapters: in-process here (SQLite, one process); pg-boss on PostgreSQL (pg-boss-queue.ts).
  */
 export interface JobQueue {
-  /** Queues `work` under `key` after `delayMs` (coalescing with a waiting job of the same key). */
+  /** What runs a job of `kind`; every process that works jobs registers each kind. */
+  handle(kind: string, handler: JobHandler): void;
+  /** Queues a named job (coalescing with a waiting job of the same kind and key). */
+  send(kind: string, data: JobData, options?: SendOptions): Promise<void>;
+  /** Sends `kind` on a cron schedule, once per tick across every process sharing the queue. */
+  schedule(kind: string, cronExpression: string): Promise<void>;
+  /** Jobs that failed for good, newest first. */
+  failed(limit?: number): Promise<FailedJob[]>;
+  /** Queues `work` under `key` after `delayMs`, in this process only (coalescing like `send`). */
   enqueue(key: string, work: () => Promise<void>, delayMs?: number): void;
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
+export const keyOf = (kind: string, data: JobData, options: SendOptions = {}): string => options.key ?? data.installationId ?? kind;
+const FAILED_KEPT = 100;
+
 export function createJobQueue(deps: { concurrency: number; logger: Logger }): JobQueue {
   const waiting = new Map<string, () => Promise<void>>();
   const order: string[] = [];
   const running = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
   const again = new Map<string, () => Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
   let idleWaiters: Array<() => void> = [];
   let closed = false;
+  const handlers = new Map<string, JobHandler>();
+  const failures: FailedJob[] = [];
+  const schedules: ScheduledTask[] = [];
+  const named = new Map<string, { kind: string; key: string; data: JobData }>();
 
   const settleIdle = () => {
     if (waiting.size === 0 && running.size === 0 && timers.size === 0) {
@@ -40,19 +79,34 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       waiting.delete(key);
       running.add(key);
       // Promise.resolve().then: a job that throws synchronously fails like any other.
-      Promise.resolve()
+      const job: Promise<void> = Promise.resolve()
         .then(work)
-        .catch((error: unknown) => deps.logger.error('job failed', { job: key, error }))
+        .catch((error: unknown) => {
+          deps.logger.error('job failed', { job: key, error });
+          const job = named.get(key);
+          failures.unshift({
+            kind: job?.kind ?? key,
+            key: job?.key ?? key,
+            data: job?.data ?? {},
+            attempts: 1,
+            error: error instanceof Error ? error.message : String(error),
+            failedAt: new Date().toISOString(),
+          });
+          failures.length = Math.min(failures.length, FAILED_KEPT);
+        })
         .finally(() => {
+          named.delete(key);
           running.delete(key);
           const rerun = again.get(key);
           if (rerun) {
             again.delete(key);
             add(key, rerun);
           }
+          inFlight.delete(job);
           pump();
           settleIdle();
         });
+      inFlight.add(job);
     }
     settleIdle();
   };
@@ -68,16 +122,46 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
     pump();
   };
 
+  const enqueue = (key: string, work: () => Promise<void>, delayMs = 0) => {
+    if (delayMs <= 0) return add(key, work);
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      add(key, work);
+      settleIdle();
+    }, delayMs);
+    timers.add(timer);
+  };
+
+  const send = async (kind: string, data: JobData, options: SendOptions = {}) => {
+    const handler = handlers.get(kind);
+    if (!handler) throw new Error(`no handler for job kind "${kind}"`);
+    const singleton = keyOf(kind, data, options);
+    const key = `${kind}:${singleton}`;
+    enqueue(
+      key,
+      async () => {
+        named.set(key, { kind, key: singleton, data });
+        await handler(data);
+      },
+      options.delayMs,
+    );
+  };
+
   return {
-    enqueue(key, work, delayMs = 0) {
-      if (delayMs <= 0) return add(key, work);
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        add(key, work);
-        settleIdle();
-      }, delayMs);
-      timers.add(timer);
+    handle(kind, handler) {
+      handlers.set(kind, handler);
     },
+    send,
+    async schedule(kind, cronExpression) {
+      const task = cron.schedule(cronExpression, () => {
+        send(kind, {}).catch((error: unknown) => deps.logger.error('scheduled job failed to start', { job: kind, error }));
+      });
+      schedules.push(task);
+    },
+    async failed(limit = 20) {
+      return failures.slice(0, limit);
+    },
+    enqueue,
     idle() {
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
@@ -86,11 +170,12 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
     },
     async close() {
       closed = true;
+      for (const task of schedules) await task.stop();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
       waiting.clear();
       order.length = 0;
-      while (running.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      while (inFlight.size > 0) await Promise.all(inFlight);
       settleIdle();
     },
   };

@@ -9,6 +9,7 @@ import { createEvaluationStore } from './repositories/evaluation-store.kysely';
 import { createPeriodReportStore, createReportLinkStore } from './repositories/period-report-store.kysely';
 import { createInstallationStore } from './repositories/installation-store.kysely';
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
+import { createLeaseStore } from './repositories/lease.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
 import { createTaskLedger } from './repositories/task-ledger.kysely';
 import { createWriteStateStore } from './repositories/write-state-store.kysely';
@@ -61,6 +62,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     settingsHistory: createSettingsHistoryStore({ db }),
     periodReports: createPeriodReportStore({ db }),
     reportLinks: createReportLinkStore({ db }),
+    leases: createLeaseStore({ db }),
     migrationStatus: () => readMigrationStatus(db, schema),
     close: () => db.destroy(),
   };

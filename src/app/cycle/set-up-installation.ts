@@ -1,19 +1,26 @@
 import type { CrmSetupResult } from '../../core/ports/crm-connector.port';
 import { readSettings } from '../installation-settings';
+import { runExclusive } from '../run-alone';
 import { connectorFor, loadActive, type AppContext } from './cycle-context';
 
 const setupsInFlight = new Map<string, Promise<CrmSetupResult>>();
+/** A setup makes a handful of CRM calls; a process that died holding the lease frees it after this. */
+const SETUP_LEASE_MS = 2 * 60_000;
 
 /**
  * Idempotent CRM setup (fields, placements or widget, event subscriptions); what the connector
- * must remember goes into its slot, `installation.settings[crm]`. Single-flight per installation
- * in this process: an install page and an install event often arrive together, and two setups
- * would both try to add the same fields.
+ * must remember goes into its slot, `installation.settings[crm]`. One at a time per installation:
+ * an install page and an install event often arrive together (on two web processes, even), and
+ * two setups would both try to add the same fields. In this process a second caller shares the
+ * running setup; across processes a database lease makes the second wait, then find everything
+ * in place.
  */
 export function setUpInstallation(context: AppContext, installationId: string): Promise<CrmSetupResult> {
   const running = setupsInFlight.get(installationId);
   if (running) return running;
-  const setup = runSetUp(context, installationId).finally(() => setupsInFlight.delete(installationId));
+  const setup = runExclusive(context.storage.leases, `setup:${installationId}`, SETUP_LEASE_MS, () => runSetUp(context, installationId)).finally(() =>
+    setupsInFlight.delete(installationId),
+  );
   setupsInFlight.set(installationId, setup);
   return setup;
 }

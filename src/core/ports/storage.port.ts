@@ -3,6 +3,7 @@ import type { EvaluationStore } from './evaluation-store.port';
 import type { InstallationStore } from './installation-store.port';
 import type { SettingsHistoryStore } from './settings-history.port';
 import type { PeriodReportStore, ReportLinkStore } from './period-report-store.port';
+import type { LeaseStore } from './lease-store.port';
 import type { SyncStateStore } from './sync-state-store.port';
 import type { TaskLedger } from './task-ledger.port';
 import type { WriteStateStore } from './write-state-store.port';
@@ -27,6 +28,7 @@ export interface Storage {
   settingsHistory: SettingsHistoryStore;
   periodReports: PeriodReportStore;
   reportLinks: ReportLinkStore;
+  leases: LeaseStore;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }

@@ -3,13 +3,22 @@ import { KamError, fail, ok, type Result } from '../../core/errors';
 import type { Database } from '../database';
 import type { SecretCipher } from './secret-cipher';
 
-const CHECK_KEY = 'encryption_key_check';
+export const CHECK_KEY = 'encryption_key_check';
 const CHECK_PLAINTEXT = 'kam-pilot encryption key check';
 const CHECK_CONTEXT = 'kam_meta:encryption_key_check';
 
 export const KEY_MISMATCH_MESSAGE =
   'The encryption key does not match the one this database was created with (KAM_ENCRYPTION_KEY or data/secret.key). ' +
   'Restore the original key; tokens cannot be read with another.';
+
+/** The check row's value under `cipher` (what rotate-key writes with the new key). */
+export const sealKeyCheck = (cipher: SecretCipher): string => cipher.seal(CHECK_PLAINTEXT, CHECK_CONTEXT);
+
+/** Whether `sealed` is the check row sealed with `cipher`'s key. */
+export function opensKeyCheck(cipher: SecretCipher, sealed: string): boolean {
+  const opened = cipher.open(sealed, CHECK_CONTEXT);
+  return opened.ok && opened.value === CHECK_PLAINTEXT;
+}
 
 /**
  * Proves at start-up that the configured key is the one the database's secrets were sealed
@@ -20,12 +29,12 @@ export async function verifyEncryptionKey(db: Kysely<Database>, cipher: SecretCi
   // Insert-if-absent, then read back: when two processes start at once, both check the same row.
   await db
     .insertInto('kam_meta')
-    .values({ key: CHECK_KEY, value: cipher.seal(CHECK_PLAINTEXT, CHECK_CONTEXT), updated_at: new Date().toISOString() })
+    .values({ key: CHECK_KEY, value: sealKeyCheck(cipher), updated_at: new Date().toISOString() })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute();
   const row = await db.selectFrom('kam_meta').select('value').where('key', '=', CHECK_KEY).executeTakeFirst();
-  const opened = row ? cipher.open(row.value, CHECK_CONTEXT) : fail(new KamError('STORAGE', 'The encryption key check row is missing.'));
-  if (!opened.ok || opened.value !== CHECK_PLAINTEXT) {
+  if (!row) return fail(new KamError('STORAGE', 'The encryption key check row is missing.'));
+  if (!opensKeyCheck(cipher, row.value)) {
     return fail(new KamError('ENCRYPTION_KEY_MISMATCH', KEY_MISMATCH_MESSAGE));
   }
   return ok(undefined);

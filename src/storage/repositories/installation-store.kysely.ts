@@ -13,6 +13,9 @@ import type { Database, InstallationsTable } from '../database';
 import { createLeaseStore } from './lease.kysely';
 import { notFound, systemClock, type Clock } from './row-helpers';
 
+/** What a sealed installation secret is bound to (AES-GCM additional data): its row and column. */
+export const installationSecretContext = (crm: string, externalId: string, column: string): string => `${crm}:${externalId}:${column}`;
+
 type TokenColumns = Pick<InstallationsTable, 'access_token_enc' | 'refresh_token_enc' | 'token_expires_at' | 'token_scope'>;
 
 /**
@@ -27,7 +30,7 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
 
   const leases = createLeaseStore({ db, now });
   const tokenLease = (id: string) => `token:${id}`;
-  const context = (crm: string, externalId: string, column: string) => `${crm}:${externalId}:${column}`;
+  const context = installationSecretContext;
 
   const sealTokens = (tokens: OAuthTokens | null, crm: string, externalId: string): TokenColumns =>
     tokens === null

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { LeaseStore } from '../../core/ports/lease-store.port';
 import type { Database } from '../database';
 import { systemClock, type Clock } from './row-helpers';
 
@@ -8,12 +9,7 @@ import { systemClock, type Clock } from './row-helpers';
  * long). Taking one is a single statement on both engines: insert the name, or take over the row
  * when it has expired or is already ours; a row comes back only when we hold the lease.
  */
-export interface LeaseStore {
-  /** True when `owner` now holds `name` until `ttlMs` from now. */
-  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
-  /** Gives the lease up, if `owner` still holds it. */
-  release(name: string, owner: string): Promise<void>;
-}
+export type { LeaseStore };
 
 export function createLeaseStore(deps: { db: Kysely<Database>; now?: Clock }): LeaseStore {
   const { db } = deps;
@@ -37,6 +33,10 @@ export function createLeaseStore(deps: { db: Kysely<Database>; now?: Clock }): L
     },
     async release(name, owner) {
       await db.deleteFrom('leases').where('name', '=', name).where('owner', '=', owner).execute();
+    },
+    async holder(name) {
+      const row = await db.selectFrom('leases').select('owner').where('name', '=', name).where('expires_at', '>', now().toISOString()).executeTakeFirst();
+      return row?.owner ?? null;
     },
   };
 }

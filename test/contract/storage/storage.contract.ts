@@ -5,6 +5,7 @@ import { entityStoreContract } from './entity-store.contract';
 import { evaluationStoreContract } from './evaluation-store.contract';
 import { installationStoreContract } from './installation-store.contract';
 import { isolationContract } from './isolation.contract';
+import { leaseStoreContract } from './lease-store.contract';
 import { lifecycleContract } from './lifecycle.contract';
 import { settingsHistoryContract } from './settings-history.contract';
 import { periodReportStoreContract } from './period-report-store.contract';
@@ -61,6 +62,7 @@ export function describeStorageContract(
     describe('write state', () => writeStateStoreContract(ctx));
     describe('settings history', () => settingsHistoryContract(ctx));
     describe('frozen period reports and live links', () => periodReportStoreContract(ctx));
+    describe('leases', () => leaseStoreContract(ctx));
     describe('installation isolation and purge', () => isolationContract(ctx));
     describe('encryption at rest and migrations', () => lifecycleContract(ctx));
   });

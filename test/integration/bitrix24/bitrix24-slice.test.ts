@@ -35,8 +35,13 @@ const todoMarkers = () =>
     .activities.map((activity) => /\[kam:[^\]]+\]/.exec(activity.description)?.[0])
     .filter((marker): marker is string => Boolean(marker));
 
+/** The app answers an event first and handles it after: this waits for every handling it has started. */
+let handling: jest.SpyInstance;
+const eventsHandled = () => Promise.allSettled(handling.mock.results.map((result) => result.value as Promise<void>));
+
 beforeAll(async () => {
   demo = await runDemo({ driver: bitrix24DemoDriver, ...SIZE, seed: 5, passes: 2, changes: 40, dataDir: join(mkdtempSync(join(tmpdir(), 'kam-b24-')), 'data'), logger: createSilentLogger() });
+  handling = jest.spyOn(demo.runtime.app, 'applyInbound');
 });
 
 afterAll(async () => {
@@ -180,9 +185,11 @@ describe('the event edge', () => {
 
   it('refuses a wrong application token with 401 and changes nothing', async () => {
     const before = await demo.runtime.storage.syncState.countDirty(demo.installationId);
+    const handledBefore = handling.mock.calls.length;
     const response = await http.post(`${demo.app}/bitrix24/events`, event({ data: { FIELDS: { ID: '999001' } }, auth: { member_id: ready().memberId, application_token: 'forged', domain: ready().domain } }), formHeaders);
     expect(response.status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventsHandled();
+    expect(handling.mock.calls.length).toBe(handledBefore);
     expect(await demo.runtime.storage.syncState.countDirty(demo.installationId)).toBe(before);
   });
 
@@ -211,10 +218,10 @@ describe('the event edge', () => {
     // Our write to this company is recent: note it as the write-back does.
     await demo.runtime.storage.writeState.putMany(demo.installationId, [{ key: `echo:${written.id}`, value: new Date().toISOString() }]);
     expect((await post(String(appUser.appUserId))).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await eventsHandled();
     expect(await marked()).toBe(false);
     expect((await post('999')).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await eventsHandled();
     expect(await marked()).toBe(true);
   });
 
@@ -224,7 +231,7 @@ describe('the event edge', () => {
       const response = await http.post(`${demo.app}/bitrix24/events`, event({ data: { FIELDS: { ID: id } } }), formHeaders);
       expect(response.status).toBe(200);
     }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventsHandled();
     const marks = await demo.runtime.storage.syncState.peekDirty(demo.installationId, 10_000);
     expect(marks.filter((mark) => mark.crmId === id && mark.kind === 'deal')).toHaveLength(1);
   });
@@ -262,7 +269,7 @@ describe('uninstall', () => {
     const response = await http.post(`${ready().url}/_sandbox/uninstall`, { clean: true, eventsUrl: `${demo.app}/bitrix24/events` });
     expect(response.status).toBe(200);
     await demo.sandboxHandle.eventsIdle();
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventsHandled();
     expect(await demo.runtime.storage.installations.get(demo.installationId)).toBeNull();
     expect(await demo.runtime.storage.entities.count(demo.installationId, 'deal')).toBe(0);
   });

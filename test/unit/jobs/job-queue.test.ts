@@ -202,6 +202,7 @@ describe('job queue', () => {
   });
 
   it('close() drops waiting and delayed jobs and lets the running one finish', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
     const s = setup(1);
     queue = s.queue;
     const gate = deferred();
@@ -216,10 +217,31 @@ describe('job queue', () => {
     const closing = queue.close();
     gate.resolve();
     await closing;
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The delayed job's timer is gone, not merely pending: moving the clock past it runs nothing.
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(1_000);
+    await settle();
     expect(ran).toEqual(['running']);
     queue.enqueue('after', async () => void ran.push('after'));
     await settle();
     expect(ran).toEqual(['running']);
+  });
+
+  it('runs named jobs by their handler, one per installation key, and lists the ones that failed', async () => {
+    const s = setup(2);
+    queue = s.queue;
+    const runs: string[] = [];
+    queue.handle('sync', async (data) => {
+      runs.push(`${data.installationId}:${data.mode}`);
+      if (data.installationId === 'bad') throw new Error('portal answered 500');
+    });
+    await queue.send('sync', { installationId: 'a', mode: 'full' });
+    await queue.send('sync', { installationId: 'a', mode: 'incremental' });
+    await queue.send('sync', { installationId: 'bad', mode: 'full' });
+    await queue.idle();
+    // 'a' was running when asked again: it runs once more, after.
+    expect(runs.sort()).toEqual(['a:full', 'a:incremental', 'bad:full']);
+    expect(await queue.failed()).toEqual([expect.objectContaining({ kind: 'sync', key: 'bad', data: { installationId: 'bad', mode: 'full' }, error: 'portal answered 500' })]);
+    await expect(queue.send('unknown', {})).rejects.toThrow('no handler for job kind "unknown"');
   });
 });
