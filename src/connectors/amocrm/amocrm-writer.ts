@@ -1,6 +1,7 @@
 import { isKamError } from '../../core/errors';
+import { i18n } from '../../core/i18n/messages';
 import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
-import { markerFor, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
+import { carriesMarker, withMarker, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
 import type { AmoClient } from './amocrm-client';
 import { writeInChunks, type ChunkItem, type ChunkOutcome } from './amocrm-chunks';
 import { isAccountBlocked } from './amocrm-errors';
@@ -15,8 +16,9 @@ import { zonedUnix } from './amocrm-time';
  * - next steps: POST /api/v4/tasks (task_type_id 1 "follow-up", complete_till unix seconds,
  *   responsible = the account's owner; tasks-api), completed by PATCH with `is_completed` and
  *   `result.text`.
- * Notes and tasks end with a marker line, so a lost answer is settled by looking for it
- * (GET notes / tasks filtered by entity) before anything is created again.
+ * Notes and tasks end with an invisible marker (markerFor in the port says why no field holds
+ * it), so a lost answer is settled by looking for it (GET notes / tasks filtered by entity)
+ * before anything is created again; an older version's visible `[kam:...]` line is found too.
  */
 type Row = Record<string, unknown>;
 type Entity = 'companies' | 'contacts';
@@ -28,7 +30,6 @@ export function entityOf(accountId: string): { entity: Entity; id: number } {
     : { entity: 'companies', id: Number(accountId) };
 }
 
-const CLOSE_TEXT = { ru: 'Закрыто KAM Pilot: причина задачи больше не актуальна.', en: 'Closed by KAM Pilot: the reason for this task is gone.' };
 /** amo's filter takes many ids; 50 entity ids keep the URL short and the answer to few pages. */
 const LOOKUP_IDS = 50;
 
@@ -88,7 +89,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
           }
           for (const item of wanted) {
             const entityId = entityOf(item.accountId).id;
-            const row = rows.find((candidate) => Number(candidate.entity_id) === entityId && textOf(candidate).includes(markerFor(item.key)));
+            const row = rows.find((candidate) => Number(candidate.entity_id) === entityId && carriesMarker(textOf(candidate), item.key));
             if (row) found.set(item.key, String(row.id));
           }
         } catch (error) {
@@ -130,7 +131,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
       for (const [entity, group] of groupByEntity(writes)) {
         const items = group.map((write) => ({
           key: write.key,
-          body: { entity_id: entityOf(write.accountId).id, note_type: 'common', params: { text: `${write.text}\n\n${markerFor(write.key)}` } },
+          body: { entity_id: entityOf(write.accountId).id, note_type: 'common', params: { text: withMarker(write.text, write.key) } },
         }));
         const chunks = await writeInChunks(items, async (bodies) => embedded(await client.write<Row>('POST', `/api/v4/${entity}/notes`, bodies, { idempotent: false }), 'notes'), { idempotent: false, ...(chunkSize ? { chunkSize } : {}) });
         outcomes.push(toOutcome(chunks, (key, answer) => ({ key, crmId: String(answer?.id ?? '') })));
@@ -151,7 +152,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
         return {
           key: todo.dedupKey,
           body: {
-            text: `${text}\n\n${markerFor(todo.dedupKey)}`,
+            text: withMarker(text, todo.dedupKey),
             complete_till: zonedUnix(todo.dueDate, '23:59', slot.timezone),
             entity_id: target.id,
             entity_type: target.entity,
@@ -171,7 +172,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
     },
 
     async closeTodos(todos) {
-      const items = todos.map((todo) => ({ key: todo.dedupKey, body: { id: Number(todo.crmTaskId), is_completed: true, result: { text: CLOSE_TEXT[deps.lang] } } }));
+      const items = todos.map((todo) => ({ key: todo.dedupKey, body: { id: Number(todo.crmTaskId), is_completed: true, result: { text: i18n(deps.lang).t('crm.todoClosed') } } }));
       const chunks = await writeInChunks(items, async (bodies) => embedded(await client.write<Row>('PATCH', '/api/v4/tasks', bodies), 'tasks'), { idempotent: true, ...(chunkSize ? { chunkSize } : {}) });
       const outcome = toOutcome(chunks, (key) => key);
       // A task the user deleted is as closed as it gets: do not ask again every run.

@@ -1,6 +1,6 @@
 import { isKamError } from '../../core/errors';
 import { CONTACT_ACCOUNT_PREFIX } from '../../core/model/synced';
-import { markerFor, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
+import { carriesMarker, withMarker, type CrmWriter, type MarkerSearch, type WriteOutcome } from '../../core/ports/crm-writer.port';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
 import { closeTodos } from './todo-close';
@@ -12,6 +12,8 @@ import { closeTodos } from './todo-close';
  * - KPI summaries: crm.timeline.comment.add (https://apidocs.bitrix24.com/api-reference/crm/timeline/comments/crm-timeline-comment-add.html);
  * - next steps: crm.activity.todo.add on the company (ownerTypeId 4; a contact account: 3), found
  *   again by the marker in the description, completed as todo-close.ts explains.
+ * The marker is invisible (markerFor in the port says why no field holds it); an older version's
+ * visible `[kam:...]` marker is still found (carriesMarker).
  */
 export const COMPANY_TYPE_ID = 4;
 export const CONTACT_TYPE_ID = 3;
@@ -88,7 +90,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         }
         const rows = (batch.results[`f${index}`] as Array<Record<string, unknown>> | undefined) ?? [];
         for (const item of items.filter((candidate) => candidate.accountId === accountId)) {
-          const row = rows.find((candidate) => textOf(candidate).includes(markerFor(item.key)));
+          const row = rows.find((candidate) => carriesMarker(textOf(candidate), item.key));
           if (row) found.set(item.key, String(row.ID ?? row.id));
         }
       });
@@ -127,7 +129,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
         command: {
           key: `c${index}`,
           method: 'crm.timeline.comment.add',
-          params: { fields: { ENTITY_ID: entityOf(write.accountId).id, ENTITY_TYPE: entityOf(write.accountId).type, COMMENT: `${write.text}\n${markerFor(write.key)}` } },
+          params: { fields: { ENTITY_ID: entityOf(write.accountId).id, ENTITY_TYPE: entityOf(write.accountId).type, COMMENT: withMarker(write.text, write.key) } },
         },
       }));
       return (await run(items, false, (key, result) => ({ key, crmId: String(result) }))) as WriteOutcome<{ key: string; crmId: string }>;
@@ -154,7 +156,7 @@ export function createBitrix24Writer(deps: Bitrix24WriterDeps): CrmWriter {
             ownerId: entityOf(todo.accountId).id,
             deadline: `${todo.dueDate}T18:00:00${deps.timeOffset ?? ''}`,
             title: todo.title,
-            description: `${todo.description}\n${markerFor(todo.dedupKey)}`,
+            description: withMarker(todo.description, todo.dedupKey),
             ...(todo.ownerId ? { responsibleId: todo.ownerId } : {}),
           },
         },

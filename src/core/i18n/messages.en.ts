@@ -103,6 +103,7 @@ export const en = {
   'summary.revenue12m': (revenue: string, growth: string) => `Revenue, last 12 months: ${revenue} · YoY growth: ${growth}`,
   'summary.classes': (abc: string, xyz: string, ltv: string) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
   'summary.why': 'Why this score:',
+  'crm.todoClosed': 'Closed by KAM Pilot: the reason for this task is gone.',
 
   'print.demoTitle': 'KAM Pilot · demo on the Bitrix24 sandbox',
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,

@@ -98,6 +98,7 @@ export const ru: MessageCatalogue = {
   'summary.revenue12m': (revenue, growth) => `Выручка за 12 мес.: ${revenue} · рост г/г: ${growth}`,
   'summary.classes': (abc, xyz, ltv) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
   'summary.why': 'Почему такой балл:',
+  'crm.todoClosed': 'Закрыто KAM Pilot: причина задачи больше не актуальна.',
 
   'print.demoTitle': 'KAM Pilot · демо на песочнице Bitrix24',
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,

@@ -11,7 +11,7 @@ export interface FieldWrite {
 }
 
 export interface CommentWrite {
-  /** Dedup key, e.g. `comment:company:42:2026-10`; also embedded in the text as a marker. */
+  /** Dedup key, e.g. `comment:company:42:2026-10`; also embedded in the text as an invisible marker (markerFor). */
   key: string;
   accountId: string;
   text: string;
@@ -58,7 +58,53 @@ export interface CrmWriter {
   closeTodos(items: TodoClose[]): Promise<WriteOutcome<string>>;
 }
 
-/** The marker written into every comment and to-do, so a rerun can find what a crash hid. */
+/**
+ * Why the marker is invisible: neither CRM documents a hidden field on the methods we write
+ * with (Bitrix24 crm.activity.todo.add takes no ORIGIN_ID and crm.timeline.comment has only
+ * COMMENT; amoCRM notes and tasks echo `request_id` in the answer but never store it), so the key
+ * travels in the text itself as Unicode default-ignorable format characters (General Category
+ * Cf, https://www.unicode.org/reports/tr44/#Default_Ignorable_Code_Point), which no renderer
+ * draws: a 64-bit digest of the key, two bits a character, framed by INVISIBLE SEPARATOR.
+ * docs/bitrix24.md and docs/amocrm.md say more.
+ */
+const DIGITS = ['\u200B', '\u200C', '\u200D', '\u2060'] as const;
+const FRAME = '\u2063';
+const INVISIBLE = /[\u200B-\u200D\u2060-\u2064]/g;
+
+/** FNV-1a, 64 bits: a stable digest for a few thousand keys an account, no crypto needed. */
+function digest64(key: string): bigint {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(key)) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash;
+}
+
+/** The invisible marker written at the end of every comment and to-do, so a rerun can find what a crash hid. */
 export function markerFor(key: string): string {
+  let hash = digest64(key);
+  let digits = '';
+  for (let i = 0; i < 32; i += 1) {
+    digits += DIGITS[Number(hash & 3n)];
+    hash >>= 2n;
+  }
+  return `${FRAME}${digits}${FRAME}`;
+}
+
+/** The visible marker older versions wrote (`[kam:<key>]`); still found, never written. */
+export function legacyMarkerFor(key: string): string {
   return `[kam:${key}]`;
+}
+
+/** Appends the invisible marker to a text a user reads. */
+export function withMarker(text: string, key: string): string {
+  return `${text}${markerFor(key)}`;
+}
+
+/** Whether a CRM text carries this key's marker, the invisible one or an older visible one. */
+export function carriesMarker(text: string, key: string): boolean {
+  return text.includes(markerFor(key)) || text.includes(legacyMarkerFor(key));
+}
+
+/** A CRM text as a reader sees it: without our markers, invisible or older visible ones. */
+export function visibleText(text: string): string {
+  return text.replace(INVISIBLE, '').replace(/\s*\[kam:[^\]]*\]/g, '').trim();
 }

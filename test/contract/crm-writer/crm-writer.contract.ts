@@ -1,4 +1,4 @@
-import { markerFor, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
+import { carriesMarker, legacyMarkerFor, visibleText, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
 
 /**
  * The one battery every CrmWriter adapter runs (like test/contract/storage): a runner per CRM
@@ -33,7 +33,9 @@ export interface CrmWriterHarness {
   close(): Promise<void>;
 }
 
-const withMarker = (texts: string[], key: string) => texts.filter((text) => text.includes(markerFor(key)));
+const withMarker = (texts: string[], key: string) => texts.filter((text) => carriesMarker(text, key));
+/** What a reader could see of our bookkeeping: a bracketed marker, our key words, a raw key. */
+const LEAK = /\[kam:|contract:|kam:/;
 
 export function describeCrmWriterContract(name: string, start: () => Promise<CrmWriterHarness>): void {
   describe(`CrmWriter contract: ${name}`, () => {
@@ -104,7 +106,7 @@ export function describeCrmWriterContract(name: string, start: () => Promise<Crm
       expect(found.found.get('contract:todo:answered')).toBe(answeredId);
       expect(found.found.has('contract:todo:never')).toBe(false);
       const held = await harness.held();
-      const lost = held.todos(account(1)).filter((item) => item.text.includes(markerFor('contract:todo:lost')));
+      const lost = held.todos(account(1)).filter((item) => carriesMarker(item.text, 'contract:todo:lost'));
       expect(lost).toHaveLength(1);
       expect(found.found.get('contract:todo:lost')).toBe(lost[0]?.id);
       expect(lost[0]?.completed).toBe(false);
@@ -116,8 +118,44 @@ export function describeCrmWriterContract(name: string, start: () => Promise<Crm
       const closed = await harness.writer.closeTodos([{ dedupKey: 'contract:todo:close', crmTaskId }]);
       expect(closed).toEqual({ done: ['contract:todo:close'], failed: [], unknown: [] });
       expect((await harness.writer.closeTodos([{ dedupKey: 'contract:todo:close', crmTaskId }])).failed).toEqual([]);
-      const mine = (await harness.held()).todos(account(2)).filter((item) => item.text.includes(markerFor('contract:todo:close')));
+      const mine = (await harness.held()).todos(account(2)).filter((item) => carriesMarker(item.text, 'contract:todo:close'));
       expect(mine).toEqual([{ id: crmTaskId, text: expect.any(String), completed: true }]);
+    });
+
+    it('shows the reader no marker: the text read is exactly the text written, yet a lost answer is recovered', async () => {
+      const key = `contract:comment:${account(3)}:hidden`;
+      const text = 'KPI summary\nwithout any bookkeeping';
+      await harness.writer.addComments([{ key, accountId: account(3), text }]);
+      const step = { ...todo('contract:todo:hidden', account(3)), title: 'Call the buyer', description: 'Ask about the renewal' };
+      await harness.writer.createTodos([step]);
+      const held = await harness.held();
+      const comment = withMarker(held.comments(account(3)), key);
+      expect(comment).toHaveLength(1);
+      expect(visibleText(comment[0] as string)).toBe(text);
+      expect(comment[0]?.replace(/[\u200B-\u200D\u2060-\u2064]/g, '')).toBe(text);
+      const mine = held.todos(account(3)).filter((item) => carriesMarker(item.text, 'contract:todo:hidden'));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]?.text).not.toMatch(LEAK);
+      expect(mine[0]?.text.replace(/[\u200B-\u200D\u2060-\u2064]/g, '')).toContain(step.description);
+      for (const id of harness.accounts) for (const written of held.comments(id)) expect(written).not.toMatch(LEAK);
+      // Both answers "lost": the hidden key alone finds them.
+      const foundComment = await harness.writer.findComments([{ key, accountId: account(3) }]);
+      const foundTodo = await harness.writer.findTodos([{ dedupKey: 'contract:todo:hidden', accountId: account(3) }]);
+      expect(foundComment.found.has(key)).toBe(true);
+      expect(foundTodo.found.get('contract:todo:hidden')).toBe(mine[0]?.id);
+    });
+
+    it('still finds records an older version wrote with its visible marker', async () => {
+      // What the previous version wrote: the key as a visible `[kam:<key>]` line, no hidden marker for it.
+      const legacyComment = `contract:comment:${account(3)}:legacy`;
+      const added = await harness.writer.addComments([{ key: 'contract:carrier:comment', accountId: account(3), text: `Old summary\n${legacyMarkerFor(legacyComment)}` }]);
+      const created = await harness.writer.createTodos([{ ...todo('contract:carrier:todo', account(3)), description: `Old step\n${legacyMarkerFor('contract:todo:legacy')}` }]);
+      const comments = await harness.writer.findComments([{ key: legacyComment, accountId: account(3) }, { key: `contract:comment:${account(3)}:absent`, accountId: account(3) }]);
+      const todos = await harness.writer.findTodos([{ dedupKey: 'contract:todo:legacy', accountId: account(3) }, { dedupKey: 'contract:todo:absent', accountId: account(3) }]);
+      expect(comments.found.get(legacyComment)).toBe(added.done[0]?.crmId);
+      expect(comments.found.has(`contract:comment:${account(3)}:absent`)).toBe(false);
+      expect(todos.found.get('contract:todo:legacy')).toBe(created.done[0]?.crmTaskId);
+      expect(todos.found.has('contract:todo:absent')).toBe(false);
     });
 
     it('duplicates nothing on a re-run that looks before it writes, as write-back does', async () => {
