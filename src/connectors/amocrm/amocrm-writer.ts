@@ -12,7 +12,8 @@ import { zonedUnix } from './amocrm-time';
  * Write-back to an amoCRM account:
  * - tier and score: PATCH /api/v4/{companies|contacts} with `custom_fields_values` (the tier as
  *   its enum_id, BaseEnumCustomFieldValueModel::toApi), 50 entities a request;
- * - KPI summaries: `common` notes, POST /api/v4/{entity}/notes (CommonNote; reference §3.6);
+ * - KPI summaries: `service_message` notes, shown as coming from the integration named in
+ *   `params.service` (ServiceMessageNote; reference §3.6), POST /api/v4/{entity}/notes;
  * - next steps: POST /api/v4/tasks (task_type_id 1 "follow-up", complete_till unix seconds,
  *   responsible = the account's owner; tasks-api), completed by PATCH with `is_completed` and
  *   `result.text`.
@@ -30,6 +31,10 @@ export function entityOf(accountId: string): { entity: Entity; id: number } {
     : { entity: 'companies', id: Number(accountId) };
 }
 
+/** The integration's name on its notes (ServiceMessageNote `params.service`), a product name in both languages. */
+const SERVICE_NAME = 'KAM Pilot';
+/** Summaries are service messages; older versions wrote `common` notes, still looked through. */
+const NOTE_TYPES = ['service_message', 'common'];
 /** amo's filter takes many ids; 50 entity ids keep the URL short and the answer to few pages. */
 const LOOKUP_IDS = 50;
 
@@ -131,7 +136,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
       for (const [entity, group] of groupByEntity(writes)) {
         const items = group.map((write) => ({
           key: write.key,
-          body: { entity_id: entityOf(write.accountId).id, note_type: 'common', params: { text: withMarker(write.text, write.key) } },
+          body: { entity_id: entityOf(write.accountId).id, note_type: 'service_message', params: { service: SERVICE_NAME, text: withMarker(write.text, write.key) } },
         }));
         const chunks = await writeInChunks(items, async (bodies) => embedded(await client.write<Row>('POST', `/api/v4/${entity}/notes`, bodies, { idempotent: false }), 'notes'), { idempotent: false, ...(chunkSize ? { chunkSize } : {}) });
         outcomes.push(toOutcome(chunks, (key, answer) => ({ key, crmId: String(answer?.id ?? '') })));
@@ -140,7 +145,7 @@ export function createAmoWriter(deps: AmoWriterDeps): CrmWriter {
     },
 
     findComments(items) {
-      return findByMarker(items, (entity) => `/api/v4/${entity}/notes`, (_entity, ids) => ({ filter: { entity_id: ids, note_type: 'common' } }), 'notes',
+      return findByMarker(items, (entity) => `/api/v4/${entity}/notes`, (_entity, ids) => ({ filter: { entity_id: ids, note_type: NOTE_TYPES } }), 'notes',
         (row) => String((row.params as Row | undefined)?.text ?? ''));
     },
 

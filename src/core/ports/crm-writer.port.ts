@@ -69,6 +69,8 @@ export interface CrmWriter {
  */
 const DIGITS = ['\u200B', '\u200C', '\u200D', '\u2060'] as const;
 const FRAME = '\u2063';
+/** Any marker, the invisible one (the digits as a range) or an older visible one. */
+const MARKER = /\u2063[\u200B-\u200D\u2060]{32}\u2063|\[kam:[^\]]+\]/;
 const INVISIBLE = /[\u200B-\u200D\u2060-\u2064]/g;
 
 /** FNV-1a, 64 bits: a stable digest for a few thousand keys an account, no crypto needed. */
@@ -87,6 +89,11 @@ export function markerFor(key: string): string {
     hash >>= 2n;
   }
   return `${FRAME}${digits}${FRAME}`;
+}
+
+/** The marker a CRM text carries (the invisible one, else an older visible one), or null. */
+export function markerIn(text: string): string | null {
+  return MARKER.exec(text)?.[0] ?? null;
 }
 
 /** The visible marker older versions wrote (`[kam:<key>]`); still found, never written. */

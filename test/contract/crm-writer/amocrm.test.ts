@@ -65,6 +65,16 @@ describeCrmWriterContract('amoCRM', async () => {
         ],
       };
     },
+    async writeLegacy(kind, accountId, text) {
+      // What the earlier writer sent: a `common` note, or a task, with the marker line in its text.
+      const token = (await storage.installations.get(installation.id))?.tokens?.accessToken ?? '';
+      const [path, body] = kind === 'comment'
+        ? ['/api/v4/companies/notes', [{ entity_id: Number(accountId), note_type: 'common', params: { text } }]]
+        : ['/api/v4/tasks', [{ entity_id: Number(accountId), entity_type: 'companies', text, task_type_id: 1, complete_till: Math.floor(Date.parse(`${ready.anchorDate}T12:00:00Z`) / 1000) }]];
+      const answer = await fetch(`${sandbox.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const embedded = ((await answer.json()) as { _embedded: Record<string, Array<{ id: number }>> })._embedded;
+      return String((embedded.notes ?? embedded.tasks)?.[0]?.id);
+    },
     async close() {
       await storage.close();
       await sandbox.close();

@@ -33,7 +33,8 @@ describeCrmWriterContract('Bitrix24', async () => {
   const fields = asBitrix24Slot(slot);
   if (!fields) throw new Error('setup left no tier fields');
   const tierOfItem = new Map(Object.entries(fields.tierItemIds).map(([tier, itemId]) => [String(itemId), tier]));
-  const companies = await crm.portal(installation).client.call<Array<{ ID: string }>>('crm.company.list', { order: { ID: 'ASC' }, select: ['ID'] });
+  const { client } = crm.portal(installation);
+  const companies = await client.call<Array<{ ID: string }>>('crm.company.list', { order: { ID: 'ASC' }, select: ['ID'] });
   return {
     writer: session.writer(slot),
     accounts: companies.result.map((row) => String(row.ID)),
@@ -55,6 +56,15 @@ describeCrmWriterContract('Bitrix24', async () => {
             .filter((activity) => activity.ownerTypeId === COMPANY_TYPE_ID && String(activity.ownerId) === accountId)
             .map((activity) => ({ id: String(activity.id), text: activity.description, completed: activity.completed })),
       };
+    },
+    async writeLegacy(kind, accountId, text) {
+      // What the earlier writer sent: the same methods, the marker line inside COMMENT / description.
+      if (kind === 'comment') {
+        const added = await client.call<number>('crm.timeline.comment.add', { fields: { ENTITY_ID: accountId, ENTITY_TYPE: 'company', COMMENT: text } });
+        return String(added.result);
+      }
+      const added = await client.call<{ id: number }>('crm.activity.todo.add', { ownerTypeId: COMPANY_TYPE_ID, ownerId: accountId, deadline: `${ready.anchorDate}T18:00:00`, title: 'Old', description: text });
+      return String(added.result.id);
     },
     async close() {
       await storage.close();

@@ -30,6 +30,11 @@ export interface CrmWriterHarness {
   /** A due date the CRM accepts (YYYY-MM-DD). */
   dueDate: string;
   held(): Promise<CrmHeldState>;
+  /**
+   * Writes a comment or to-do on the account as an older version did (its note type, the text
+   * as given, a visible `[kam:<key>]` line in it), straight through the CRM's API; the CRM id.
+   */
+  writeLegacy(kind: 'comment' | 'todo', accountId: string, text: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -146,15 +151,14 @@ export function describeCrmWriterContract(name: string, start: () => Promise<Crm
     });
 
     it('still finds records an older version wrote with its visible marker', async () => {
-      // What the previous version wrote: the key as a visible `[kam:<key>]` line, no hidden marker for it.
       const legacyComment = `contract:comment:${account(3)}:legacy`;
-      const added = await harness.writer.addComments([{ key: 'contract:carrier:comment', accountId: account(3), text: `Old summary\n${legacyMarkerFor(legacyComment)}` }]);
-      const created = await harness.writer.createTodos([{ ...todo('contract:carrier:todo', account(3)), description: `Old step\n${legacyMarkerFor('contract:todo:legacy')}` }]);
+      const commentId = await harness.writeLegacy('comment', account(3), `Old summary\n\n${legacyMarkerFor(legacyComment)}`);
+      const todoId = await harness.writeLegacy('todo', account(3), `Old step\n${legacyMarkerFor('contract:todo:legacy')}`);
       const comments = await harness.writer.findComments([{ key: legacyComment, accountId: account(3) }, { key: `contract:comment:${account(3)}:absent`, accountId: account(3) }]);
       const todos = await harness.writer.findTodos([{ dedupKey: 'contract:todo:legacy', accountId: account(3) }, { dedupKey: 'contract:todo:absent', accountId: account(3) }]);
-      expect(comments.found.get(legacyComment)).toBe(added.done[0]?.crmId);
+      expect(comments.found.get(legacyComment)).toBe(commentId);
       expect(comments.found.has(`contract:comment:${account(3)}:absent`)).toBe(false);
-      expect(todos.found.get('contract:todo:legacy')).toBe(created.done[0]?.crmTaskId);
+      expect(todos.found.get('contract:todo:legacy')).toBe(todoId);
       expect(todos.found.has('contract:todo:absent')).toBe(false);
     });
 

@@ -2,7 +2,7 @@ import qs from 'qs';
 import type { AmoReference } from '../../../src/connectors/amocrm/amocrm-reference';
 import type { CrmSlot, SyncPage } from '../../../src/core/ports/crm-connector.port';
 import type { EntityKind } from '../../../src/core/model/synced';
-import { markerFor } from '../../../src/core/ports/crm-writer.port';
+import { markerFor, visibleText } from '../../../src/core/ports/crm-writer.port';
 import { startAmoHarness, TIERS, type AmoHarness } from './amocrm-harness';
 
 jest.setTimeout(60_000);
@@ -139,6 +139,11 @@ describe('amoCRM connector against the sandbox', () => {
     const foundNote = await writer.findComments([{ key: 'comment:company:1:2026-06', accountId: '1' }, { key: 'comment:company:2:2026-06', accountId: '2' }]);
     expect([...foundNote.found]).toEqual([['comment:company:1:2026-06', comments.done[0]?.crmId]]);
     expect(foundNote.unresolved.size).toBe(0);
+    // A service message from the integration, its text exactly what the reader is meant to read.
+    const note = ((await h.state()).notes as Array<Record<string, unknown>>).find((item) => String(item.id) === comments.done[0]?.crmId);
+    expect(note).toEqual(expect.objectContaining({ note_type: 'service_message', params: expect.objectContaining({ service: 'KAM Pilot' }) }));
+    expect(visibleText(String(note?.text))).toBe('KPI за июнь');
+    expect(String(note?.text)).not.toContain('[kam:');
 
     const todos = await writer.createTodos([{ dedupKey: 'r1:1:2026-06', accountId: '1', ownerId: '2', title: 'Позвонить', description: 'Нет сделок 90 дней', dueDate: '2026-07-01' }]);
     expect(todos.done).toHaveLength(1);

@@ -7,6 +7,7 @@ import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
 import type { RunningAmoCrmSandbox } from '../../../src/sandbox/amocrm';
 import { amocrmDemoDriver } from '../../../src/sandbox/demo/amocrm.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
+import { markerIn } from '../../../src/core/ports/crm-writer.port';
 
 /**
  * amoCRM end to end against the rate-limited sandbox account, as `kam demo --crm amocrm` runs
@@ -26,7 +27,7 @@ interface State {
   webhooks: Array<{ destination: string }>;
 }
 const state = async () => (await demo.crm.state()) as unknown as State;
-const markerOf = (text: string | null) => /\[kam:[^\]]+\]/.exec(text ?? '')?.[0] ?? null;
+const markerOf = (text: string | null) => markerIn(text ?? '');
 const duplicates = (items: Array<string | null>) => items.filter((item, index) => item !== null && items.indexOf(item) !== index);
 
 beforeAll(async () => {

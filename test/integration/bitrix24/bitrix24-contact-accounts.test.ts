@@ -5,6 +5,7 @@ import { runDemo } from '../../../src/app/demo/run-demo';
 import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { CONTACT_ACCOUNT_PREFIX } from '../../../src/core/model/synced';
 import { createSilentLogger } from '../../../src/logging/logger';
+import { carriesMarker } from '../../../src/core/ports/crm-writer.port';
 
 /** With `contactsAsAccounts`, contacts without a company are evaluated and written back as accounts. */
 jest.setTimeout(90_000);
@@ -32,7 +33,11 @@ it('evaluates contacts without a company as accounts and writes their tier on th
     expect(Object.keys(settings.contact?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
     const written = await storage.writeState.getMany(demo.installationId, contactAccounts.map((account) => `field:company:${account.accountId}`));
     expect(written.size).toBe(contactAccounts.length);
-    for (const activity of state.activities.filter((item) => item.ownerTypeId === 3)) expect(activity.description).toMatch(/\[kam:[^\]]*:contact:\d+:/);
+    const keys = (await storage.taskLedger.list(demo.installationId)).map((entry) => entry.dedupKey);
+    for (const activity of state.activities.filter((item) => item.ownerTypeId === 3)) {
+      expect(keys.filter((key) => key.includes(`:contact:${activity.ownerId}:`) && carriesMarker(activity.description, key))).toHaveLength(1);
+      expect(activity.description).not.toContain('[kam:');
+    }
   } finally {
     await demo.close();
   }

@@ -5,6 +5,7 @@ import axios from 'axios';
 import { runDemo } from '../../../src/app/demo/run-demo';
 import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
+import { markerIn } from '../../../src/core/ports/crm-writer.port';
 
 /** Tokens that expire under the app's feet, and a portal that answers 500 now and then. */
 jest.setTimeout(120_000);
@@ -23,7 +24,7 @@ it('refreshes expired tokens single-flight, persists the new pair, and finishes 
     const stats = (await axios.get(`${String(demo.sandbox.url)}/_sandbox/stats`)).data as { rejections: Record<string, number> };
     expect(Object.keys(stats.rejections).join(',')).toMatch(/expired_token|INTERNAL_SERVER_ERROR|500/);
     // No to-do was duplicated by a retried create.
-    const markers = demo.sandboxHandle.state().activities.map((activity) => /\[kam:[^\]]+\]/.exec(activity.description)?.[0]).filter(Boolean);
+    const markers = demo.sandboxHandle.state().activities.map((activity) => markerIn(activity.description)).filter(Boolean);
     expect(new Set(markers).size).toBe(markers.length);
   } finally {
     await demo.close();

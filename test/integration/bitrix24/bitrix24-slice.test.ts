@@ -13,7 +13,7 @@ import { writeBack } from '../../../src/app/write-back';
 import { createBitrix24Connector } from '../../../src/connectors/bitrix24/bitrix24-connector';
 import { createBitrix24Writer } from '../../../src/connectors/bitrix24/bitrix24-writer';
 import type { SyncedDeal } from '../../../src/core/model/synced';
-import { markerFor, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
+import { markerFor, markerIn, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
 import { createSilentLogger } from '../../../src/logging/logger';
 
 /**
@@ -32,7 +32,7 @@ const ready = () => demo.sandbox as { memberId: string; applicationToken: string
 const todoMarkers = () =>
   demo.sandboxHandle
     .state()
-    .activities.map((activity) => /\[kam:[^\]]+\]/.exec(activity.description)?.[0])
+    .activities.map((activity) => markerIn(activity.description))
     .filter((marker): marker is string => Boolean(marker));
 
 /** The app answers an event first and handles it after: this waits for every handling it has started. */
