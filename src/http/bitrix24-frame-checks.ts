@@ -9,12 +9,17 @@ import type { Bitrix24FrameChecks } from './page-caller';
  * rate-limited per portal), and whether the token's user is an administrator (`askAdmin`, wired
  * by the composition root to user.admin, https://apidocs.bitrix24.com/api-reference/user/user-admin.html).
  */
-export function bitrix24FrameChecks(deps: { inbound: CrmInbound; askAdmin: (installation: Installation, accessToken: string) => Promise<boolean> }): Bitrix24FrameChecks {
+export function bitrix24FrameChecks(deps: {
+  inbound: CrmInbound;
+  askAdmin: (installation: Installation, accessToken: string) => Promise<boolean>;
+  askUserId?: (installation: Installation, accessToken: string) => Promise<string | null>;
+}): Bitrix24FrameChecks {
   return {
     async verifyFrameUser(memberId, accessToken) {
       const verified = await deps.inbound.verifyWidget({ query: {}, body: { member_id: memberId, AUTH_ID: accessToken }, headers: {} });
       return verified.ok ? ok(verified.value.installation) : verified;
     },
     isAdmin: deps.askAdmin,
+    ...(deps.askUserId ? { userId: deps.askUserId } : {}),
   };
 }

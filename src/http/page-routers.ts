@@ -2,27 +2,38 @@ import type { Router } from 'express';
 import type { CrmApp } from '../app/crm-app';
 import { readSettings } from '../app/installation-settings';
 import type { Lang } from '../core/i18n/format-values';
+import type { Granularity } from '../core/model/periods';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
+import { createPortfolioReports } from '../app/reports/portfolio-reports';
+import { reportSettingsOf } from '../app/reports/report-settings';
+import { reportVisibleTo } from '../app/reports/visibility';
+import { reportToCsv } from '../app/reports/exports/export-csv';
+import { reportToXlsx } from '../app/reports/exports/export-xlsx';
+import type { Storage } from '../core/ports/storage.port';
 import { toAccountPageView } from '../ui/account-view.mapper';
+import { toPortfolioView } from '../ui/portfolio-view.mapper';
 import { apiRoutes, type PageUseCases } from './api.routes';
 import { bitrix24FrameChecks } from './bitrix24-frame-checks';
-import { createCallerVerifier } from './page-caller';
+import { createCallerVerifier, type PageCaller } from './page-caller';
 import type { PageTokens } from './page-tokens';
 import { pagesRoutes } from './pages.routes';
 
 /**
  * The pages and their API, wired to the use cases that exist: the card tab reads the app's
- * account view. The portfolio, exports and settings answer 503 until their use cases are wired
- * here (src/app/reports, src/app/settings).
+ * account view; the portfolio and its exports read the portfolio report (a manager sees their
+ * own accounts, an administrator all). The settings answer 503 until wired here (src/app/settings).
  */
 export interface PageRoutersDeps {
   app: Pick<CrmApp, 'accountView'>;
+  storage: Storage;
   connectors: CrmRegistry;
   defaultLang: Lang;
   /** Bitrix24: is the frame token's user an administrator (user.admin)? From the composition root. */
   bitrix24Admin?: (installation: Installation, accessToken: string) => Promise<boolean>;
+  /** Bitrix24: the frame token's user id (user.current). */
+  bitrix24UserId?: (installation: Installation, accessToken: string) => Promise<string | null>;
   /** amoCRM: signed page tokens for the advanced settings iframe. */
   amoPageTokens?: PageTokens;
   now?: () => Date;
@@ -31,10 +42,29 @@ export interface PageRoutersDeps {
 export function pageRouters(deps: PageRoutersDeps): Router[] {
   const bitrix24 = deps.connectors.bitrix24;
   const verifier = createCallerVerifier({
-    ...(bitrix24 && deps.bitrix24Admin ? { bitrix24: bitrix24FrameChecks({ inbound: bitrix24.inbound, askAdmin: deps.bitrix24Admin }) } : {}),
+    ...(bitrix24 && deps.bitrix24Admin ? { bitrix24: bitrix24FrameChecks({ inbound: bitrix24.inbound, askAdmin: deps.bitrix24Admin, ...(deps.bitrix24UserId ? { askUserId: deps.bitrix24UserId } : {}) }) } : {}),
     ...(deps.amoPageTokens ? { amocrm: deps.amoPageTokens.checks() } : {}),
   });
+  const reports = createPortfolioReports({
+    storage: deps.storage,
+    settingsOf: reportSettingsOf({ defaultLang: deps.defaultLang, traitsOf: (kind) => deps.connectors[kind]?.traits }),
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  /** The report of the asked period, cut to what the caller may see in the CRM. */
+  const visibleReport = async (caller: PageCaller, query: { period: Granularity; asOf: string | null }) => {
+    const report = await reports.report({ installationId: caller.installation.id, granularity: query.period, ...(query.asOf ? { asOf: query.asOf } : {}) });
+    const [isAdmin, userId] = await Promise.all([caller.isAdmin(), caller.userId()]);
+    return reportVisibleTo(report, { isAdmin, userId: userId ?? '' });
+  };
   const useCases: PageUseCases = {
+    portfolio: async (caller, query) => toPortfolioView(await visibleReport(caller, query), caller.lang),
+    async report(caller, query) {
+      const report = await visibleReport(caller, query);
+      const name = `kam-report-${report.granularity}-${report.period.end}.${query.format}`;
+      return query.format === 'xlsx'
+        ? { body: await reportToXlsx(report, query.lang), filename: name, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }
+        : { body: await reportToCsv(report, query.lang, { bom: true }), filename: name, contentType: 'text/csv; charset=utf-8' };
+    },
     async accountView(caller, query) {
       const traits = deps.connectors[caller.installation.crm]?.traits ?? { defaultFieldMap: {} };
       const { criteria } = readSettings(caller.installation, deps.defaultLang, traits);

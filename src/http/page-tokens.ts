@@ -30,18 +30,18 @@ export function createPageTokens(deps: { secret: Buffer; findInstallation: (id: 
     /** For the caller verifier: the installation and admin flag of a good, unexpired token. */
     checks(): AmoTokenChecks {
       return {
-        async verifyToken(token: string): Promise<Result<{ installation: Installation; isAdmin: boolean }>> {
+        async verifyToken(token: string): Promise<Result<{ installation: Installation; isAdmin: boolean; userId: string | null }>> {
           const [body, signature] = token.split('.');
           const expected = body ? sign(body) : null;
           const given = Buffer.from(signature ?? '', 'base64url');
           if (!body || !expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
             return fail(new KamError('UNAUTHORIZED', 'The page token is not valid'));
           }
-          const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { i: string; a: boolean; e: number };
+          const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { i: string; u: string; a: boolean; e: number };
           if (claims.e * 1000 < now()) return fail(new KamError('UNAUTHORIZED', 'The page token has expired; open the page from amoCRM again'));
           const installation = await deps.findInstallation(claims.i);
           if (!installation || installation.status === 'deleted') return fail(new KamError('UNAUTHORIZED', 'Unknown amoCRM account'));
-          return ok({ installation, isAdmin: claims.a === true });
+          return ok({ installation, isAdmin: claims.a === true, userId: typeof claims.u === 'string' ? claims.u : null });
         },
       };
     },

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import ExcelJS from 'exceljs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Frame, type Locator, type Page } from 'playwright-core';
@@ -220,9 +221,25 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await card.app.getByTestId('reasons').locator('tr').count()).toBe(5);
     expect(await card.app.getByTestId('kpis').innerText()).toMatch(/Q\d 2026/);
     await card.page.close();
-    const portfolio = await open('/ui/portfolio', { lang: 'ru', app: demo.app, expectStatus: 503 });
-    expect(await portfolio.app.getByTestId('load-failure').innerText()).toContain('Раздел ещё не подключён на этом сервере.');
-    await portfolio.page.close();
+    const settings = await open('/ui/settings', { lang: 'ru', app: demo.app, expectStatus: 503 });
+    expect(await settings.app.getByTestId('load-failure').innerText()).toContain('Раздел ещё не подключён на этом сервере.');
+    await settings.page.close();
+  });
+
+  it('as the server wires them: the portfolio reads the report; its XLSX downloads and opens with one row per account', async () => {
+    const run = await demo.runtime.storage.evaluations.latestRun(demo.installationId);
+    const { page, app } = await open('/ui/portfolio', { lang: 'en', app: demo.app });
+    await app.getByTestId('accounts').waitFor();
+    expect(await app.getByTestId('account-row').count()).toBe(run!.accountCount);
+    expect(await app.getByTestId('kpis').innerText()).toMatch(/NRR[\s\S]*GRR/);
+    const [download] = await Promise.all([page.waitForEvent('download'), app.getByTestId('export-xlsx').click()]);
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.readFile((await download.path()) as string);
+    const sheets = book.worksheets.map((sheet) => sheet.name);
+    expect(sheets.length).toBeGreaterThanOrEqual(2);
+    const accounts = book.worksheets.find((sheet) => sheet.actualRowCount === run!.accountCount + 1);
+    expect(accounts).toBeDefined();
+    await page.close();
   });
 
   it('ran without a console error or a CSP violation', () => {
