@@ -9,7 +9,7 @@ import { readInstallProgress } from './app/install-progress';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
 import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
-import { bitrix24FrameAdmin } from './connectors/bitrix24/bitrix24-frame-admin';
+import { bitrix24FrameAdmin, bitrix24FrameUserId } from './connectors/bitrix24/bitrix24-frame-admin';
 import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
@@ -185,8 +185,8 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
   // The Bitrix24 entry is always createBitrix24Crm's (createConnectors), which also asks user.admin with a frame token.
   const bitrix24 = runtime.connectors.bitrix24 as Bitrix24Crm | undefined;
   const pages = pageRouters({
-    app: runtime.app, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang,
-    ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24) } : {}),
+    app: runtime.app, storage: runtime.storage, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang,
+    ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24), bitrix24UserId: bitrix24FrameUserId(bitrix24) } : {}),
   });
   const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
