@@ -19,14 +19,15 @@ import { bitrix24FrameChecks } from './bitrix24-frame-checks';
 import { createCallerVerifier, type PageCaller } from './page-caller';
 import type { PageTokens } from './page-tokens';
 import { pagesRoutes } from './pages.routes';
+import { settingsPageUseCases } from './settings-page';
 
 /**
- * The pages and their API, wired to the use cases that exist: the card tab reads the app's
- * account view; the portfolio and its exports read the portfolio report (a manager sees their
- * own accounts, an administrator all). The settings answer 503 until wired here (src/app/settings).
+ * The pages and their API on the app's use cases: the card tab reads the account view; the
+ * portfolio and its exports read the portfolio report (a manager sees their own accounts, an
+ * administrator all); the settings page previews and saves through src/app/settings.
  */
 export interface PageRoutersDeps {
-  app: Pick<CrmApp, 'accountView'>;
+  app: Pick<CrmApp, 'accountView' | 'runCycle'>;
   storage: Storage;
   connectors: CrmRegistry;
   defaultLang: Lang;
@@ -57,6 +58,12 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
     return reportVisibleTo(report, { isAdmin, userId: userId ?? '' });
   };
   const useCases: PageUseCases = {
+    settings: settingsPageUseCases({
+      storage: deps.storage, connectors: deps.connectors, defaultLang: deps.defaultLang,
+      // A save re-evaluates and writes back at once (an incremental cycle, the same day the preview used).
+      afterSave: (installationId) => void deps.app.runCycle(installationId, 'incremental').catch(() => undefined),
+      ...(deps.now ? { now: deps.now } : {}),
+    }),
     portfolio: async (caller, query) => toPortfolioView(await visibleReport(caller, query), caller.lang),
     async report(caller, query) {
       const report = await visibleReport(caller, query);

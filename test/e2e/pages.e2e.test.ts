@@ -211,7 +211,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await page.close();
   });
 
-  it('as the server wires them: the card tab shows the stored evaluation; a page whose use case is not wired says so', async () => {
+  it('as the server wires them: the card tab shows the stored evaluation', async () => {
     const run = await demo.runtime.storage.evaluations.latestRun(demo.installationId);
     const [account] = await demo.runtime.storage.evaluations.runAccounts(demo.installationId, run!.id);
     const card = await open('/ui/card', { lang: 'en', placement: 'CRM_COMPANY_DETAIL_TAB', id: account!.accountId, app: demo.app });
@@ -221,9 +221,21 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await card.app.getByTestId('reasons').locator('tr').count()).toBe(5);
     expect(await card.app.getByTestId('kpis').innerText()).toMatch(/Q\d 2026/);
     await card.page.close();
-    const settings = await open('/ui/settings', { lang: 'ru', app: demo.app, expectStatus: 503 });
-    expect(await settings.app.getByTestId('load-failure').innerText()).toContain('Раздел ещё не подключён на этом сервере.');
-    await settings.page.close();
+  });
+
+  it('as the server wires them: settings preview on the stored data, save, and the history entry', async () => {
+    const { page, app } = await open('/ui/settings', { lang: 'en', app: demo.app });
+    await app.getByTestId('criterion').first().waitFor();
+    await field(app.getByTestId('criterion-weight').first()).fill('5');
+    await app.getByTestId('preview').click();
+    await app.getByTestId('preview-panel').waitFor();
+    expect(await app.getByTestId('preview-counts').innerText()).toMatch(/Key account/);
+    await app.getByTestId('save').click();
+    await app.getByTestId('saved').waitFor();
+    const entry = app.getByTestId('history-entry').first();
+    await entry.waitFor();
+    expect(await entry.innerText()).toMatch(/criteria\.0\.weight: 40 → 5/);
+    await page.close();
   });
 
   it('as the server wires them: the portfolio reads the report; its XLSX downloads and opens with one row per account', async () => {

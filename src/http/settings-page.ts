@@ -1,0 +1,105 @@
+import { metricCatalog } from '../app/settings/metric-catalog';
+import { previewSettings } from '../app/settings/preview-settings';
+import { readSettingsDocument, saveSettings, settingsHistory } from '../app/settings/save-settings';
+import { criteriaOf } from '../app/settings/settings-document';
+import { KamError, fail, ok, type Result } from '../core/errors';
+import type { Lang } from '../core/i18n/format-values';
+import type { CrmRegistry } from '../core/ports/crm-connector.port';
+import type { Storage } from '../core/ports/storage.port';
+import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
+import { ruleVersion } from '../core/scoring/rule-version';
+import type { SettingsDoc } from '../ui/api-types';
+import type { PageUseCases } from './api.routes';
+import type { PageCaller } from './page-caller';
+
+/**
+ * The settings page on the settings use cases (src/app/settings): read the document, preview a
+ * draft on the stored data (writing nothing), save it with its history entry, then let the next
+ * cycle re-evaluate and write back with the same day the preview used. Engine errors name paths
+ * as `criteria[0].weight`; the page keys its fields `criteria.0.weight`.
+ */
+export interface SettingsPageDeps {
+  storage: Storage;
+  connectors: CrmRegistry;
+  defaultLang: Lang;
+  /** Re-evaluate and write back after a save (the app's cycle); absent: the next scheduled cycle does it. */
+  afterSave?: (installationId: string) => void;
+  now?: () => Date;
+}
+
+const toFieldKey = (path: string) => path.replace(/\[(\d+)\]/g, '.$1');
+
+function withFieldErrors<T>(result: Result<T>): Result<T> {
+  if (result.ok || result.error.code !== 'INPUT_INVALID') return result;
+  const issues = (result.error.details.issues ?? []) as Array<{ path: string; message: string }>;
+  const fields = Object.fromEntries(issues.map((issue) => [toFieldKey(issue.path), issue.message]));
+  return fail(new KamError('INPUT_INVALID', result.error.message, { details: { fields } }));
+}
+
+export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUseCases['settings']> {
+  const today = () => (deps.now?.() ?? new Date()).toISOString().slice(0, 10);
+  const traitsOf = (caller: PageCaller) => deps.connectors[caller.installation.crm]?.traits;
+  const defaultsOf = (caller: PageCaller) => traitsOf(caller)?.defaultFieldMap ?? {};
+  /** The page shows every input with its effective field; only what differs from the connector's default is stored. */
+  const draftOf = (caller: PageCaller, input: unknown) => {
+    const draft = { ...(input as Record<string, unknown>) };
+    const defaults = defaultsOf(caller);
+    const map = (draft.fieldMap ?? {}) as Record<string, string | null>;
+    draft.fieldMap = Object.fromEntries(Object.entries(map).filter(([key, value]) => defaults[key] !== value));
+    return draft;
+  };
+  const preview = async (caller: PageCaller, input: unknown) => {
+    const traits = traitsOf(caller);
+    if (!traits) return fail(new KamError('CRM_UNAVAILABLE', 'This CRM is not configured on this server'));
+    return withFieldErrors(await previewSettings({ storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), asOf: today(), defaultLang: deps.defaultLang, traits }));
+  };
+  return {
+    async view(caller) {
+      const read = await readSettingsDocument({ storage: deps.storage, installationId: caller.installation.id, defaultLang: deps.defaultLang });
+      if (!read.ok) throw read.error;
+      const doc = read.value.document;
+      const fieldMap = { ...defaultsOf(caller), ...doc.fieldMap };
+      const label = (metric: string) => fillLabel(metricLabel(metric, caller.lang), null);
+      return {
+        ruleVersion: ruleVersion(criteriaOf(doc)),
+        settings: { ...doc, fieldMap } as unknown as SettingsDoc,
+        metrics: metricCatalog().map((option) => ({ metric: option.metric, label: option.name[caller.lang], kind: option.kind })),
+        // The CRM's own field list is not kept in the store yet: the fields in use are offered.
+        crmFields: [...new Set(Object.values(fieldMap).filter((value): value is string => !!value))].map((id) => ({ id, label: id, type: 'field' })),
+        inputs: Object.keys(fieldMap).map((id) => ({ id, label: label(`field:${id}`) })),
+      };
+    },
+    async preview(caller, input) {
+      const result = await preview(caller, input);
+      if (!result.ok) return result;
+      const { ruleVersion: versions, counts, moves } = result.value;
+      return ok({
+        ruleVersion: versions.after,
+        counts,
+        moves: moves.map((move) => ({ accountId: move.accountId, name: move.name, from: move.from, to: move.to, scoreBefore: move.scoreBefore, scoreAfter: move.scoreAfter, reason: move.mainChange?.reason ?? null })),
+      });
+    },
+    async save(caller, input) {
+      // The preview validates and counts the moves the save will make (same data, same day).
+      const previewed = await preview(caller, input);
+      if (!previewed.ok) return previewed;
+      const userId = await caller.userId();
+      const saved = withFieldErrors(await saveSettings({
+        storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), actor: { id: userId ?? 'unknown', name: null }, defaultLang: deps.defaultLang,
+        ...(deps.now ? { now: deps.now } : {}),
+      }));
+      if (!saved.ok) return saved;
+      if (saved.value.change) deps.afterSave?.(caller.installation.id);
+      return ok({ ruleVersion: saved.value.ruleVersion, moved: previewed.value.moves.length });
+    },
+    async history(caller) {
+      const changes = await settingsHistory({ storage: deps.storage, installationId: caller.installation.id, limit: 50 });
+      return changes.map((change) => ({
+        at: change.changedAt,
+        by: change.actor.name ? { id: change.actor.id, name: change.actor.name } : null,
+        ruleVersion: change.ruleVersion,
+        changes: change.diff.map((entry) => ({ path: toFieldKey(entry.path), before: entry.before, after: entry.after })),
+      }));
+    },
+  };
+}
