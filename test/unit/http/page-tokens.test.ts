@@ -7,9 +7,9 @@ describe('signed page tokens (amoCRM advanced settings page)', () => {
   const tokens = createPageTokens({ secret: Buffer.alloc(32, 7), findInstallation: async (id) => (id === 'amo-1' ? installation : null), ttlSeconds: 600, now: () => clock });
   const checks = tokens.checks();
 
-  it('gives back the installation and the admin flag of a token it issued', async () => {
+  it('gives back the installation, the user and the admin flag of a token it issued', async () => {
     const result = await checks.verifyToken(tokens.issue({ installationId: 'amo-1', userId: '5', isAdmin: true }));
-    expect(result).toEqual({ ok: true, value: { installation, isAdmin: true } });
+    expect(result).toEqual({ ok: true, value: { installation, isAdmin: true, userId: '5' } });
   });
 
   it('refuses a token whose claims were changed, one signed with another secret, and garbage', async () => {
