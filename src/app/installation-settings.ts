@@ -1,4 +1,5 @@
 import type { Lang } from '../core/i18n/format-values';
+import type { Granularity } from '../core/model/periods';
 import type { CrmSlot, CrmTraits } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import { parseNextStepRules, DEFAULT_NEXT_STEP_RULES, type NextStepRulesConfig } from '../core/rules/next-step-rules-config';
@@ -17,6 +18,8 @@ export interface InstallationSettings {
   /** Our criteria field names -> the CRM's field codes. */
   fieldMap: Record<string, string | null>;
   summaryTiers: string[] | undefined;
+  /** The KPI summary's period (month unless the settings page chose another). */
+  summaryPeriod: Granularity;
   /** Contacts without a company are evaluated as accounts of their own (off by default). */
   contactsAsAccounts: boolean;
   /** The connector's slot (null until the first setup). */
@@ -37,6 +40,7 @@ export function readSettings(installation: Installation, defaultLang: Lang, trai
     rules: rules?.ok ? rules.value : DEFAULT_NEXT_STEP_RULES,
     fieldMap: { ...traits.defaultFieldMap, ...(isRecord(raw.fieldMap) ? (raw.fieldMap as Record<string, string | null>) : {}) },
     summaryTiers: Array.isArray(raw.summaryTiers) ? (raw.summaryTiers as string[]) : undefined,
+    summaryPeriod: raw.summaryPeriod === 'quarter' || raw.summaryPeriod === 'year' ? raw.summaryPeriod : 'month',
     contactsAsAccounts: raw.contactsAsAccounts === true,
     slot: isRecord(slot) ? slot : null,
   };

@@ -1,5 +1,6 @@
 import type { EvaluationResult } from '../core/engine/evaluate-portfolio';
 import type { Lang } from '../core/i18n/format-values';
+import type { Granularity } from '../core/model/periods';
 import type { CrmWriter } from '../core/ports/crm-writer.port';
 import type { Storage } from '../core/ports/storage.port';
 import type { NextStepPlan, TaskIntent } from '../core/rules/plan-next-steps';
@@ -34,7 +35,20 @@ export interface WriteBackDeps {
   lang: Lang;
   /** Tiers whose companies get the monthly KPI comment (default: every tier but the last). */
   summaryTiers?: string[];
+  /** The KPI summary's period (settings `summaryPeriod`, default month): one summary per account and period. */
+  summaryPeriod?: Granularity;
   logger: Logger;
+}
+
+/**
+ * The dedup part of a summary's key: a month keeps the key it always had (`2026-11`), so stored
+ * keys stay valid; a quarter (`2026-Q4`) or year (`2026-Y`) never collides with a month's key,
+ * so switching the period writes the new period's summary once.
+ */
+export function summaryPeriodKey(period: Granularity, start: string): string {
+  if (period === 'month') return start.slice(0, 7);
+  if (period === 'year') return `${start.slice(0, 4)}-Y`;
+  return `${start.slice(0, 4)}-Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1}`;
 }
 
 const fieldKey = (accountId: string) => `field:company:${accountId}`;
@@ -65,7 +79,8 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
 
   // 2. One KPI summary per company and period.
   const summaryTiers = new Set(deps.summaryTiers ?? deps.criteria.tiers.slice(0, -1).map((tier) => tier.id));
-  const period = evaluation.periods.month.start.slice(0, 7);
+  const summaryPeriod = deps.summaryPeriod ?? 'month';
+  const period = summaryPeriodKey(summaryPeriod, evaluation.periods[summaryPeriod].start);
   const summaries = evaluation.accounts.filter((account) => summaryTiers.has(account.tier));
   const commentKey = (companyId: string) => `comment:company:${companyId}:${period}`;
   const commentState = await storage.writeState.getMany(installationId, summaries.map((account) => commentKey(account.id)));
@@ -87,7 +102,7 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const claimed = new Set(await storage.writeState.claimMany(installationId, fresh.map((account) => ({ key: commentKey(account.id), value: { state: 'pending' } }))));
   const owned = toComment.filter((account) => claimed.has(commentKey(account.id)) || commentState.has(commentKey(account.id)));
   const comments = await writer.addComments(
-    owned.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang) })),
+    owned.map((account) => ({ key: commentKey(account.id), accountId: account.id, text: kpiSummaryText(account, evaluation, deps.criteria, deps.lang, summaryPeriod) })),
   );
   await storage.writeState.putMany(installationId, comments.done.map(({ key, crmId }) => ({ key, value: { state: 'done', crmId } })));
   // A refused comment may be written next time; an unknown one stays pending and is looked up.

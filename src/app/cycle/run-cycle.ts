@@ -6,7 +6,7 @@ import { readSettings } from '../installation-settings';
 import { createInstallationSync, type SyncCounts } from '../sync/sync-installation';
 import { writeBack, type WriteBackCounts } from '../write-back';
 import { connectorFor, loadActive, type AppContext } from './cycle-context';
-import { setUpInstallation } from './set-up-installation';
+import { setUpInstallation, setupTiers } from './set-up-installation';
 
 /**
  * One pass for one installation of any CRM: load, set up if needed, reference data, sync (full
@@ -65,8 +65,9 @@ export async function runCycle(context: AppContext, installationId: string, opti
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   const logger = context.logger.child({ installationId, crm: installation.crm });
 
-  // Setup again when it never ran, or when contacts became accounts after it did.
-  if (!connector.isSetUp(settings.slot, { contactFields: settings.contactsAsAccounts })) {
+  // Setup again when it never ran, when contacts became accounts after it did, or when saved
+  // settings changed the tiers (the tier field's list must follow them before anything is written).
+  if (!connector.isSetUp(settings.slot, { contactFields: settings.contactsAsAccounts, tiers: setupTiers(settings), lang: settings.lang })) {
     await setUpInstallation(context, installationId);
     installation = await loadActive(storage, installationId);
     settings = readSettings(installation, context.defaultLang, connector.traits);
@@ -94,7 +95,7 @@ export async function runCycle(context: AppContext, installationId: string, opti
   });
   const writer = session.writer(settings.slot ?? {});
   const writes = await session.inPhase('writeBack', () =>
-    writeBack({ storage, installationId, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, logger }),
+    writeBack({ storage, installationId, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, summaryPeriod: settings.summaryPeriod, logger }),
   );
   const tiers: Record<string, number> = {};
   for (const account of outcome.evaluation.accounts) tiers[account.tier] = (tiers[account.tier] ?? 0) + 1;

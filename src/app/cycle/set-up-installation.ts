@@ -1,7 +1,11 @@
-import type { CrmSetupResult } from '../../core/ports/crm-connector.port';
-import { readSettings } from '../installation-settings';
+import type { CrmSetupOptions, CrmSetupResult } from '../../core/ports/crm-connector.port';
+import { readSettings, type InstallationSettings } from '../installation-settings';
 import { runExclusive } from '../run-alone';
 import { connectorFor, loadActive, type AppContext } from './cycle-context';
+
+/** The configured tiers as the CRM's tier field lists them (a label missing in a language: the id). */
+export const setupTiers = (settings: InstallationSettings): CrmSetupOptions['tiers'] =>
+  settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }));
 
 const setupsInFlight = new Map<string, Promise<CrmSetupResult>>();
 /** A setup makes a handful of CRM calls; a process that died holding the lease frees it after this. */
@@ -34,7 +38,7 @@ async function runSetUp(context: AppContext, installationId: string): Promise<Cr
     session.setUp({
       publicUrl: context.publicUrl,
       lang: settings.lang,
-      tiers: settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id })),
+      tiers: setupTiers(settings),
       contactFields: settings.contactsAsAccounts,
       slot: settings.slot,
     }),

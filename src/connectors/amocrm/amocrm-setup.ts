@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { KamError } from '../../core/errors';
 import type { CrmSetupOptions } from '../../core/ports/crm-connector.port';
+import { tierLabel, tierListSignature, type TierListOptions } from '../shared/tier-list';
 import type { AmoClient } from './amocrm-client';
 import { accountInfo } from './amocrm-oauth';
 
@@ -47,6 +48,8 @@ export interface AmoSlot {
   currency: string;
   /** The webhook: its id and the hash of the secret in its destination (the secret itself is sealed). */
   webhook: { id: number | null; secretHash: string } | null;
+  /** The tier list setup last made the fields carry (tierListSignature); absent in older slots. */
+  tierList?: string;
 }
 
 type Row = Record<string, unknown>;
@@ -83,7 +86,38 @@ function enumIds(field: Row, tiers: CrmSetupOptions['tiers']): Record<string, nu
   return out;
 }
 
-type Created = { fields: number; webhooks: number };
+type Created = { fields: number; webhooks: number; tierEnums: number };
+
+/**
+ * The tier field's enums brought in line with the configured tiers: a tier without an enum
+ * (by code = tier id) gets one, an enum whose value is not the tier's label in the installation
+ * language is relabelled. PATCH /api/v4/{entity}/custom_fields/{id} takes the select field's
+ * whole `enums` list: an enum with its `id` is kept (same id, so the values companies hold stay
+ * valid) and updated, one without `id` is created
+ * (https://www.amocrm.ru/developers/content/crm_platform/custom-fields, "Редактирование
+ * дополнительных полей"; EnumModel::toApi sends `id` when it has one). Every existing enum is
+ * sent back with its id, so none is dropped: an enum of a tier no longer configured stays, as a
+ * company still carrying it would otherwise lose its value before the writer reaches it (the
+ * writer moves every such company to a configured tier in the same cycle).
+ * Returns null when the field already matches.
+ */
+function tierEnumsPatch(field: Row, options: TierListOptions): Row[] | null {
+  const enums = Array.isArray(field.enums) ? (field.enums as Row[]) : [];
+  const next: Row[] = enums.map((item) => ({ id: Number(item.id), value: String(item.value ?? ''), sort: Number(item.sort ?? 0) }));
+  let changes = 0;
+  options.tiers.forEach((tier, index) => {
+    const value = tierLabel(tier, options.lang);
+    const at = enums.findIndex((item) => String(item.code ?? '').toUpperCase() === tier.id.toUpperCase());
+    if (at < 0 && enumIds(field, [tier])[tier.id] === undefined) {
+      next.push({ value, sort: (index + 1) * 10, code: tier.id.toUpperCase() });
+      changes += 1;
+    } else if (at >= 0 && String(enums[at]?.value ?? '') !== value) {
+      next[at] = { ...next[at], value };
+      changes += 1;
+    }
+  });
+  return changes > 0 ? next : null;
+}
 
 async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetupOptions, created: Created): Promise<AmoTierFields> {
   let fields = await listFields(client, entity);
@@ -107,7 +141,13 @@ async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetup
     fields = [...fields, ...made];
     created.fields += missing.length;
   }
-  const tier = byCode(fields, TIER_FIELD_CODE);
+  let tier = byCode(fields, TIER_FIELD_CODE);
+  const patch = tier ? tierEnumsPatch(tier, options) : null;
+  if (tier && patch) {
+    const body = await client.write<Row>('PATCH', `/api/v4/${entity}/custom_fields/${Number(tier.id)}`, { enums: patch }, { idempotent: true });
+    tier = body && Array.isArray(body.enums) ? body : tier;
+    created.tierEnums += 1;
+  }
   const score = byCode(fields, SCORE_FIELD_CODE);
   if (!tier || !score) throw new KamError('CRM_REJECTED', `amoCRM setup: the ${entity} fields ${TIER_FIELD_CODE}/${SCORE_FIELD_CODE} could not be created`);
   const tierEnumIds = enumIds(tier, options.tiers);
@@ -135,7 +175,7 @@ export async function setupAmoAccount(input: {
   options: CrmSetupOptions;
 }): Promise<{ slot: AmoSlot; created: Created }> {
   const { client, options } = input;
-  const created: Created = { fields: 0, webhooks: 0 };
+  const created: Created = { fields: 0, webhooks: 0, tierEnums: 0 };
   const account = accountInfo(await client.get<Row>('/api/v4/account', { with: 'datetime_settings' }));
   const company = await ensureFields(client, 'companies', options, created);
   const contact = options.contactFields ? await ensureFields(client, 'contacts', options, created) : null;
@@ -144,12 +184,14 @@ export async function setupAmoAccount(input: {
     slot: {
       company, contact, appUserId: account.currentUserId, timezone: account.timezone ?? 'Europe/Moscow', currency: account.currency,
       webhook: { id: webhookId, secretHash: secretHash(input.secret) },
+      tierList: tierListSignature(options),
     },
     created,
   };
 }
 
-/** Is everything setup creates in place, as far as the slot remembers? */
-export function isAmoSetUp(slot: Partial<AmoSlot> | null, options: { contactFields: boolean }): boolean {
-  return Boolean(slot?.company?.tierFieldId && slot.company.scoreFieldId && slot.webhook && (!options.contactFields || slot.contact?.tierFieldId));
+/** Is everything setup creates in place, as far as the slot remembers? A saved tier change is not. */
+export function isAmoSetUp(slot: Partial<AmoSlot> | null, options: TierListOptions & { contactFields: boolean }): boolean {
+  return Boolean(slot?.company?.tierFieldId && slot.company.scoreFieldId && slot.webhook && (!options.contactFields || slot.contact?.tierFieldId))
+    && slot?.tierList === tierListSignature(options);
 }

@@ -3,6 +3,7 @@ import type { CrmConnector, CrmSession, CrmSlot, CrmTraits } from '../../core/po
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Logger } from '../../logging/logger';
+import { tierListSignature } from '../shared/tier-list';
 import { createBitrix24Connector, type Bitrix24Connector, type Bitrix24Settings } from './bitrix24-connector';
 import { createBitrix24Inbound } from './bitrix24-inbound';
 import { DEFAULT_FIELD_MAP } from './bitrix24-mapper';
@@ -19,6 +20,8 @@ import { createBitrix24Writer, type TierFields } from './bitrix24-writer';
 export interface Bitrix24Slot extends TierFields {
   contact: TierFields | null;
   appUserId: string | null;
+  /** The tier list setup last made the field carry (tierListSignature); absent in slots of older setups. */
+  tierList?: string;
 }
 
 export const BITRIX24_TRAITS: CrmTraits = {
@@ -35,7 +38,12 @@ const isTierFields = (value: unknown): value is TierFields =>
 
 export function asBitrix24Slot(slot: CrmSlot | null): Bitrix24Slot | null {
   if (!slot || !isTierFields(slot)) return null;
-  return { ...slot, contact: isTierFields(slot.contact) ? slot.contact : null, appUserId: typeof slot.appUserId === 'string' ? slot.appUserId : null };
+  return {
+    ...slot,
+    contact: isTierFields(slot.contact) ? slot.contact : null,
+    appUserId: typeof slot.appUserId === 'string' ? slot.appUserId : null,
+    ...(typeof slot.tierList === 'string' ? { tierList: slot.tierList } : {}),
+  };
 }
 
 export type Bitrix24Crm = CrmConnector & Pick<Bitrix24Connector, 'portal' | 'callWithToken'>;
@@ -51,7 +59,7 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
     const created: CrmSession = {
       async setUp(options) {
         const result = await setupBitrix24Portal({ client, publicUrl: options.publicUrl, lang: options.lang, tiers: options.tiers, contactFields: options.contactFields });
-        const slot: Bitrix24Slot = { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, contact: result.contact, appUserId: result.appUserId };
+        const slot: Bitrix24Slot = { tierField: result.tierField, scoreField: result.scoreField, tierItemIds: result.tierItemIds, contact: result.contact, appUserId: result.appUserId, tierList: result.tierList };
         return { slot: { ...slot }, created: result.created };
       },
       readReference: () => readReferenceData(client),
@@ -87,7 +95,8 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
     session,
     isSetUp(slot, options) {
       const fields = asBitrix24Slot(slot);
-      return fields !== null && (!options.contactFields || fields.contact !== null);
+      // A saved tier change (id added, renamed, relabelled) makes setup run again to relist the field.
+      return fields !== null && (!options.contactFields || fields.contact !== null) && fields.tierList === tierListSignature(options);
     },
     forget(installationId) {
       sessions.delete(installationId);

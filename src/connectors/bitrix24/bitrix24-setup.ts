@@ -1,4 +1,5 @@
 import { KamError } from '../../core/errors';
+import { tierLabel, tierListSignature } from '../shared/tier-list';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import type { TierFields } from './bitrix24-writer';
 
@@ -60,7 +61,9 @@ export interface SetupResult extends TierFields {
   contact: TierFields | null;
   /** The portal user our tokens act as (our own writes come back as this user's changes). */
   appUserId: string | null;
-  created: { fields: number; placements: number; events: number };
+  /** The tier list the field now carries (tierListSignature), for isSetUp. */
+  tierList: string;
+  created: { fields: number; placements: number; events: number; tierItems: number };
 }
 
 export interface SetupOptions {
@@ -90,7 +93,7 @@ function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, 
         fields: {
           ...common, USER_TYPE_ID: 'enumeration', FIELD_NAME: TIER_FIELD_CODE, XML_ID: TIER_FIELD_CODE,
           LABEL: options.lang === 'ru' ? 'KAM: уровень' : 'KAM: tier', EDIT_FORM_LABEL: label('KAM: уровень', 'KAM: tier'), LIST_COLUMN_LABEL: label('KAM: уровень', 'KAM: tier'),
-          LIST: options.tiers.map((tier, index) => ({ VALUE: options.lang === 'ru' ? tier.ru : tier.en, XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' })),
+          LIST: options.tiers.map((tier, index) => ({ VALUE: tierLabel(tier, options.lang), XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' })),
           SETTINGS: { DISPLAY: 'LIST' },
         },
       },
@@ -110,6 +113,37 @@ function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, 
     });
   }
   return commands;
+}
+
+/**
+ * Brings an existing tier field's LIST in line with the configured tiers: a tier with no item
+ * (matched by XML_ID = tier id) gets a new one, an item whose VALUE is not the tier's label in the
+ * installation language is relabelled. crm.company.userfield.update takes LIST items with `ID` as
+ * updates of that item (it keeps its ID, so the values companies hold stay valid) and items
+ * without `ID` as new ones; only `DEL: 'Y'` deletes
+ * (https://apidocs.bitrix24.com/api-reference/crm/companies/userfields/crm-company-userfield-update.html).
+ * Every existing item is sent back by ID, so nothing is lost whichever way a portal treats the
+ * items left out. Items of tiers no longer configured are kept, never deleted: deleting an item
+ * blanks the field of every company still carrying it until the next write-back reaches it, and
+ * the writer rewrites those companies to a configured tier in the same cycle anyway.
+ */
+function tierListCommand(entity: Entity, field: Row, options: SetupOptions): BatchCommand | null {
+  const list = (field.LIST as Row[] | undefined) ?? [];
+  const items: Row[] = list.map((row) => ({ ID: String(row.ID) }));
+  let changes = 0;
+  options.tiers.forEach((tier, index) => {
+    const value = tierLabel(tier, options.lang);
+    const at = list.findIndex((row) => String(row.XML_ID ?? '').toUpperCase() === tier.id.toUpperCase());
+    if (at < 0) {
+      items.push({ VALUE: value, XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' });
+      changes += 1;
+    } else if (String(list[at]?.VALUE ?? '') !== value) {
+      items[at] = { ID: String(list[at]?.ID), VALUE: value };
+      changes += 1;
+    }
+  });
+  if (changes === 0) return null;
+  return { key: `${entity}_tier_list`, method: `crm.${entity}.userfield.update`, params: { id: String(field.ID), fields: { LIST: items } } };
 }
 
 /** The value of an enumeration is its list item ID: map each tier to the item whose XML_ID is the tier id. */
@@ -148,6 +182,12 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
   );
   writes.push(...inputFieldCommands(INPUT_FIELDS.filter((field) => rows(`input_${field.code}`).length === 0), options.lang));
   const fieldsCreated = writes.length;
+  const relisted = entities.filter((entity) => {
+    const field = rows(`${entity}_tier`)[0];
+    const command = field ? tierListCommand(entity, field, options) : null;
+    if (command) writes.push(command);
+    return command !== null;
+  });
   let placementsCreated = 0;
   for (const placement of PLACEMENTS) {
     if (rows('placements').some((row) => row.placement === placement && row.handler === placementHandler)) continue;
@@ -174,21 +214,22 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
       throw new KamError('CRM_REJECTED', `Bitrix24 setup failed: ${failed.map(([key, error]) => `${key}: ${error.error} ${error.error_description ?? ''}`.trim()).join('; ')}`);
     }
   }
-  // A tier field created just now is read back for its list item IDs.
-  const created = entities.filter((entity) => rows(`${entity}_tier`).length === 0);
+  // A tier field created or relisted just now is read back for its list item IDs.
+  const created = entities.filter((entity) => rows(`${entity}_tier`).length === 0 || relisted.includes(entity));
   const reread = created.length > 0
     ? await client.batch(created.map((entity) => ({ key: entity, method: `crm.${entity}.userfield.list`, params: { filter: { FIELD_NAME: TIER_FIELD } } })))
     : null;
   const tierFieldOf = (entity: Entity): TierFields => ({
     tierField: TIER_FIELD,
     scoreField: SCORE_FIELD,
-    tierItemIds: tierItemIds(rows(`${entity}_tier`)[0] ?? (reread?.results[entity] as Row[] | undefined)?.[0], options.tiers),
+    tierItemIds: tierItemIds((reread?.results[entity] as Row[] | undefined)?.[0] ?? rows(`${entity}_tier`)[0], options.tiers),
   });
   const me = read.results.me as Row | undefined;
   return {
     ...tierFieldOf('company'),
     contact: options.contactFields ? tierFieldOf('contact') : null,
     appUserId: me?.ID === undefined ? null : String(me.ID),
-    created: { fields: fieldsCreated, placements: placementsCreated, events: eventsCreated },
+    tierList: tierListSignature(options),
+    created: { fields: fieldsCreated, placements: placementsCreated, events: eventsCreated, tierItems: relisted.length },
   };
 }

@@ -1,3 +1,4 @@
+import type { Granularity } from '../model/periods';
 /**
  * The English message catalogue: the reference key set. messages.ru.ts must give every key
  * with the same parameters (the compiler checks it through `MessageCatalogue`). How to use and
@@ -99,7 +100,7 @@ export const en = {
   // The monthly KPI summary posted to the account's timeline (Bitrix24 comment / amoCRM note).
   'summary.title': (period: string) => `KAM Pilot · summary for ${period}`,
   'summary.tier': (tier: string, score: string) => `Tier: ${tier} · score ${score}`,
-  'summary.revenue': (revenue: string, previous: string) => `Revenue this month: ${revenue} (previous: ${previous})`,
+  'summary.revenue': (revenue: string, previous: string, period: Granularity = 'month') => `Revenue this ${period}: ${revenue} (previous: ${previous})`,
   'summary.revenue12m': (revenue: string, growth: string) => `Revenue, last 12 months: ${revenue} · YoY growth: ${growth}`,
   'summary.classes': (abc: string, xyz: string, ltv: string) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
   'summary.why': 'Why this score:',

@@ -94,7 +94,7 @@ export const ru: MessageCatalogue = {
 
   'summary.title': (period) => `KAM Pilot · итоги за ${period}`,
   'summary.tier': (tier, score) => `Уровень: ${tier} · балл ${score}`,
-  'summary.revenue': (revenue, previous) => `Выручка за месяц: ${revenue} (прошлый: ${previous})`,
+  'summary.revenue': (revenue, previous, period = 'month') => `Выручка за ${{ month: 'месяц', quarter: 'квартал', year: 'год' }[period]}: ${revenue} (прошлый: ${previous})`,
   'summary.revenue12m': (revenue, growth) => `Выручка за 12 мес.: ${revenue} · рост г/г: ${growth}`,
   'summary.classes': (abc, xyz, ltv) => `ABC/XYZ: ${abc}${xyz} · LTV: ${ltv}`,
   'summary.why': 'Почему такой балл:',

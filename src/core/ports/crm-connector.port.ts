@@ -203,8 +203,11 @@ export interface CrmConnector {
   readonly inbound: CrmInbound;
   /** The installation's connector session (cached per installation in this process). */
   session(installation: Installation): CrmSession;
-  /** Is everything setup creates in place, as far as the slot remembers (no request)? */
-  isSetUp(slot: CrmSlot | null, options: { contactFields: boolean }): boolean;
+  /**
+   * Is everything setup creates in place, as far as the slot remembers (no request)? False too
+   * when the slot's tier list differs from the configured tiers (ids or labels in `lang`).
+   */
+  isSetUp(slot: CrmSlot | null, options: Pick<CrmSetupOptions, 'contactFields' | 'tiers' | 'lang'>): boolean;
   /** Drops the cached session (new endpoint, new tokens, uninstall). */
   forget(installationId: string): void;
 }

@@ -8,7 +8,7 @@ import { createIssueCollector, DETAIL, sendKamError, sendProblem, validationErro
 import type { AmoSandboxContext } from './sandbox-context';
 
 /**
- * GET/POST /api/v4/{leads|contacts|companies}/custom_fields (reference §3.7,
+ * GET/POST /api/v4/{leads|contacts|companies}/custom_fields, PATCH .../custom_fields/{id} (reference §3.7,
  * https://www.amocrm.ru/developers/content/crm_platform/custom-fields). POST takes an array
  * of `{name, type, code?, sort?, enums?: [{value, sort?, code?}], is_api_only?, group_id?}`;
  * enums get ids; a code already used on that entity is a validation error.
@@ -63,6 +63,45 @@ function createFields(ctx: AmoSandboxContext, type: EntityType, items: unknown[]
   });
 }
 
+/**
+ * PATCH /api/v4/{entity}/custom_fields/{id} (https://www.amocrm.ru/developers/content/crm_platform/custom-fields,
+ * "Редактирование дополнительного поля"): name, sort, code and enums may change. For a list
+ * field (select, multiselect, radiobutton) `enums` is required and is the field's list, sent
+ * whole: an enum with `id` is that enum updated (its id stays, and so do the values entities hold),
+ * one without `id` is new, and an enum left out is gone.
+ */
+function patchField(ctx: AmoSandboxContext, field: FieldRecord, raw: unknown): ReturnType<typeof validationError> | FieldRecord {
+  const issues = createIssueCollector();
+  const add = (code: string, path: string, detail: string): void => issues.add('0', code, path, detail);
+  if (!isRecord(raw)) {
+    add('InvalidType', '', 'This value should be of type object.');
+    return validationError(issues.entries());
+  }
+  for (const key of Object.keys(raw)) if (!KEYS.has(key) && key !== 'id') add('FieldNotExpected', key, DETAIL.notExpected);
+  if (raw['name'] !== undefined && (typeof raw['name'] !== 'string' || raw['name'].trim() === '')) add('NotBlank', 'name', DETAIL.notBlank);
+  const listed = ENUM_TYPES.has(field.type) && field.type !== 'multitext';
+  const enums = raw['enums'];
+  if (listed && (!Array.isArray(enums) || enums.length === 0)) add('NotBlank', 'enums', DETAIL.notBlank);
+  const known = new Set((field.enums ?? []).map((item) => item.id));
+  if (Array.isArray(enums)) enums.forEach((item, i) => {
+    if (!isRecord(item) || typeof item['value'] !== 'string' || item['value'] === '') add('NotBlank', `enums.${i}.value`, DETAIL.notBlank);
+    else if (item['id'] !== undefined && !known.has(Number(item['id']))) add('NotFound', `enums.${i}.id`, 'This enum does not exist.');
+  });
+  const entries = issues.entries();
+  if (entries.length > 0) return validationError(entries);
+  if (typeof raw['name'] === 'string') field.name = raw['name'];
+  if (raw['sort'] !== undefined) field.sort = Number(raw['sort']);
+  if (Array.isArray(enums) && field.enums) {
+    const before = new Map(field.enums.map((item) => [item.id, item]));
+    field.enums = (enums as Array<Record<string, unknown>>).map((entry, i) => {
+      const kept = entry['id'] === undefined ? undefined : before.get(Number(entry['id']));
+      const code = typeof entry['code'] === 'string' ? entry['code'] : kept?.code ?? null;
+      return { id: kept?.id ?? ctx.store.nextId('enum'), value: String(entry['value']), sort: Number(entry['sort'] ?? kept?.sort ?? (i + 1) * 10), code };
+    });
+  }
+  return field;
+}
+
 export function createCustomFieldsRouter(ctx: AmoSandboxContext): Router {
   const router = Router();
 
@@ -102,6 +141,16 @@ export function createCustomFieldsRouter(ctx: AmoSandboxContext): Router {
       _total_items: created.length,
       _embedded: { custom_fields: created.map(({ field, requestId }) => ({ ...fieldView(field, ctx.store.account.id, ctx.baseUrl()), request_id: requestId })) },
     });
+  });
+
+  router.patch('/:entity/custom_fields/:id', (req, res, next) => {
+    const type = entityTypeOf(req.params['entity']);
+    if (!type) return next();
+    const field = ctx.store.field(type, numericId(req.params['id']) ?? -1);
+    if (!field) return sendProblem(res, 404, 'Not Found');
+    const patched = patchField(ctx, field, req.body);
+    if (patched instanceof Error) return sendKamError(res, patched);
+    sendHal(res, 200, fieldView(patched, ctx.store.account.id, ctx.baseUrl()));
   });
 
   return router;

@@ -50,12 +50,12 @@ describe('amoCRM connector against the sandbox', () => {
   it('sets up the tier and score fields and the webhook once; a second run creates nothing', async () => {
     const session = h.connector.session(h.installation);
     const first = await session.setUp(setup());
-    expect(first.created).toEqual({ fields: 2, webhooks: 1 });
-    expect(h.connector.isSetUp(first.slot, { contactFields: false })).toBe(true);
-    expect(h.connector.isSetUp(first.slot, { contactFields: true })).toBe(false);
+    expect(first.created).toEqual({ fields: 2, webhooks: 1, tierEnums: 0 });
+    expect(h.connector.isSetUp(first.slot, { ...setup(), contactFields: false })).toBe(true);
+    expect(h.connector.isSetUp(first.slot, { ...setup(), contactFields: true })).toBe(false);
     const before = session.requests().requests;
     const second = await session.setUp(setup());
-    expect(second.created).toEqual({ fields: 0, webhooks: 0 });
+    expect(second.created).toEqual({ fields: 0, webhooks: 0, tierEnums: 0 });
     expect(second.slot).toEqual(first.slot);
     // account, custom fields, webhooks: nothing written.
     expect(session.requests().requests - before).toBe(3);

@@ -117,7 +117,7 @@ describe('idempotence', () => {
       ['placement.bind', 'event.bind', 'crm.company.userfield.add'].reduce((sum, method) => sum + (byMethod[method] ?? 0), 0);
     const before = writes(await stats());
     const result = await demo.runtime.app?.setUp(demo.installationId);
-    expect(result?.created).toEqual({ fields: 0, placements: 0, events: 0 });
+    expect(result?.created).toEqual({ fields: 0, placements: 0, events: 0, tierItems: 0 });
     expect(writes(await stats())).toBe(before);
     expect(Object.keys(asBitrix24Slot(result?.slot ?? null)?.tierItemIds ?? {}).sort()).toEqual(['develop', 'key', 'standard']);
   });

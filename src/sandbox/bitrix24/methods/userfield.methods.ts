@@ -7,7 +7,7 @@ import type { RestResult } from '../rest-failure';
 import { SYSTEM, refuse } from '../rest-failure';
 
 /**
- * crm.company.userfield.*, crm.contact.userfield.* and crm.deal.userfield.* (add, list, get, delete). FIELD_NAME gets
+ * crm.company.userfield.*, crm.contact.userfield.* and crm.deal.userfield.* (add, list, get, update, delete). FIELD_NAME gets
  * the UF_CRM_ prefix when it lacks it, may hold only A-Z, 0-9 and _, and the full name is at
  * most 50 characters; enumeration LIST items each get an ID, which is what an entity's field
  * then stores (docs:api-reference/crm/companies/userfields/crm-company-userfield-add,
@@ -82,6 +82,43 @@ function addUserField(ctx: CallContext, kind: EntityKind, raw: unknown): RestRes
   return { ok: true, value: uf };
 }
 
+/**
+ * LIST on *.userfield.update (docs:api-reference/crm/companies/userfields/crm-company-userfield-update,
+ * LIST): an item with `ID` updates that item, which keeps its ID (with `DEL: 'Y'` it is deleted);
+ * an item without `ID` is a new one, ignored when its VALUE is empty; items not passed stay as
+ * they are. XML_ID must be unique within the field's list.
+ */
+function updatedList(ctx: CallContext, uf: UserField, raw: unknown): RestResult<EnumItem[]> {
+  const entries = (Array.isArray(raw) ? raw : Object.values(asRecord(raw))).map(asRecord);
+  const list = (uf.LIST ?? []).map((item) => ({ ...item }));
+  for (const entry of entries) {
+    const id = entry.ID === undefined || entry.ID === null || entry.ID === '' ? null : String(entry.ID);
+    const value = entry.VALUE === undefined || entry.VALUE === null ? '' : String(entry.VALUE);
+    if (id !== null) {
+      const at = list.findIndex((item) => item.ID === id);
+      if (at < 0) continue;
+      if (entry.DEL === 'Y') {
+        list.splice(at, 1);
+        continue;
+      }
+      const item = list[at] as EnumItem;
+      if (value !== '') item.VALUE = value;
+      if (entry.SORT !== undefined) item.SORT = String(entry.SORT);
+      if (entry.DEF !== undefined) item.DEF = entry.DEF === 'Y' ? 'Y' : 'N';
+      if (typeof entry.XML_ID === 'string' && entry.XML_ID !== '') item.XML_ID = entry.XML_ID;
+    } else if (value !== '') {
+      list.push({
+        ID: String(ctx.state.nextEnumId++), SORT: String(entry.SORT ?? (list.length + 1) * 10), VALUE: value,
+        DEF: entry.DEF === 'Y' ? 'Y' : 'N', XML_ID: typeof entry.XML_ID === 'string' && entry.XML_ID !== '' ? entry.XML_ID : `${ctx.state.nextEnumId}`,
+      });
+    }
+  }
+  const codes = list.map((item) => item.XML_ID);
+  const duplicate = codes.find((code, index) => codes.indexOf(code) !== index);
+  if (duplicate !== undefined) return refuse('ERROR_CORE', `LIST XML_ID "${duplicate}" is not unique within the field`, 400);
+  return { ok: true, value: list };
+}
+
 function userFieldMethods(kind: EntityKind): MethodTable {
   const prefix = `crm.${kind}.userfield`;
   const entityId = UF_ENTITY_ID[kind];
@@ -109,6 +146,10 @@ function userFieldMethods(kind: EntityKind): MethodTable {
       const fields = asRecord(param(params, 'fields'));
       const labelRefused = badLabel(ctx, fields);
       if (labelRefused) return labelRefused;
+      // Checked before anything changes: a refused update leaves the field as it was.
+      const list = 'LIST' in fields && uf.USER_TYPE_ID === 'enumeration' ? updatedList(ctx, uf, fields.LIST) : null;
+      if (list && !list.ok) return list;
+      if (list) uf.LIST = list.value;
       for (const key of ['EDIT_FORM_LABEL', 'LIST_COLUMN_LABEL', 'LIST_FILTER_LABEL'] as const) {
         if (key in fields) uf[key] = label(fields[key], uf[key]);
       }
