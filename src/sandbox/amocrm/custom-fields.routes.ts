@@ -98,6 +98,18 @@ function patchField(ctx: AmoSandboxContext, field: FieldRecord, raw: unknown): R
       const code = typeof entry['code'] === 'string' ? entry['code'] : kept?.code ?? null;
       return { id: kept?.id ?? ctx.store.nextId('enum'), value: String(entry['value']), sort: Number(entry['sort'] ?? kept?.sort ?? (i + 1) * 10), code };
     });
+    // An entity's list value is its enum: it reads as the enum's new label, and goes with the enum.
+    const now = new Map(field.enums.map((item) => [item.id, item]));
+    for (const record of ctx.store.entities(field.entityType).values()) {
+      const values = record.fields.get(field.id);
+      if (!values) continue;
+      const next = values.flatMap((value) => {
+        const item = value.enum_id === undefined ? undefined : now.get(value.enum_id);
+        if (value.enum_id !== undefined && !item) return [];
+        return item ? [{ ...value, value: item.value, enum_code: item.code ?? null }] : [value];
+      });
+      record.fields.set(field.id, next);
+    }
   }
   return field;
 }

@@ -40,9 +40,6 @@ export function fieldView(field: FieldRecord, accountId: number, baseUrl: string
 }
 
 function valueView(field: FieldRecord, value: FieldValue): Record<string, unknown> {
-  // A list value is its enum: after the enum is renamed the value reads as the new label.
-  const current = field.type !== 'multitext' && value.enum_id !== undefined ? field.enums?.find((item) => item.id === value.enum_id) : undefined;
-  if (current) return { value: current.value, enum_id: current.id, enum_code: current.code ?? null };
   const out: Record<string, unknown> = { value: value.value ?? null };
   if (value.enum_id !== undefined) out['enum_id'] = value.enum_id;
   if (value.enum_id !== undefined && field.enums) out['enum_code'] = value.enum_code ?? null;
