@@ -256,8 +256,8 @@ describe('amoCRM setup on a brand-new account', () => {
   it('creates the criteria input fields the field map reads, labelled in the installation language, once', async () => {
     const session = h.connector.session(h.installation);
     const options = { publicUrl: h.receiver.url, lang: 'en' as const, tiers: TIERS, contactFields: false, slot: null };
-    expect((await session.setUp(options)).created).toEqual({ fields: 7, webhooks: 1 });
-    expect((await session.setUp(options)).created).toEqual({ fields: 0, webhooks: 0 });
+    expect((await session.setUp(options)).created).toEqual({ fields: 7, webhooks: 1, tierEnums: 0 });
+    expect((await session.setUp(options)).created).toEqual({ fields: 0, webhooks: 0, tierEnums: 0 });
     const fields = ((await h.state()).customFields as { companies: Array<{ code: string; name: string; type: string }> }).companies;
     const mapped = Object.entries(h.connector.traits.defaultFieldMap).filter(([key]) => key !== 'industry').map(([, code]) => code);
     for (const code of mapped) expect(fields.find((field) => field.code === code)).toBeDefined();
