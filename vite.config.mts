@@ -6,5 +6,7 @@ export default defineConfig({
   root: 'src/ui/app',
   base: '/ui/',
   plugins: [vue(), bitrix24UIPluginVite({ router: false, colorMode: false })],
-  build: { outDir: '../../../dist/ui', emptyOutDir: true },
+  // Not dist/ui: tsc compiles the server's own pages (src/ui/*.ts) there, and emptyOutDir would
+  // delete them, leaving `node dist/cli.js serve` without them (test/unit/http/build-layout.test.ts).
+  build: { outDir: '../../../dist/pages', emptyOutDir: true },
 });

@@ -1,4 +1,4 @@
-// The browser suites open the built pages (dist/ui). A fresh clone has none, and an edit under
+// The browser suites open the built pages (dist/pages). A fresh clone has none, and an edit under
 // src/ui makes them stale: build them once here, before any suite starts (about 20-60 s).
 const { execFileSync } = require('node:child_process');
 const { existsSync, readdirSync, statSync } = require('node:fs');
@@ -12,7 +12,7 @@ const newest = (dir) =>
   }, 0);
 
 module.exports = function buildUi() {
-  const shell = join(root, 'dist', 'ui', 'index.html');
+  const shell = join(root, 'dist', 'pages', 'index.html');
   const sources = Math.max(newest(join(root, 'src', 'ui')), statSync(join(root, 'vite.config.mts')).mtimeMs);
   if (existsSync(shell) && statSync(shell).mtimeMs >= sources) return;
   process.stdout.write('\nBuilding the pages (npm run build:ui) for the browser suites...\n');

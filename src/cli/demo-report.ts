@@ -72,10 +72,11 @@ export function summarizeDemo(input: { lang: Lang; run: EvaluationRun | null; ac
 }
 
 /** The demo's printed report: portfolio KPIs, tiers and top accounts first; what the passes cost last. */
-export function renderDemoReport(summary: DemoSummary, passes: readonly DemoPass[]): string {
+/** crmName: the sandbox the demo ran on, as its users know it (Bitrix24, amoCRM). */
+export function renderDemoReport(summary: DemoSummary, passes: readonly DemoPass[], crmName: string): string {
   const i18n = i18nFor(summary.lang);
   const { t, fmt } = i18n;
-  const lines: string[] = ['', t('print.demoTitle'), ''];
+  const lines: string[] = ['', t('print.demoTitle')(crmName), ''];
   if (summary.portfolio.length === 0) lines.push(t('print.noEvaluation'));
   else {
     lines.push(t('print.portfolio'), ...portfolioKpiLines(i18n, summary.portfolio, summary.baseCurrency).map((line) => `  ${line}`));

@@ -33,6 +33,9 @@ const DRIVERS: Partial<Record<CrmKind, () => DemoDriver>> = {
   amocrm: () => (require('../sandbox/demo/amocrm.demo-driver') as typeof AmoCrmDemo).amocrmDemoDriver as DemoDriver,
 };
 
+/** The demo report's title names the sandbox's CRM as its users know it. */
+const DEMO_CRM_NAMES: Record<CrmKind, string> = { bitrix24: 'Bitrix24', amocrm: 'amoCRM' };
+
 /** --lang: ru or en, any case and spacing (EN -> en); anything else is refused with the choices. */
 export function parseLang(value: string): 'ru' | 'en' {
   const lang = value.trim().toLowerCase();
@@ -154,7 +157,7 @@ export function registerDemo(program: Command): void {
             `${JSON.stringify({ report: summary, passes: demo.passes, ...(demo.preview ? { preview: demo.preview } : {}), sandbox: demo.sandbox, app: demo.app, sandboxState: await demo.crm.state() })}\n`,
           );
         } else {
-          process.stdout.write(renderDemoReport(summary, demo.passes));
+          process.stdout.write(renderDemoReport(summary, demo.passes, DEMO_CRM_NAMES[driver.crm]));
         }
         if (flags.serve) {
           // From here on the app works as `kam serve` would: events trigger incremental passes.

@@ -5,7 +5,7 @@ import type { Lang } from '../core/i18n/format-values';
 import type { CallerCredentials, CallerVerifier } from './page-caller';
 
 /**
- * The pages (card tab, portfolio, settings): the built Vue app in dist/ui, served as static
+ * The pages (card tab, portfolio, settings): the built Vue app in dist/pages, served as static
  * assets, and one HTML shell per page that carries the verified frame context in a meta tag.
  * Bitrix24 POSTs its frame data to the page URL (https://apidocs.bitrix24.com/api-reference/widgets/);
  * the amoCRM widget opens the page with its disposable token. The CSP allows only our own
@@ -13,12 +13,12 @@ import type { CallerCredentials, CallerVerifier } from './page-caller';
  */
 export const PAGES = ['card', 'portfolio', 'settings'] as const;
 export type PageName = (typeof PAGES)[number];
-export const DEFAULT_UI_DIR = resolve(__dirname, '..', '..', 'dist', 'ui');
+export const DEFAULT_UI_DIR = resolve(__dirname, '..', '..', 'dist', 'pages');
 
 export interface PagesRoutesDeps {
   verifier: CallerVerifier;
   defaultLang: Lang;
-  /** Where `npm run build:ui` put the app (dist/ui). */
+  /** Where `npm run build:ui` put the app (dist/pages). */
   uiDir?: string;
 }
 

@@ -106,7 +106,7 @@ export const en = {
   'summary.why': 'Why this score:',
   'crm.todoClosed': 'Closed by KAM Pilot: the reason for this task is gone.',
 
-  'print.demoTitle': 'KAM Pilot · demo on the Bitrix24 sandbox',
+  'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
   'print.tiers': 'Tiers',
   'print.portfolio': 'Portfolio KPIs',

@@ -100,7 +100,7 @@ export const ru: MessageCatalogue = {
   'summary.why': 'Почему такой балл:',
   'crm.todoClosed': 'Закрыто KAM Pilot: причина задачи больше не актуальна.',
 
-  'print.demoTitle': 'KAM Pilot · демо на песочнице Bitrix24',
+  'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
   'print.tiers': 'Уровни',
   'print.portfolio': 'KPI портфеля',

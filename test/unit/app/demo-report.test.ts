@@ -47,12 +47,14 @@ describe('the demo report', () => {
   });
 
   it('prints the portfolio and top accounts first and the telemetry last, with labels, not ids', () => {
-    const text = renderDemoReport(summarizeDemo({ lang: 'ru', run, accounts, names, tiers: DEFAULT_CRITERIA.tiers }), [pass]);
+    const text = renderDemoReport(summarizeDemo({ lang: 'ru', run, accounts, names, tiers: DEFAULT_CRITERIA.tiers }), [pass], 'amoCRM');
     const at = (needle: string) => {
       const index = text.indexOf(needle);
       expect([needle, index >= 0]).toEqual([needle, true]);
       return index;
     };
+    expect(at('KAM Pilot · демо на песочнице amoCRM')).toBeLessThan(at('KPI портфеля'));
+    expect(text).not.toContain('Bitrix24');
     expect(at('KPI портфеля')).toBeLessThan(at('Главные клиенты'));
     expect(at('Главные клиенты')).toBeLessThan(at('Запросы и записи (телеметрия)'));
     at('Квартал 3 кв. 2026');
