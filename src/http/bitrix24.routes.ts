@@ -7,7 +7,6 @@ import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
 import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
-import { renderPortfolioPlaceholder } from '../ui/portfolio-placeholder.page';
 import { formBody } from './form-body';
 import { verifiedOf, verifyInbound } from './verify-inbound';
 
@@ -125,12 +124,13 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
   });
 
   // The app's main page (the Market card's application URL): any user of the portal opens it, so it
-  // is checked like a card frame and is never the admin-only installer.
+  // is checked like a card frame and is never the admin-only installer. A checked frame goes on to
+  // the portfolio page: 307 keeps the method and the form body, so the page gets the same frame
+  // context (member_id, AUTH_ID, PLACEMENT) and checks it again itself.
   router.post('/bitrix24/app', form, verifyInbound((request) => deps.inbound.verifyWidget(request), frameRefused), (_req, res) => {
-    const { installation, lang } = verifiedOf<WidgetRequest>(res);
-    const nonce = randomBytes(12).toString('base64');
-    framePolicy(res, installation.domain, secureOf(installation), nonce);
-    res.type('html').send(renderPortfolioPlaceholder({ lang: lang ?? deps.defaultLang, nonce }));
+    const { lang } = verifiedOf<WidgetRequest>(res);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(307, `/ui/portfolio?${new URLSearchParams({ LANG: lang ?? deps.defaultLang }).toString()}`);
   });
 
   router.get('/static/b24jssdk.min.js', (_req, res) => {

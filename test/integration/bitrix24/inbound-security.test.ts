@@ -130,14 +130,24 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     expect(portalB.runtime.stats.snapshot().byMethod['user.current'] ?? 0).toBe(calls);
   });
 
-  it("shows any portal user the app's main page (not the installer), framed by the portal's current domain (real-portal 7)", async () => {
+  it("sends any portal user from the app's main page (not the installer) to the portfolio page with the same frame context (real-portal 7)", async () => {
     const user = portalB.runtime.tokens.issue(2).accessToken;
-    const page = await http.post(`${server.url}/bitrix24/app?LANG=ru`, qs.stringify({ member_id: memberB(), AUTH_ID: user, PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.20' } });
-    expect(page.status).toBe(200);
-    expect(String(page.data)).toContain('KAM Pilot: ключевые клиенты');
+    const frame = qs.stringify({ member_id: memberB(), AUTH_ID: user, PLACEMENT: 'DEFAULT' });
+    const page = await http.post(`${server.url}/bitrix24/app?LANG=ru`, frame, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.20' }, maxRedirects: 0 });
+    // 307: the browser posts the same form (member_id, AUTH_ID) on to the portfolio page.
+    expect(page.status).toBe(307);
+    expect(page.headers.location).toBe('/ui/portfolio?LANG=ru');
     expect(String(page.data)).not.toContain('installFinish');
-    expect(page.headers['content-security-policy']).toContain(`frame-ancestors http://${String(portalB.readyLine.domain)}`);
-    const refused = await http.post(`${server.url}/bitrix24/app?LANG=en`, qs.stringify({ member_id: memberB(), AUTH_ID: 'bogus-main', PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.21' } });
+    const portfolio = await http.post(`${server.url}${String(page.headers.location)}`, frame, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.20' } });
+    // The portfolio page accepts the carried frame (an unbuilt front end answers 503, a refused frame 401).
+    expect(portfolio.status).not.toBe(401);
+    if (portfolio.status === 200) {
+      expect(String(portfolio.data)).toContain('&quot;page&quot;:&quot;portfolio&quot;');
+      expect(portfolio.headers['content-security-policy']).toContain(`frame-ancestors http://${String(portalB.readyLine.domain)}`);
+    } else {
+      expect(String(portfolio.data)).toContain('npm run build');
+    }
+    const refused = await http.post(`${server.url}/bitrix24/app?LANG=en`, qs.stringify({ member_id: memberB(), AUTH_ID: 'bogus-main', PLACEMENT: 'DEFAULT' }), { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.21' }, maxRedirects: 0 });
     expect(refused.status).toBe(401);
   });
 
