@@ -4,7 +4,7 @@ import type { CrmKind } from './core/ports/installation-store.port';
 import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
 import { createCrmApp, type CrmApp } from './app/crm-app';
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync } from 'node:crypto';
 import { readInstallProgress } from './app/install-progress';
 import { createProgressTracker, type ProgressTracker } from './app/progress-tracker';
 import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm/amocrm-connector';
@@ -14,6 +14,7 @@ import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
 import { pageRouters } from './http/page-routers';
+import { createPageTokens } from './http/page-tokens';
 import { liveReportRoutes } from './http/reports.routes';
 import { createHttpApp } from './http/create-http-app';
 import { listen, type ListeningServer } from './http/listen';
@@ -34,6 +35,8 @@ export interface Runtime {
   role: ProcessRole;
   /** Signs links the app hands out (installer status); derived from the encryption key, so every process agrees. */
   linkSecret: Buffer;
+  /** Signs the amoCRM pages' short-lived tokens; HKDF of the encryption key, so every process agrees. */
+  pageTokenSecret: Buffer;
   config: Config;
   logger: Logger;
   storage: Storage;
@@ -134,6 +137,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   return {
     role,
     linkSecret: createHmac('sha256', key.value).update('kam-pilot link signing').digest(),
+    pageTokenSecret: Buffer.from(hkdfSync('sha256', key.value, 'kam-pilot', 'amocrm page tokens', 32)),
     config,
     logger,
     storage,
@@ -147,6 +151,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     },
   };
 }
+
+/** The amoCRM pages' tokens: the widget route issues them, the page routes check them (same secret in every process). */
+const amoPageTokens = (runtime: Runtime) => createPageTokens({ secret: runtime.pageTokenSecret, findInstallation: (id) => runtime.storage.installations.get(id) });
 
 /** Each configured CRM's inbound routes; an unconfigured CRM's paths answer 503 saying what is missing. */
 function crmRouters(runtime: Runtime): Router[] {
@@ -168,7 +175,10 @@ function crmRouters(runtime: Runtime): Router[] {
     }
     if (connector && kind === 'amocrm') {
       const amo = connector as AmoCrmConnector;
-      routers.push(amocrmRoutes({ app: runtime.app, inbound: amo.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts, grantUrl: (platform) => amo.grantUrl(platform) }));
+      routers.push(amocrmRoutes({
+        app: runtime.app, inbound: amo.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts,
+        grantUrl: (platform) => amo.grantUrl(platform), pageTokens: amoPageTokens(runtime), publicUrl: runtime.config.http.publicUrl,
+      }));
       continue;
     }
     if (connector) continue;
@@ -187,6 +197,7 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
   const pages = pageRouters({
     app: runtime.app, storage: runtime.storage, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang,
     ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24), bitrix24UserId: bitrix24FrameUserId(bitrix24) } : {}),
+    ...(runtime.connectors.amocrm ? { amoPageTokens: amoPageTokens(runtime) } : {}),
   });
   const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };

@@ -3,6 +3,7 @@ import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
 import { verifiedOf, verifyInbound } from './verify-inbound';
+import type { PageTokens } from './page-tokens';
 
 /**
  * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
@@ -28,6 +29,10 @@ export interface AmoRoutesDeps {
   accountHosts: RegExp;
   /** Our install button's grant window, carrying a fresh signed state. */
   grantUrl(platform: 'amocrm' | 'kommo'): string;
+  /** Signs the page token the widget's pages carry (they cannot send the disposable token themselves). */
+  pageTokens?: PageTokens;
+  /** Our public address (KAM_PUBLIC_URL): the widget opens the pages there. */
+  publicUrl?: string;
 }
 
 const PAGE = {
@@ -123,6 +128,25 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
     } catch (error) {
       next(error);
     }
+  });
+
+  // The widget asks where the portfolio (and, for an administrator, the settings) page is: the
+  // address carries a short-lived page token signed for this user, as the page's iframe cannot send
+  // the disposable token (https://www.amocrm.ru/developers/content/oauth/disposable-tokens).
+  router.get('/amocrm/widget/portfolio-url', (req, res, next) => {
+    cors(req, res);
+    next();
+  }, verifyInbound((request) => deps.inbound.verifyWidget(request)), (req, res) => {
+    const { installation, lang, user } = verifiedOf<WidgetRequest>(res);
+    if (!deps.pageTokens || !user) {
+      res.status(503).json({ error: { code: 'CONFIG_INVALID', message: 'The pages are not served for amoCRM on this server' } });
+      return;
+    }
+    const token = deps.pageTokens.issue({ installationId: installation.id, userId: user.id, isAdmin: user.isAdmin });
+    const query = new URLSearchParams({ crm: 'amocrm', token, lang: lang ?? (text(req.query.lang) === 'en' ? 'en' : deps.defaultLang) }).toString();
+    const base = deps.publicUrl ?? '';
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ url: `${base}/ui/portfolio?${query}`, ...(user.isAdmin ? { settingsUrl: `${base}/ui/settings?${query}` } : {}) });
   });
 
   return router;

@@ -127,6 +127,7 @@ export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
         installation,
         card: kind && /^\d+$/.test(id) ? { kind, id } : null,
         lang: lang === 'ru' || lang === 'en' ? lang : null,
+        user: { id: identity.value.userId, isAdmin: identity.value.isAdmin },
       });
     },
   };

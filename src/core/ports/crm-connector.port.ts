@@ -145,6 +145,8 @@ export interface WidgetRequest {
   /** The CRM card the widget sits in. */
   card: { kind: EntityKind; id: string } | null;
   lang: Lang | null;
+  /** The widget's user, where the CRM's token names one (amoCRM disposable token: user_id, is_admin). */
+  user?: { id: string; isAdmin: boolean };
 }
 
 /** An install request (the Bitrix24 installer frame, the amoCRM OAuth redirect), verified. */

@@ -123,6 +123,35 @@ describe('kam demo --crm amocrm', () => {
     expect((await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1`)).status).toBe(401);
   });
 
+  it('gives the widget the portfolio address with a signed page token that the pages accept; settings only for an administrator', async () => {
+    const origin = String(demo.sandbox.url);
+    const pageToken = (url: string) => new URL(url).searchParams.get('token') ?? '';
+    const api = (path: string, token: string) => http.get(`${demo.app}${path}`, { headers: { 'X-Kam-Crm': 'amocrm', Authorization: `Bearer ${token}` } });
+    const ask = async (isAdmin: boolean) => {
+      const { token } = (await http.post(`${origin}/_sandbox/widget-token`, { isAdmin })).data as { token: string };
+      return http.get(`${demo.app}/amocrm/widget/portfolio-url?lang=en`, { headers: { Origin: origin, 'X-Auth-Token': token } });
+    };
+    const admin = await ask(true);
+    expect(admin.status).toBe(200);
+    const adminLinks = admin.data as { url: string; settingsUrl?: string };
+    expect(new URL(adminLinks.url).pathname).toBe('/ui/portfolio');
+    expect(new URL(adminLinks.url).searchParams.get('crm')).toBe('amocrm');
+    expect(new URL(adminLinks.url).searchParams.get('lang')).toBe('en');
+    expect(new URL(adminLinks.settingsUrl ?? '').pathname).toBe('/ui/settings');
+    expect((await api('/api/portfolio?period=quarter', pageToken(adminLinks.url))).status).toBe(200);
+    expect((await api('/api/settings', pageToken(adminLinks.url))).status).toBe(200);
+
+    const manager = await ask(false);
+    expect(manager.status).toBe(200);
+    const managerLinks = manager.data as { url: string; settingsUrl?: string };
+    expect(managerLinks.settingsUrl).toBeUndefined();
+    expect((await api('/api/portfolio?period=quarter', pageToken(managerLinks.url))).status).toBe(200);
+    expect((await api('/api/settings', pageToken(managerLinks.url))).status).toBe(403);
+    // A page token with a changed signature, or no disposable token at all, opens nothing.
+    expect((await api('/api/portfolio?period=quarter', `${pageToken(adminLinks.url).slice(0, -4)}AAAA`)).status).toBe(401);
+    expect((await http.get(`${demo.app}/amocrm/widget/portfolio-url`)).status).toBe(401);
+  });
+
   it('marks the installation deleted on amo\'s signed disconnect hook, and refuses a forged one', async () => {
     const forged = await http.get(`${demo.app}/amocrm/disconnect`, { params: { account_id: String(demo.sandbox.accountId), client_uuid: String(demo.sandbox.clientId), signature: 'ab'.repeat(32) } });
     expect(forged.status).toBe(401);
