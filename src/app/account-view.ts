@@ -17,6 +17,15 @@ export interface AccountView {
   companyName: string | null;
   /** The account's responsible person, by name. */
   ownerName: string | null;
+  /** The account's industry code as synced (the page names it from the catalogue). */
+  industryCode: string | null;
+  /** Synced company inputs: contract end (a date) and satisfaction, when the CRM holds them. */
+  contractEnd: string | null;
+  satisfaction: number | null;
+  /** In a deal's card: the deal itself, beside its account. */
+  deal: { id: string; title: string; amount: number; currency: string; status: 'open' | 'won' | 'lost'; closedAt: string | null } | null;
+  /** CRM user names by id, for the next steps' owners. */
+  userNames: Record<string, string>;
   baseCurrency: string;
   tierLabels: Record<string, { ru: string; en: string }>;
   snapshot: AccountSnapshot | null;
@@ -45,12 +54,14 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
   const { traits } = connectorFor(context.connectors, installation);
   const settings = readSettings(installation, context.defaultLang, traits);
   let accountId: string | null = null;
+  let deal: AccountView['deal'] = null;
   if (request.accountId) accountId = request.accountId;
   else if (request.contactId) accountId = `${CONTACT_ACCOUNT_PREFIX}${request.contactId}`;
   else if (request.dealId) {
     // The deal's company, or (when contacts are accounts) the deal's contact.
-    const deal = (await storage.entities.get(installation.id, 'deal', request.dealId))?.data;
-    accountId = deal?.companyId ?? (settings.contactsAsAccounts && deal?.contactId ? `${CONTACT_ACCOUNT_PREFIX}${deal.contactId}` : null);
+    const synced = (await storage.entities.get(installation.id, 'deal', request.dealId))?.data;
+    accountId = synced?.companyId ?? (settings.contactsAsAccounts && synced?.contactId ? `${CONTACT_ACCOUNT_PREFIX}${synced.contactId}` : null);
+    deal = synced ? { id: synced.crmId, title: synced.title, amount: synced.amount, currency: synced.currency, status: synced.status, closedAt: synced.closedAt } : null;
   }
   const contactId = accountId?.startsWith(CONTACT_ACCOUNT_PREFIX) ? accountId.slice(CONTACT_ACCOUNT_PREFIX.length) : null;
   const [entity, snapshot, history, openSteps, run] = accountId
@@ -64,10 +75,17 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     : [null, null, [], [], await storage.evaluations.latestRun(installation.id)];
   const users = (await storage.writeState.getMany(installation.id, [USERS_STATE_KEY])).get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
   const ownerId = entity?.data.ownerId ?? null;
+  const company = entity && 'fields' in entity.data ? entity.data : null;
+  const satisfaction = Number(company?.fields.satisfaction);
   return {
     lang: request.lang ?? settings.lang,
     companyName: entity?.data.name ?? null,
     ownerName: (ownerId && users?.find((user) => user.id === ownerId)?.name) ?? null,
+    industryCode: company?.industry ?? null,
+    contractEnd: typeof company?.fields.contractEnd === 'string' && company.fields.contractEnd !== '' ? company.fields.contractEnd.slice(0, 10) : null,
+    satisfaction: company?.fields.satisfaction !== undefined && company.fields.satisfaction !== null && company.fields.satisfaction !== '' && Number.isFinite(satisfaction) ? satisfaction : null,
+    deal,
+    userNames: Object.fromEntries((users ?? []).map((user) => [user.id, user.name])),
     baseCurrency: String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency),
     tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
     snapshot,

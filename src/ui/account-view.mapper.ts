@@ -1,13 +1,15 @@
 import type { AccountView as StoredAccountView } from '../app/account-view';
 import type { Lang } from '../core/i18n/format-values';
+import { i18n } from '../core/i18n/messages';
 import { toDay } from '../core/model/calendar-date';
 import { GRANULARITIES, reportPeriods, toPeriod } from '../core/model/periods';
 import type { AccountView, ScoreReason } from './api-types';
 
 /**
  * The card tab's response from the app's account view (src/app/account-view.ts): what the store
- * holds, in the page's shape. What the store does not hold yet (the deal, industry name, contract
- * end, satisfaction, monthly revenue, risk signals, CRM links) stays empty rather than guessed.
+ * holds, in the page's shape (the deal, the industry by its catalogue name, contract end,
+ * satisfaction, the steps' owners). What the view does not carry yet (the deal's stage name,
+ * monthly revenue, risk signals, CRM links) stays empty rather than guessed.
  */
 export interface CriterionInfo {
   id: string;
@@ -53,10 +55,10 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
     ruleVersion: snapshot?.ruleVersion ?? null,
     syncing: view.syncing,
     account: view.companyName === null && !snapshot ? null : {
-      id: snapshot?.accountId ?? '', name: view.companyName ?? '', industry: null,
-      owner: view.ownerName ? { id: '', name: view.ownerName } : null, link: null, contractEnd: null, satisfaction: null,
+      id: snapshot?.accountId ?? '', name: view.companyName ?? '', industry: view.industryCode ? i18n(lang).industry(view.industryCode) : null,
+      owner: view.ownerName ? { id: '', name: view.ownerName } : null, link: null, contractEnd: view.contractEnd, satisfaction: view.satisfaction,
     },
-    deal: null,
+    deal: view.deal ? { id: view.deal.id, title: withoutMarker(view.deal.title), stage: null, amount: view.deal.amount, currency: view.deal.currency, closeDate: view.deal.closedAt?.slice(0, 10) ?? null, link: null } : null,
     tiers,
     evaluation: snapshot ? {
       tier: snapshot.tier,
@@ -78,7 +80,8 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
       };
     }) : [],
     nextSteps: view.openSteps.map((step) => ({
-      id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today, owner: null,
+      id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
+      owner: step.ownerId && view.userNames[step.ownerId] ? { id: step.ownerId, name: view.userNames[step.ownerId] ?? '' } : null,
       link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: null } : null,
     })),
     risks: [],

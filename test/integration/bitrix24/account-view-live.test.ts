@@ -1,0 +1,70 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
+import { createSilentLogger } from '../../../src/logging/logger';
+import type { RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
+import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
+import { toAccountPageView } from '../../../src/ui/account-view.mapper';
+import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
+
+jest.setTimeout(120_000);
+
+/** The card tab's view on live (synced) data, not fixtures: the deal, industry name, contract and owners. */
+describe('account view on the Bitrix24 sandbox demo data', () => {
+  let demo: DemoRun<RunningBitrix24Sandbox>;
+
+  beforeAll(async () => {
+    demo = await runDemo({ driver: bitrix24DemoDriver,
+      companies: 20, contacts: 40, deals: 150, seed: 23, passes: 1, changes: 0,
+      dataDir: join(mkdtempSync(join(tmpdir(), 'kam-view-')), 'data'), logger: createSilentLogger(),
+    });
+  });
+  afterAll(async () => demo?.close());
+
+  const all = async <K extends 'company' | 'deal'>(kind: K) => {
+    const rows: Array<K extends 'company' ? SyncedCompany : SyncedDeal> = [];
+    for await (const chunk of demo.runtime.storage.entities.iterate(demo.installationId, kind)) rows.push(...(chunk as typeof rows));
+    return rows;
+  };
+
+  const page = async (request: { dealId?: string; accountId?: string }) => {
+    const view = await demo.runtime.app.accountView({ installationId: demo.installationId, lang: 'en', ...request });
+    return { view, page: toAccountPageView(view, { lang: 'en', today: '2026-11-27', criteria: [], tiers: [] }) };
+  };
+
+  it("shows the deal itself beside its account in the deal's card", async () => {
+    const deals = await all('deal');
+    const deal = deals.find((d) => d.companyId);
+    if (!deal) throw new Error('the demo has no deal with a company');
+    const { page: card } = await page({ dealId: deal.crmId });
+    expect(card.deal).toMatchObject({ id: deal.crmId, title: deal.title, amount: deal.amount, currency: deal.currency });
+    expect(card.account?.id).toBe(deal.companyId);
+  });
+
+  it('names the industry (not its code), and carries contract end and satisfaction as synced', async () => {
+    const companies = await all('company');
+    const company = companies.find((c) => c.industry === 'IT') ?? companies.find((c) => c.industry);
+    if (!company?.industry) throw new Error('the demo has no company with an industry');
+    const { page: card } = await page({ accountId: company.crmId });
+    expect(card.account?.industry).toBeTruthy();
+    expect(card.account?.industry).not.toBe(company.industry);
+    expect(card.deal).toBeNull();
+    const withContract = companies.find((c) => typeof c.fields.contractEnd === 'string' && c.fields.contractEnd !== '');
+    if (!withContract) throw new Error('the demo synced no contract end');
+    expect((await page({ accountId: withContract.crmId })).page.account?.contractEnd).toBe(String(withContract.fields.contractEnd).slice(0, 10));
+    const satisfied = companies.find((c) => c.fields.satisfaction !== undefined && c.fields.satisfaction !== null && c.fields.satisfaction !== '');
+    if (!satisfied) throw new Error('the demo synced no satisfaction');
+    expect((await page({ accountId: satisfied.crmId })).page.account?.satisfaction).toBe(Number(satisfied.fields.satisfaction));
+  });
+
+  it('names the owner of each next step', async () => {
+    const steps = await demo.runtime.storage.taskLedger.list(demo.installationId, { states: ['open'] });
+    const step = steps.find((s) => s.ownerId && s.accountId);
+    if (!step?.accountId) throw new Error('the demo opened no next step with an owner');
+    const { page: card } = await page({ accountId: step.accountId });
+    const shown = card.nextSteps.find((s) => s.id === step.dedupKey);
+    expect(shown?.owner?.id).toBe(step.ownerId);
+    expect(shown?.owner?.name).toMatch(/\S/);
+  });
+});
