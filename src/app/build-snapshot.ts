@@ -18,6 +18,8 @@ export const FX_STATE_KEY = 'ref:fx';
 /** Pipelines with stages, and users (owners), as the last reference read found them. */
 export const PIPELINES_STATE_KEY = 'ref:pipelines';
 export const USERS_STATE_KEY = 'ref:users';
+/** The CRM's own fields (CrmFieldInfo[]) for the settings page's pickers. */
+export const FIELDS_STATE_KEY = 'ref:fields';
 
 export interface SnapshotBuild {
   snapshot: PortfolioSnapshot;

@@ -1,3 +1,4 @@
+import { checkFieldMap, crmFieldMetrics, readCrmFields } from '../app/settings/crm-fields';
 import { metricCatalog } from '../app/settings/metric-catalog';
 import { previewSettings } from '../app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../app/settings/save-settings';
@@ -51,6 +52,8 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
   const preview = async (caller: PageCaller, input: unknown) => {
     const traits = traitsOf(caller);
     if (!traits) return fail(new KamError('CRM_UNAVAILABLE', 'This CRM is not configured on this server'));
+    const mapped = checkFieldMap(draftOf(caller, input).fieldMap, await readCrmFields(deps.storage, caller.installation.id));
+    if (!mapped.ok) return mapped;
     return withFieldErrors(await previewSettings({ storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), asOf: today(), defaultLang: deps.defaultLang, traits }));
   };
   return {
@@ -60,12 +63,18 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       const doc = read.value.document;
       const fieldMap = { ...defaultsOf(caller), ...doc.fieldMap };
       const label = (metric: string) => fillLabel(metricLabel(metric, caller.lang), null);
+      const fields = (await readCrmFields(deps.storage, caller.installation.id)) ?? [];
+      const listed = new Set(fields.map((field) => field.code));
       return {
         ruleVersion: ruleVersion(criteriaOf(doc)),
         settings: { ...doc, fieldMap } as unknown as SettingsDoc,
-        metrics: metricCatalog().map((option) => ({ metric: option.metric, label: option.name[caller.lang], kind: option.kind })),
-        // The CRM's own field list is not kept in the store yet: the fields in use are offered.
-        crmFields: [...new Set(Object.values(fieldMap).filter((value): value is string => !!value))].map((id) => ({ id, label: id, type: 'field' })),
+        metrics: [...metricCatalog().map((option) => ({ metric: option.metric, label: option.name[caller.lang], kind: option.kind })), ...crmFieldMetrics(fields)],
+        // The CRM's field list (ref:fields) under the CRM's names; a field in use the list lacks
+        // (no refresh yet) is still offered so the picker can show the current mapping.
+        crmFields: [
+          ...fields.map((field) => ({ id: field.code, label: field.name, type: field.type })),
+          ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => ({ id, label: id, type: 'field' })),
+        ],
         inputs: Object.keys(fieldMap).map((id) => ({ id, label: label(`field:${id}`) })),
       };
     },

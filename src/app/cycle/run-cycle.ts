@@ -1,6 +1,6 @@
 import type { CrmSession, RequestCounts } from '../../core/ports/crm-connector.port';
 import { requestsSince } from '../../connectors/shared/request-meter';
-import { FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
+import { FIELDS_STATE_KEY, FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, mergeFxRates, type FxBook } from '../build-snapshot';
 import { evaluateInstallation } from '../evaluate-installation';
 import { readSettings } from '../installation-settings';
 import { createInstallationSync, type SyncCounts } from '../sync/sync-installation';
@@ -51,6 +51,8 @@ async function refreshReference(context: AppContext, installationId: string, tod
     { key: FX_STATE_KEY, value: { ...merged, fetchedOn: today } },
     { key: PIPELINES_STATE_KEY, value: reference.pipelines },
     { key: USERS_STATE_KEY, value: reference.users },
+    // A CRM that does not list its fields keeps the previous list rather than an empty one.
+    ...(reference.fields ? [{ key: FIELDS_STATE_KEY, value: reference.fields }] : []),
   ]);
 }
 

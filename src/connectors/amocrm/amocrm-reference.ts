@@ -1,5 +1,5 @@
 import type { EntityKind } from '../../core/model/synced';
-import type { CrmReferenceData } from '../../core/ports/crm-connector.port';
+import type { CrmFieldInfo, CrmReferenceData } from '../../core/ports/crm-connector.port';
 import type { AmoClient } from './amocrm-client';
 import { accountInfo } from './amocrm-oauth';
 import { LOST_STATUS_ID, WON_STATUS_ID } from './amocrm-mapper';
@@ -38,7 +38,7 @@ export interface AmoReference extends CrmReferenceData {
   users: Array<{ id: string; name: string; active: boolean; isAdmin: boolean }>;
   timezone: string | null;
   currentUserId: string | null;
-  fields: Array<{ kind: EntityKind; code: string; name: string; type: string; options?: Array<{ id: string; value: string }> }>;
+  fields: CrmFieldInfo[];
 }
 
 export async function readAmoReference(client: AmoClient): Promise<AmoReference> {

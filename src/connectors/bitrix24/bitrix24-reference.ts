@@ -1,5 +1,6 @@
 import { KamError } from '../../core/errors';
 import type { DealStatus } from '../../core/model/synced';
+import type { CrmFieldInfo } from '../../core/ports/crm-connector.port';
 import type { Bitrix24Client } from './bitrix24-client';
 import { BATCH_LIMIT } from './bitrix24-client';
 import { PAGE_SIZE } from './id-window-walker';
@@ -10,6 +11,10 @@ import { PAGE_SIZE } from './id-window-walker';
  * Sources: https://apidocs.bitrix24.com/api-reference/crm/universal/category/crm-category-list.html,
  * https://apidocs.bitrix24.com/tutorials/crm/how-to-get-lists/how-to-get-stages-with-semantics.html,
  * https://apidocs.bitrix24.com/api-reference/crm/currency/crm-currency-list.html, user.get.
+ * Company fields come from crm.company.fields in the same batch: it lists the standard fields and
+ * the admin's UF_CRM_* ones together, custom ones named by formLabel/listLabel in the portal's
+ * language and enumerations with their `items`
+ * (https://apidocs.bitrix24.com/api-reference/crm/companies/crm-company-fields.html).
  */
 export interface Pipeline {
   id: string;
@@ -29,6 +34,8 @@ export interface ReferenceData {
   baseCurrency: string;
   /** Units of the base currency for one unit of each currency, today. */
   rates: Array<{ currency: string; rate: number }>;
+  /** Company fields the field map may point at (read-only ones left out: nobody maps onto them). */
+  fields: CrmFieldInfo[];
 }
 
 type Row = Record<string, unknown>;
@@ -54,12 +61,33 @@ const userOf = (row: Row): PortalUser => ({
   active: row.ACTIVE !== false && row.ACTIVE !== 'N',
 });
 
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** crm.company.fields' map (code -> description) as the port's field list. */
+export function companyFieldsOf(described: unknown): CrmFieldInfo[] {
+  const fields: CrmFieldInfo[] = [];
+  for (const [code, raw] of Object.entries((described ?? {}) as Record<string, Row>)) {
+    if (raw.isReadOnly === true) continue;
+    const items = Array.isArray(raw.items) ? (raw.items as Row[]) : [];
+    fields.push({
+      kind: 'company',
+      code,
+      // For UF_CRM_* fields `title` is the code itself; the labels carry the admin's name.
+      name: text(raw.formLabel) ?? text(raw.listLabel) ?? text(raw.title) ?? code,
+      type: String(raw.type ?? ''),
+      ...(items.length > 0 ? { options: items.map((item) => ({ id: String(item.ID), value: String(item.VALUE ?? '') })) } : {}),
+    });
+  }
+  return fields;
+}
+
 export async function readReferenceData(client: Bitrix24Client): Promise<ReferenceData> {
   const first = await client.batch([
     { key: 'categories', method: 'crm.category.list', params: { entityTypeId: 2 } },
     { key: 'statuses', method: 'crm.status.list', params: { order: { SORT: 'ASC' } } },
     { key: 'currencies', method: 'crm.currency.list', params: {} },
     { key: 'users', method: 'user.get', params: { start: 0 } },
+    { key: 'companyFields', method: 'crm.company.fields', params: {} },
   ]);
   assertComplete(first.errors);
   const categories = ((first.results.categories as Row | undefined)?.categories as Row[] | undefined) ?? [];
@@ -91,5 +119,6 @@ export async function readReferenceData(client: Bitrix24Client): Promise<Referen
     users,
     baseCurrency: String(base.CURRENCY),
     rates: currencies.map((row) => ({ currency: String(row.CURRENCY), rate: Number(row.AMOUNT) / (Number(row.AMOUNT_CNT) || 1) })),
+    fields: companyFieldsOf(first.results.companyFields),
   };
 }

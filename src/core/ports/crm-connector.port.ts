@@ -58,6 +58,17 @@ export interface CrmReferenceData {
   rates: Array<{ currency: string; rate: number }>;
   pipelines: Array<{ id: string; name: string; stages: Array<{ id: string; name: string; status: DealStatus }> }>;
   users: Array<{ id: string; name: string; active: boolean }>;
+  /** The CRM's own fields the field map may point at, named in the portal's language (settings pickers). */
+  fields?: CrmFieldInfo[];
+}
+
+/** One CRM field as the CRM describes it: `code` is what the field map stores. */
+export interface CrmFieldInfo {
+  kind: EntityKind;
+  code: string;
+  name: string;
+  type: string;
+  options?: Array<{ id: string; value: string }>;
 }
 
 /** One page of rows of one kind, and the connector's opaque cursor after it. */

@@ -8,6 +8,8 @@ import type { RunningAmoCrmSandbox } from '../../../src/sandbox/amocrm';
 import { amocrmDemoDriver } from '../../../src/sandbox/demo/amocrm.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
 import { markerIn } from '../../../src/core/ports/crm-writer.port';
+import type { CrmFieldInfo } from '../../../src/core/ports/crm-connector.port';
+import { settingsPageUseCases } from '../../../src/http/settings-page';
 
 /**
  * amoCRM end to end against the rate-limited sandbox account, as `kam demo --crm amocrm` runs
@@ -61,6 +63,23 @@ describe('kam demo --crm amocrm', () => {
     expect(tasks.open.length).toBeGreaterThan(0);
     expect(duplicates([...tasks.open, ...tasks.completed].map((task) => markerOf(task.text)))).toEqual([]);
     expect(demo.passes[1]?.writes.comments).toBe(0);
+  });
+
+  it('keeps the company custom fields under ref:fields by name, and the settings view offers them', async () => {
+    const stored = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:fields'])).get('ref:fields') as CrmFieldInfo[];
+    const potential = stored.find((field) => field.code === 'KAM_POTENTIAL_3Y');
+    expect(potential?.kind).toBe('company');
+    expect(potential?.name).toBeTruthy();
+    expect(potential?.name).not.toBe('KAM_POTENTIAL_3Y');
+    const installation = await demo.runtime.storage.installations.get(demo.installationId);
+    const page = settingsPageUseCases({ storage: demo.runtime.storage, connectors: demo.runtime.connectors, defaultLang: 'en' });
+    const caller = { crm: 'amocrm' as const, installation: installation!, lang: 'en' as const, isAdmin: async () => true, userId: async () => '1' };
+    const view = await page.view(caller);
+    expect((await page.preview(caller, { ...view.settings, fieldMap: { ...view.settings.fieldMap, margin: view.crmFields[0]?.id ?? null } })).ok).toBe(true);
+    expect(view.crmFields).toEqual(expect.arrayContaining([{ id: 'KAM_POTENTIAL_3Y', label: potential?.name, type: potential?.type }]));
+    expect(view.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ metric: 'field:KAM_POTENTIAL_3Y', label: potential?.name })]));
+    const bad = await page.preview(caller, { ...view.settings, fieldMap: { ...view.settings.fieldMap, margin: 'NO_SUCH_FIELD' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', details: { fields: { 'fieldMap.margin': expect.stringContaining('NO_SUCH_FIELD') } } } });
   });
 
   it('a third pass with nothing changed costs at most five requests and writes nothing', async () => {

@@ -15,6 +15,8 @@ import { createBitrix24Writer } from '../../../src/connectors/bitrix24/bitrix24-
 import type { SyncedDeal } from '../../../src/core/model/synced';
 import { markerFor, markerIn, type CrmWriter } from '../../../src/core/ports/crm-writer.port';
 import { createSilentLogger } from '../../../src/logging/logger';
+import { settingsPageUseCases } from '../../../src/http/settings-page';
+import type { CrmFieldInfo } from '../../../src/core/ports/crm-connector.port';
 
 /**
  * The Bitrix24 slice end to end against the sandbox portal: install through the real install
@@ -79,6 +81,25 @@ describe('install and first pass', () => {
     const users = stored.get('ref:users') as Array<{ id: string; name: string }>;
     expect(users.length).toBeGreaterThan(0);
     expect(users.every((user) => user.name.length > 0)).toBe(true);
+  });
+
+  it('keeps the company fields under ref:fields with their portal names (same batch, no extra request), and the settings view offers them', async () => {
+    const stored = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:fields'])).get('ref:fields') as CrmFieldInfo[];
+    const tier = stored.find((field) => field.code === 'UF_CRM_KAM_TIER');
+    expect(tier).toMatchObject({ kind: 'company', name: 'KAM: уровень', type: 'enumeration' });
+    expect(tier?.options).toHaveLength(3);
+    // Standard fields come with their titles; read-only ones (ID, DATE_CREATE) are left out.
+    expect(stored.find((field) => field.code === 'TITLE')?.name).toBeTruthy();
+    expect(stored.some((field) => field.code === 'ID')).toBe(false);
+    const installation = await demo.runtime.storage.installations.get(demo.installationId);
+    const page = settingsPageUseCases({ storage: demo.runtime.storage, connectors: demo.runtime.connectors, defaultLang: 'en' });
+    const caller = { crm: 'bitrix24' as const, installation: installation!, lang: 'en' as const, isAdmin: async () => true, userId: async () => '1' };
+    const view = await page.view(caller);
+    expect((await page.preview(caller, { ...view.settings, fieldMap: { ...view.settings.fieldMap, margin: view.crmFields[0]?.id ?? null } })).ok).toBe(true);
+    expect(view.crmFields).toEqual(expect.arrayContaining([{ id: 'UF_CRM_KAM_TIER', label: 'KAM: уровень', type: 'enumeration' }]));
+    expect(view.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ metric: 'field:UF_CRM_KAM_TIER', label: 'KAM: уровень', kind: 'field' })]));
+    const bad = await page.preview(caller, { ...view.settings, fieldMap: { ...view.settings.fieldMap, margin: 'UF_CRM_NO_SUCH' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INPUT_INVALID', details: { fields: { 'fieldMap.margin': expect.stringContaining('UF_CRM_NO_SUCH') } } } });
   });
 
   it('writes a tier and score on every evaluated company', () => {
