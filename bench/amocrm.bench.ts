@@ -8,6 +8,7 @@ import type { RequestCounts } from '../src/core/ports/crm-connector.port';
 import { countsSince, requestsSince } from '../src/connectors/shared/request-meter';
 import { createLogger } from '../src/logging/logger';
 import { amocrmDemoDriver } from '../src/sandbox/demo/amocrm.demo-driver';
+import { compact, fmt, load, noter, portfolioFlags, say, sum, type PortfolioFlags } from './bench-kit';
 
 /**
  * `npm run bench -- amocrm [--companies N --contacts N --deals N --seed S] [--changes 0,100,0]`
@@ -22,31 +23,9 @@ import { amocrmDemoDriver } from '../src/sandbox/demo/amocrm.demo-driver';
 const RATE = 7;
 const floorSeconds = (requests: number): number => requests / RATE;
 
-interface Flags {
-  companies: number;
-  contacts: number;
-  deals: number;
-  seed: number;
-  changes: number[];
-}
+type Flags = PortfolioFlags;
 
-function parseFlags(args: string[]): Flags {
-  const value = (name: string): string | undefined => {
-    const index = args.indexOf(`--${name}`);
-    return index === -1 ? undefined : args[index + 1];
-  };
-  const int = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number, got ${raw}`);
-    return n;
-  };
-  const changesRaw = value('changes') ?? '0,100,0';
-  const changes = changesRaw.split(',').filter((part) => part !== '').map(Number);
-  if (changes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--changes wants a list like 0,100,0, got ${changesRaw}`);
-  return { companies: int('companies', 20_000), contacts: int('contacts', 40_000), deals: int('deals', 100_000), seed: int('seed', 11), changes };
-}
+const parseFlags = portfolioFlags;
 
 interface SandboxStats {
   requests: number;
@@ -66,16 +45,7 @@ interface PassRow {
   seconds: number;
 }
 
-const sum = (record: Record<string, number>): number => Object.values(record).reduce((a, b) => a + b, 0);
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const load = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' ');
-const say = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const note = (line: string): void => {
-  process.stderr.write(`[amocrm bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
-const compact = (record: Record<string, number>): string => Object.entries(record).map(([key, n]) => `${key} ${n}`).join(', ') || '-';
+const note = noter('amocrm');
 
 async function runPasses(flags: Flags): Promise<PassRow[]> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'kam-bench-amo-'));

@@ -9,6 +9,7 @@ import { DEAL_SELECT } from '../src/connectors/bitrix24/bitrix24-mapper';
 import { countsSince, requestsSince, type RequestCounts } from '../src/connectors/shared/request-meter';
 import { createLogger } from '../src/logging/logger';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../src/sandbox/bitrix24';
+import { compact, flagReader, fmt, load, noter, portfolioFlags, say, sum, type PortfolioFlags } from './bench-kit';
 
 /**
  * `npm run bench -- bitrix24 [--companies N --contacts N --deals N --seed S] [--changes 0,100,0] [--sdk-deals N]
@@ -23,12 +24,7 @@ import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../src/sandbo
  * 2. The SDK's own list helper (@bitrix24/b24jssdk B24OAuth, actions.v2.callList) on a separate,
  *    smaller rate-limited sandbox (`--sdk-deals`, default 5,000 deals), with its default limiter.
  */
-interface Flags {
-  companies: number;
-  contacts: number;
-  deals: number;
-  seed: number;
-  changes: number[];
+interface Flags extends PortfolioFlags {
   sdkDeals: number;
   skipOurs: boolean;
   skipSdk: boolean;
@@ -40,26 +36,10 @@ const DRAIN = 2;
 const floorSeconds = (requests: number): number => Math.max(0, requests - BURST) / DRAIN;
 
 function parseFlags(args: string[]): Flags {
-  const value = (name: string): string | undefined => {
-    const index = args.indexOf(`--${name}`);
-    return index === -1 ? undefined : args[index + 1];
-  };
-  const int = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} wants a whole number, got ${raw}`);
-    return n;
-  };
-  const changesRaw = value('changes') ?? '0,100,0';
-  const changes = changesRaw.split(',').filter((part) => part !== '').map(Number);
-  if (changes.some((n) => !Number.isInteger(n) || n < 0)) throw new Error(`--changes wants a list like 0,100,0, got ${changesRaw}`);
+  const { int } = flagReader(args);
+  const base = portfolioFlags(args);
   return {
-    companies: int('companies', 20_000),
-    contacts: int('contacts', 40_000),
-    deals: int('deals', 100_000),
-    seed: int('seed', 11),
-    changes,
+    ...base,
     sdkDeals: int('sdk-deals', 5_000),
     skipOurs: args.includes('--skip-ours'),
     skipSdk: args.includes('--skip-sdk'),
@@ -81,17 +61,7 @@ const diffStats = (after: SandboxStats, before: SandboxStats): SandboxStats => (
   commandRejections: countsSince(after.commandRejections, before.commandRejections),
 });
 
-const sum = (record: Record<string, number>): number => Object.values(record).reduce((a, b) => a + b, 0);
-const fmt = (n: number): string => n.toLocaleString('en-US');
-const load = (): string => os.loadavg().map((n) => n.toFixed(2)).join(' ');
-const say = (line: string): void => {
-  process.stdout.write(`${line}\n`);
-};
-const note = (line: string): void => {
-  process.stderr.write(`[bitrix24 bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
-const compact = (record: Record<string, number>): string =>
-  Object.entries(record).map(([key, n]) => `${key} ${n}`).join(', ') || '-';
+const note = noter('bitrix24');
 
 interface PassRow {
   pass: number;
