@@ -1,9 +1,11 @@
 import { KamError } from '../core/errors';
 import type { Lang } from '../core/i18n/format-values';
+import { dayOfMonthIndex, fromDay, monthIndexOf, toDay } from '../core/model/calendar-date';
+import { createFxConverter } from '../core/model/fx-converter';
 import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
 import type { LedgerEntry } from '../core/ports/task-ledger.port';
-import { USERS_STATE_KEY } from './build-snapshot';
+import { FX_STATE_KEY, USERS_STATE_KEY, type FxBook } from './build-snapshot';
 import { connectorFor, type AppContext } from './cycle/cycle-context';
 import { readSettings } from './installation-settings';
 
@@ -31,6 +33,8 @@ export interface AccountView {
   snapshot: AccountSnapshot | null;
   history: TierChange[];
   openSteps: LedgerEntry[];
+  /** Won-deal revenue per calendar month in base currency, the 24 months ending with the as-of month, oldest first. */
+  revenueByMonth: Array<{ start: string; end: string; revenue: number }>;
   /** Set while the first sync runs. */
   syncing: boolean;
   /** Why the installation is blocked (the CRM refused our tokens), if it is. */
@@ -73,7 +77,13 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
         storage.evaluations.latestRun(installation.id),
       ])
     : [null, null, [], [], await storage.evaluations.latestRun(installation.id)];
-  const users = (await storage.writeState.getMany(installation.id, [USERS_STATE_KEY])).get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
+  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY]);
+  const users = state.get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
+  const baseCurrency = String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency);
+  const fx = state.get(FX_STATE_KEY) as FxBook | undefined;
+  const revenueByMonth = snapshot && !contactId && accountId
+    ? await monthlyRevenue(context.storage, installation.id, accountId, snapshot.asOf, createFxConverter({ baseCurrency, fxRates: fx?.baseCurrency === baseCurrency ? fx.rates : [] }))
+    : [];
   const ownerId = entity?.data.ownerId ?? null;
   const company = entity && 'fields' in entity.data ? entity.data : null;
   const satisfaction = Number(company?.fields.satisfaction);
@@ -86,12 +96,36 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     satisfaction: company?.fields.satisfaction !== undefined && company.fields.satisfaction !== null && company.fields.satisfaction !== '' && Number.isFinite(satisfaction) ? satisfaction : null,
     deal,
     userNames: Object.fromEntries((users ?? []).map((user) => [user.id, user.name])),
-    baseCurrency: String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency),
+    baseCurrency,
     tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
     snapshot,
     history,
     openSteps,
+    revenueByMonth,
     syncing: !run,
     blocked: installation.status === 'blocked' ? (installation.statusReason ?? 'blocked') : null,
   };
+}
+
+const MONTHS = 24;
+
+/**
+ * Won deals of one company summed per calendar month, converted on the close day as the engine
+ * does (src/core/kpi/portfolio-index.ts). The entity store has no by-company query, so this reads
+ * every deal once: fine at card-view demo sizes, a by-company index is the fix for large portals.
+ */
+async function monthlyRevenue(storage: AppContext['storage'], installationId: string, companyId: string, asOf: string, convert: ReturnType<typeof createFxConverter>) {
+  const last = monthIndexOf(asOf);
+  const sums = new Array<number>(MONTHS).fill(0);
+  for await (const chunk of storage.entities.iterate(installationId, 'deal')) {
+    for (const deal of chunk) {
+      if (deal.companyId !== companyId || deal.status !== 'won' || !deal.closedAt || deal.closedAt.slice(0, 10) > asOf.slice(0, 10)) continue;
+      const slot = monthIndexOf(deal.closedAt) - (last - MONTHS + 1);
+      if (slot >= 0) sums[slot] = (sums[slot] ?? 0) + convert(deal.amount, deal.currency, toDay(deal.closedAt));
+    }
+  }
+  return sums.map((revenue, i) => {
+    const month = last - MONTHS + 1 + i;
+    return { start: fromDay(dayOfMonthIndex(month)), end: fromDay(dayOfMonthIndex(month + 1) - 1), revenue: Math.round(revenue * 100) / 100 };
+  });
 }

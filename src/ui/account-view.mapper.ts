@@ -8,8 +8,8 @@ import type { AccountView, ScoreReason } from './api-types';
 /**
  * The card tab's response from the app's account view (src/app/account-view.ts): what the store
  * holds, in the page's shape (the deal, the industry by its catalogue name, contract end,
- * satisfaction, the steps' owners). What the view does not carry yet (the deal's stage name,
- * monthly revenue, risk signals, CRM links) stays empty rather than guessed.
+ * satisfaction, the steps' owners, won revenue per month). What the view does not carry yet (the deal's stage name,
+ * risk signals, CRM links) stays empty rather than guessed.
  */
 export interface CriterionInfo {
   id: string;
@@ -69,7 +69,7 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
       xyz: (kpis.xyz as 'X' | 'Y' | 'Z' | null | undefined) ?? null,
       reasons,
     } : null,
-    revenueByMonth: [],
+    revenueByMonth: view.revenueByMonth.map((m) => ({ period: { granularity: 'month', start: m.start, end: m.end }, revenue: m.revenue })),
     scoreHistory: view.history.map((change) => ({ at: change.asOf, score: change.score, tier: change.tier, ruleVersion: change.ruleVersion })),
     kpis: asOf ? GRANULARITIES.filter((g) => periodKpis[g]).map((g) => {
       const row = periodKpis[g] ?? {};

@@ -67,4 +67,22 @@ describe('account view on the Bitrix24 sandbox demo data', () => {
     expect(shown?.owner?.id).toBe(step.ownerId);
     expect(shown?.owner?.name).toMatch(/\S/);
   });
+
+  it("charts the account's won revenue per month for 24 months, agreeing with the evaluation's revenue 12 m", async () => {
+    const companies = await all('company');
+    const scored = await Promise.all(companies.map(async (c) => ({ c, snap: await demo.runtime.storage.evaluations.latestAccount(demo.installationId, c.crmId) })));
+    const best = scored.map(({ c, snap }) => ({ id: c.crmId, asOf: snap?.asOf ?? '', r12: Number((snap?.kpis as { revenue12m?: number } | undefined)?.revenue12m ?? 0) }))
+      .sort((x, y) => y.r12 - x.r12)[0];
+    if (!best || best.r12 <= 0) throw new Error('the demo has no account with revenue');
+    const { page: card } = await page({ accountId: best.id });
+    expect(card.revenueByMonth).toHaveLength(24);
+    const last = card.revenueByMonth[23];
+    expect(last?.period.start.slice(0, 7)).toBe(best.asOf.slice(0, 7));
+    const sumLast = (n: number) => card.revenueByMonth.slice(24 - n).reduce((sum, m) => sum + m.revenue, 0);
+    const monthEnd = last?.period.end === best.asOf.slice(0, 10);
+    // revenue 12 m is the trailing 365 days: it spans the last 11 whole months and part of the 12th and 13th back.
+    if (monthEnd) expect(Math.abs(sumLast(12) - best.r12)).toBeLessThan(1);
+    expect(sumLast(11)).toBeLessThanOrEqual(best.r12 + 1);
+    expect(sumLast(13)).toBeGreaterThanOrEqual(best.r12 - 1);
+  });
 });
