@@ -5,6 +5,7 @@
  * Dates are ISO calendar days (YYYY-MM-DD), money is in `baseCurrency` at full precision,
  * rates are fractions (0.8, not 80).
  */
+import type { PortfolioKpis } from '../core/kpi/kpi-pack';
 export type Lang = 'ru' | 'en';
 export type Granularity = 'month' | 'quarter' | 'year';
 export type AbcClass = 'A' | 'B' | 'C';
@@ -124,17 +125,8 @@ export interface AccountView {
 
 // ---------------------------------------------------------------- portfolio: GET /api/portfolio
 
-export interface PortfolioKpiSet {
-  revenue: number;
-  customersStart: number;
-  customersEnd: number;
-  newCustomers: number;
-  lostCustomers: number;
-  retentionRate: number | null;
-  churnRate: number | null;
-  nrr: number | null;
-  grr: number | null;
-}
+/** The engine's portfolio KPIs of one period (spec section 3), as the page receives them. */
+export type PortfolioKpiSet = PortfolioKpis;
 
 export interface PortfolioAccountRow {
   id: string;
