@@ -59,7 +59,14 @@ export function company(crmId: string, overrides: Partial<SyncedCompany> = {}): 
   };
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Resolves once the wall clock has moved past the millisecond it was called in, so the next
+ * stored timestamp is strictly later than any taken before (waits on the tick, not a duration).
+ */
+export async function clockTick(): Promise<void> {
+  const start = Date.now();
+  while (Date.now() <= start) await new Promise((resolve) => setImmediate(resolve));
+}
 
 /** Awaits a promise expected to reject and returns the rejection, failing the test otherwise. */
 export async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message: string }> {

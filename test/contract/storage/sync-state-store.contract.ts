@@ -1,4 +1,4 @@
-import { sleep, type ContractContext } from './contract-context';
+import { clockTick, type ContractContext } from './contract-context';
 
 export function syncStateStoreContract(ctx: ContractContext): void {
   const store = () => ctx.storage().syncState;
@@ -39,9 +39,9 @@ export function syncStateStoreContract(ctx: ContractContext): void {
   it('peeks oldest first; a re-mark keeps its place in the queue', async () => {
     const id = await newInstallationId();
     await store().markDirty(id, [{ kind: 'deal', crmId: 'a', action: 'upsert' }]);
-    await sleep(5);
+    await clockTick();
     await store().markDirty(id, [{ kind: 'deal', crmId: 'b', action: 'upsert' }]);
-    await sleep(5);
+    await clockTick();
     await store().markDirty(id, [{ kind: 'deal', crmId: 'a', action: 'delete' }]);
     expect(await store().peekDirty(id, 10)).toEqual([
       { kind: 'deal', crmId: 'a', action: 'delete' },
@@ -59,10 +59,10 @@ export function syncStateStoreContract(ctx: ContractContext): void {
       { kind: 'deal', crmId: '2', action: 'upsert' },
       { kind: 'deal', crmId: '3', action: 'upsert' },
     ]);
-    await sleep(5);
+    await clockTick();
     const processing = await store().peekDirty(id, 2);
     const markedBefore = new Date().toISOString();
-    await sleep(5);
+    await clockTick();
     await store().markDirty(id, [{ kind: 'deal', crmId: processing[0]!.crmId, action: 'delete' }]);
     await store().clearDirty(id, processing, markedBefore);
     const left = await store().peekDirty(id, 10);

@@ -1,4 +1,4 @@
-import { sleep, rejection, type ContractContext } from './contract-context';
+import { clockTick, rejection, type ContractContext } from './contract-context';
 
 export function taskLedgerContract(ctx: ContractContext): void {
   const ledger = () => ctx.storage().taskLedger;
@@ -47,9 +47,9 @@ export function taskLedgerContract(ctx: ContractContext): void {
     const { id } = await ctx.installation();
     await ledger().reserve(entry(id, 'a1', 'acc-a'));
     await ledger().reserve(entry(id, 'b1', 'acc-b'));
-    await sleep(5);
+    await clockTick();
     const since = new Date().toISOString();
-    await sleep(5);
+    await clockTick();
     await ledger().reserve(entry(id, 'a2', 'acc-a'));
     await ledger().markOpen(id, 'a1', 't-1');
     const keys = async (filter?: Parameters<ReturnType<typeof ledger>['list']>[1]) => (await ledger().list(id, filter)).map((e) => e.dedupKey);

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import qs from 'qs';
 import { apiClient, startReceiver, startTiny } from './amocrm-helpers';
@@ -136,15 +137,26 @@ describe('amoCRM sandbox webhooks', () => {
   });
 
   it('never lets a slow destination delay the API call', async () => {
-    const sandbox = await startTiny({ webhookTimeoutMs: 2000 });
+    // The receiver holds the delivery open until the API call has answered: were the call to wait
+    // for its webhook, neither would ever finish (the 60 s delivery timeout outlasts the test).
+    const sandbox = await startTiny({ webhookTimeoutMs: 60_000 });
     try {
       const api = apiClient(sandbox);
-      receiver.respondWith(() => undefined);
       await subscribe(api, `${receiver.url}/slow`, ['update_lead']);
-      const started = Date.now();
+      let arrived: (res: ServerResponse) => void = () => undefined;
+      const held = new Promise<ServerResponse>((resolve) => (arrived = resolve));
+      receiver.respondWith((res) => arrived(res));
+
       const response = await api.send('PATCH', '/api/v4/leads', [{ id: 2, price: 1 }]);
       expect(response.status).toBe(200);
-      expect(Date.now() - started).toBeLessThan(500);
+      const delivery = await held;
+      expect(delivery.writableEnded).toBe(false);
+      expect(new URLSearchParams(receiver.requests[0]?.body).get('leads[update][0][price]')).toBe('1');
+
+      delivery.end('ok');
+      await sandbox.webhooksIdle();
+      const state = (await (await fetch(`${sandbox.url}/_sandbox/state`)).json()) as { webhooks: Array<{ delivered: number; failed: number }> };
+      expect(state.webhooks[0]).toMatchObject({ delivered: 1, failed: 0 });
     } finally {
       await sandbox.close();
     }
