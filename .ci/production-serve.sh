@@ -55,4 +55,19 @@ wait "$SERVER_PID" || { echo "serve did not stop cleanly on SIGTERM" >&2; cat "$
 SERVER_PID=""
 # bin/kam.js finds no tsx here and runs the build.
 echo "== node bin/kam.js --version: $(node bin/kam.js --version)"
+# The demo and the sandboxes need the development dependencies (faker, cli-progress): here they
+# must say so and exit 2, not crash with a raw MODULE_NOT_FOUND.
+for args in "demo --no-serve --json" "sandbox bitrix24 --port 0" "sandbox amocrm --port 0"; do
+  echo "== node dist/cli.js $args (expects exit 2 and the message)"
+  set +e
+  # shellcheck disable=SC2086
+  KAM_DATA_DIR="$WORK/data" timeout 60 node dist/cli.js $args >"$WORK/dev.out" 2>"$WORK/dev.err"
+  CODE=$?
+  set -e
+  cat "$WORK/dev.err"
+  [ "$CODE" = "2" ] || { echo "kam $args exited $CODE, expected 2" >&2; cat "$WORK/dev.out" >&2; exit 1; }
+  grep -q "needs the development dependencies" "$WORK/dev.err" && grep -q 'npm ci` (without --omit=dev)' "$WORK/dev.err" \
+    || { echo "kam $args did not say it needs the development dependencies" >&2; exit 1; }
+  if grep -q "MODULE_NOT_FOUND\|Require stack" "$WORK/dev.err"; then echo "kam $args printed a raw module error" >&2; exit 1; fi
+done
 echo "== production install serves (only production dependencies, no tsx)"

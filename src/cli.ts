@@ -9,6 +9,7 @@ import { registerReport } from './cli/report.command';
 import { registerReportLink } from './cli/report-link.command';
 import { registerRotateKey } from './cli/rotate-key.command';
 import { registerJobs } from './cli/jobs.command';
+import { DevDependenciesMissing } from './cli/dev-only';
 
 /** Each subcommand lives in src/cli/<name>.command.ts and registers itself here. */
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<void> {
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return;
     if (typeof code === 'string' && code.startsWith('commander.')) {
       process.exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+      return;
+    }
+    if (error instanceof DevDependenciesMissing) {
+      process.stderr.write(`kam: ${error.message}\n`);
+      process.exitCode = error.exitCode;
       return;
     }
     throw error;

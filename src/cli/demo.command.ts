@@ -14,6 +14,7 @@ import { renderDemoReport, summarizeDemo, type DemoSummary } from './demo-report
 import { readSettings } from '../app/installation-settings';
 import type { Storage } from '../core/ports/storage.port';
 import { parsePort } from './serve.command';
+import { loadDevOnly } from './dev-only';
 
 const count = (min: number) => (value: string) => {
   const parsed = Number(value);
@@ -112,7 +113,7 @@ export function registerDemo(program: Command): void {
     .action(async (flags: DemoFlags) => {
       const loadDriver = DRIVERS[flags.crm as CrmKind];
       if (!loadDriver) throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: no demo for this CRM (choose ${Object.keys(DRIVERS).join(' or ')})`);
-      const driver = loadDriver();
+      const driver = loadDevOnly('demo', loadDriver);
       const { config } = configForCommand();
       const lang = flags.lang ?? config.defaultLang;
       const settingsDraft = flags.criteria === undefined ? undefined : readCriteriaDraft(flags.criteria, config.defaultLang);
@@ -121,7 +122,7 @@ export function registerDemo(program: Command): void {
       const tty = Boolean(process.stderr.isTTY) && !flags.json;
       // A development dependency, like the sandboxes: loaded only when the demo draws its bar.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const cliProgress = tty ? (require('cli-progress') as typeof CliProgress) : null;
+      const cliProgress = tty ? loadDevOnly('demo', () => require('cli-progress') as typeof CliProgress) : null;
       const bar = cliProgress ? new cliProgress.SingleBar({ format: ' {pass} [{bar}] {percentage}% · {text}', hideCursor: true }, cliProgress.Presets.shades_classic) : null;
       let currentPass = '';
       const demo = await runDemo({

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
 import { KamError } from '../core/errors';
 import { InvalidArgumentError, Option } from 'commander';
+import type * as AmoCrmSandbox from '../sandbox/amocrm';
 import type * as Bitrix24Sandbox from '../sandbox/bitrix24';
 import type * as Faults from '../sandbox/shared/faults';
 import type { RunningSandbox, StartSandboxOptions } from '../sandbox/shared/types';
+import { loadDevOnly } from './dev-only';
 
 /**
  * `kam sandbox bitrix24|amocrm`: starts a CRM emulator on 127.0.0.1 and prints ONE JSON line
@@ -27,7 +29,7 @@ function anchor(value: string): string {
 function faults(value: string): string {
   // commander parses options synchronously; only `kam sandbox --faults` ever loads this.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { parseFaultSpec } = require('../sandbox/shared/faults') as typeof Faults;
+  const { parseFaultSpec } = loadDevOnly('sandbox', () => require('../sandbox/shared/faults') as typeof Faults);
   const parsed = parseFaultSpec(value);
   if (!parsed.ok) throw new InvalidArgumentError(parsed.error.message);
   return value;
@@ -45,19 +47,15 @@ interface SandboxFlags {
   tokenTtl?: number;
 }
 
-async function startCrm(crm: string, options: StartSandboxOptions): Promise<RunningSandbox> {
+function startCrm(crm: 'bitrix24' | 'amocrm', options: StartSandboxOptions): Promise<RunningSandbox> {
   // Loaded here, on demand (require, not import(): the built CommonJS output must resolve it too).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (crm === 'bitrix24') return (require('../sandbox/bitrix24') as typeof Bitrix24Sandbox).startBitrix24Sandbox(options);
-  let amocrm: { startAmoCrmSandbox?: (o: StartSandboxOptions) => Promise<RunningSandbox> };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    amocrm = require('../sandbox/amocrm') as typeof amocrm;
-  } catch {
-    throw new Error('amoCRM sandbox not built yet (src/sandbox/amocrm/index.ts is missing)');
-  }
-  if (typeof amocrm.startAmoCrmSandbox !== 'function') throw new Error('amoCRM sandbox not built yet (no startAmoCrmSandbox export)');
-  return amocrm.startAmoCrmSandbox(options);
+  return loadDevOnly('sandbox', () =>
+    crm === 'bitrix24'
+      ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('../sandbox/bitrix24') as typeof Bitrix24Sandbox).startBitrix24Sandbox
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports
+        (require('../sandbox/amocrm') as typeof AmoCrmSandbox).startAmoCrmSandbox,
+  )(options);
 }
 
 export function registerSandbox(program: Command): void {
