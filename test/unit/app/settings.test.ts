@@ -8,10 +8,12 @@ import { diffSettings } from '../../../src/app/settings/settings-diff';
 import { parseSettingsDocument, validateDraft } from '../../../src/app/settings/settings-document';
 import { latestTiers, tierChanges } from '../../../src/app/settings/tier-changes';
 import { metricCatalog } from '../../../src/app/settings/metric-catalog';
-import { createSettingsPage } from '../../../src/app/settings/settings-page';
 import { DEFAULT_CRITERIA } from '../../../src/core/engine';
 import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
+import type { CrmRegistry } from '../../../src/core/ports/crm-connector.port';
 import type { Storage } from '../../../src/core/ports/storage.port';
+import { settingsPageUseCases } from '../../../src/http/settings-page';
+import type { PageCaller } from '../../../src/http/page-caller';
 import { createStorage } from '../../../src/storage';
 
 const AS_OF = '2026-10-31';
@@ -238,31 +240,37 @@ describe('metric catalogue for the settings page', () => {
   });
 });
 
-describe('the settings page calls', () => {
-  const page = (afterSave: (id: string, asOf: string) => Promise<unknown>) =>
-    createSettingsPage({ storage, defaultLang: 'en', traitsOf: () => TRAITS, afterSave, today: () => AS_OF });
-  const caller = async () => ({ installation: (await storage.installations.get(installationId))!, lang: 'ru' as const, user: { id: '12', name: 'Anna' } });
+describe('the settings page calls (src/http/settings-page.ts)', () => {
+  const connectors = { bitrix24: { traits: { ...TRAITS, defaultFieldMap: { potential3y: 'UF_CRM_POTENTIAL' } } } } as unknown as CrmRegistry;
+  const page = (afterSave: (id: string) => void) => settingsPageUseCases({ storage, connectors, defaultLang: 'en', afterSave, now: () => new Date(`${AS_OF}T12:00:00Z`) });
+  const caller = async (crm: 'bitrix24' | 'amocrm' = 'bitrix24'): Promise<PageCaller> => ({
+    crm, installation: { ...(await storage.installations.get(installationId))!, crm }, lang: 'ru', isAdmin: async () => true, userId: async () => '12',
+  });
 
   it('views, previews, saves (then runs the cycle once) and lists the history in the page\'s shapes', async () => {
-    const runs: Array<[string, string]> = [];
-    const settings = page(async (id, asOf) => void runs.push([id, asOf]));
+    const runs: string[] = [];
+    const settings = page((id) => void runs.push(id));
     const view = await settings.view(await caller());
-    expect(view).toMatchObject({ version: 0, settings: { hysteresis: 5 } });
+    expect(view).toMatchObject({ ruleVersion: expect.any(String), settings: { hysteresis: 5, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } } });
     expect(view.metrics.find((m) => m.metric === 'potentialForecast3y')?.label).toBe('Прогноз потенциала за 3 года');
-    const preview = await settings.preview(await caller(), stricterKey);
+    const preview = await settings.preview(await caller(), { ...stricterKey, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } });
     if (!preview.ok) throw preview.error;
     expect(preview.value.moves[0]).toMatchObject({ reason: expect.any(String) });
-    const saved = await settings.save(await caller(), stricterKey);
-    expect(saved.ok && saved.value).toEqual({ ruleVersion: preview.value.ruleVersion, moved: preview.value.moves.length, version: 1 });
-    expect(runs).toEqual([[installationId, AS_OF]]);
-    expect(await settings.history(await caller())).toEqual([
-      expect.objectContaining({ by: { id: '12', name: 'Anna' }, ruleVersion: preview.value.ruleVersion, version: 1, changes: expect.arrayContaining([{ path: 'tiers[0].minScore', before: 70, after: 80 }]) }),
-    ]);
+    const saved = await settings.save(await caller(), { ...stricterKey, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } });
+    expect(saved.ok && saved.value).toEqual({ ruleVersion: preview.value.ruleVersion, moved: preview.value.moves.length });
+    expect(runs).toEqual([installationId]);
+    // The connector's default mapping is shown, not stored: only what differs from it is saved.
+    expect(readSettings((await storage.installations.get(installationId))!, 'en').fieldMap).toEqual({});
+    const [change, ...older] = await settings.history(await caller());
+    expect(older).toEqual([]);
+    expect(change).toMatchObject({ by: null, ruleVersion: preview.value.ruleVersion });
+    expect(change?.changes).toEqual(expect.arrayContaining([{ path: 'tiers.0.minScore', before: 70, after: 80 }]));
+    expect((await settingsHistory({ storage, installationId }))[0]?.actor.id).toBe('12');
   });
 
   it('returns each fault keyed by its dot path for the editors, and saves and runs nothing', async () => {
     const runs: string[] = [];
-    const settings = page(async (id) => void runs.push(id));
+    const settings = page((id) => void runs.push(id));
     const saved = await settings.save(await caller(), { criteria: [{ id: 'p', metric: 'field:p', weight: -2, scale: { type: 'linear', min: 0, max: 1 } }], summaryPeriod: 'week' });
     expect(saved.ok).toBe(false);
     if (saved.ok) return;
@@ -272,5 +280,10 @@ describe('the settings page calls', () => {
     });
     expect(runs).toEqual([]);
     expect(await settingsHistory({ storage, installationId })).toEqual([]);
+  });
+
+  it('refuses a preview for a CRM this server has no connector for', async () => {
+    const preview = await page(() => undefined).preview(await caller('amocrm'), stricterKey);
+    expect(!preview.ok && preview.error.code).toBe('CRM_UNAVAILABLE');
   });
 });
