@@ -1,7 +1,5 @@
-import type { Lang } from '../../core/i18n/format-values';
-import type { CrmTraits } from '../../core/ports/crm-connector.port';
 import type { Storage } from '../../core/ports/storage.port';
-import { previewSettings } from './preview-settings';
+import { previewSettings, type PreviewInput } from './preview-settings';
 import { saveSettings } from './save-settings';
 import { latestTiers, tierChanges, type TierChange } from './tier-changes';
 
@@ -18,14 +16,7 @@ export interface DemoPreview {
  * then save, on the same evaluation day the next pass uses. Throws INPUT_INVALID (naming the
  * path) when the draft does not validate; nothing is saved then.
  */
-export async function applySettingsDraft(deps: {
-  storage: Storage;
-  installationId: string;
-  draft: unknown;
-  asOf: string;
-  defaultLang: Lang;
-  traits: Pick<CrmTraits, 'ownCompanyField' | 'defaultCurrency'>;
-}): Promise<DemoPreview> {
+export async function applySettingsDraft(deps: PreviewInput): Promise<DemoPreview> {
   const preview = await previewSettings(deps);
   if (!preview.ok) throw preview.error;
   const saved = await saveSettings({ ...deps, actor: { id: 'kam-demo', name: 'kam demo' } });

@@ -6,7 +6,11 @@ import type { FrozenReport, PeriodReportStore, ReportLink, ReportLinkStore } fro
 import type { Database, PeriodReportsTable, ReportLinksTable } from '../database';
 import { parseJson, systemClock, toNumber, type Clock } from './row-helpers';
 
-const toFrozen = (row: Selectable<PeriodReportsTable>): FrozenReport => ({
+type VersionRow = Pick<Selectable<PeriodReportsTable>, (typeof VERSION_COLUMNS)[number]>;
+const VERSION_COLUMNS = ['installation_id', 'granularity', 'period_start', 'period_end', 'version', 'rule_version', 'base_currency', 'reason', 'created_at'] as const;
+
+/** A version's listing: everything but the frozen content. */
+const toVersion = (row: VersionRow): Omit<FrozenReport, 'report' | 'fxRates'> => ({
   installationId: row.installation_id,
   granularity: row.granularity as Granularity,
   periodStart: row.period_start,
@@ -14,10 +18,14 @@ const toFrozen = (row: Selectable<PeriodReportsTable>): FrozenReport => ({
   version: toNumber(row.version),
   ruleVersion: row.rule_version,
   baseCurrency: row.base_currency,
-  fxRates: parseJson<FxRate[]>(row.fx_rates),
   reason: row.reason as FrozenReport['reason'],
-  report: parseJson<unknown>(row.report),
   createdAt: row.created_at,
+});
+
+const toFrozen = (row: Selectable<PeriodReportsTable>): FrozenReport => ({
+  ...toVersion(row),
+  fxRates: parseJson<FxRate[]>(row.fx_rates),
+  report: parseJson<unknown>(row.report),
 });
 
 /**
@@ -74,21 +82,8 @@ export function createPeriodReportStore(deps: { db: Kysely<Database>; now?: Cloc
     },
 
     async versions(installationId, granularity, periodStart) {
-      const rows = await period(installationId, granularity, periodStart)
-        .select(['installation_id', 'granularity', 'period_start', 'period_end', 'version', 'rule_version', 'base_currency', 'reason', 'created_at'])
-        .orderBy('version', 'asc')
-        .execute();
-      return rows.map((row) => ({
-        installationId: row.installation_id,
-        granularity: row.granularity as Granularity,
-        periodStart: row.period_start,
-        periodEnd: row.period_end,
-        version: toNumber(row.version),
-        ruleVersion: row.rule_version,
-        baseCurrency: row.base_currency,
-        reason: row.reason as FrozenReport['reason'],
-        createdAt: row.created_at,
-      }));
+      const rows = await period(installationId, granularity, periodStart).select(VERSION_COLUMNS).orderBy('version', 'asc').execute();
+      return rows.map(toVersion);
     },
   };
 }
