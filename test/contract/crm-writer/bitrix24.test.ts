@@ -3,6 +3,7 @@ import { createSilentLogger } from '../../../src/logging/logger';
 import { startBitrix24Sandbox, type Bitrix24SandboxState } from '../../../src/sandbox/bitrix24';
 import { createStorage } from '../../../src/storage';
 import { describeCrmWriterContract } from './crm-writer.contract';
+import { installSandboxPortal } from '../../integration/bitrix24/sandbox-client';
 
 /** The CrmWriter battery against the Bitrix24 sandbox portal, through the real connector and setup. */
 jest.setTimeout(60_000);
@@ -13,10 +14,7 @@ describeCrmWriterContract('Bitrix24', async () => {
   const sandbox = await startBitrix24Sandbox({ port: 0, companies: 6, contacts: 6, deals: 20, seed: 3, rateLimit: false });
   const storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: Buffer.alloc(32, 5) });
   const ready = sandbox.readyLine as { memberId: string; domain: string; clientEndpoint: string; accessToken: string; refreshToken: string; clientId: string; clientSecret: string; url: string; anchorDate: string };
-  const installation = await storage.installations.upsert({
-    crm: 'bitrix24', externalId: ready.memberId, domain: ready.domain, clientEndpoint: ready.clientEndpoint, status: 'active',
-    tokens: { accessToken: ready.accessToken, refreshToken: ready.refreshToken, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-  });
+  const installation = await installSandboxPortal(storage, sandbox);
   const crm = createBitrix24Crm({
     settings: { clientId: ready.clientId, clientSecret: ready.clientSecret, oauthUrl: `${ready.url}/`, ratePerSecond: 1000, burst: 1000 },
     storage,

@@ -6,6 +6,7 @@ import { createBitrix24Reader } from '../../../src/connectors/bitrix24/bitrix24-
 import { createSilentLogger } from '../../../src/logging/logger';
 import { startBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { createStorage } from '../../../src/storage';
+import { installSandboxPortal } from './sandbox-client';
 
 /** A full sync that dies half way resumes from its saved cursor, and reads nothing twice. */
 jest.setTimeout(60_000);
@@ -15,10 +16,7 @@ it('resumes a crashed full sync from the cursor saved after the last request', a
   const storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: Buffer.alloc(32, 7) });
   try {
     const ready = sandbox.readyLine as { memberId: string; domain: string; clientEndpoint: string; accessToken: string; refreshToken: string; clientId: string; clientSecret: string; url: string };
-    const installation = await storage.installations.upsert({
-      crm: 'bitrix24', externalId: ready.memberId, domain: ready.domain, clientEndpoint: ready.clientEndpoint, status: 'active',
-      tokens: { accessToken: ready.accessToken, refreshToken: ready.refreshToken, expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
+    const installation = await installSandboxPortal(storage, sandbox);
     const connector = createBitrix24Connector({
       settings: { clientId: ready.clientId, clientSecret: ready.clientSecret, oauthUrl: `${ready.url}/`, ratePerSecond: 1000, burst: 1000 },
       storage,

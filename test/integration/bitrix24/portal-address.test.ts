@@ -6,6 +6,7 @@ import type { Storage } from '../../../src/core/ports/storage.port';
 import { createSilentLogger } from '../../../src/logging/logger';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { createStorage } from '../../../src/storage';
+import { installSandboxPortal } from './sandbox-client';
 
 /**
  * Real-portal 4 of issue 9: the portal moves to a new address with the same member_id. The next
@@ -26,10 +27,7 @@ describe('portal address change', () => {
 
   it('follows client_endpoint of the refresh answer for the same member_id', async () => {
     const ready = sandbox.readyLine;
-    const installation = await storage.installations.upsert({
-      crm: 'bitrix24', externalId: String(ready.memberId), domain: String(ready.domain), clientEndpoint: String(ready.clientEndpoint), status: 'active',
-      tokens: { accessToken: String(ready.accessToken), refreshToken: String(ready.refreshToken), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
-    });
+    const installation = await installSandboxPortal(storage, sandbox);
     const hosts: string[] = [];
     const http = axios.create();
     http.interceptors.request.use((config) => {

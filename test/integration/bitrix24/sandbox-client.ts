@@ -3,6 +3,8 @@ import { createBitrix24Client, type Bitrix24Client, type Bitrix24ClientDeps } fr
 import { createLeakyBucketLimiter } from '../../../src/connectors/shared/rate-limiter';
 import { createRequestMeter, type RequestMeter } from '../../../src/connectors/shared/request-meter';
 import { createSilentLogger } from '../../../src/logging/logger';
+import type { Installation } from '../../../src/core/ports/installation-store.port';
+import type { Storage } from '../../../src/core/ports/storage.port';
 import type { RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 
 /** A REST client on the sandbox portal with its admin token (no refresh needed within a test). */
@@ -19,4 +21,13 @@ export function sandboxClient(sandbox: RunningBitrix24Sandbox, overrides: Partia
     ...overrides,
   });
   return { client, meter };
+}
+
+/** The sandbox portal as an active installation in `storage`, holding the ready line's tokens (valid for an hour). */
+export function installSandboxPortal(storage: Storage, sandbox: RunningBitrix24Sandbox): Promise<Installation> {
+  const ready = sandbox.readyLine;
+  return storage.installations.upsert({
+    crm: 'bitrix24', externalId: String(ready.memberId), domain: String(ready.domain), clientEndpoint: String(ready.clientEndpoint), status: 'active',
+    tokens: { accessToken: String(ready.accessToken), refreshToken: String(ready.refreshToken), expiresAt: new Date(Date.now() + 3_600_000).toISOString() },
+  });
 }
