@@ -96,7 +96,9 @@ export interface AccountView {
   deal: {
     id: string;
     title: string;
+    /** The stage as the CRM names it; null when unknown (the page then names the status). */
     stage: string | null;
+    status: 'open' | 'won' | 'lost';
     amount: number | null;
     currency: string | null;
     closeDate: string | null;
