@@ -90,6 +90,17 @@ define(['jquery'], function ($) {
       }
     }
 
+    /** A calendar day (YYYY-MM-DD) as the reader writes it: "11 янв. 2027 г.", "11 Jan 2027". */
+    function formatDay(value) {
+      var text = cleanText(value);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return text;
+      try {
+        return new Date(text.slice(0, 10) + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+      } catch (error) {
+        return text.slice(0, 10);
+      }
+    }
+
     function section(titleKey, inner) {
       return '<div class="' + PREFIX + '__section">' +
         '<div class="' + PREFIX + '__section-title">' + escapeHtml(t(titleKey)) + '</div>' + inner + '</div>';
@@ -131,7 +142,7 @@ define(['jquery'], function ($) {
         var step = steps[i];
         var text = cleanText(typeof step === 'string' ? step : step && (step.text || step.title));
         if (!text) continue;
-        var due = step && step.due ? ' <span class="' + PREFIX + '__due">' + escapeHtml(t('panel.due')) + ' ' + escapeHtml(cleanText(step.due)) + '</span>' : '';
+        var due = step && step.due ? ' <span class="' + PREFIX + '__due">' + escapeHtml(t('panel.due')) + ' ' + escapeHtml(formatDay(step.due)) + '</span>' : '';
         var open = step && step.link ? ' ' + crmLink(step.link, t('panel.open')) : '';
         items.push('<li>' + escapeHtml(text) + due + open + '</li>');
       }
@@ -258,7 +269,7 @@ define(['jquery'], function ($) {
       html += reasonList(isArray(view.reasons) ? view.reasons : []);
       html += kpiTable(isArray(view.kpis) ? view.kpis : []);
       html += stepList(isArray(view.nextSteps) ? view.nextSteps : []);
-      if (view.asOf) html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.as_of')) + ' ' + escapeHtml(cleanText(view.asOf)) + '</div>';
+      if (view.asOf) html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.as_of')) + ' ' + escapeHtml(formatDay(view.asOf)) + '</div>';
       return html;
     }
 
