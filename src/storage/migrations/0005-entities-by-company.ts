@@ -16,11 +16,12 @@ export const entitiesByCompanyMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('entities').addColumn('company_id', 'text').execute();
     await fillCompanyIds(db);
-    // Partial: companies themselves and deals without a company never take part.
+    // Ends with crm_id so the lookup reads in listByCompany's order, no sort. Partial: companies
+    // themselves and deals without a company never take part.
     await db.schema
       .createIndex('entities_company_idx')
       .on('entities')
-      .columns(['installation_id', 'kind', 'company_id'])
+      .columns(['installation_id', 'kind', 'company_id', 'crm_id'])
       .where(sql.ref('company_id'), 'is not', null)
       .execute();
   },
