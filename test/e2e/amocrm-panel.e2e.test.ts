@@ -89,10 +89,11 @@ maybe('the amoCRM card panel in Chromium', () => {
       expect(view.risks.map((risk) => risk.kind)).toEqual(expect.arrayContaining(['lowSatisfaction', 'contractEnding']));
 
       const company = await show(lang, 'comcard', id);
-      const text = await company.locator('#column').innerText();
-      for (const risk of view.risks) expect(text).toContain(risk.text);
-      expect(text).toContain(lang === 'ru' ? 'Сигналы риска' : 'Risk signals');
-      if (lang === 'ru') expect(text).not.toMatch(/Risk signals|Next steps|satisfaction|contract ends/);
+      // The panel capitalises each risk sentence (CSS), so innerText does too.
+      const text = (await company.locator('#column').innerText()).toLocaleLowerCase(lang);
+      for (const risk of view.risks) expect(text).toContain(risk.text.toLocaleLowerCase(lang));
+      expect(text).toContain(lang === 'ru' ? 'сигналы риска' : 'risk signals');
+      if (lang === 'ru') expect(text).not.toMatch(/risk signals|next steps|satisfaction|contract ends/);
       expect(await company.locator('.kam-pilot__account a').getAttribute('href')).toBe(`${base}/companies/detail/${id}`);
       expect(await company.locator('.kam-pilot__list a').first().getAttribute('href')).toBe(`${base}/companies/detail/${id}`);
       expect(await company.locator('a[target]').count()).toBe(0);
