@@ -68,6 +68,8 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
   if (!installation) throw new KamError('NOT_FOUND', `Installation ${request.installationId} not found`);
   const { traits, links } = connectorFor(context.connectors, installation);
   const settings = readSettings(installation, context.defaultLang, traits);
+  // One read of the reference data: users (owners), FX, and the deal stages in a deal's tab.
+  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY, ...(request.dealId ? [PIPELINES_STATE_KEY] : [])]);
   let accountId: string | null = null;
   let deal: AccountView['deal'] = null;
   if (request.accountId) accountId = request.accountId;
@@ -76,7 +78,7 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     // The deal's company, or (when contacts are accounts) the deal's contact.
     const synced = (await storage.entities.get(installation.id, 'deal', request.dealId))?.data;
     accountId = synced?.companyId ?? (settings.contactsAsAccounts && synced?.contactId ? `${CONTACT_ACCOUNT_PREFIX}${synced.contactId}` : null);
-    const pipelines = (await storage.writeState.getMany(installation.id, [PIPELINES_STATE_KEY])).get(PIPELINES_STATE_KEY) as CrmReferenceData['pipelines'] | undefined;
+    const pipelines = state.get(PIPELINES_STATE_KEY) as CrmReferenceData['pipelines'] | undefined;
     deal = synced ? { id: synced.crmId, title: synced.title, amount: synced.amount, currency: synced.currency, status: synced.status, closedAt: synced.closedAt, stageName: stageName(pipelines, synced) } : null;
   }
   const contactId = accountId?.startsWith(CONTACT_ACCOUNT_PREFIX) ? accountId.slice(CONTACT_ACCOUNT_PREFIX.length) : null;
@@ -89,7 +91,6 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
         storage.evaluations.latestRun(installation.id),
       ])
     : [null, null, [], [], await storage.evaluations.latestRun(installation.id)];
-  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY]);
   const users = state.get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
   const baseCurrency = String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency);
   const fx = state.get(FX_STATE_KEY) as FxBook | undefined;
