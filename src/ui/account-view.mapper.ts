@@ -56,6 +56,7 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
     baseCurrency: view.baseCurrency,
     ruleVersion: snapshot?.ruleVersion ?? null,
     syncing: view.syncing,
+    blocked: view.blocked !== null,
     account: view.companyName === null && !snapshot ? null : {
       id: view.accountId ?? '', name: view.companyName ?? '', industry: view.industryCode ? i18n(lang).industry(view.industryCode) : null,
       owner: view.ownerName ? { id: '', name: view.ownerName } : null,

@@ -81,6 +81,8 @@ export interface AccountView {
   ruleVersion: string | null;
   /** The first sync or evaluation has not finished yet. */
   syncing: boolean;
+  /** The CRM refused the app's tokens: sync is stopped until an administrator reinstalls; the data may be old. */
+  blocked: boolean;
   account: {
     id: string;
     name: string;

@@ -18,6 +18,7 @@ const ru = {
   adminOnlyTitle: 'Только для администраторов',
   adminOnlyText: 'Настройки KAM Pilot может менять только администратор портала. Обратитесь к администратору.',
   syncing: 'Идёт первая синхронизация; данные появятся через несколько минут.',
+  blocked: 'Синхронизация остановлена: CRM больше не принимает ключи приложения. Администратору нужно переустановить KAM Pilot. Данные ниже могут быть устаревшими.',
   notEvaluated: 'Компания ещё не оценена.',
   noAccount: 'У сделки нет компании: оценивать нечего.',
   // card tab
@@ -174,6 +175,7 @@ const en: Catalogue = {
   deniedText: 'The CRM did not confirm the user. Open the page from the CRM again.',
   adminOnlyTitle: 'Administrators only',
   adminOnlyText: 'Only a portal administrator can change the KAM Pilot settings. Ask your administrator.',
+  blocked: 'Sync is stopped: the CRM no longer accepts the app tokens. An administrator must reinstall KAM Pilot. The data below may be out of date.',
   syncing: 'The first sync is running; the data will appear in a few minutes.',
   notEvaluated: 'This company has not been evaluated yet.',
   noAccount: 'The deal has no company, so there is nothing to evaluate.',

@@ -30,7 +30,7 @@ export function accountView(lang: Lang, entity: 'company' | 'contact' | 'deal'):
   const ru = lang === 'ru';
   const months = Array.from({ length: 24 }, (_, i) => month(2024 + Math.floor((10 + i) / 12), ((10 + i) % 12) + 1));
   return {
-    asOf: '2026-11-27', baseCurrency: 'RUB', ruleVersion: 'r7', syncing: false,
+    asOf: '2026-11-27', baseCurrency: 'RUB', ruleVersion: 'r7', syncing: false, blocked: false,
     account: {
       id: '12', name: ru ? 'ООО «СтройМаш»' : 'StroyMash LLC', industry: ru ? 'Строительство' : 'Construction',
       owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'company', id: '12', url: 'https://example.bitrix24.ru/crm/company/details/12/' },
