@@ -8,7 +8,8 @@
  * - Lead, contact and company cards (lcard-1, ccard-1, comcard-1): the right panel asks our backend
  *   for the account view through self.$authorizedAjax, which adds the disposable X-Auth-Token JWT
  *   (https://www.amocrm.ru/developers/content/oauth/disposable-tokens), and shows tier, score,
- *   reasons, KPIs and next steps.
+ *   reasons, KPIs, risk signals, the lead beside its account with its stage, and next steps; the
+ *   account, the lead and each step link to their amo cards (the panel is in amo's page: same window).
  * - settings: tells the user what data goes to our server before they save (moderation rule).
  * - advanced_settings: our portfolio page in an iframe, with a link to open it in a new tab; the
  *   page is the widget's own, drawn into #work-area-{widget_code}
@@ -89,6 +90,17 @@ define(['jquery'], function ($) {
       }
     }
 
+    /** A calendar day (YYYY-MM-DD) as the reader writes it: "11 янв. 2027 г.", "11 Jan 2027". */
+    function formatDay(value) {
+      var text = cleanText(value);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return text;
+      try {
+        return new Date(text.slice(0, 10) + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+      } catch (error) {
+        return text.slice(0, 10);
+      }
+    }
+
     function section(titleKey, inner) {
       return '<div class="' + PREFIX + '__section">' +
         '<div class="' + PREFIX + '__section-title">' + escapeHtml(t(titleKey)) + '</div>' + inner + '</div>';
@@ -130,12 +142,36 @@ define(['jquery'], function ($) {
         var step = steps[i];
         var text = cleanText(typeof step === 'string' ? step : step && (step.text || step.title));
         if (!text) continue;
-        var due = step && step.due ? ' <span class="' + PREFIX + '__due">' + escapeHtml(t('panel.due')) + ' ' + escapeHtml(cleanText(step.due)) + '</span>' : '';
-        items.push('<li>' + escapeHtml(text) + due + '</li>');
+        var due = step && step.due ? ' <span class="' + PREFIX + '__due">' + escapeHtml(t('panel.due')) + ' ' + escapeHtml(formatDay(step.due)) + '</span>' : '';
+        var open = step && step.link ? ' ' + crmLink(step.link, t('panel.open')) : '';
+        items.push('<li>' + escapeHtml(text) + due + open + '</li>');
       }
       var inner = items.length ? '<ul class="' + PREFIX + '__list">' + items.join('') + '</ul>' :
         '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.no_steps')) + '</div>';
       return section('panel.next_steps', inner);
+    }
+
+    /** A card of this amo account (the backend builds the address); the widget lives in amo's page, so it opens in place. */
+    function crmLink(url, text) {
+      var safe = /^https?:\/\//.test(String(url || '')) ? String(url) : '';
+      if (!safe) return escapeHtml(text);
+      return '<a class="' + PREFIX + '__link" href="' + escapeHtml(safe) + '">' + escapeHtml(text) + '</a>';
+    }
+
+    function riskList(risks) {
+      var items = [];
+      for (var i = 0; i < risks.length; i += 1) {
+        var text = cleanText(risks[i] && risks[i].text);
+        if (text) items.push('<li>' + escapeHtml(text) + '</li>');
+      }
+      return items.length ? section('panel.risks', '<ul class="' + PREFIX + '__list ' + PREFIX + '__risks">' + items.join('') + '</ul>') : '';
+    }
+
+    function dealLine(deal) {
+      if (!deal || !deal.title) return '';
+      var stage = cleanText(deal.stage) || t(deal.status === 'won' ? 'panel.deal_status_won' : deal.status === 'lost' ? 'panel.deal_status_lost' : 'panel.deal_status_open');
+      return '<div class="' + PREFIX + '__deal">' + escapeHtml(t('panel.deal')) + ': ' + crmLink(deal.link, cleanText(deal.title)) +
+        ' <span class="' + PREFIX + '__muted">' + escapeHtml(t('panel.stage')) + ': ' + escapeHtml(stage) + '</span></div>';
     }
 
     function formatMoney(value, currency) {
@@ -177,12 +213,16 @@ define(['jquery'], function ($) {
       var code = lang();
       var labels = view.tierLabels || {};
       var steps = isArray(view.openSteps) ? view.openSteps : [];
+      var links = view.links || {};
+      var stepLinks = links.steps || {};
       var out = {
         status: view.blocked ? 'blocked' : snap ? 'ready' : view.syncing ? 'syncing' : 'not_evaluated',
-        account: { name: view.companyName, owner: view.ownerName },
+        account: { name: view.companyName, owner: view.ownerName, link: links.account },
+        deal: view.deal ? { title: view.deal.title, stage: view.deal.stageName, status: view.deal.status, link: links.deal } : null,
+        risks: isArray(view.risks) ? view.risks : [],
         nextSteps: []
       };
-      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].dueDate });
+      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].dueDate, link: stepLinks[steps[i].dedupKey] });
       if (!snap) return out;
       var label = labels[snap.tier] && (labels[snap.tier][code] || labels[snap.tier].ru || labels[snap.tier].en);
       out.tier = { id: snap.tier, label: label || snap.tier };
@@ -211,7 +251,8 @@ define(['jquery'], function ($) {
       var account = view.account || {};
       var html = '';
       if (status === 'blocked') html += '<div class="' + PREFIX + '__warning">' + escapeHtml(t('panel.blocked')) + '</div>';
-      if (account.name) html += '<div class="' + PREFIX + '__account">' + escapeHtml(cleanText(account.name)) + '</div>';
+      if (account.name) html += '<div class="' + PREFIX + '__account">' + crmLink(account.link, cleanText(account.name)) + '</div>';
+      html += dealLine(view.deal);
       var tierClass = String(tier.id || '').toLowerCase().replace(/[^a-z0-9_-]/g, '');
       html += '<div class="' + PREFIX + '__head">' +
         '<span class="' + PREFIX + '__label">' + escapeHtml(t('panel.tier')) + '</span> ' +
@@ -224,10 +265,11 @@ define(['jquery'], function ($) {
       if (account.owner) {
         html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.owner')) + ': ' + escapeHtml(cleanText(account.owner)) + '</div>';
       }
+      html += riskList(isArray(view.risks) ? view.risks : []);
       html += reasonList(isArray(view.reasons) ? view.reasons : []);
       html += kpiTable(isArray(view.kpis) ? view.kpis : []);
       html += stepList(isArray(view.nextSteps) ? view.nextSteps : []);
-      if (view.asOf) html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.as_of')) + ' ' + escapeHtml(cleanText(view.asOf)) + '</div>';
+      if (view.asOf) html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.as_of')) + ' ' + escapeHtml(formatDay(view.asOf)) + '</div>';
       return html;
     }
 

@@ -5,9 +5,14 @@ import { createFxConverter } from '../core/model/fx-converter';
 import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
 import type { LedgerEntry } from '../core/ports/task-ledger.port';
-import { FX_STATE_KEY, USERS_STATE_KEY, type FxBook } from './build-snapshot';
+import { i18n } from '../core/i18n/messages';
+import type { CrmReferenceData } from '../core/ports/crm-connector.port';
+import { FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, type FxBook } from './build-snapshot';
 import { connectorFor, type AppContext } from './cycle/cycle-context';
 import { readSettings } from './installation-settings';
+import { accountRisks, riskInputs } from './reports/at-risk';
+import type { RiskReason } from './reports/report-types';
+import { riskText } from './reports/risk-text';
 
 /**
  * The account view both CRMs' widgets show (Bitrix24 card tab, amoCRM card panel): tier, score
@@ -16,6 +21,8 @@ import { readSettings } from './installation-settings';
  */
 export interface AccountView {
   lang: Lang;
+  /** The account asked about: a company id, or `contact:<id>`; null when a deal has none. */
+  accountId: string | null;
   companyName: string | null;
   /** The account's responsible person, by name. */
   ownerName: string | null;
@@ -24,8 +31,12 @@ export interface AccountView {
   /** Synced company inputs: contract end (a date) and satisfaction, when the CRM holds them. */
   contractEnd: string | null;
   satisfaction: number | null;
-  /** In a deal's card: the deal itself, beside its account. */
-  deal: { id: string; title: string; amount: number; currency: string; status: 'open' | 'won' | 'lost'; closedAt: string | null } | null;
+  /** In a deal's card: the deal itself, beside its account; its stage named as the CRM names it (null when the reference data has no such stage). */
+  deal: { id: string; title: string; amount: number; currency: string; status: 'open' | 'won' | 'lost'; closedAt: string | null; stageName: string | null } | null;
+  /** Where the account, the deal and each open step (by dedup key) open in the CRM. */
+  links: { account: string | null; deal: string | null; steps: Record<string, string> };
+  /** The account's risk signals (the portfolio's at-risk rules), each with its sentence in `lang`. */
+  risks: Array<{ kind: RiskReason['kind']; text: string }>;
   /** CRM user names by id, for the next steps' owners. */
   userNames: Record<string, string>;
   baseCurrency: string;
@@ -55,8 +66,10 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
   const { storage } = context;
   const installation = await storage.installations.get(request.installationId);
   if (!installation) throw new KamError('NOT_FOUND', `Installation ${request.installationId} not found`);
-  const { traits } = connectorFor(context.connectors, installation);
+  const { traits, links } = connectorFor(context.connectors, installation);
   const settings = readSettings(installation, context.defaultLang, traits);
+  // One read of the reference data: users (owners), FX, and the deal stages in a deal's tab.
+  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY, ...(request.dealId ? [PIPELINES_STATE_KEY] : [])]);
   let accountId: string | null = null;
   let deal: AccountView['deal'] = null;
   if (request.accountId) accountId = request.accountId;
@@ -65,7 +78,8 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     // The deal's company, or (when contacts are accounts) the deal's contact.
     const synced = (await storage.entities.get(installation.id, 'deal', request.dealId))?.data;
     accountId = synced?.companyId ?? (settings.contactsAsAccounts && synced?.contactId ? `${CONTACT_ACCOUNT_PREFIX}${synced.contactId}` : null);
-    deal = synced ? { id: synced.crmId, title: synced.title, amount: synced.amount, currency: synced.currency, status: synced.status, closedAt: synced.closedAt } : null;
+    const pipelines = state.get(PIPELINES_STATE_KEY) as CrmReferenceData['pipelines'] | undefined;
+    deal = synced ? { id: synced.crmId, title: synced.title, amount: synced.amount, currency: synced.currency, status: synced.status, closedAt: synced.closedAt, stageName: stageName(pipelines, synced) } : null;
   }
   const contactId = accountId?.startsWith(CONTACT_ACCOUNT_PREFIX) ? accountId.slice(CONTACT_ACCOUNT_PREFIX.length) : null;
   const [entity, snapshot, history, openSteps, run] = accountId
@@ -77,7 +91,6 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
         storage.evaluations.latestRun(installation.id),
       ])
     : [null, null, [], [], await storage.evaluations.latestRun(installation.id)];
-  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY]);
   const users = state.get(USERS_STATE_KEY) as Array<{ id: string; name: string }> | undefined;
   const baseCurrency = String((run?.portfolio as { baseCurrency?: string } | undefined)?.baseCurrency ?? traits.defaultCurrency);
   const fx = state.get(FX_STATE_KEY) as FxBook | undefined;
@@ -86,15 +99,26 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     : [];
   const ownerId = entity?.data.ownerId ?? null;
   const company = entity && 'fields' in entity.data ? entity.data : null;
-  const satisfaction = Number(company?.fields.satisfaction);
+  const inputs = riskInputs(company?.fields ?? {});
+  const lang = request.lang ?? settings.lang;
+  const kpis = snapshot?.kpis ?? {};
+  const risks = snapshot
+    ? accountRisks({ tier: snapshot.tier, growthYoY: numberOrNull(kpis.growthYoY), daysSinceLastWon: numberOrNull(kpis.daysSinceLastWon), ...inputs }, { tiers: settings.criteria.tiers, rules: settings.rules, asOf: snapshot.asOf })
+    : [];
   return {
-    lang: request.lang ?? settings.lang,
+    lang,
+    accountId,
     companyName: entity?.data.name ?? null,
     ownerName: (ownerId && users?.find((user) => user.id === ownerId)?.name) ?? null,
     industryCode: company?.industry ?? null,
-    contractEnd: typeof company?.fields.contractEnd === 'string' && company.fields.contractEnd !== '' ? company.fields.contractEnd.slice(0, 10) : null,
-    satisfaction: company?.fields.satisfaction !== undefined && company.fields.satisfaction !== null && company.fields.satisfaction !== '' && Number.isFinite(satisfaction) ? satisfaction : null,
+    ...inputs,
     deal,
+    links: {
+      account: entity ? links.card(installation, contactId ? 'contact' : 'company', contactId ?? entity.data.crmId) : null,
+      deal: deal ? links.card(installation, 'deal', deal.id) : null,
+      steps: Object.fromEntries(openSteps.flatMap((step) => (step.crmTaskId ? [[step.dedupKey, links.step(installation, { crmTaskId: step.crmTaskId, entityType: step.entityType, entityId: step.entityId })]] : []))),
+    },
+    risks: risks.map((reason) => ({ kind: reason.kind, text: riskText(reason, i18n(lang)) })),
     userNames: Object.fromEntries((users ?? []).map((user) => [user.id, user.name])),
     baseCurrency,
     tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
@@ -109,20 +133,26 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
 
 const MONTHS = 24;
 
+const numberOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+
+/** The deal's stage by the CRM's own name for it (Bitrix24 crm.status, amoCRM pipeline statuses), looked up in its pipeline first. */
+function stageName(pipelines: CrmReferenceData['pipelines'] | undefined, deal: { pipelineId: string; stageId: string }): string | null {
+  const own = pipelines?.find((pipeline) => pipeline.id === deal.pipelineId)?.stages.find((stage) => stage.id === deal.stageId);
+  const any = own ?? pipelines?.flatMap((pipeline) => pipeline.stages).find((stage) => stage.id === deal.stageId);
+  return any?.name ? any.name : null;
+}
+
 /**
  * Won deals of one company summed per calendar month, converted on the close day as the engine
- * does (src/core/kpi/portfolio-index.ts). The entity store has no by-company query, so this reads
- * every deal once: fine at card-view demo sizes, a by-company index is the fix for large portals.
+ * does (src/core/kpi/portfolio-index.ts). Reads the company's deals by index, never every deal.
  */
 async function monthlyRevenue(storage: AppContext['storage'], installationId: string, companyId: string, asOf: string, convert: ReturnType<typeof createFxConverter>) {
   const last = monthIndexOf(asOf);
   const sums = new Array<number>(MONTHS).fill(0);
-  for await (const chunk of storage.entities.iterate(installationId, 'deal')) {
-    for (const deal of chunk) {
-      if (deal.companyId !== companyId || deal.status !== 'won' || !deal.closedAt || deal.closedAt.slice(0, 10) > asOf.slice(0, 10)) continue;
-      const slot = monthIndexOf(deal.closedAt) - (last - MONTHS + 1);
-      if (slot >= 0) sums[slot] = (sums[slot] ?? 0) + convert(deal.amount, deal.currency, toDay(deal.closedAt));
-    }
+  for (const deal of await storage.entities.listByCompany(installationId, 'deal', companyId)) {
+    if (deal.status !== 'won' || !deal.closedAt || deal.closedAt.slice(0, 10) > asOf.slice(0, 10)) continue;
+    const slot = monthIndexOf(deal.closedAt) - (last - MONTHS + 1);
+    if (slot >= 0) sums[slot] = (sums[slot] ?? 0) + convert(deal.amount, deal.currency, toDay(deal.closedAt));
   }
   return sums.map((revenue, i) => {
     const month = last - MONTHS + 1 + i;

@@ -5,7 +5,6 @@ import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
-import { renderAccountTab } from '../ui/account-tab.page';
 import { renderInstallerPage } from '../ui/installer.page';
 import { formBody } from './form-body';
 import { verifiedOf, verifyInbound } from './verify-inbound';
@@ -107,20 +106,13 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     res.status(busy ? 429 : 401).type('text').send(message);
   };
 
-  router.post('/bitrix24/placement', form, verifyInbound((request) => deps.inbound.verifyWidget(request), frameRefused), async (req, res, next) => {
-    try {
-      const { installation, card, lang } = verifiedOf<WidgetRequest>(res);
-      const view = await deps.app.accountView({
-        installationId: installation.id,
-        lang: lang ?? deps.defaultLang,
-        ...(card?.kind === 'deal' ? { dealId: card.id } : card?.kind === 'contact' ? { contactId: card.id } : card ? { accountId: card.id } : {}),
-      });
-      const nonce = randomBytes(12).toString('base64');
-      framePolicy(res, installation.domain, secureOf(installation), nonce);
-      res.type('html').send(renderAccountTab(view, { nonce }));
-    } catch (error) {
-      next(error);
-    }
+  // The card tab (deal, company, contact): a checked frame goes on to the card page, as the main page
+  // does to the portfolio; 307 keeps the method and the form body (AUTH_ID, PLACEMENT, PLACEMENT_OPTIONS),
+  // so the page knows the card and checks the frame again itself.
+  router.post('/bitrix24/placement', form, verifyInbound((request) => deps.inbound.verifyWidget(request), frameRefused), (_req, res) => {
+    const { lang } = verifiedOf<WidgetRequest>(res);
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(307, `/ui/card?${new URLSearchParams({ LANG: lang ?? deps.defaultLang }).toString()}`);
   });
 
   // The app's main page (the Market card's application URL): any user of the portal opens it, so it

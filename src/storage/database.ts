@@ -36,6 +36,8 @@ export interface EntitiesTable {
   modified_ms: number | string | null;
   deleted: number;
   synced_at: string;
+  /** A deal's or contact's companyId (0005), for listByCompany; null for companies and unattached rows. */
+  company_id: string | null;
 }
 
 export interface SyncCursorsTable {

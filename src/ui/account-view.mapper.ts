@@ -2,14 +2,16 @@ import type { AccountView as StoredAccountView } from '../app/account-view';
 import type { Lang } from '../core/i18n/format-values';
 import { i18n } from '../core/i18n/messages';
 import { toDay } from '../core/model/calendar-date';
+import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import { GRANULARITIES, reportPeriods, toPeriod } from '../core/model/periods';
 import type { AccountView, ScoreReason } from './api-types';
+import { RISK_KIND } from './portfolio-view.mapper';
 
 /**
  * The card tab's response from the app's account view (src/app/account-view.ts): what the store
  * holds, in the page's shape (the deal, the industry by its catalogue name, contract end,
- * satisfaction, the steps' owners, won revenue per month). What the view does not carry yet (the deal's stage name,
- * risk signals, CRM links) stays empty rather than guessed.
+ * satisfaction, the steps' owners, won revenue per month, the deal's stage by name, risk signals
+ * with their sentences, and where each thing opens in the CRM).
  */
 export interface CriterionInfo {
   id: string;
@@ -54,11 +56,17 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
     baseCurrency: view.baseCurrency,
     ruleVersion: snapshot?.ruleVersion ?? null,
     syncing: view.syncing,
+    blocked: view.blocked !== null,
     account: view.companyName === null && !snapshot ? null : {
-      id: snapshot?.accountId ?? '', name: view.companyName ?? '', industry: view.industryCode ? i18n(lang).industry(view.industryCode) : null,
-      owner: view.ownerName ? { id: '', name: view.ownerName } : null, link: null, contractEnd: view.contractEnd, satisfaction: view.satisfaction,
+      id: view.accountId ?? '', name: view.companyName ?? '', industry: view.industryCode ? i18n(lang).industry(view.industryCode) : null,
+      owner: view.ownerName ? { id: '', name: view.ownerName } : null,
+      link: view.links.account && view.accountId ? { entity: view.accountId.startsWith(CONTACT_ACCOUNT_PREFIX) ? 'contact' : 'company', id: view.accountId, url: view.links.account } : null,
+      contractEnd: view.contractEnd, satisfaction: view.satisfaction,
     },
-    deal: view.deal ? { id: view.deal.id, title: withoutMarker(view.deal.title), stage: null, amount: view.deal.amount, currency: view.deal.currency, closeDate: view.deal.closedAt?.slice(0, 10) ?? null, link: null } : null,
+    deal: view.deal ? {
+      id: view.deal.id, title: withoutMarker(view.deal.title), stage: view.deal.stageName, status: view.deal.status, amount: view.deal.amount, currency: view.deal.currency,
+      closeDate: view.deal.closedAt?.slice(0, 10) ?? null, link: view.links.deal ? { entity: 'deal', id: view.deal.id, url: view.links.deal } : null,
+    } : null,
     tiers,
     evaluation: snapshot ? {
       tier: snapshot.tier,
@@ -82,8 +90,8 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
     nextSteps: view.openSteps.map((step) => ({
       id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
       owner: step.ownerId && view.userNames[step.ownerId] ? { id: step.ownerId, name: view.userNames[step.ownerId] ?? '' } : null,
-      link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: null } : null,
+      link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: view.links.steps[step.dedupKey] ?? null } : null,
     })),
-    risks: [],
+    risks: view.risks.map((risk) => ({ kind: RISK_KIND[risk.kind], text: risk.text })),
   };
 }

@@ -81,6 +81,8 @@ export interface AccountView {
   ruleVersion: string | null;
   /** The first sync or evaluation has not finished yet. */
   syncing: boolean;
+  /** The CRM refused the app's tokens: sync is stopped until an administrator reinstalls; the data may be old. */
+  blocked: boolean;
   account: {
     id: string;
     name: string;
@@ -96,7 +98,9 @@ export interface AccountView {
   deal: {
     id: string;
     title: string;
+    /** The stage as the CRM names it; null when unknown (the page then names the status). */
     stage: string | null;
+    status: 'open' | 'won' | 'lost';
     amount: number | null;
     currency: string | null;
     closeDate: string | null;

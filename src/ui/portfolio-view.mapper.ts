@@ -8,7 +8,7 @@ import type { PersonRef, PortfolioView, RiskSignal } from './api-types';
  * reader's language (tiers, industry names, risk sentences from the shared catalogue), no
  * internal codes.
  */
-const RISK_KIND: Record<RiskReason['kind'], RiskSignal['kind']> = {
+export const RISK_KIND: Record<RiskReason['kind'], RiskSignal['kind']> = {
   revenueFalling: 'revenueDrop', lowSatisfaction: 'lowSatisfaction', contractEnding: 'contractEnding', noRecentWin: 'noRecentWin',
 };
 

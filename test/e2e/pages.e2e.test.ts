@@ -226,6 +226,72 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await card.page.close();
   });
 
+  /**
+   * A key or develop account of the stored evaluation with an open step and a deal. Its contract
+   * end and satisfaction are then changed in the store as a sync of a CRM edit would (a contract
+   * ending in 30 days, satisfaction 3): the card reads them from there, so both become risk signals.
+   */
+  const riskyAccount = async () => {
+    const { storage, app: crm } = demo.runtime;
+    const run = await storage.evaluations.latestRun(demo.installationId);
+    for (const row of await storage.evaluations.runAccounts(demo.installationId, run!.id)) {
+      if (row.tier === 'standard') continue;
+      const view = await crm.accountView({ installationId: demo.installationId, lang: 'en', accountId: row.accountId });
+      const [deal] = await storage.entities.listByCompany(demo.installationId, 'deal', row.accountId);
+      const company = (await storage.entities.get(demo.installationId, 'company', row.accountId))?.data;
+      if (!view.openSteps.some((s) => s.crmTaskId) || !deal || !company) continue;
+      const contractEnd = new Date(Date.parse(`${row.asOf}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+      await storage.entities.upsertMany(demo.installationId, 'company', [{ ...company, fields: { ...company.fields, contractEnd, satisfaction: 3 }, modifiedAt: new Date().toISOString() }]);
+      return { id: row.accountId, view: await crm.accountView({ installationId: demo.installationId, lang: 'en', accountId: row.accountId }), deal };
+    }
+    throw new Error('the demo has no key or develop account with an open step and a deal');
+  };
+
+  it('as the server wires them: risk signals, CRM links that open in the top window, the deal with its stage by name', async () => {
+    const { id, view, deal } = await riskyAccount();
+    expect(view.risks.map((risk) => risk.kind)).toEqual(expect.arrayContaining(['lowSatisfaction', 'contractEnding']));
+    const portal = demo.sandboxHandle.url;
+    for (const lang of ['en', 'ru'] as const) {
+      const local = await demo.runtime.app.accountView({ installationId: demo.installationId, lang, accountId: id });
+      const card = await open('/ui/card', { lang, placement: 'CRM_COMPANY_DETAIL_TAB', id, app: demo.app });
+      await card.app.getByTestId('reasons').waitFor();
+      // The page capitalises each sentence's first letter (CSS), so innerText does too.
+      const lower = (text: string) => text.toLocaleLowerCase(lang);
+      expect((await card.app.getByTestId('risks').locator('li').allInnerTexts()).map(lower)).toEqual(local.risks.map((risk) => lower(risk.text)));
+      if (lang === 'ru') expect((await card.app.locator('main').innerText())).not.toMatch(/revenue over|no won deal|contract end|satisfaction \d/);
+      const company = card.app.getByTestId('account').getByTestId('crm-link');
+      expect(await company.getAttribute('href')).toBe(`${portal}/crm/company/details/${id}/`);
+      expect(await company.getAttribute('target')).toBe('_top');
+      const steps = card.app.getByTestId('next-steps').getByTestId('crm-link');
+      expect(await steps.count()).toBe(view.openSteps.filter((s) => s.crmTaskId).length);
+      expect(await steps.first().getAttribute('href')).toBe(`${portal}/crm/company/details/${id}/`);
+      await shot(card.page, card.app, `card-tab-company-${lang}`);
+      if (lang === 'en') {
+        // Outside the portal's frame SDK the click itself navigates the top window (the whole CRM page), not our frame.
+        await card.page.route(`${portal}/crm/company/details/**`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>company card</title>' }));
+        await Promise.all([card.page.waitForURL(`${portal}/crm/company/details/${id}/`), company.click()]);
+        expect(await card.page.title()).toBe('company card');
+      }
+      await card.page.close();
+    }
+
+    const stages = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:pipelines'])).get('ref:pipelines') as Array<{ id: string; stages: Array<{ id: string; name: string }> }>;
+    const stageName = stages.find((p) => p.id === deal.pipelineId)?.stages.find((st) => st.id === deal.stageId)?.name;
+    expect(stageName).toMatch(/\S/);
+    for (const lang of ['en', 'ru'] as const) {
+      const tab = await open('/ui/card', { lang, placement: 'CRM_DEAL_DETAIL_TAB', id: deal.crmId, app: demo.app });
+      await tab.app.getByTestId('deal').waitFor();
+      expect(await tab.app.getByTestId('deal-stage').innerText()).toBe(stageName);
+      expect(await tab.app.getByTestId('deal').innerText()).not.toContain(deal.stageId);
+      const dealLink = tab.app.getByTestId('deal').getByTestId('crm-link');
+      expect(await dealLink.getAttribute('href')).toBe(`${portal}/crm/deal/details/${deal.crmId}/`);
+      expect(await dealLink.getAttribute('target')).toBe('_top');
+      expect(await tab.app.getByTestId('account').getByTestId('crm-link').getAttribute('href')).toBe(`${portal}/crm/company/details/${id}/`);
+      await shot(tab.page, tab.app, `card-tab-deal-${lang}`);
+      await tab.page.close();
+    }
+  });
+
   it('as the server wires them: settings preview on the stored data, save, and the history entry', async () => {
     const { page, app } = await open('/ui/settings', { lang: 'en', app: demo.app });
     await app.getByTestId('criterion').first().waitFor();

@@ -8,30 +8,59 @@ export const CONTRACT_RISK_DAYS = 90;
 export const NO_WIN_RISK_DAYS = 180;
 
 const DAY_MS = 86_400_000;
-const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+const daysBetween = (from: string, to: string): number => Math.round((Date.parse(`${to.slice(0, 10)}T00:00:00Z`) - Date.parse(`${from.slice(0, 10)}T00:00:00Z`)) / DAY_MS);
 
 /**
- * The key and develop accounts at risk, each with its reasons. "Key and develop" are every tier
- * but the last in config order. Thresholds follow the next-step rules where they have one, so the
- * page and the to-dos agree: revenue 12 m down by the revenue-drop share or more, satisfaction
- * below the low-satisfaction bar; then a contract ending within 90 days (or ended within the last 90), or no won deal for 180.
+ * The synced company inputs the signals read (a date, and satisfaction as the CRM holds it), read
+ * once for the portfolio rows and the card tab alike.
  */
-export function findAtRisk(args: { rows: readonly ReportAccountRow[]; tiers: readonly TierDefinition[]; rules: NextStepRulesConfig; asOf: string }): AtRiskAccount[] {
-  const watched = new Set(args.tiers.slice(0, -1).map((tier) => tier.id));
-  const dropShare = args.rules.rules.revenueDrop.dropShare;
-  const below = args.rules.rules.lowSatisfaction.below;
+export function riskInputs(fields: Record<string, unknown>): Pick<RiskFacts, 'contractEnd' | 'satisfaction'> {
+  const { contractEnd, satisfaction } = fields;
+  return {
+    contractEnd: typeof contractEnd === 'string' && /^\d{4}-\d{2}-\d{2}/.test(contractEnd) ? contractEnd.slice(0, 10) : null,
+    satisfaction: typeof satisfaction === 'number' && Number.isFinite(satisfaction) ? satisfaction : null,
+  };
+}
+
+/** What the risk signals of one account are computed from: a portfolio row, or the card tab's stored evaluation. */
+export type RiskFacts = Pick<ReportAccountRow, 'tier' | 'growthYoY' | 'satisfaction' | 'contractEnd' | 'daysSinceLastWon'>;
+
+export interface RiskPolicy {
+  tiers: readonly TierDefinition[];
+  rules: NextStepRulesConfig;
+  /** The day the facts are as of (the period's end, or the evaluation's day). */
+  asOf: string;
+}
+
+/**
+ * One account's risk signals: the portfolio's "at risk" list and the card tab both ask this, so
+ * they never disagree. Only key and develop accounts are watched (every tier but the last in
+ * config order). Thresholds follow the next-step rules where they have one, so the page and the
+ * to-dos agree: revenue 12 m down by the revenue-drop share or more, satisfaction below the
+ * low-satisfaction bar; then a contract ending within 90 days (or ended within the last 90), or
+ * no won deal for 180.
+ */
+export function accountRisks(facts: RiskFacts, policy: RiskPolicy): RiskReason[] {
+  if (!policy.tiers.slice(0, -1).some((tier) => tier.id === facts.tier)) return [];
+  const dropShare = policy.rules.rules.revenueDrop.dropShare;
+  const below = policy.rules.rules.lowSatisfaction.below;
+  const reasons: RiskReason[] = [];
+  if (facts.growthYoY !== null && facts.growthYoY <= -dropShare) reasons.push({ kind: 'revenueFalling', growthYoY: facts.growthYoY });
+  if (facts.satisfaction !== null && facts.satisfaction < below) reasons.push({ kind: 'lowSatisfaction', satisfaction: facts.satisfaction, below });
+  if (facts.contractEnd !== null) {
+    const daysLeft = daysBetween(policy.asOf, facts.contractEnd);
+    // An ended contract not yet renewed (up to 90 days back) is as much a risk as one about to end.
+    if (Math.abs(daysLeft) <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: facts.contractEnd.slice(0, 10), daysLeft });
+  }
+  if (facts.daysSinceLastWon === null || facts.daysSinceLastWon > NO_WIN_RISK_DAYS) reasons.push({ kind: 'noRecentWin', daysSinceLastWon: facts.daysSinceLastWon });
+  return reasons;
+}
+
+/** The key and develop accounts at risk, each with its reasons (see accountRisks). */
+export function findAtRisk(args: { rows: readonly ReportAccountRow[] } & RiskPolicy): AtRiskAccount[] {
   const found: AtRiskAccount[] = [];
   for (const row of args.rows) {
-    if (!watched.has(row.tier)) continue;
-    const reasons: RiskReason[] = [];
-    if (row.growthYoY !== null && row.growthYoY <= -dropShare) reasons.push({ kind: 'revenueFalling', growthYoY: row.growthYoY });
-    if (row.satisfaction !== null && row.satisfaction < below) reasons.push({ kind: 'lowSatisfaction', satisfaction: row.satisfaction, below });
-    if (row.contractEnd !== null) {
-      const daysLeft = daysBetween(args.asOf, row.contractEnd);
-      // An ended contract not yet renewed (up to 90 days back) is as much a risk as one about to end.
-      if (Math.abs(daysLeft) <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: row.contractEnd.slice(0, 10), daysLeft });
-    }
-    if (row.daysSinceLastWon === null || row.daysSinceLastWon > NO_WIN_RISK_DAYS) reasons.push({ kind: 'noRecentWin', daysSinceLastWon: row.daysSinceLastWon });
+    const reasons = accountRisks(row, args);
     if (reasons.length > 0) found.push({ id: row.id, name: row.name, ownerId: row.ownerId, tier: row.tier, score: row.score, reasons });
   }
   return found;

@@ -6,7 +6,7 @@ import { reportPeriods, toPeriod, type DayRange, type Granularity } from '../../
 import type { PortfolioSnapshot } from '../../core/model/snapshot';
 import type { NextStepRulesConfig } from '../../core/rules/next-step-rules-config';
 import type { CriteriaConfig } from '../../core/scoring/criteria-config';
-import { findAtRisk } from './at-risk';
+import { findAtRisk, riskInputs } from './at-risk';
 import type { ManagerRollup, PortfolioReport, ReportAccountRow, TierSummary } from './report-types';
 
 export const TREND_PERIODS = 8;
@@ -36,7 +36,6 @@ export interface ReportInputs {
 }
 
 const numberOrNull = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-const dateOrNull = (value: unknown): string | null => (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null);
 
 /** Portfolio KPIs of the g-period ending on `end` (the engine's formulas, nothing of our own). */
 function periodKpisEnding(snapshot: PortfolioSnapshot, criteria: CriteriaConfig, g: Granularity, end: number): PortfolioKpis {
@@ -157,8 +156,7 @@ function accountRow(
     romi: account.romi,
     abc: account.abc,
     xyz: account.xyz,
-    contractEnd: dateOrNull(fields['contractEnd']),
-    satisfaction: numberOrNull(fields['satisfaction']),
+    ...riskInputs(fields),
     daysSinceLastWon: account.daysSinceLastWon,
     openSteps: steps.get(account.id)?.open ?? 0,
     overdueSteps: steps.get(account.id)?.overdue ?? 0,

@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import axios, { type AxiosInstance } from 'axios';
 import { KamError } from '../../core/errors';
+import { AMOCRM_LINKS } from './amocrm-links';
 import type { CrmConnector, CrmSession, CrmSlot, CrmTraits } from '../../core/ports/crm-connector.port';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { Storage } from '../../core/ports/storage.port';
@@ -138,6 +139,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
 
   return {
     traits: AMOCRM_TRAITS,
+    links: AMOCRM_LINKS,
     oauth,
     inbound: createAmoInbound({ installations: storage.installations, credentials: settings, accountHosts: settings.accountHosts, oauth, logger: deps.logger }),
     isSetUp: (slot, options) => isAmoSetUp(asSlot(slot), options),

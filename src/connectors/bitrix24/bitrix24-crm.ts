@@ -6,6 +6,7 @@ import type { Logger } from '../../logging/logger';
 import { tierListSignature } from '../shared/tier-list';
 import { createBitrix24Connector, type Bitrix24Connector, type Bitrix24Settings } from './bitrix24-connector';
 import { createBitrix24Inbound } from './bitrix24-inbound';
+import { BITRIX24_LINKS } from './bitrix24-links';
 import { DEFAULT_FIELD_MAP } from './bitrix24-mapper';
 import { createBitrix24Reader } from './bitrix24-reader';
 import { readReferenceData } from './bitrix24-reference';
@@ -78,6 +79,7 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
 
   return {
     traits: BITRIX24_TRAITS,
+    links: BITRIX24_LINKS,
     inbound: createBitrix24Inbound({
       installations: deps.storage.installations,
       portalHosts: deps.portalHosts,

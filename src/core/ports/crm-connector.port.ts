@@ -211,8 +211,20 @@ export interface CrmTraits {
   defaultCurrency: string;
 }
 
+/**
+ * Where a CRM user opens our entities in the CRM's own interface: absolute addresses on the
+ * installation's portal or account, built from ids alone (no request).
+ */
+export interface CrmLinks {
+  /** The card of a company, contact or deal. */
+  card(installation: Pick<Installation, 'domain' | 'clientEndpoint'>, kind: EntityKind, id: string): string;
+  /** Where a next step we created opens: the CRM's task or to-do, or the card that shows it. */
+  step(installation: Pick<Installation, 'domain' | 'clientEndpoint'>, step: { crmTaskId: string; entityType: string; entityId: string }): string;
+}
+
 export interface CrmConnector {
   readonly traits: CrmTraits;
+  readonly links: CrmLinks;
   readonly inbound: CrmInbound;
   /** The installation's connector session (cached per installation in this process). */
   session(installation: Installation): CrmSession;

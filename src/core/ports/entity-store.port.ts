@@ -23,6 +23,8 @@ export interface EntityStore {
   get<K extends EntityKind>(installationId: string, kind: K, crmId: string): Promise<StoredEntity<K> | null>;
   /** All live (not deleted) rows of a kind, in pages by crmId (keyset, never offset). */
   iterate<K extends EntityKind>(installationId: string, kind: K, pageSize?: number): AsyncGenerator<EntityOfKind[K][]>;
+  /** The live deals or contacts of one company, by crmId, read by index (never a scan of the kind). */
+  listByCompany<K extends 'deal' | 'contact'>(installationId: string, kind: K, companyId: string): Promise<EntityOfKind[K][]>;
   count(installationId: string, kind: EntityKind, options?: { includeDeleted?: boolean }): Promise<number>;
   /** The newest modifiedAt stored for a kind (the reconcile starts from it). */
   maxModifiedAt(installationId: string, kind: EntityKind): Promise<string | null>;

@@ -3,6 +3,7 @@ import { initialMigration } from './0001-initial';
 import { tokenLeaseMigration } from './0002-token-lease';
 import { settingsHistoryMigration } from './0003-settings-history';
 import { periodReportsMigration } from './0004-period-reports';
+import { entitiesByCompanyMigration } from './0005-entities-by-company';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -14,6 +15,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0002_token_lease': tokenLeaseMigration,
   '0003_settings_history': settingsHistoryMigration,
   '0004_period_reports': periodReportsMigration,
+  '0005_entities_by_company': entitiesByCompanyMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -9,6 +9,7 @@ interface Prepared {
   data: string;
   modifiedAt: string | null;
   modifiedMs: number | null;
+  companyId: string | null;
 }
 
 /**
@@ -44,6 +45,7 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
         modified_ms: r.modifiedMs,
         deleted: 0,
         synced_at: syncedAt,
+        company_id: r.companyId,
       }));
     const inserted = await trx
       .insertInto('entities')
@@ -66,6 +68,7 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
             modified_ms: eb.ref('excluded.modified_ms'),
             deleted: 0,
             synced_at: eb.ref('excluded.synced_at'),
+            company_id: eb.ref('excluded.company_id'),
           }))
           .where(MAY_REPLACE),
       )
@@ -145,6 +148,19 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
       }
     },
 
+    async listByCompany<K extends 'deal' | 'contact'>(installationId: string, kind: K, companyId: string): Promise<EntityOfKind[K][]> {
+      const rows = await db
+        .selectFrom('entities')
+        .select('data')
+        .where('installation_id', '=', installationId)
+        .where('kind', '=', kind)
+        .where('company_id', '=', companyId)
+        .where('deleted', '=', 0)
+        .orderBy('crm_id')
+        .execute();
+      return rows.map((r) => JSON.parse(r.data) as EntityOfKind[K]);
+    },
+
     async count(installationId, kind, options = {}) {
       let query = db
         .selectFrom('entities')
@@ -170,8 +186,9 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
   };
 }
 
-function prepare(row: { crmId: string; modifiedAt: string | null }): Prepared {
+function prepare(row: { crmId: string; modifiedAt: string | null; companyId?: string | null }): Prepared {
   return {
+    companyId: row.companyId ?? null,
     crmId: row.crmId,
     data: JSON.stringify(row),
     modifiedAt: row.modifiedAt,

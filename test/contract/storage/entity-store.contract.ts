@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import { fillCompanyIds } from '../../../src/storage/migrations/0005-entities-by-company';
 import { company, deal, rejection, type ContractContext } from './contract-context';
 
 export function entityStoreContract(ctx: ContractContext): void {
@@ -110,5 +112,34 @@ export function entityStoreContract(ctx: ContractContext): void {
     const error = await rejection(store().upsertMany(id, 'deal', [deal('1'), deal('2', { modifiedAt: 'yesterday' })]));
     expect(error.code).toBe('INPUT_INVALID');
     expect(await store().count(id, 'deal')).toBe(0);
+  });
+
+  it('lists one company\'s live deals and contacts, following a deal that moves to another company', async () => {
+    const id = await newInstallationId();
+    const other = await newInstallationId();
+    await store().upsertMany(id, 'deal', [deal('3', { companyId: '10' }), deal('1', { companyId: '10' }), deal('2', { companyId: '20' }), deal('4', { companyId: null }), deal('5', { companyId: '10' })]);
+    await store().upsertMany(id, 'contact', [{ crmId: '7', name: 'Anna', companyId: '10', ownerId: null, createdAt: null, modifiedAt: null }]);
+    await store().upsertMany(other, 'deal', [deal('9', { companyId: '10' })]);
+    await store().markDeleted(id, 'deal', ['5']);
+    expect((await store().listByCompany(id, 'deal', '10')).map((d) => d.crmId)).toEqual(['1', '3']);
+    expect((await store().listByCompany(id, 'contact', '10')).map((c) => c.name)).toEqual(['Anna']);
+    expect(await store().listByCompany(id, 'deal', 'none')).toEqual([]);
+
+    await store().upsertMany(id, 'deal', [deal('3', { companyId: '20', modifiedAt: '2024-07-01T00:00:00Z' })]);
+    expect((await store().listByCompany(id, 'deal', '10')).map((d) => d.crmId)).toEqual(['1']);
+    expect((await store().listByCompany(id, 'deal', '20')).map((d) => d.crmId)).toEqual(['2', '3']);
+  });
+
+  it('fills the company of deals stored before the by-company index existed (migration 0005)', async () => {
+    if (!ctx.withRawDb) return;
+    const id = await newInstallationId();
+    await store().upsertMany(id, 'deal', [deal('1', { companyId: '10' }), deal('2', { companyId: null })]);
+    await ctx.withRawDb(async (db) => {
+      // As a row written by an older version: the column empty, the JSON carrying the company.
+      await db.updateTable('entities').set({ company_id: null }).where('installation_id', '=', id).execute();
+      expect(await store().listByCompany(id, 'deal', '10')).toEqual([]);
+      await fillCompanyIds(db as unknown as Kysely<unknown>);
+    });
+    expect((await store().listByCompany(id, 'deal', '10')).map((d) => d.crmId)).toEqual(['1']);
   });
 }

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import { sql } from 'kysely';
 import { createStorage, migrationStatus, runMigrations } from '../../../src/storage';
 import { MIGRATIONS } from '../../../src/storage/migrations';
 import { openDatabase } from '../../../src/storage/open-database';
@@ -73,6 +74,16 @@ describe('SQLite adapter specifics', () => {
     expect(migrated.ok && migrated.value.executed).toEqual(ALL_MIGRATIONS);
     const storage = await createStorage({ sqliteFile: path, encryptionKey: key, migrate: false });
     await storage.close();
+  });
+
+  it('serves listByCompany from the company index, in crmId order without a sort (0005)', async () => {
+    const path = join(scratch, 'plan.sqlite');
+    await (await createStorage({ sqliteFile: path, encryptionKey: key })).close();
+    const { db } = await openDatabase({ sqliteFile: path });
+    const plan = await sql<{ detail: string }>`explain query plan select data from entities
+      where installation_id = 'i' and kind = 'deal' and company_id = 'c' and deleted = 0 order by crm_id`.execute(db);
+    await db.destroy();
+    expect(plan.rows.map((row) => row.detail)).toEqual([expect.stringMatching(/^SEARCH entities USING INDEX entities_company_idx \(installation_id=\? AND kind=\? AND company_id=\?\)$/)]);
   });
 
   it('runs in memory for tests, one database per storage', async () => {

@@ -30,14 +30,15 @@ export function accountView(lang: Lang, entity: 'company' | 'contact' | 'deal'):
   const ru = lang === 'ru';
   const months = Array.from({ length: 24 }, (_, i) => month(2024 + Math.floor((10 + i) / 12), ((10 + i) % 12) + 1));
   return {
-    asOf: '2026-11-27', baseCurrency: 'RUB', ruleVersion: 'r7', syncing: false,
+    asOf: '2026-11-27', baseCurrency: 'RUB', ruleVersion: 'r7', syncing: false, blocked: false,
     account: {
       id: '12', name: ru ? 'ООО «СтройМаш»' : 'StroyMash LLC', industry: ru ? 'Строительство' : 'Construction',
       owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'company', id: '12', url: 'https://example.bitrix24.ru/crm/company/details/12/' },
       contractEnd: '2027-01-31', satisfaction: 7.5,
     },
     deal: entity === 'deal'
-      ? { id: '501', title: ru ? 'Поставка бетона, 2027' : 'Concrete supply, 2027', stage: ru ? 'Переговоры' : 'Negotiation', amount: 4_800_000, currency: 'RUB', closeDate: '2026-12-20', link: null }
+      ? { id: '501', title: ru ? 'Поставка бетона, 2027' : 'Concrete supply, 2027', stage: ru ? 'Переговоры' : 'Negotiation', status: 'open', amount: 4_800_000, currency: 'RUB', closeDate: '2026-12-20',
+        link: { entity: 'deal', id: '501', url: 'https://example.bitrix24.ru/crm/deal/details/501/' } }
       : null,
     tiers: tiersOf(lang),
     evaluation: {
@@ -69,7 +70,7 @@ export function accountView(lang: Lang, entity: 'company' | 'contact' | 'deal'):
     ],
     nextSteps: [
       { id: 't1', title: ru ? 'Согласовать план развития клиента' : 'Agree the account development plan', due: '2026-11-20', overdue: true,
-        owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'task', id: '77', url: 'https://example.bitrix24.ru/company/personal/user/3/tasks/task/view/77/' } },
+        owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'task', id: '77', url: 'https://example.bitrix24.ru/crm/company/details/12/' } },
       { id: 't2', title: ru ? 'Продлить договор до 31.01.2027' : 'Renew the contract before 31 Jan 2027', due: '2026-12-05', overdue: false,
         owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: null },
     ],

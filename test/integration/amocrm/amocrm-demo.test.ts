@@ -142,6 +142,27 @@ describe('kam demo --crm amocrm', () => {
     expect((await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1`)).status).toBe(401);
   });
 
+  it('gives the widget a lead with its stage by name, the amo card links, and the account\'s risk signals as sentences', async () => {
+    const origin = String(demo.sandbox.url);
+    const { storage } = demo.runtime;
+    let lead: { crmId: string; companyId: string | null; stageId: string; pipelineId: string } | undefined;
+    for await (const page of storage.entities.iterate(demo.installationId, 'deal')) lead ??= page.find((d) => d.companyId);
+    if (!lead?.companyId) throw new Error('the amo demo has no lead with a company');
+    const { token } = (await http.post(`${origin}/_sandbox/widget-token`, {})).data as { token: string };
+    const view = (await http.get(`${demo.app}/amocrm/widget/account-view?entity=leads&id=${lead.crmId}&lang=ru`, { headers: { Origin: origin, 'X-Auth-Token': token } })).data as {
+      deal: { stageName: string | null }; links: { account: string; deal: string; steps: Record<string, string> }; risks: Array<{ kind: string; text: string }>; openSteps: Array<{ dedupKey: string; crmTaskId: string | null }>;
+    };
+    const pipelines = (await storage.writeState.getMany(demo.installationId, ['ref:pipelines'])).get('ref:pipelines') as Array<{ id: string; stages: Array<{ id: string; name: string }> }>;
+    expect(view.deal.stageName).toBe(pipelines.find((p) => p.id === lead!.pipelineId)?.stages.find((st) => st.id === lead!.stageId)?.name);
+    expect(view.deal.stageName).not.toBe(lead.stageId);
+    const installation = await storage.installations.get(demo.installationId);
+    const base = new URL(installation!.clientEndpoint ?? `https://${installation!.domain}`).origin;
+    expect(view.links.deal).toBe(`${base}/leads/detail/${lead.crmId}`);
+    expect(view.links.account).toBe(`${base}/companies/detail/${lead.companyId}`);
+    for (const step of view.openSteps.filter((s) => s.crmTaskId)) expect(view.links.steps[step.dedupKey]).toBe(`${base}/companies/detail/${lead.companyId}`);
+    for (const risk of view.risks) expect(risk.text).toMatch(/[а-яё]/);
+  });
+
   it('gives the widget the portfolio address with a signed page token that the pages accept; settings only for an administrator', async () => {
     const origin = String(demo.sandbox.url);
     const pageToken = (url: string) => new URL(url).searchParams.get('token') ?? '';

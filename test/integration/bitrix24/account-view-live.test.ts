@@ -85,4 +85,30 @@ describe('account view on the Bitrix24 sandbox demo data', () => {
     expect(sumLast(11)).toBeLessThanOrEqual(best.r12 + 1);
     expect(sumLast(13)).toBeGreaterThanOrEqual(best.r12 - 1);
   });
+
+  it("reads the account's own deals by the company index, never a scan of every deal", async () => {
+    const [company] = await all('company');
+    const entities = demo.runtime.storage.entities;
+    const iterate = jest.spyOn(entities, 'iterate');
+    const byCompany = jest.spyOn(entities, 'listByCompany');
+    try {
+      const { page: card } = await page({ accountId: company!.crmId });
+      expect(card.revenueByMonth).toHaveLength(24);
+      expect(iterate).not.toHaveBeenCalled();
+      expect(byCompany.mock.calls).toEqual([[demo.installationId, 'deal', company!.crmId]]);
+    } finally {
+      iterate.mockRestore();
+      byCompany.mockRestore();
+    }
+  });
+
+  it("names the deal's stage as the portal does and links the deal and its company to their cards", async () => {
+    const deal = (await all('deal')).find((d) => d.companyId);
+    const { view, page: card } = await page({ dealId: deal!.crmId });
+    const pipelines = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:pipelines'])).get('ref:pipelines') as Array<{ id: string; stages: Array<{ id: string; name: string }> }>;
+    expect(card.deal?.stage).toBe(pipelines.find((p) => p.id === deal!.pipelineId)?.stages.find((st) => st.id === deal!.stageId)?.name);
+    expect(card.deal?.link?.url).toBe(`${demo.sandboxHandle.url}/crm/deal/details/${deal!.crmId}/`);
+    expect(card.account?.link?.url).toBe(`${demo.sandboxHandle.url}/crm/company/details/${deal!.companyId}/`);
+    expect(view.accountId).toBe(deal!.companyId);
+  });
 });

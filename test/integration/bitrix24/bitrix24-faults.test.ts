@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
+import { MESSAGES } from '../../../src/ui/messages';
 import { runDemo } from '../../../src/app/demo/run-demo';
 import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
@@ -49,15 +50,15 @@ it('blocks the installation, says why, and stops calling the portal when the ref
     const before = await bitrix24.requestCounts(demo.installationId);
     await expect(bitrix24.runCycle(demo.installationId, 'incremental')).rejects.toThrow(/blocked/);
     expect((await bitrix24.requestCounts(demo.installationId))?.requests).toBe(before?.requests);
-    // The card tab tells the user, in their language.
+    // The card tab tells the user, in their language: its API says the sync is blocked, the page says why.
     await axios.post(`${String(demo.sandbox.url)}/_sandbox/faults`, { spec: '' });
-    const page = await axios.post(
-      `${demo.app}/bitrix24/placement?DOMAIN=${encodeURIComponent(String(demo.sandbox.domain))}&PROTOCOL=0&LANG=ru`,
-      new URLSearchParams({ AUTH_ID: String(demo.sandbox.accessToken), member_id: String(demo.sandbox.memberId), PLACEMENT: 'CRM_COMPANY_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }).toString(),
-      { headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, validateStatus: () => true },
-    );
-    expect(page.status).toBe(200);
-    expect(String(page.data)).toContain('Синхронизация остановлена');
+    const card = await axios.get(`${demo.app}/api/account-view?company=1`, {
+      headers: { 'X-Kam-Crm': 'bitrix24', 'Accept-Language': 'ru', 'X-Kam-Member-Id': String(demo.sandbox.memberId), 'X-Kam-Auth': String(demo.sandbox.accessToken) },
+      validateStatus: () => true,
+    });
+    expect(card.status).toBe(200);
+    expect(card.data).toMatchObject({ blocked: true });
+    expect(MESSAGES.ru.blocked).toContain('Синхронизация остановлена');
   } finally {
     await demo.close();
   }

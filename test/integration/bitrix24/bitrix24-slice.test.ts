@@ -262,21 +262,32 @@ describe('the card tab', () => {
   const placement = async (body: Record<string, unknown>) =>
     http.post(`${demo.app}/bitrix24/placement?DOMAIN=${encodeURIComponent(ready().domain)}&PROTOCOL=0&LANG=en`, form(body), formHeaders);
 
-  it('shows the deal company tier, score and reasons to a user the portal vouches for', async () => {
+  it('opens the card page for the deal to a user the portal vouches for, whose API shows the company tier, score and reasons', async () => {
     const page = (await demo.runtime.storage.entities.iterate(demo.installationId, 'deal').next()).value as SyncedDeal[] | undefined;
     const deal = page?.find((row) => row.companyId);
     if (!deal?.companyId) throw new Error('no deal with a company');
     const snapshot = await demo.runtime.storage.evaluations.latestAccount(demo.installationId, deal.companyId);
     const company = await demo.runtime.storage.entities.get(demo.installationId, 'company', deal.companyId);
     const tierLabel = { key: 'Key account', develop: 'Develop', standard: 'Standard' }[snapshot?.tier ?? 'standard'];
-    const response = await placement({ AUTH_ID: ready().accessToken, member_id: ready().memberId, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: JSON.stringify({ ID: deal.crmId }) });
+    const frame = { AUTH_ID: ready().accessToken, member_id: ready().memberId, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: JSON.stringify({ ID: deal.crmId }) };
+    const redirect = await http.post(`${demo.app}/bitrix24/placement?DOMAIN=${encodeURIComponent(ready().domain)}&PROTOCOL=0&LANG=en`, form(frame), { ...formHeaders, maxRedirects: 0 });
+    expect(redirect.status).toBe(307);
+    expect(redirect.headers['location']).toBe('/ui/card?LANG=en');
+    // The browser re-posts the frame's form to the card page (307), which checks it again.
+    const response = await placement(frame);
     expect(response.status).toBe(200);
     expect(String(response.headers['content-security-policy'])).toContain(`frame-ancestors http://${ready().domain}`);
     expect(response.headers['x-frame-options']).toBeUndefined();
-    const html = String(response.data);
-    expect(html).toContain('Why this score');
-    expect(html).toContain(tierLabel);
-    expect(html).toContain(String(company?.data.name).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/'/g, '&#39;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    const context = JSON.parse(/name="kam-context" content="([^"]*)"/.exec(String(response.data))![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&')) as { page: string; entity: unknown };
+    expect(context).toMatchObject({ page: 'card', entity: { type: 'deal', id: deal.crmId } });
+    const api = await http.get(`${demo.app}/api/account-view?deal=${deal.crmId}`, {
+      headers: { 'X-Kam-Crm': 'bitrix24', 'Accept-Language': 'en', 'X-Kam-Member-Id': ready().memberId, 'X-Kam-Auth': ready().accessToken },
+    });
+    expect(api.status).toBe(200);
+    const view = api.data as { account: { name: string }; evaluation: { tier: string; reasons: unknown[] }; tiers: Array<{ id: string; label: string }> };
+    expect(view.account.name).toBe(company?.data.name);
+    expect(view.tiers.find((tier) => tier.id === view.evaluation.tier)?.label).toBe(tierLabel);
+    expect(view.evaluation.reasons.length).toBeGreaterThan(0);
   });
 
   it('refuses a token the portal does not accept, and an unknown portal', async () => {

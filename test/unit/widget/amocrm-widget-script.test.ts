@@ -123,7 +123,7 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     expect(text).toContain(lang === 'ru' ? '1 200 000 RUB (+12%)' : '1,200,000 RUB (+12%)');
     expect(text).toContain(lang === 'ru' ? '62,5%' : '62.5%');
     expect(text).toContain('Назначить встречу');
-    expect(text).toContain('2026-07-05');
+    expect(text).toContain(lang === 'ru' ? '5 июл. 2026 г.' : '5 Jul 2026');
     expect(text).not.toMatch(/inst-9c1e|step:company|r-7f3a|potential3y|criterion|991|undefined|null|NaN/);
 
     const syncing = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, snapshot: null, syncing: true, openSteps: [] } }));
@@ -133,6 +133,35 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     blocked.callbacks['render']?.();
     expect(visibleText(panelOf(blocked))).toContain(say(lang, 'panel.blocked'));
     expect(visibleText(panelOf(blocked))).not.toContain('token_revoked');
+  });
+
+  it('shows risk signals, the lead with its stage, and links the account, the lead and each step to their amo cards', () => {
+    const body = {
+      ...RAW_VIEW, lang,
+      deal: { id: '77', title: 'Поставка [kam:x]', amount: 5, currency: 'RUB', status: 'open', closedAt: null, stageName: 'Переговоры' },
+      links: {
+        account: 'https://acme.amocrm.ru/companies/detail/1', deal: 'https://acme.amocrm.ru/leads/detail/77',
+        steps: { 'step:company:1:meeting': 'https://acme.amocrm.ru/companies/detail/1' },
+      },
+      risks: [{ kind: 'contractEnding', text: lang === 'ru' ? 'договор заканчивается 15 июл. 2026 г., через 15 дней' : 'contract ends 15 Jul 2026, in 15 days' }],
+    };
+    const amo = card(lang, () => ({ ok: true, body }));
+    amo.callbacks['render']?.();
+    const html = panelOf(amo);
+    const text = visibleText(html);
+    expect(text).toContain(say(lang, 'panel.risks'));
+    expect(text).toContain(body.risks[0]!.text);
+    expect(text).toContain(`${say(lang, 'panel.deal')}: Поставка ${say(lang, 'panel.stage')}: Переговоры`);
+    expect(html).toContain('<a class="kam-pilot__link" href="https://acme.amocrm.ru/companies/detail/1">ООО «Альфа»</a>');
+    expect(html).toContain('href="https://acme.amocrm.ru/leads/detail/77"');
+    expect(html.match(/href="https:\/\/acme\.amocrm\.ru\/companies\/detail\/1"/g)).toHaveLength(2);
+    // In amo's own page: no target, the card opens in place.
+    expect(html).not.toContain('target=');
+
+    const won = card(lang, () => ({ ok: true, body: { ...body, deal: { ...body.deal, stageName: null, status: 'won' }, links: { account: 'javascript:alert(1)' } } }));
+    won.callbacks['render']?.();
+    expect(visibleText(panelOf(won))).toContain(`${say(lang, 'panel.stage')}: ${say(lang, 'panel.deal_status_won')}`);
+    expect(panelOf(won)).not.toContain('javascript:');
   });
 
   it('escapes what the backend sends, Twig braces included', () => {
