@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'qs';
-import { runDemo } from '../src/app/demo/run-demo';
+import { buildSnapshot } from '../src/app/build-snapshot';
+import { runDemo, type DemoRun } from '../src/app/demo/run-demo';
+import { evaluatePortfolioTask, type EvaluationTask } from '../src/app/evaluation/evaluate-portfolio-task';
 import { createLogger } from '../src/logging/logger';
 import { bitrix24DemoDriver } from '../src/sandbox/demo/bitrix24.demo-driver';
 import { mutatePortal } from '../src/sandbox/bitrix24/mutator';
+import type { RunningBitrix24Sandbox } from '../src/sandbox/bitrix24';
 import type { EventBus } from '../src/sandbox/bitrix24/event-bus';
 import { flagReader, fmt, load, noter, say } from './bench-kit';
 import { fireBurst } from './event-burst-client';
@@ -62,6 +65,29 @@ export interface EventsResult {
   settleSeconds: number;
   applied: { deals: number; mismatched: number };
   pass1Seconds: number;
+  /** What handing the evaluation to a worker thread costs at this size: structured clones of its input and output, and the work itself (ms). */
+  transfer: { taskCloneMs: number; resultCloneMs: number; evaluateMs: number };
+}
+
+/** Times, on this thread, the structured clones a worker-thread evaluation of the portal makes, against the evaluation itself. */
+async function transferCost(demo: DemoRun<RunningBitrix24Sandbox>): Promise<EventsResult['transfer']> {
+  const { runtime, installationId } = demo;
+  const installation = await runtime.storage.installations.get(installationId);
+  const connector = runtime.connectors.bitrix24;
+  if (!installation || !connector) throw new Error('the installation is gone');
+  const settings = runtime.app.settingsOf(installation);
+  const asOf = String(demo.sandbox.anchorDate);
+  const build = await buildSnapshot({ storage: runtime.storage, installationId, asOf, traits: connector.traits });
+  const task: EvaluationTask = { snapshot: build.snapshot, criteria: settings.criteria, rules: settings.rules, ledger: [], asOf, lang: settings.lang, tierLabels: {} };
+  const time = <T>(work: () => T): [T, number] => {
+    const t0 = performance.now();
+    const out = work();
+    return [out, performance.now() - t0];
+  };
+  const [, taskCloneMs] = time(() => structuredClone(task));
+  const [work, evaluateMs] = time(() => evaluatePortfolioTask(task));
+  const [, resultCloneMs] = time(() => structuredClone(work));
+  return { taskCloneMs, resultCloneMs, evaluateMs };
 }
 
 export async function measure(flags: Flags): Promise<EventsResult> {
@@ -127,6 +153,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
       const stored = await runtime.storage.entities.get(installationId, 'deal', String(id));
       if (!portal || !stored || stored.data.amount !== Number(portal.OPPORTUNITY) || stored.data.stageId !== String(portal.STAGE_ID)) mismatched += 1;
     }
+    const transfer = await transferCost(demo);
     loads.push(load());
 
     const ok = burst.latencies.filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
@@ -153,6 +180,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
       settleSeconds,
       applied: { deals: ids.length, mismatched },
       pass1Seconds,
+      transfer,
     };
   } finally {
     await demo.close();
@@ -170,6 +198,8 @@ function print(result: EventsResult): void {
   say('| events | rate /s | ack p50 ms | p95 ms | p99 ms | max ms | failed / non-2xx | sent in s (worst send lag ms) | cycles started (during burst) | longest cycle s | settled after s | changed deals applied |');
   say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   say(`| ${fmt(result.events)} | ${result.rate} | ${ms(result.ack.p50)} | ${ms(result.ack.p95)} | ${ms(result.ack.p99)} | ${ms(result.ack.max)} | ${result.ack.failed} / ${result.ack.non2xx} | ${result.sendSeconds.toFixed(1)} (${ms(result.maxSendLagMs)}) | ${result.cycles.started} (${result.cycles.duringBurst}) | ${result.cycles.maxSeconds.toFixed(1)} | ${result.settleSeconds.toFixed(1)} | ${fmt(result.applied.deals - result.applied.mismatched)} of ${fmt(result.applied.deals)} |`);
+  say('');
+  say(`Handing an evaluation of this portal to a worker thread: input clone ${ms(result.transfer.taskCloneMs)} ms, result clone ${ms(result.transfer.resultCloneMs)} ms, against ${ms(result.transfer.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);
   say('');
   say('| goal (issue 9) | limit | measured | |');
   say('|---|---|---|---|');
