@@ -30,6 +30,8 @@ export interface EventBus {
   post(url: string, form: Record<string, unknown>, query?: Record<string, string>): Promise<{ status: number | null; body: string; error?: string }>;
   /** Wait for deliveries in flight (tests, shutdown). */
   idle(): Promise<void>;
+  /** Entity-change deliveries being sent now, and those waiting for a free slot. */
+  backlog(): { sending: number; waiting: number };
   /** From now on queued deliveries are dropped unsent (the portal shuts down). */
   stop(): void;
   deliveries(): Delivery[];
@@ -118,6 +120,7 @@ export function createEventBus(deps: {
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
+    backlog: () => ({ sending: slots.activeCount, waiting: slots.pendingCount }),
     stop() {
       stopped = true;
     },
