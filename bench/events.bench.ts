@@ -3,27 +3,31 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'qs';
 import { buildSnapshot } from '../src/app/build-snapshot';
-import { runDemo, type DemoRun } from '../src/app/demo/run-demo';
 import { evaluatePortfolioTask, type EvaluationTask } from '../src/app/evaluation/evaluate-portfolio-task';
-import { createLogger } from '../src/logging/logger';
-import { bitrix24DemoDriver } from '../src/sandbox/demo/bitrix24.demo-driver';
-import { mutatePortal } from '../src/sandbox/bitrix24/mutator';
-import type { RunningBitrix24Sandbox } from '../src/sandbox/bitrix24';
+import { readSettings } from '../src/app/installation-settings';
+import { loadConfig } from '../src/config';
+import { BITRIX24_TRAITS } from '../src/connectors/bitrix24/bitrix24-crm';
+import type { Storage } from '../src/core/ports/storage.port';
 import type { EventBus } from '../src/sandbox/bitrix24/event-bus';
+import { mutatePortal } from '../src/sandbox/bitrix24/mutator';
+import { bitrix24DemoDriver } from '../src/sandbox/demo/bitrix24.demo-driver';
+import { createStorage } from '../src/storage/create-storage';
+import { loadOrCreateEncryptionKey } from '../src/storage/crypto/encryption-key';
 import { flagReader, fmt, load, noter, say } from './bench-kit';
 import { fireBurst } from './event-burst-client';
+import { startServe, type ServeProcess } from './serve-process';
 
 /**
- * `npm run bench -- events [--companies 2000 --contacts 4000 --deals 20000 --seed 11] [--events 2000 --rate 200] [--json]`
+ * `npm run bench -- events [--companies 2000 --contacts 4000 --deals 20000 --seed 11] [--events 2000 --rate 200] [--dist] [--json]`
  *
- * Issue 9, Reliability 2 ("event bursts"): the app runs in-process as `kam serve` runs it (SQLite,
- * HTTP on loopback, cycles as jobs in the same process) against the rate-limited Bitrix24 sandbox,
- * installed the way a portal installs it, pass 1 done. Then `--events` deals change in the sandbox
+ * Issue 9, Reliability 2 ("event bursts"): `kam serve` in its own process (SQLite, loopback; cycles
+ * as jobs in that process) against the rate-limited Bitrix24 sandbox in this one, installed the way
+ * a portal installs it (installer frame, ONAPPINSTALL), its first full pass done. Then `--events` deals change in the sandbox
  * (real ids, real data), and as many ONCRMDEALUPDATE events (the portal's form, signed with the
  * application token) go to the app's event URL at `--rate` per second from a separate thread
  * (event-burst-client.ts). Measured: ack latency p50/p95/p99/max, non-2xx answers, the cycles the
- * burst started, and, once everything settled, whether every changed deal in the store equals the
- * sandbox's copy (amount and stage).
+ * burst started (the app's `cycle done` log lines), and how long until every changed deal in the
+ * app's store equals the sandbox's copy (amount and stage), read from its SQLite file.
  */
 interface Flags {
   companies: number;
@@ -33,6 +37,8 @@ interface Flags {
   events: number;
   rate: number;
   json: boolean;
+  /** Run the compiled build (`npm run build` first): `node dist/cli.js serve`. */
+  dist: boolean;
 }
 
 function parseFlags(args: string[]): Flags {
@@ -41,7 +47,7 @@ function parseFlags(args: string[]): Flags {
   if (rate < 1) throw new Error('--rate wants at least 1 event per second');
   return {
     companies: int('companies', 2_000), contacts: int('contacts', 4_000), deals: int('deals', 20_000), seed: int('seed', 11),
-    events: int('events', 2_000), rate, json: args.includes('--json'),
+    events: int('events', 2_000), rate, json: args.includes('--json'), dist: args.includes('--dist'),
   };
 }
 
@@ -62,7 +68,8 @@ export interface EventsResult {
   sendSeconds: number;
   maxSendLagMs: number;
   cycles: { started: number; duringBurst: number; maxSeconds: number };
-  settleSeconds: number;
+  /** From the last event sent until every changed deal in the store equalled the portal's. */
+  appliedSeconds: number;
   applied: { deals: number; mismatched: number };
   pass1Seconds: number;
   /** What handing the evaluation to a worker thread costs at this size: structured clones of its input and output, and the work itself (ms). */
@@ -70,14 +77,11 @@ export interface EventsResult {
 }
 
 /** Times, on this thread, the structured clones a worker-thread evaluation of the portal makes, against the evaluation itself. */
-async function transferCost(demo: DemoRun<RunningBitrix24Sandbox>): Promise<EventsResult['transfer']> {
-  const { runtime, installationId } = demo;
-  const installation = await runtime.storage.installations.get(installationId);
-  const connector = runtime.connectors.bitrix24;
-  if (!installation || !connector) throw new Error('the installation is gone');
-  const settings = runtime.app.settingsOf(installation);
-  const asOf = String(demo.sandbox.anchorDate);
-  const build = await buildSnapshot({ storage: runtime.storage, installationId, asOf, traits: connector.traits });
+async function transferCost(storage: Storage, installationId: string, asOf: string): Promise<EventsResult['transfer']> {
+  const installation = await storage.installations.get(installationId);
+  if (!installation) throw new Error('the installation is gone');
+  const settings = readSettings(installation, 'ru', BITRIX24_TRAITS);
+  const build = await buildSnapshot({ storage, installationId, asOf, traits: BITRIX24_TRAITS });
   const task: EvaluationTask = { snapshot: build.snapshot, criteria: settings.criteria, rules: settings.rules, ledger: [], asOf, lang: settings.lang, tierLabels: {} };
   const time = <T>(work: () => T): [T, number] => {
     const t0 = performance.now();
@@ -90,34 +94,48 @@ async function transferCost(demo: DemoRun<RunningBitrix24Sandbox>): Promise<Even
   return { taskCloneMs, resultCloneMs, evaluateMs };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Event-driven passes start at least 5 s apart after a 2 s debounce (crm-app.ts): quiet this long means none is due. */
+const QUIET_MS = 8_000;
+const APPLY_TIMEOUT_MS = 180_000;
+
 export async function measure(flags: Flags): Promise<EventsResult> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'kam-bench-events-'));
   const loads = [load()];
   note(`portal ${fmt(flags.companies)} companies, ${fmt(flags.contacts)} contacts, ${fmt(flags.deals)} deals; load ${load()}`);
-  const demo = await runDemo({
-    driver: bitrix24DemoDriver, companies: flags.companies, contacts: flags.contacts, deals: flags.deals, seed: flags.seed,
-    passes: 1, changes: 0, dataDir: join(dataDir, 'data'), logger: createLogger({ level: 'error', format: 'json' }),
-  });
+  const crm = await bitrix24DemoDriver.start({ companies: flags.companies, contacts: flags.contacts, deals: flags.deals, seed: flags.seed });
+  const sandbox = crm.handle;
+  let serve: ServeProcess | null = null;
+  let storage: Storage | null = null;
   try {
-    const { runtime, sandboxHandle: sandbox, installationId } = demo;
-    const pass1Seconds = demo.passes[0]?.seconds ?? NaN;
-    await sandbox.eventsIdle();
-    await runtime.queue.idle();
+    const env = { ...crm.config, KAM_DATA_DIR: dataDir, KAM_HOST: '127.0.0.1', DATABASE_URL: '', KAM_ENCRYPTION_KEY: '', KAM_DEFAULT_LANG: 'ru' };
+    serve = await startServe({ env, dist: flags.dist });
+    const log = serve.log;
+    const cyclesDone = () => log.filter((line) => line.message === 'cycle done');
+    const untilQuiet = async () => {
+      for (;;) {
+        await sandbox.eventsIdle();
+        const last = Math.max(0, ...cyclesDone().map((line) => line.at));
+        if (Date.now() - last >= QUIET_MS) return;
+        await sleep(1000);
+      }
+    };
+    note(`kam serve ${flags.dist ? '(dist) ' : ''}at ${serve.url}; installing; load ${load()}`);
+    const t0 = Date.now();
+    await crm.install(serve.url);
+    while (!cyclesDone().some((line) => line.fields.mode === 'full')) await sleep(250);
+    const pass1Seconds = (Date.now() - t0) / 1000;
+    await untilQuiet();
     note(`pass 1 done in ${pass1Seconds.toFixed(1)} s; load ${load()}`);
     loads.push(load());
 
-    // Cycles as `kam serve` starts them from now on: counted at the job's entry (main.ts calls app.runCycle).
-    const cycles: Array<{ start: number; seconds: number }> = [];
-    const runCycle = runtime.app.runCycle;
-    runtime.app.runCycle = async (...args: Parameters<typeof runCycle>) => {
-      const start = Date.now();
-      try {
-        return await runCycle(...args);
-      } finally {
-        cycles.push({ start, seconds: (Date.now() - start) / 1000 });
-      }
-    };
-    runtime.app.enableAutoSync();
+    const config = loadConfig({ overrides: env });
+    if (!config.ok) throw config.error;
+    const key = loadOrCreateEncryptionKey({ keyFile: config.value.storage.keyFile });
+    if (!key.ok) throw key.error;
+    storage = await createStorage({ sqliteFile: config.value.storage.sqliteFile, databaseUrl: null, encryptionKey: key.value, migrate: false });
+    const installation = await storage.installations.findByExternalId('bitrix24', crm.externalId);
+    if (!installation) throw new Error('the install stored no installation');
 
     // The deals change in the portal first (their events captured, not sent), then the bench sends the events itself.
     const changed: Array<{ id: number; userId: number }> = [];
@@ -129,36 +147,40 @@ export async function measure(flags: Flags): Promise<EventsResult> {
     if (!binding) throw new Error('the app bound no ONCRMDEALUPDATE handler');
     const bodies = changed.map(({ id, userId }) => stringify(sandbox.runtime.events.form(binding, 'ONCRMDEALUPDATE', id, userId)));
 
+    const cyclesBefore = cyclesDone().length;
     note(`firing ${fmt(bodies.length)} ONCRMDEALUPDATE at ${flags.rate}/s to ${binding.handler}; load ${load()}`);
     const burstStart = Date.now();
     const burst = await fireBurst({ url: binding.handler, bodies, rate: flags.rate });
     const burstEnd = Date.now();
     loads.push(load());
-    note(`burst sent in ${burst.seconds.toFixed(1)} s; settling; load ${load()}`);
+    note(`burst sent in ${burst.seconds.toFixed(1)} s; waiting until every changed deal is applied; load ${load()}`);
 
-    // Settled: nothing queued or running, no delivery (our write-back's echoes) in flight, twice in a row.
-    for (let quiet = 0; quiet < 2; ) {
-      const before = cycles.length;
-      await runtime.queue.idle();
-      await sandbox.eventsIdle();
-      quiet = cycles.length === before ? quiet + 1 : 0;
-    }
-    const settleSeconds = (Date.now() - burstEnd) / 1000;
-
-    const rows = sandbox.runtime.state.tables.deal.rows;
+    // Applied: each changed deal in the app's store equals the portal's copy (amount and stage).
     const ids = [...new Set(changed.map((deal) => deal.id))];
-    let mismatched = 0;
-    for (const id of ids) {
-      const portal = rows.get(id);
-      const stored = await runtime.storage.entities.get(installationId, 'deal', String(id));
-      if (!portal || !stored || stored.data.amount !== Number(portal.OPPORTUNITY) || stored.data.stageId !== String(portal.STAGE_ID)) mismatched += 1;
+    const rows = sandbox.runtime.state.tables.deal.rows;
+    const mismatches = async (): Promise<number> => {
+      let count = 0;
+      for (const id of ids) {
+        const portal = rows.get(id);
+        const stored = await (storage as Storage).entities.get(installation.id, 'deal', String(id));
+        if (!portal || !stored || stored.data.amount !== Number(portal.OPPORTUNITY) || stored.data.stageId !== String(portal.STAGE_ID)) count += 1;
+      }
+      return count;
+    };
+    let mismatched = await mismatches();
+    while (mismatched > 0 && Date.now() - burstEnd < APPLY_TIMEOUT_MS) {
+      await sleep(500);
+      mismatched = await mismatches();
     }
-    const transfer = await transferCost(demo);
+    const appliedSeconds = (Date.now() - burstEnd) / 1000;
+    await untilQuiet();
+    const transfer = await transferCost(storage, installation.id, String(crm.anchorDate));
     loads.push(load());
 
+    const cycles = cyclesDone().slice(cyclesBefore).map((line) => ({ start: line.at - Number(line.fields.seconds) * 1000, seconds: Number(line.fields.seconds) }));
     const ok = burst.latencies.filter((ms) => Number.isFinite(ms)).sort((a, b) => a - b);
     return {
-      command: `npm run bench -- events --companies ${flags.companies} --contacts ${flags.contacts} --deals ${flags.deals} --seed ${flags.seed} --events ${flags.events} --rate ${flags.rate}`,
+      command: `npm run bench -- events --companies ${flags.companies} --contacts ${flags.contacts} --deals ${flags.deals} --seed ${flags.seed} --events ${flags.events} --rate ${flags.rate}${flags.dist ? ' --dist' : ''}`,
       date: `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC`,
       machine: `Node ${process.version}; ${os.cpus().length} cores`,
       loads,
@@ -177,13 +199,15 @@ export async function measure(flags: Flags): Promise<EventsResult> {
         duringBurst: cycles.filter((cycle) => cycle.start >= burstStart && cycle.start <= burstEnd).length,
         maxSeconds: Math.max(0, ...cycles.map((cycle) => cycle.seconds)),
       },
-      settleSeconds,
+      appliedSeconds,
       applied: { deals: ids.length, mismatched },
       pass1Seconds,
       transfer,
     };
   } finally {
-    await demo.close();
+    await storage?.close();
+    await serve?.stop();
+    await crm.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -195,9 +219,9 @@ function print(result: EventsResult): void {
   say(`Date: ${result.date}; ${result.machine}; load average (1/5/15 min) ${result.loads.join(' -> ')}`);
   say(`Portal: ${fmt(result.portal.companies)} companies, ${fmt(result.portal.contacts)} contacts, ${fmt(result.portal.deals)} deals (pass 1 ${result.pass1Seconds.toFixed(1)} s)`);
   say('');
-  say('| events | rate /s | ack p50 ms | p95 ms | p99 ms | max ms | failed / non-2xx | sent in s (worst send lag ms) | cycles started (during burst) | longest cycle s | settled after s | changed deals applied |');
+  say('| events | rate /s | ack p50 ms | p95 ms | p99 ms | max ms | failed / non-2xx | sent in s (worst send lag ms) | cycles started (during burst) | longest cycle s | all applied after s | changed deals applied |');
   say('|---|---|---|---|---|---|---|---|---|---|---|---|');
-  say(`| ${fmt(result.events)} | ${result.rate} | ${ms(result.ack.p50)} | ${ms(result.ack.p95)} | ${ms(result.ack.p99)} | ${ms(result.ack.max)} | ${result.ack.failed} / ${result.ack.non2xx} | ${result.sendSeconds.toFixed(1)} (${ms(result.maxSendLagMs)}) | ${result.cycles.started} (${result.cycles.duringBurst}) | ${result.cycles.maxSeconds.toFixed(1)} | ${result.settleSeconds.toFixed(1)} | ${fmt(result.applied.deals - result.applied.mismatched)} of ${fmt(result.applied.deals)} |`);
+  say(`| ${fmt(result.events)} | ${result.rate} | ${ms(result.ack.p50)} | ${ms(result.ack.p95)} | ${ms(result.ack.p99)} | ${ms(result.ack.max)} | ${result.ack.failed} / ${result.ack.non2xx} | ${result.sendSeconds.toFixed(1)} (${ms(result.maxSendLagMs)}) | ${result.cycles.started} (${result.cycles.duringBurst}) | ${result.cycles.maxSeconds.toFixed(1)} | ${result.appliedSeconds.toFixed(1)} | ${fmt(result.applied.deals - result.applied.mismatched)} of ${fmt(result.applied.deals)} |`);
   say('');
   say(`Handing an evaluation of this portal to a worker thread: input clone ${ms(result.transfer.taskCloneMs)} ms, result clone ${ms(result.transfer.resultCloneMs)} ms, against ${ms(result.transfer.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);
   say('');
