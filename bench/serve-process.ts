@@ -25,7 +25,9 @@ const READY_TIMEOUT_MS = 120_000;
 export function startServe(options: { env: Record<string, string>; dist?: boolean }): Promise<ServeProcess> {
   const root = join(__dirname, '..');
   const entry = options.dist ? join(root, 'dist', 'cli.js') : join(root, 'bin', 'kam.js');
-  const child = spawn(process.execPath, [entry, 'serve', '--port', '0'], {
+  // BENCH_SERVE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the served process only.
+  const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--port', '0'], {
     cwd: root,
     env: { ...process.env, KAM_LOG_LEVEL: 'info', KAM_LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
