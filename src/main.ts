@@ -3,6 +3,7 @@ import type { Config } from './config';
 import type { CrmKind } from './core/ports/installation-store.port';
 import type { CrmRegistry } from './core/ports/crm-connector.port';
 import type { Storage } from './core/ports/storage.port';
+import { createWorkerEvaluationRunner } from './app/evaluation/evaluation-runner';
 import { createCrmApp, type CrmApp } from './app/crm-app';
 import { createHmac, hkdfSync } from 'node:crypto';
 import { readInstallProgress } from './app/install-progress';
@@ -112,9 +113,12 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
     if (!connectors[kind]) logger.warn(`${CRM_NAMES[kind]} is not configured (${CREDENTIALS[kind]}): its routes answer 503`);
   }
+  // Evaluations' CPU work runs on worker threads (started on first use), so this process keeps answering events meanwhile.
+  const evaluator = createWorkerEvaluationRunner();
   const app = createCrmApp({
     storage,
     connectors,
+    evaluator,
     queue,
     logger,
     publicUrl: config.http.publicUrl,
@@ -147,6 +151,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     app,
     async close() {
       await queue.close();
+      await evaluator.close();
       await storage.close();
     },
   };

@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { FxRate, PortfolioSnapshot, SnapshotAccount, SnapshotDeal } from '../core/model/snapshot';
 import { CONTACT_ACCOUNT_PREFIX, type SyncedCompany, type SyncedDeal } from '../core/model/synced';
 import type { CrmTraits } from '../core/ports/crm-connector.port';
@@ -7,7 +8,9 @@ import type { Storage } from '../core/ports/storage.port';
  * Builds the engine's portfolio snapshot from the synced store: companies are the accounts
  * (the CRM owner's own company left out, where the connector's traits say how to tell it), deals are attached by company, FX rates
  * come from the CRM's currency list as dated on each sync, and each account carries the tier
- * it held in the latest run before today (for hysteresis).
+ * it held in the latest run before today (for hysteresis). Between pages it lets the event loop
+ * turn: the SQLite driver answers synchronously, and 20,000 deals read in one go would hold up
+ * every HTTP request of the process meanwhile (issue 9, "event bursts").
  */
 export interface FxBook {
   baseCurrency: string;
@@ -41,6 +44,7 @@ export async function buildSnapshot(deps: {
   const companies = new Map<string, SyncedCompany>();
   const accounts: SnapshotAccount[] = [];
   for await (const page of storage.entities.iterate(installationId, 'company')) {
+    await nextTurn();
     for (const company of page) {
       if (traits.ownCompanyField && company.fields[traits.ownCompanyField] === true) continue;
       companies.set(company.crmId, company);
@@ -58,6 +62,7 @@ export async function buildSnapshot(deps: {
   const contactAccounts = new Set<string>();
   if (deps.contactsAsAccounts) {
     for await (const page of storage.entities.iterate(installationId, 'contact')) {
+      await nextTurn();
       for (const contact of page) {
         if (contact.companyId) continue;
         const id = `${CONTACT_ACCOUNT_PREFIX}${contact.crmId}`;
@@ -72,6 +77,7 @@ export async function buildSnapshot(deps: {
   let withoutCompany = 0;
   let withoutRate = 0;
   for await (const page of storage.entities.iterate(installationId, 'deal')) {
+    await nextTurn();
     for (const deal of page as SyncedDeal[]) {
       const accountId = deal.companyId
         ? companies.has(deal.companyId) ? deal.companyId : null

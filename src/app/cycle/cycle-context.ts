@@ -4,6 +4,7 @@ import type { CrmConnector, CrmRegistry } from '../../core/ports/crm-connector.p
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { Storage } from '../../core/ports/storage.port';
 import type { Logger } from '../../logging/logger';
+import type { EvaluationRunner } from '../evaluation/evaluation-runner';
 
 /** What the generic use cases share: the store, the configured connectors, where we are reachable. */
 export interface AppContext {
@@ -12,6 +13,8 @@ export interface AppContext {
   logger: Logger;
   publicUrl: string;
   defaultLang: Lang;
+  /** Where evaluations' CPU work runs (worker threads in `kam serve`, so events keep being answered); default this thread. */
+  evaluator?: EvaluationRunner;
 }
 
 export function connectorFor(connectors: CrmRegistry, installation: Pick<Installation, 'crm'>): CrmConnector {

@@ -93,7 +93,7 @@ export async function runCycle(context: AppContext, installationId: string, opti
 
   const outcome = await evaluateInstallation({
     storage, installationId, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang,
-    traits: connector.traits, contactsAsAccounts: settings.contactsAsAccounts,
+    traits: connector.traits, contactsAsAccounts: settings.contactsAsAccounts, ...(context.evaluator ? { runner: context.evaluator } : {}),
   });
   const writer = session.writer(settings.slot ?? {});
   const writes = await session.inPhase('writeBack', () =>

@@ -39,6 +39,8 @@ export interface StartBitrix24Options extends StartSandboxOptions {
   freshPortal?: boolean;
   /** How the portal behaves where the docs leave it open (see behaviour.ts). */
   behaviour?: Partial<SandboxBehaviour>;
+  /** Event deliveries in flight at once; the rest wait in the portal's queue (default 8, event-bus.ts). */
+  eventConcurrency?: number;
 }
 
 export interface RunningBitrix24Sandbox extends RunningSandbox {
@@ -80,7 +82,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
   const commandStats = createSandboxStats();
   const runtime: PortalRuntime = {
     state, tokens, limits, stats: createSandboxStats(), commandStats, faults: createFaultInjector(faultSpec.value),
-    events: createEventBus({ state, tokens, baseUrl: () => baseUrl, now }),
+    events: createEventBus({ state, tokens, baseUrl: () => baseUrl, now, ...(options.eventConcurrency ? { concurrency: options.eventConcurrency } : {}) }),
     dispatcher: createRestDispatcher({ methods: bitrix24Methods, limits, commandStats }),
     webhook: { userId: ADMIN_USER_ID, secret: randomBytes(8).toString('hex') },
     baseUrl: () => baseUrl, now, hung: new Set(), hangMs: options.hangMs ?? 35_000,
@@ -138,6 +140,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     close() {
       closed ??= (async () => {
         for (const holder of [...runtime.hung]) holder.release();
+        runtime.events.stop();
         await Promise.race([runtime.events.idle(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
