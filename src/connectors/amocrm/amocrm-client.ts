@@ -1,10 +1,6 @@
-import type { AxiosInstance } from 'axios';
 import qs from 'qs';
 import { KamError, isKamError } from '../../core/errors';
-import type { Logger } from '../../logging/logger';
-import type { RateLimiter } from '../shared/rate-limiter';
-import type { RequestMeter } from '../shared/request-meter';
-import type { TokenManager } from '../shared/token-manager';
+import type { CrmClientDeps } from '../shared/client-deps';
 import { amoError, amoNetworkError, vendorCodeOf } from './amocrm-errors';
 
 /**
@@ -36,18 +32,9 @@ export interface AmoClient {
   write<T = Record<string, unknown>>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, options?: WriteOptions): Promise<T | null>;
 }
 
-export interface AmoClientDeps {
+export interface AmoClientDeps extends CrmClientDeps {
   baseUrl: string;
   clientId: string;
-  http: AxiosInstance;
-  tokens: TokenManager;
-  limiter: RateLimiter;
-  meter: RequestMeter;
-  logger: Logger;
-  maxRetries?: number;
-  /** Base delay of the backoff, ms. */
-  backoffMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
 

@@ -1,10 +1,6 @@
-import type { AxiosInstance } from 'axios';
 import qs from 'qs';
 import { KamError, isKamError } from '../../core/errors';
-import type { Logger } from '../../logging/logger';
-import type { RateLimiter } from '../shared/rate-limiter';
-import type { RequestMeter } from '../shared/request-meter';
-import type { TokenManager } from '../shared/token-manager';
+import type { CrmClientDeps } from '../shared/client-deps';
 import { bitrix24Error, vendorCodeOf } from './bitrix24-errors';
 import { portalOffsetOf } from './bitrix24-time';
 import { createOperatingBudget } from './operating-budget';
@@ -60,22 +56,13 @@ export const BATCH_LIMIT = 50;
  */
 export const REQUEST_TIMEOUT_MS = 65_000;
 
-export interface Bitrix24ClientDeps {
+export interface Bitrix24ClientDeps extends CrmClientDeps {
   /**
    * The portal's REST endpoint, e.g. https://portal.bitrix24.ru/rest/ (from the verified
    * installation). A function when it may change while the client lives (a portal renamed:
    * the connector follows `client_endpoint` of refresh answers).
    */
   clientEndpoint: string | (() => string);
-  http: AxiosInstance;
-  tokens: TokenManager;
-  limiter: RateLimiter;
-  meter: RequestMeter;
-  logger: Logger;
-  maxRetries?: number;
-  /** Base delay of the exponential backoff, ms. */
-  backoffMs?: number;
-  sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   /** Per-request timeout, ms (default REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number;

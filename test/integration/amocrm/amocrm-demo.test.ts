@@ -198,7 +198,7 @@ describe('kam demo --crm amocrm', () => {
     const sent = (await http.post(`${demo.sandbox.url}/_sandbox/disconnect`, { hookUrl: `${demo.app}/amocrm/disconnect` })).data as { status: number };
     expect(sent.status).toBe(200);
     await demo.runtime.queue.idle();
-    for (let i = 0; i < 50 && (await demo.runtime.storage.installations.get(demo.installationId))?.status !== 'deleted'; i += 1) await new Promise((resolve) => setImmediate(resolve));
-    expect((await demo.runtime.storage.installations.get(demo.installationId))?.status).toBe('deleted');
+    // The hook is answered first and applied right after: wait for that, however long a loaded machine takes.
+    while ((await demo.runtime.storage.installations.get(demo.installationId))?.status !== 'deleted') await new Promise((resolve) => setImmediate(resolve));
   });
 });

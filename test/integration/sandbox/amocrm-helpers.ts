@@ -61,15 +61,15 @@ export function apiClient(sandbox: RunningAmoCrmSandbox, token = String(sandbox.
 export interface Receiver {
   url: string;
   requests: Array<{ method: string; url: string; headers: IncomingMessage['headers']; body: string }>;
-  /** Sets how the receiver answers from now on. */
-  respondWith(handler: (res: ServerResponse) => void): void;
+  /** Sets how the receiver answers from now on (the request is the one just recorded). */
+  respondWith(handler: (res: ServerResponse, request: Receiver['requests'][number]) => void): void;
   close(): Promise<void>;
 }
 
 /** A local HTTP endpoint standing in for the app (webhook destination, redirect URI, hooks). */
 export async function startReceiver(): Promise<Receiver> {
   const requests: Receiver['requests'] = [];
-  let answer = (res: ServerResponse): void => {
+  let answer: Parameters<Receiver['respondWith']>[0] = (res) => {
     res.statusCode = 200;
     res.end('ok');
   };
@@ -77,8 +77,9 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      answer(res);
+      const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      requests.push(request);
+      answer(res, request);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
