@@ -89,10 +89,6 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
         const portal = connector.portal(installation);
         await connector.callWithToken(installation.clientEndpoint as string, 'user.current', accessToken, portal.limiter, portal.meter);
       },
-      checkUpdateToken: async (installation, accessToken) => {
-        const portal = connector.portal(installation);
-        await connector.callWithToken(installation.clientEndpoint as string, 'app.info', accessToken, portal.limiter, portal.meter);
-      },
     }),
     session,
     isSetUp(slot, options) {

@@ -14,10 +14,11 @@ import { createAdmission } from '../shared/admission';
  * Bitrix24's inbound edge, run before any handler: events by member_id + application_token
  * (constant time; https://apidocs.bitrix24.com/api-reference/events/safe-event-handlers.html),
  * the installer frame and ONAPPINSTALL by the OAuth server's word on whose tokens they carry and
- * the portal's on whether they are an administrator's (bitrix24-install-check.ts), card frames by
- * asking the portal at our stored (proven) endpoint whether the user's token is good. Every call a
- * request can cause is checked cheaply first and limited (per source, per installation). Every
- * answer is a result, never a throw.
+ * the portal's on whether they are an administrator's (bitrix24-install-check.ts), ONAPPUPDATE
+ * (a new application token) by the OAuth server's word alone, card frames by asking the portal at
+ * our stored (proven) endpoint whether the user's token is good. Every call a request can cause
+ * is checked cheaply first and limited (per source, and OAuth exchanges in all). Every answer is
+ * a result, never a throw.
  */
 export interface Bitrix24InboundDeps {
   installations: Pick<InstallationStore, 'findByExternalId'>;
@@ -28,13 +29,15 @@ export interface Bitrix24InboundDeps {
   identify(refreshToken: string): Promise<PortalIdentity>;
   /** The frame user check, counted against the portal's own limiter and meter. */
   checkFrameUser(installation: Installation, accessToken: string): Promise<void>;
-  /** An update's new token proven by its access token (app.info), through the portal's limiter and meter. */
-  checkUpdateToken(installation: Installation, accessToken: string): Promise<void>;
 }
 
-/** Install attempts per source that may cost an OAuth exchange, and update proofs per portal, per minute. */
-const INSTALLS_PER_SOURCE_PER_MINUTE = 10;
-const UPDATE_PROOFS_PER_PORTAL_PER_MINUTE = 5;
+/**
+ * OAuth exchanges an unproven request may cause (an install, an update), per source address and
+ * in all, per minute: a flood from many addresses cannot get our client throttled at the OAuth
+ * server, on which every portal's token refresh depends.
+ */
+const EXCHANGES_PER_SOURCE_PER_MINUTE = 10;
+const EXCHANGES_PER_MINUTE = 60;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'number' ? String(value) : '');
 /** LANG=ru|en as asked; any other language gets English; none, null (the installation's own). */
@@ -48,32 +51,39 @@ const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', mess
 export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
   const frameCheck = createFrameCheck(deps.checkFrameUser);
 
-  const installs = createAdmission({ limit: INSTALLS_PER_SOURCE_PER_MINUTE, windowMs: 60_000 });
-  const updateProofs = createAdmission({ limit: UPDATE_PROOFS_PER_PORTAL_PER_MINUTE, windowMs: 60_000 });
+  const perSource = createAdmission({ limit: EXCHANGES_PER_SOURCE_PER_MINUTE, windowMs: 60_000 });
+  const overall = createAdmission({ limit: EXCHANGES_PER_MINUTE, windowMs: 60_000 });
+  const busy = () => fail(new KamError('RATE_LIMITED', 'Too many install or update attempts; try again in a minute'));
+  // Each attempt costs an exchange at the OAuth server: refused first from a flooding source, then in all.
+  const admitExchange = (source: string | undefined) => perSource.admit(`source:${source ?? 'unknown'}`) && overall.admit('all');
   const verifyClaim = (claim: Parameters<typeof checkInstall>[1], source: string | undefined): Promise<Result<InstallRequest>> => {
-    // Each attempt costs an exchange at the OAuth server: a flood from one source is refused first.
-    if (!installs.admit(`source:${source ?? 'unknown'}`)) return Promise.resolve(fail(new KamError('RATE_LIMITED', 'Too many install attempts; try again in a minute')));
+    if (!admitExchange(source)) return Promise.resolve(busy());
     return checkInstall({ portalHosts: deps.portalHosts, identify: deps.identify, callWithToken: deps.callWithToken }, claim);
+  };
+  const proveByOAuth = async (refreshToken: string, source: string | undefined): Promise<Result<PortalIdentity>> => {
+    if (!admitExchange(source)) return busy();
+    try {
+      return ok(await deps.identify(refreshToken));
+    } catch {
+      return unauthorized('The Bitrix24 OAuth server did not accept the update token');
+    }
   };
 
   /** Known portal and matching application token, or a verifiable install or update. */
-  const provenInstallation = async (event: Bitrix24Event): Promise<Result<Installation | null>> => {
+  const provenInstallation = async (event: Bitrix24Event, source: string | undefined): Promise<Result<Installation | null>> => {
     const installation = await deps.installations.findByExternalId('bitrix24', event.auth.member_id);
     if (installation?.applicationToken) {
       if (secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted') return ok(installation);
       if (event.event === 'ONAPPINSTALL' && installation.status === 'deleted') return ok(null);
-      // An update brings a NEW application token: it is proven by its access token working on
-      // the portal we already know (our stored endpoint, never one from the request).
-      // Cheap checks first; the call is limited per portal and goes through its limiter and meter,
-      // so forged updates cannot spend the portal's rate limit.
-      if (event.event === 'ONAPPUPDATE' && installation.status !== 'deleted' && event.auth.access_token && installation.clientEndpoint) {
-        if (!updateProofs.admit(installation.id)) return fail(new KamError('RATE_LIMITED', 'Too many unproven updates for this portal; try again in a minute'));
-        try {
-          await deps.checkUpdateToken(installation, event.auth.access_token);
-          return ok(installation);
-        } catch {
-          return unauthorized('The portal did not accept the update token');
-        }
+      // An update brings a NEW application token, so it cannot match: it is proven as an install
+      // is, by its refresh token at OUR OAuth server, whose answer must name this member_id
+      // (ONAPPUPDATE carries a full auth block: https://apidocs.bitrix24.com/api-reference/common/events/on-app-update.html).
+      // The portal itself is never asked, so a forged update costs it nothing.
+      if (event.event === 'ONAPPUPDATE' && installation.status !== 'deleted') {
+        if (!event.auth.refresh_token) return unauthorized('ONAPPUPDATE without auth[refresh_token] cannot be proven');
+        const proof = await proveByOAuth(event.auth.refresh_token, source);
+        if (!proof.ok) return proof;
+        return proof.value.memberId === installation.externalId ? ok(installation) : unauthorized('The update token belongs to another portal');
       }
       return unauthorized('Unknown portal or wrong application token');
     }
@@ -120,7 +130,7 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     async verifyEvent(request: InboundRequest): Promise<Result<VerifiedInbound>> {
       const parsed = parseBitrix24Event(request.body);
       if (!parsed.ok) return parsed;
-      const proven = await provenInstallation(parsed.value);
+      const proven = await provenInstallation(parsed.value, request.source);
       if (!proven.ok) return proven;
       const effects = await effectsOf(parsed.value, proven.value, request.source);
       return effects.ok ? ok({ installation: proven.value, effects: effects.value }) : effects;

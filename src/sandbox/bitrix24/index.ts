@@ -41,6 +41,12 @@ export interface StartBitrix24Options extends StartSandboxOptions {
   behaviour?: Partial<SandboxBehaviour>;
   /** Event deliveries in flight at once; the rest wait in the portal's queue (default 8, event-bus.ts). */
   eventConcurrency?: number;
+  /**
+   * The Market app's credentials: one app has the same client id and secret on every portal it
+   * is installed on, so two sandboxes given the same pair are two portals of one app (with
+   * startBitrix24OAuthServer in front as their common oauth.bitrix.info). Default: fresh per run.
+   */
+  app?: { clientId: string; clientSecret: string };
 }
 
 export interface RunningBitrix24Sandbox extends RunningSandbox {
@@ -65,7 +71,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
   // member_id is stable per seed, like a portal's; secrets are fresh per run.
   const memberId = createHash('sha256').update(`kam-sandbox-${portfolio.seed}`).digest('hex').slice(0, 32);
   const state = buildPortalState(portfolio, {
-    clientId: 'local.kampilot00000001.00000001', clientSecret: randomBytes(24).toString('base64url'), memberId,
+    clientId: options.app?.clientId ?? 'local.kampilot00000001.00000001', clientSecret: options.app?.clientSecret ?? randomBytes(24).toString('base64url'), memberId,
     domain: '127.0.0.1', applicationToken: randomBytes(16).toString('hex'), scope: 'crm,task,placement,user_brief,app',
     status: 'L', version: 1, installed: false, installedAt: null,
   }, { freshPortal: options.freshPortal === true });

@@ -8,10 +8,12 @@ import { createSilentLogger } from '../../../src/logging/logger';
 import { createRuntime, startServer, type Runtime } from '../../../src/main';
 import type { ListeningServer } from '../../../src/http/listen';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
+import { startBitrix24OAuthServer, type RunningBitrix24OAuthServer } from '../../../src/sandbox/bitrix24/oauth-server';
 
 /**
- * Issue 9, security 1, 2, 3 and 5 against `kam serve` configured with portal B's app, and a
- * second portal C. Squatting C's member_id with B's tokens is refused and reaches C not at all;
+ * Issue 9, security 1, 2, 3 and 5 against `kam serve` with two portals B and C of one app behind
+ * one OAuth server (as oauth.bitrix.info serves every portal). Squatting C's member_id with B's
+ * tokens is refused and reaches C not at all, and C's own install afterwards succeeds;
  * forged updates and bogus card-tab tokens cannot spend B's rate limit or lock B's users out;
  * malformed requests get a 4xx with a reason.
  */
@@ -22,20 +24,23 @@ const form = { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } 
 
 let portalB: RunningBitrix24Sandbox;
 let portalC: RunningBitrix24Sandbox;
+let oauth: RunningBitrix24OAuthServer;
 let runtime: Runtime;
 let server: ListeningServer;
 
 beforeAll(async () => {
+  const app = { clientId: 'local.kaminbound.00000001', clientSecret: 'inbound-test-secret-0123456789' };
   [portalB, portalC] = await Promise.all([
-    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 301 }),
-    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 302 }),
+    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 301, app }),
+    startBitrix24Sandbox({ port: 0, rateLimit: false, companies: 3, contacts: 3, deals: 3, seed: 302, app }),
   ]);
+  oauth = await startBitrix24OAuthServer([portalB, portalC]);
   const config = loadConfig({
     env: {
       KAM_DATA_DIR: join(mkdtempSync(join(tmpdir(), 'kam-inbound-')), 'data'),
-      BITRIX24_CLIENT_ID: String(portalB.readyLine.clientId),
-      BITRIX24_CLIENT_SECRET: String(portalB.readyLine.clientSecret),
-      BITRIX24_OAUTH_URL: `${portalB.url}/`,
+      BITRIX24_CLIENT_ID: app.clientId,
+      BITRIX24_CLIENT_SECRET: app.clientSecret,
+      BITRIX24_OAUTH_URL: `${oauth.url}/`,
       BITRIX24_PORTAL_HOSTS: '^127\\.0\\.0\\.1:\\d+$',
     },
     envFile: null,
@@ -47,11 +52,23 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.close();
   await runtime?.close();
-  await Promise.all([portalB?.close(), portalC?.close()]);
+  await Promise.all([portalB?.close(), portalC?.close(), oauth?.close()]);
 });
 
 const installFrame = (portal: RunningBitrix24Sandbox, fields: Record<string, string>) =>
   http.post(`${server.url}/bitrix24/install?${qs.stringify({ DOMAIN: portal.readyLine.domain, PROTOCOL: 0, LANG: 'en' })}`, qs.stringify(fields), form);
+/** Requests that reached the portal's REST API (not its OAuth server). */
+const restCalls = (portal: RunningBitrix24Sandbox) => {
+  const stats = portal.runtime.stats.snapshot();
+  return stats.requests - (stats.byMethod['oauth.token'] ?? 0);
+};
+/** The portal's admin installs the app as a portal does: the installer frame, then ONAPPINSTALL. */
+const portalInstalls = async (portal: RunningBitrix24Sandbox) =>
+  (await http.post(`${portal.url}/_sandbox/install`, { installUrl: `${server.url}/bitrix24/install`, eventsUrl: `${server.url}/bitrix24/events` })).data as {
+    installed: boolean;
+    installer: { status: number };
+    event: { status: number };
+  };
 
 describe('member_id squatting (security 1)', () => {
   it("refuses B's admin installing with C's member_id, stores nothing for C and sends nothing to C", async () => {
@@ -76,6 +93,49 @@ describe('member_id squatting (security 1)', () => {
     // The frame's refresh token was traded for a fresh pair: the one stored is not the frame's.
     expect(stored?.tokens?.refreshToken).not.toBe(pair.refreshToken);
   });
+
+  it("installs C for real after the squat attempts, and a user of C is checked at C, never at B", async () => {
+    // B's own setup, queued by its install above, is done first: from now on B must see nothing.
+    await runtime.queue.idle();
+    const before = restCalls(portalB);
+    const install = await portalInstalls(portalC);
+    expect(install).toMatchObject({ installed: true, installer: { status: 200 }, event: { status: 200 } });
+    const stored = await runtime.storage.installations.findByExternalId('bitrix24', String(portalC.readyLine.memberId));
+    expect(stored).toMatchObject({ status: 'active', clientEndpoint: `${portalC.url}/rest/`, domain: portalC.readyLine.domain });
+    await runtime.queue.idle();
+    const user = portalC.runtime.tokens.issue(2).accessToken;
+    const checks = portalC.runtime.stats.snapshot().byMethod['user.current'] ?? 0;
+    const tab = await http.post(`${server.url}/bitrix24/placement?LANG=en`, qs.stringify({ member_id: String(portalC.readyLine.memberId), AUTH_ID: user, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), {
+      headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.30' },
+    });
+    expect(tab.status).toBe(200);
+    expect(portalC.runtime.stats.snapshot().byMethod['user.current'] ?? 0).toBe(checks + 1);
+    expect(restCalls(portalB)).toBe(before);
+  });
+
+  it("after C's CLEAN uninstall, B's admin still cannot take C's member_id (installer or ONAPPINSTALL), and C installs again", async () => {
+    const uninstall = await http.post(`${portalC.url}/_sandbox/uninstall`, { clean: true, eventsUrl: `${server.url}/bitrix24/events` });
+    expect(uninstall.data.events[0].status).toBe(200);
+    const memberC = String(portalC.readyLine.memberId);
+    // A CLEAN uninstall purges C: its member_id is free.
+    expect(await runtime.storage.installations.findByExternalId('bitrix24', memberC)).toBeNull();
+    const cCalls = portalC.runtime.stats.snapshot().requests;
+    const frame = portalB.runtime.tokens.issue(1);
+    expect((await installFrame(portalB, { AUTH_ID: frame.accessToken, REFRESH_ID: frame.refreshToken, member_id: memberC })).status).toBe(403);
+    const pair = portalB.runtime.tokens.issue(1);
+    const squat = qs.stringify({
+      event: 'ONAPPINSTALL', data: { VERSION: '1', LANGUAGE_ID: 'en' },
+      auth: { member_id: memberC, application_token: 'squatter', access_token: pair.accessToken, refresh_token: pair.refreshToken, domain: portalB.readyLine.domain, client_endpoint: `${portalB.url}/rest/` },
+    });
+    expect((await http.post(`${server.url}/bitrix24/events`, squat, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.31' } })).status).toBe(403);
+    expect(portalC.runtime.stats.snapshot().requests).toBe(cCalls);
+    expect(await runtime.storage.installations.findByExternalId('bitrix24', memberC)).toBeNull();
+    expect(await portalInstalls(portalC)).toMatchObject({ installed: true, installer: { status: 200 }, event: { status: 200 } });
+    const again = await runtime.storage.installations.findByExternalId('bitrix24', memberC);
+    expect(again).toMatchObject({ status: 'active', clientEndpoint: `${portalC.url}/rest/` });
+    expect(again?.applicationToken).not.toBe('squatter');
+    await runtime.queue.idle();
+  });
 });
 
 describe('app update without ONAPPUPDATE (real-portal 1)', () => {
@@ -97,18 +157,27 @@ describe('app update without ONAPPUPDATE (real-portal 1)', () => {
 describe('forged requests do not spend the portal (security 2, 3)', () => {
   const memberB = () => String(portalB.readyLine.memberId);
 
-  it('a flood of forged ONAPPUPDATE makes at most a few checks, each through the portal meter', async () => {
-    const before = portalB.runtime.stats.snapshot().byMethod['app.info'] ?? 0;
+  it('forged ONAPPUPDATEs never reach the portal: proven at the OAuth server only, a flood gets 429', async () => {
+    const before = restCalls(portalB);
     const answers = [];
-    for (let i = 0; i < 30; i += 1) {
-      const forged = qs.stringify({ event: 'ONAPPUPDATE', data: { VERSION: '2' }, auth: { member_id: memberB(), application_token: `forged-${i}`, access_token: `bogus-${i}`, domain: portalB.readyLine.domain } });
-      answers.push((await http.post(`${server.url}/bitrix24/events`, forged, form)).status);
+    for (let i = 0; i < 20; i += 1) {
+      const forged = qs.stringify({ event: 'ONAPPUPDATE', data: { VERSION: '2' }, auth: { member_id: memberB(), application_token: `forged-${i}`, access_token: `bogus-${i}`, refresh_token: `bogus-${i}`, domain: portalB.readyLine.domain } });
+      answers.push((await http.post(`${server.url}/bitrix24/events`, forged, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.40' } })).status);
     }
-    expect(answers.every((status) => status === 401 || status === 429)).toBe(true);
-    expect((portalB.runtime.stats.snapshot().byMethod['app.info'] ?? 0) - before).toBeLessThanOrEqual(5);
-    const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
-    const meter = installation ? await runtime.app.requestCounts(installation.id) : null;
-    expect(meter?.byMethod['app.info']).toBeGreaterThan(0);
+    expect(answers.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(answers.slice(10).every((status) => status === 429)).toBe(true);
+    // Without a refresh token there is nothing to prove it with: refused, no call at all.
+    const bare = qs.stringify({ event: 'ONAPPUPDATE', data: { VERSION: '2' }, auth: { member_id: memberB(), application_token: 'forged-bare', access_token: 'bogus-bare', domain: portalB.readyLine.domain } });
+    expect((await http.post(`${server.url}/bitrix24/events`, bare, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.41' } })).status).toBe(401);
+    expect(restCalls(portalB)).toBe(before);
+  });
+
+  it("refuses an ONAPPUPDATE for B that carries C's genuine tokens (the OAuth server names C)", async () => {
+    const tokenBefore = (await runtime.storage.installations.findByExternalId('bitrix24', memberB()))?.applicationToken;
+    const pair = portalC.runtime.tokens.issue(1);
+    const update = qs.stringify({ event: 'ONAPPUPDATE', data: { VERSION: '2' }, auth: { member_id: memberB(), application_token: 'taken-over', access_token: pair.accessToken, refresh_token: pair.refreshToken, domain: portalB.readyLine.domain } });
+    expect((await http.post(`${server.url}/bitrix24/events`, update, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.42' } })).status).toBe(401);
+    expect((await runtime.storage.installations.findByExternalId('bitrix24', memberB()))?.applicationToken).toBe(tokenBefore);
   });
 
   it('a bogus-token flood on the card tab from one address leaves a genuine user (other address) working', async () => {
