@@ -10,6 +10,7 @@ import { createPeriodReportStore, createReportLinkStore } from './repositories/p
 import { createInstallationStore } from './repositories/installation-store.kysely';
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createLeaseStore } from './repositories/lease.kysely';
+import { createFrameCheckStore } from './repositories/frame-check-store.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
 import { createTaskLedger } from './repositories/task-ledger.kysely';
 import { createWriteStateStore } from './repositories/write-state-store.kysely';
@@ -63,6 +64,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     periodReports: createPeriodReportStore({ db }),
     reportLinks: createReportLinkStore({ db }),
     leases: createLeaseStore({ db }),
+    frameChecks: createFrameCheckStore({ db }),
     migrationStatus: () => readMigrationStatus(db, schema),
     close: () => db.destroy(),
   };

@@ -133,6 +133,15 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+/** A card-frame token verdict shared by every process; see migrations/0006-frame-checks.ts. */
+export interface FrameChecksTable {
+  key_hash: string;
+  installation_id: string;
+  /** 1 accepted, 0 refused. */
+  accepted: number;
+  expires_at: string;
+}
+
 export interface PeriodReportsTable {
   installation_id: string;
   granularity: string;
@@ -167,6 +176,7 @@ export interface Database {
   settings_history: SettingsHistoryTable;
   kam_meta: KamMetaTable;
   leases: LeasesTable;
+  frame_checks: FrameChecksTable;
   period_reports: PeriodReportsTable;
   report_links: ReportLinksTable;
 }

@@ -82,6 +82,7 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
     links: BITRIX24_LINKS,
     inbound: createBitrix24Inbound({
       installations: deps.storage.installations,
+      frameVerdicts: deps.storage.frameChecks,
       portalHosts: deps.portalHosts,
       callWithToken: (endpoint, method, token) => connector.callWithToken(endpoint, method, token),
       identify: (refreshToken) => connector.identify(refreshToken),

@@ -2,6 +2,7 @@ import { KamError, fail, ok, type Result } from '../../core/errors';
 import type { Lang } from '../../core/i18n/format-values';
 import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundEffect, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
+import type { FrameCheckStore } from '../../core/ports/frame-check-store.port';
 import type { Installation, InstallationStore } from '../../core/ports/installation-store.port';
 import { dirtyMarkOf, parseBitrix24Event, type Bitrix24Event } from './bitrix24-event';
 import { createFrameCheck } from './bitrix24-frame-check';
@@ -22,6 +23,8 @@ import { createAdmission } from '../shared/admission';
  */
 export interface Bitrix24InboundDeps {
   installations: Pick<InstallationStore, 'findByExternalId'>;
+  /** What the portal said of card-frame tokens, shared by every process (hashes, never tokens). */
+  frameVerdicts: FrameCheckStore;
   portalHosts: RegExp;
   /** One REST call with a token someone handed us, at an endpoint we chose. */
   callWithToken<T>(endpoint: string, method: string, token: string): Promise<T>;
@@ -49,7 +52,7 @@ const CARDS: Record<string, EntityKind> = { CRM_DEAL_DETAIL_TAB: 'deal', CRM_COM
 const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', message));
 
 export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
-  const frameCheck = createFrameCheck(deps.checkFrameUser);
+  const frameCheck = createFrameCheck(deps.checkFrameUser, { verdicts: deps.frameVerdicts });
 
   const perSource = createAdmission({ limit: EXCHANGES_PER_SOURCE_PER_MINUTE, windowMs: 60_000 });
   const overall = createAdmission({ limit: EXCHANGES_PER_MINUTE, windowMs: 60_000 });

@@ -4,6 +4,7 @@ import type { InstallationStore } from './installation-store.port';
 import type { SettingsHistoryStore } from './settings-history.port';
 import type { PeriodReportStore, ReportLinkStore } from './period-report-store.port';
 import type { LeaseStore } from './lease-store.port';
+import type { FrameCheckStore } from './frame-check-store.port';
 import type { SyncStateStore } from './sync-state-store.port';
 import type { TaskLedger } from './task-ledger.port';
 import type { WriteStateStore } from './write-state-store.port';
@@ -29,6 +30,7 @@ export interface Storage {
   periodReports: PeriodReportStore;
   reportLinks: ReportLinkStore;
   leases: LeaseStore;
+  frameChecks: FrameCheckStore;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { tokenLeaseMigration } from './0002-token-lease';
 import { settingsHistoryMigration } from './0003-settings-history';
 import { periodReportsMigration } from './0004-period-reports';
 import { entitiesByCompanyMigration } from './0005-entities-by-company';
+import { frameChecksMigration } from './0006-frame-checks';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -16,6 +17,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_settings_history': settingsHistoryMigration,
   '0004_period_reports': periodReportsMigration,
   '0005_entities_by_company': entitiesByCompanyMigration,
+  '0006_frame_checks': frameChecksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

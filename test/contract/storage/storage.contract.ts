@@ -6,6 +6,7 @@ import { evaluationStoreContract } from './evaluation-store.contract';
 import { installationStoreContract } from './installation-store.contract';
 import { isolationContract } from './isolation.contract';
 import { leaseStoreContract } from './lease-store.contract';
+import { frameCheckStoreContract } from './frame-check-store.contract';
 import { lifecycleContract } from './lifecycle.contract';
 import { settingsHistoryContract } from './settings-history.contract';
 import { periodReportStoreContract } from './period-report-store.contract';
@@ -63,6 +64,7 @@ export function describeStorageContract(
     describe('settings history', () => settingsHistoryContract(ctx));
     describe('frozen period reports and live links', () => periodReportStoreContract(ctx));
     describe('leases', () => leaseStoreContract(ctx));
+    describe('frame checks', () => frameCheckStoreContract(ctx));
     describe('installation isolation and purge', () => isolationContract(ctx));
     describe('encryption at rest and migrations', () => lifecycleContract(ctx));
   });
