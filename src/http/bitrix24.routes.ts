@@ -99,11 +99,11 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
 
   const frameRefused = (req: Request, res: Response, error: { code: string }) => {
     const lang = langOf(req, deps.defaultLang);
-    const busy = error.code === 'RATE_LIMITED';
-    const message = busy
-      ? lang === 'ru' ? 'Слишком много запросов, попробуйте через минуту.' : 'Too many requests; try again in a minute.'
-      : lang === 'ru' ? 'Доступ запрещён: портал не подтвердил пользователя.' : 'Access denied: the portal did not confirm the user.';
-    res.status(busy ? 429 : 401).type('text').send(message);
+    const [status, ru, en] =
+      error.code === 'RATE_LIMITED' ? [429, 'Слишком много запросов, попробуйте через минуту.', 'Too many requests; try again in a minute.']
+      : error.code === 'INPUT_INVALID' ? [400, 'Неверный запрос: портал присылает каждое поле один раз.', 'Malformed request: a portal sends each field once.']
+      : [401, 'Доступ запрещён: портал не подтвердил пользователя.', 'Access denied: the portal did not confirm the user.'];
+    res.status(status).type('text').send(lang === 'ru' ? ru : en);
   };
 
   // The card tab (deal, company, contact): a checked frame goes on to the card page, as the main page

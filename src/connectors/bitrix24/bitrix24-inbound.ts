@@ -48,6 +48,15 @@ export const bitrix24Lang = (value: unknown): Lang | null => {
   const lang = text(value).toLowerCase();
   return lang === 'ru' || lang === 'en' ? lang : lang ? 'en' : null;
 };
+/**
+ * A field a portal sends once, as one string: a repeated or bracketed one (`member_id[]=...`) is
+ * no portal's request, so it is refused as malformed before anything is looked up or asked.
+ */
+const single = (value: unknown): string | null => (value === undefined ? '' : typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null);
+const malformed = (fields: Record<string, unknown>) => {
+  const bad = Object.entries(fields).filter(([, value]) => single(value) === null).map(([name]) => name);
+  return bad.length ? fail(new KamError('INPUT_INVALID', `${bad.join(', ')} must each be sent once, as text`)) : null;
+};
 const CARDS: Record<string, EntityKind> = { CRM_DEAL_DETAIL_TAB: 'deal', CRM_COMPANY_DETAIL_TAB: 'company', CRM_CONTACT_DETAIL_TAB: 'contact' };
 const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', message));
 
@@ -141,6 +150,8 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
 
     async verifyInstall(request: InboundRequest): Promise<Result<InstallRequest>> {
       const { query, body } = request;
+      const refused = malformed({ DOMAIN: query.DOMAIN ?? body.DOMAIN, PROTOCOL: query.PROTOCOL ?? body.PROTOCOL, member_id: body.member_id, AUTH_ID: body.AUTH_ID, REFRESH_ID: body.REFRESH_ID, APPLICATION_TOKEN: body.APPLICATION_TOKEN });
+      if (refused) return refused;
       // AUTH_ID and AUTH_EXPIRES are not read: the tokens we keep come from our OAuth server.
       const claim = {
         domain: text(query.DOMAIN ?? body.DOMAIN),
@@ -159,6 +170,8 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
 
     async verifyWidget(request: InboundRequest): Promise<Result<WidgetRequest>> {
       const { query, body } = request;
+      const refused = malformed({ member_id: body.member_id, AUTH_ID: body.AUTH_ID });
+      if (refused) return refused;
       const installation = await deps.installations.findByExternalId('bitrix24', text(body.member_id));
       if (!installation || installation.status === 'deleted' || !installation.clientEndpoint) return unauthorized('Unknown portal');
       const checked = await frameCheck(installation, text(body.AUTH_ID), request.source);

@@ -231,6 +231,20 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     expect(marks).toContainEqual(expect.objectContaining({ kind: 'deal', crmId: '777', action: 'upsert' }));
   });
 
+  it('refuses a frame or installer post that repeats its identifying fields with 400, before any call', async () => {
+    const rest = restCalls(portalB);
+    const exchanges = portalB.runtime.stats.snapshot().byMethod['oauth.token'] ?? 0;
+    const headers = { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.60' } };
+    const tab = await http.post(`${server.url}/bitrix24/placement?LANG=en`, `member_id[]=${memberB()}&AUTH_ID=bogus-array`, headers);
+    expect(tab.status).toBe(400);
+    expect(String(tab.data)).toContain('each field once');
+    expect((await http.post(`${server.url}/bitrix24/placement?LANG=en`, `member_id=${memberB()}&AUTH_ID=a&AUTH_ID=b`, headers)).status).toBe(400);
+    const install = await http.post(`${server.url}/bitrix24/install?DOMAIN=${String(portalB.readyLine.domain)}&DOMAIN=evil.example&PROTOCOL=0`, qs.stringify({ AUTH_ID: 'x', REFRESH_ID: 'y', member_id: memberB() }), headers);
+    expect(install.status).toBe(400);
+    expect(restCalls(portalB)).toBe(rest);
+    expect(portalB.runtime.stats.snapshot().byMethod['oauth.token'] ?? 0).toBe(exchanges);
+  });
+
   it('answers an authenticated event with a malformed id with 400, and marks nothing', async () => {
     const installation = await runtime.storage.installations.findByExternalId('bitrix24', memberB());
     const before = installation ? await runtime.storage.syncState.countDirty(installation.id) : -1;
