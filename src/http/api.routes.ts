@@ -40,6 +40,18 @@ export interface ApiRoutesDeps {
 
 type Handler = (req: Request, res: Response, caller: PageCaller) => Promise<void>;
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+/** A query field given once, as text; a repeated one (`period[]=`, `period=a&period=b`) is a 400, not silently the default. */
+const queryText = (req: Request, name: string): string => {
+  const value = req.query[name];
+  if (value !== undefined && typeof value !== 'string') throw badInput(`${name} must be given once`, name);
+  return value ?? '';
+};
+/** The settings draft is a JSON object; a list, a string or null is refused (a list would read as an empty draft). */
+const draftBody = (req: Request): Record<string, unknown> => {
+  const body = req.body as unknown;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw badInput('The settings must be sent as a JSON object', 'body');
+  return body as Record<string, unknown>;
+};
 const GRANULARITIES: readonly Granularity[] = ['month', 'quarter', 'year'];
 
 const unavailable = (what: string) => new KamError('CRM_UNAVAILABLE', `${what} is not available on this server yet`, { status: 503, retryable: false });
@@ -51,9 +63,9 @@ function credentialsOf(req: Request): CallerCredentials {
 }
 
 function periodQuery(req: Request): { period: Granularity; asOf: string | null } {
-  const period = text(req.query.period) || 'quarter';
+  const period = queryText(req, 'period') || 'quarter';
   if (!(GRANULARITIES as readonly string[]).includes(period)) throw badInput('period must be month, quarter or year', 'period');
-  const asOf = text(req.query.asOf) || null;
+  const asOf = queryText(req, 'asOf') || null;
   if (asOf !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) throw badInput('asOf must be a date (YYYY-MM-DD)', 'asOf');
   return { period: period as Granularity, asOf };
 }
@@ -117,13 +129,15 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   }, { admin: true }));
 
   router.post('/api/settings/preview', json, guarded(async (req, res, caller) => {
+    const draft = draftBody(req);
     if (!useCases.settings) throw unavailable('The settings preview');
-    await answer(res, await useCases.settings.preview(caller, req.body));
+    await answer(res, await useCases.settings.preview(caller, draft));
   }, { admin: true }));
 
   router.post('/api/settings', json, guarded(async (req, res, caller) => {
+    const draft = draftBody(req);
     if (!useCases.settings) throw unavailable('Saving the settings');
-    await answer(res, await useCases.settings.save(caller, req.body));
+    await answer(res, await useCases.settings.save(caller, draft));
   }, { admin: true }));
 
   router.get('/api/settings/history', guarded(async (_req, res, caller) => {

@@ -74,6 +74,15 @@ describe('page API and page shells', () => {
     expect((await call('/api/portfolio?asOf=31.10.2026', USER)).status).toBe(400);
   });
 
+  it('refuses a repeated query field with a 400 naming it, not silently the default', async () => {
+    const calls = seen.length;
+    const repeated = await call('/api/portfolio?period=month&period=year', USER);
+    expect(repeated.status).toBe(400);
+    expect(await repeated.json()).toMatchObject({ error: { code: 'INPUT_INVALID', fields: { period: 'period must be given once' } } });
+    expect((await call('/api/portfolio?asOf=2026-01-01&asOf=2026-02-01', USER)).status).toBe(400);
+    expect(seen.length).toBe(calls);
+  });
+
   it('answers 503 with a clear message where the use case is not wired, and never invents data', async () => {
     const response = await call('/api/account-view?deal=5', USER);
     expect(response.status).toBe(503);
@@ -89,6 +98,15 @@ describe('page API and page shells', () => {
     expect((await call('/api/settings', ADMIN)).status).toBe(503);
     expect((await call('/api/settings/history', ADMIN)).status).toBe(503);
     expect(checks.adminAsked - before).toBe(1);
+  });
+
+  it('refuses a settings body that is not a JSON object with a 400 (a list used to read as an empty draft)', async () => {
+    for (const path of ['/api/settings', '/api/settings/preview']) {
+      const list = await call(path, ADMIN, { method: 'POST', body: '[]', headers: { 'Content-Type': 'application/json' } });
+      expect(list.status).toBe(400);
+      expect(((await list.json()) as { error: { fields: Record<string, string> } }).error.fields).toEqual({ body: 'The settings must be sent as a JSON object' });
+      for (const body of ['"x"', 'null', '5']) expect((await call(path, ADMIN, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } })).status).toBe(400);
+    }
   });
 
   it('serves a page shell only to a verified frame, framed by the portal alone, with the context in a meta tag', async () => {
