@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -35,6 +36,12 @@ const EnvSchema = z.object({
   KAM_HOST: z.string().min(1).default('127.0.0.1'),
   KAM_PORT: intInRange(0, 65535).default(3000),
   KAM_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  // Whose X-Forwarded-For is believed: the source address every per-source limit keys on.
+  KAM_TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(isTrustProxy, 'must be none, a number of proxy hops, or a comma-separated list of loopback, linklocal, uniquelocal, IP addresses and CIDR ranges')
+    .default('loopback'),
   KAM_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -71,7 +78,8 @@ const EnvSchema = z.object({
 
 export interface Config {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number; publicUrl: string };
+  /** trustProxy: Express's `trust proxy` (false: none; a hop count; a list of addresses and ranges). */
+  http: { host: string; port: number; publicUrl: string; trustProxy: TrustProxy };
   storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   defaultLang: 'ru' | 'en';
@@ -115,6 +123,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
       host: env.KAM_HOST,
       port: env.KAM_PORT,
       publicUrl,
+      trustProxy: trustProxyOf(env.KAM_TRUST_PROXY),
     },
     storage: {
       dataDir,
@@ -143,6 +152,30 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
       accountHosts: new RegExp(env.AMOCRM_ACCOUNT_HOSTS, 'i'),
     },
   });
+}
+
+/**
+ * Which proxies' X-Forwarded-For to believe (https://expressjs.com/en/guide/behind-proxies.html).
+ * Never "all": anyone could then name any source address and walk around the per-source limits.
+ */
+export type TrustProxy = false | number | string;
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isTrustProxy(value: string): boolean {
+  if (value === 'none' || /^\d{1,2}$/.test(value)) return true;
+  return value.split(',').every((item) => {
+    const [address, bits, ...rest] = item.trim().split('/');
+    if (rest.length || !address) return false;
+    if (PROXY_NAMES.has(address) && bits === undefined) return true;
+    const family = isIP(address);
+    // A /0 range is everyone again.
+    return family !== 0 && (bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) >= 1 && Number(bits) <= (family === 4 ? 32 : 128)));
+  });
+}
+
+function trustProxyOf(value: string): TrustProxy {
+  if (value === 'none') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 function isRegExp(source: string): boolean {

@@ -207,7 +207,7 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
   const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
   // A worker answers /health only: installs, events, pages and reports are the web processes' work.
-  if (runtime.role === 'worker') return listen(createHttpApp({ logger: runtime.logger, routers: [health] }), where);
+  if (runtime.role === 'worker') return listen(createHttpApp({ logger: runtime.logger, routers: [health], trustProxy: runtime.config.http.trustProxy }), where);
   const routers = [
     health,
     liveReportRoutes({
@@ -219,5 +219,5 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...crmRouters(runtime),
     ...pages,
   ];
-  return listen(createHttpApp({ logger: runtime.logger, routers }), where);
+  return listen(createHttpApp({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy }), where);
 }

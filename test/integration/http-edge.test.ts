@@ -92,3 +92,29 @@ describe('HTTP edge: malformed requests', () => {
     expect(lines.filter((line) => line.level === 'warn' || line.level === 'error').map((line) => line.message)).not.toContain('unhandled error');
   });
 });
+
+describe('HTTP edge: the source address the per-source limits key on', () => {
+  const sourceSeen = async (trustProxy: false | string | undefined) => {
+    const router = Router();
+    router.get('/ip', (req, res) => {
+      res.json({ ip: req.ip });
+    });
+    const app = createHttpApp({ logger: createLogger({ level: 'error', format: 'json', stream: new PassThrough() }), routers: [router], ...(trustProxy === undefined ? {} : { trustProxy }) });
+    const server = http.createServer(app).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const answer = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/ip`, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
+      return ((await answer.json()) as { ip: string }).ip;
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  };
+
+  it('believes X-Forwarded-For from the configured proxies only (KAM_TRUST_PROXY)', async () => {
+    expect(await sourceSeen(undefined)).toBe('203.0.113.7');
+    expect(await sourceSeen('10.0.0.0/8')).toMatch(/127\.0\.0\.1$/);
+    expect(await sourceSeen(false)).toMatch(/127\.0\.0\.1$/);
+    expect(await sourceSeen('127.0.0.1')).toBe('203.0.113.7');
+  });
+});

@@ -62,6 +62,19 @@ describe('loadConfig', () => {
     expect(line).toBe(result.value.bitrix24.portalHosts.source);
   });
 
+  it('takes the proxies to believe (KAM_TRUST_PROXY), loopback by default, and never "everyone"', () => {
+    const trust = (value?: string) => {
+      const result = loadConfig({ env: value === undefined ? {} : { KAM_TRUST_PROXY: value }, envFile: null });
+      return result.ok ? result.value.http.trustProxy : result.error.details.keys;
+    };
+    expect(trust()).toBe('loopback');
+    expect(trust('10.0.0.0/8, 172.16.0.0/12,loopback')).toBe('10.0.0.0/8, 172.16.0.0/12,loopback');
+    expect(trust('fd00::/8')).toBe('fd00::/8');
+    expect(trust('none')).toBe(false);
+    expect(trust('1')).toBe(1);
+    for (const bad of ['true', '*', 'all', '10.0.0.0/33', '10.0.0.0/8/1', 'lb.internal', '0.0.0.0/0', '::/0', '0.0.0.0/0x']) expect(trust(bad)).toEqual(['KAM_TRUST_PROXY']);
+  });
+
   it('.env.example lists every key of the schema, and nothing else', () => {
     const example = readFileSync(resolve(__dirname, '../../.env.example'), 'utf8');
     const keys = [...example.matchAll(/^#?\s*([A-Z][A-Z0-9_]+)=/gm)].map((match) => match[1]);
