@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isKamError } from '../core/errors';
+import { createRefusalLog } from './verify-inbound';
 
 /**
  * Maps any error to a JSON reply: KamError keeps its code and status; a client's fault found by
@@ -36,6 +37,7 @@ function clientFault(error: unknown): { status: number; message: string; type: s
 }
 
 export function errorHandler() {
+  const logRefusal = createRefusalLog({ message: 'request refused' });
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (isKamError(error)) {
       if (error.status >= 500) req.log.error(error.message, { code: error.code, error });
@@ -49,7 +51,7 @@ export function errorHandler() {
       return;
     }
     if (fault) {
-      req.log.info('request refused', { path: req.path, status: fault.status, reason: fault.type });
+      logRefusal(req, { code: fault.type, message: fault.message });
       if (!res.headersSent) res.status(fault.status).json({ error: { code: 'INPUT_INVALID', message: fault.message } });
       return;
     }

@@ -24,12 +24,49 @@ export function inboundOf(req: Request): InboundRequest {
   };
 }
 
+/** A path is the client's: only its start is worth a log line. */
+const cut = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);
+
+/** Refusal lines per route and code in any minute; past it, they are counted and summed up once. */
+const REFUSALS_LOGGED_PER_MINUTE = 20;
+
+/**
+ * A flood of forged requests must not become a flood of log lines (issue 9, security 4): per route
+ * (the pattern, never the attacker's path) and error code, the first lines of each minute are
+ * written, the rest counted, and the count is written with the first line of the next minute.
+ */
+export function createRefusalLog(options: { message?: string; perMinute?: number; now?: () => number } = {}) {
+  const message = options.message ?? 'inbound request refused';
+  const limit = options.perMinute ?? REFUSALS_LOGGED_PER_MINUTE;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, { start: number; logged: number; suppressed: number }>();
+  return (req: Request, error: { code: string; message: string }): void => {
+    const route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}`;
+    const key = `${route}|${error.code}`;
+    const at = now();
+    let window = windows.get(key);
+    if (!window || at - window.start >= 60_000) {
+      if (window?.suppressed) req.log.warn(`${message}: more, not logged one by one`, { route, code: error.code, count: window.suppressed });
+      window = { start: at, logged: 0, suppressed: 0 };
+      windows.set(key, window);
+    }
+    if (window.logged >= limit) {
+      window.suppressed += 1;
+      return;
+    }
+    window.logged += 1;
+    req.log.warn(message, { path: cut(req.path), code: error.code, reason: error.message });
+  };
+}
+
+const logRefusal = createRefusalLog();
+
 export function verifyInbound<T>(check: (request: InboundRequest) => Promise<VerifyResult<T>>, refuse: Refusal = refuseAsJson) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const result = await check(inboundOf(req));
       if (!result.ok) {
-        req.log.warn('inbound request refused', { path: req.path, code: result.error.code, reason: result.error.message });
+        logRefusal(req, result.error);
         refuse(req, res, result.error);
         return;
       }
