@@ -231,6 +231,18 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     expect(marks).toContainEqual(expect.objectContaining({ kind: 'deal', crmId: '777', action: 'upsert' }));
   });
 
+  it('forged ONAPPINSTALLs for unknown member_ids never reach a portal: the OAuth server refuses their tokens, a flood gets 429', async () => {
+    const [restB, restC] = [restCalls(portalB), restCalls(portalC)];
+    const answers = [];
+    for (let i = 0; i < 14; i += 1) {
+      const forged = qs.stringify({ event: 'ONAPPINSTALL', data: { VERSION: '1' }, auth: { member_id: `nobody${i}`, application_token: `forged-${i}`, access_token: `bogus-${i}`, refresh_token: `bogus-${i}`, domain: portalB.readyLine.domain } });
+      answers.push((await http.post(`${server.url}/bitrix24/events`, forged, { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.50' } })).status);
+    }
+    expect(answers.slice(0, 10).every((status) => status === 401)).toBe(true);
+    expect(answers.slice(10).every((status) => status === 429)).toBe(true);
+    expect([restCalls(portalB), restCalls(portalC)]).toEqual([restB, restC]);
+  });
+
   it('refuses a frame or installer post that repeats its identifying fields with 400, before any call', async () => {
     const rest = restCalls(portalB);
     const exchanges = portalB.runtime.stats.snapshot().byMethod['oauth.token'] ?? 0;
