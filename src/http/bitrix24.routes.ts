@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
@@ -69,7 +69,9 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
 
   router.get('/bitrix24/install/status', async (req, res, next) => {
     const id = text(req.query.i);
-    if (!id || text(req.query.s) !== sign(id)) {
+    // Compared in constant time: the signature is the link's only secret.
+    const [given, expected] = [Buffer.from(text(req.query.s)), Buffer.from(sign(id))];
+    if (!id || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       res.status(401).json({ error: { code: 'UNAUTHORIZED', message: 'bad status link' } });
       return;
     }
