@@ -260,6 +260,12 @@ async function main(): Promise<void> {
   await attack('amo oauth: forged code and state', '4xx', async () => [await get(`/amocrm/oauth?code=abc&state=forged&referer=${new URL(amo.url).host}`)], is4xx);
   await attack('amo oauth: arrays', '4xx', async () => [await get('/amocrm/oauth?code[]=a&state[]=b&referer[]=c')], is4xx);
   await attack('amo oauth: referer not an amo host', '4xx', async () => [await get('/amocrm/oauth?code=abc&state=x&referer=evil.example')], is4xx);
+  await attack('live report link: 50 random tokens', '404', async () => {
+    const out = [];
+    for (let i = 0; i < 50; i += 1) out.push(await get(`/reports/live/${i}x${'a'.repeat(40)}.csv`));
+    return out;
+  }, is4xx);
+  await attack('live report link: 300-character name, `..`, encoded slash', '404', async () => [await get(`/reports/live/${'b'.repeat(300)}.csv`), await get('/reports/live/..%2F..%2Fsecret.key'), await get('/reports/live/%00.csv')], is4xx);
   await attack('pages: /api/account-view without a frame', '401', async () => [await get('/api/account-view?deal=1')], is4xx);
   await attack('pages: /ui/card with a bogus frame', '401', async () => [await post('/ui/card', qs.stringify({ member_id: memberB, AUTH_ID: 'bogus-ui' }), undefined, '10.2.0.1')], is4xx, 1);
 
