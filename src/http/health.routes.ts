@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Storage } from '../core/ports/storage.port';
 import type { JobQueue } from '../jobs/job-queue';
 
@@ -9,10 +9,16 @@ const FAILED_SHOWN = 10;
  * GET /health: version, role, storage engine, whether the database schema is current, and the
  * jobs that failed for good (after their retries), newest first. A failed job does not make
  * the process unhealthy (one installation's failure never stops the others); it is shown.
+ * The failed jobs' installations and errors are the operator's business: they go only to a caller
+ * on this machine that came through no proxy; anyone else (a load balancer's probe, the internet)
+ * gets their number.
  */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+const onThisMachine = (req: Request) => LOOPBACK.test(req.socket.remoteAddress ?? '') && req.get('x-forwarded-for') === undefined && req.get('forwarded') === undefined;
+
 export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string }): Router {
   const router = Router();
-  router.get('/health', async (_req, res, next) => {
+  router.get('/health', async (req, res, next) => {
     try {
       const migrations = await deps.storage.migrationStatus();
       const failed = deps.queue ? await deps.queue.failed(FAILED_SHOWN) : [];
@@ -21,7 +27,9 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
         version: deps.version,
         ...(deps.role ? { role: deps.role } : {}),
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
-        ...(deps.queue ? { jobs: { failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })) } } : {}),
+        ...(deps.queue
+          ? { jobs: onThisMachine(req) ? { failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })) } : { failedCount: failed.length } }
+          : {}),
       });
     } catch (error) {
       next(error);

@@ -25,6 +25,11 @@ it('lists a failed job under jobs.failed with its kind, installation and error, 
       role: 'all',
       jobs: { failed: [{ kind: 'cycle', key: 'inst-1', attempts: 1, error: 'portal answered 500', failedAt: expect.any(String) }] },
     });
+    // Through a proxy (the internet), only how many: no installation, no error text.
+    const proxied = await axios.get(`${server.url}/health`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    expect(proxied.status).toBe(200);
+    expect(proxied.data.jobs).toEqual({ failedCount: 1 });
+    expect(JSON.stringify(proxied.data)).not.toContain('inst-1');
   } finally {
     await server.close();
     await runtime.close();
