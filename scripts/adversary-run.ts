@@ -266,6 +266,11 @@ async function main(): Promise<void> {
     return out;
   }, is4xx);
   await attack('live report link: 300-character name, `..`, encoded slash', '404', async () => [await get(`/reports/live/${'b'.repeat(300)}.csv`), await get('/reports/live/..%2F..%2Fsecret.key'), await get('/reports/live/%00.csv')], is4xx);
+  await attack('/health through a proxy: no failed-job details', '200 with a count only', async () => {
+    const response = await fetch(`${url}/health`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+    const body = (await response.json()) as { jobs?: Record<string, unknown> };
+    return [body.jobs && !('failed' in body.jobs) ? response.status : 0];
+  }, (st) => st[0] === 200);
   await attack('pages: /api/account-view without a frame', '401', async () => [await get('/api/account-view?deal=1')], is4xx);
   await attack('pages: /ui/card with a bogus frame', '401', async () => [await post('/ui/card', qs.stringify({ member_id: memberB, AUTH_ID: 'bogus-ui' }), undefined, '10.2.0.1')], is4xx, 1);
 
