@@ -3,8 +3,7 @@ import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-r
 import { reportToCsv } from '../../../src/app/reports/exports/export-csv';
 import { reportToJson } from '../../../src/app/reports/exports/export-json';
 import { reportToXlsx } from '../../../src/app/reports/exports/export-xlsx';
-import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES } from '../../../src/core/engine';
-import { account, snapshot, won } from '../core/portfolio-fixture';
+import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const report = buildPortfolioReport({
   installationId: 'i1',
@@ -17,12 +16,7 @@ const report = buildPortfolioReport({
     ],
     deals: [won('a', '2026-08-10', 25_000_000), won('a', '2025-08-10', 5_000_000), won('b', '2026-04-10', 1000.5)],
   }),
-  criteria: DEFAULT_CRITERIA,
-  rules: DEFAULT_NEXT_STEP_RULES,
-  openSteps: [],
-  users: new Map(),
-  today: '2026-11-27',
-  generatedAt: '2026-11-27T10:00:00.000Z',
+  ...REPORT_DEFAULTS,
 });
 
 describe('report exports', () => {
