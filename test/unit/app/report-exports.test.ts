@@ -66,15 +66,16 @@ describe('report exports', () => {
     expect(json.labels.tiers).toEqual({ key: 'Key account', develop: 'Develop', standard: 'Standard' });
   });
 
-  it('CSV writes numbers to 15 significant digits, without binary floating-point noise', async () => {
+  it('CSV writes numbers to 12 significant digits, without binary floating-point noise', async () => {
     const [first] = report.accounts;
     if (!first) throw new Error('the fixture report has no account');
     // What the demo's CSV held: margins such as 0.059000000000000004 and LTVs with 17 digits.
-    const noisy = { ...report, accounts: [{ ...first, margin: 0.1 + 0.2, ltv: 145139318.93562457, growth: 1e-7 }] };
+    const noisy = { ...report, accounts: [{ ...first, margin: 0.1 + 0.2, ltv: 145139318.93562457, growth: 1e-7, romi: -0.0399999999999998 }] };
     const [, line] = (await reportToCsv(noisy, 'en', { bom: false })).toString('utf8').split('\r\n');
     expect(line).toContain(',0.3,');
-    expect(line).toContain(',145139318.935625,');
+    expect(line).toContain(',145139318.936,');
+    expect(line).toContain(',-0.04,');
     expect(line).toContain(',0.0000001,');
-    expect(line).not.toMatch(/\d{16,}/);
+    expect(line).not.toMatch(/\d{13,}/);
   });
 });

@@ -7,12 +7,13 @@ import { ACCOUNT_COLUMNS, cells, headers, type CellValue } from './report-column
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
- * Plain decimal notation, 15 significant digits: the precision Excel and Google Sheets keep, which
- * also drops binary-floating-point noise (0.1 + 0.2 is "0.3", not "0.30000000000000004"). String(1e-7)
+ * Plain decimal notation, 12 significant digits (kopecks up to a billion; Excel and Sheets keep 15),
+ * which drops binary floating-point noise, also noise a sum of many terms has built up
+ * (0.1 + 0.2 is "0.3", not "0.30000000000000004"; a ROMI of -0.0399999999999998 is "-0.04"). String(1e-7)
  * is "1e-7", which no spreadsheet reads as a number everywhere.
  */
 function numberText(value: number): string {
-  const rounded = Number(value.toPrecision(15));
+  const rounded = Number(value.toPrecision(12));
   const text = String(rounded);
   return /e/i.test(text) ? rounded.toFixed(20).replace(/\.?0+$/, '') : text;
 }
@@ -27,7 +28,7 @@ function csvCell(value: CellValue, kind: string): string {
 /**
  * The accounts of a report as CSV (RFC 4180: comma-separated, CRLF line ends, a field quoted
  * when it holds a comma, quote or line break, quotes doubled): one header line in the reader's
- * language, then one line per account. Numbers are plain decimals with a dot and 15 significant
+ * language, then one line per account. Numbers are plain decimals with a dot and 12 significant
  * digits (rates as fractions), dates `YYYY-MM-DD`. `bom` starts the file with a UTF-8 byte-order mark so
  * Excel reads Cyrillic right; leave it off for Google Sheets' IMPORTDATA.
  */
