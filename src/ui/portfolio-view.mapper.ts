@@ -1,4 +1,6 @@
 import type { PortfolioReport, RiskReason } from '../app/reports/report-types';
+import type { PortfolioKpis } from '../core/kpi/kpi-pack';
+import type { Period } from '../core/model/periods';
 import { riskText } from '../app/reports/risk-text';
 import { i18n as catalogue, type Lang } from '../core/i18n/messages';
 import type { PersonRef, PortfolioView, RiskSignal } from './api-types';
@@ -12,6 +14,19 @@ export const RISK_KIND: Record<RiskReason['kind'], RiskSignal['kind']> = {
   revenueFalling: 'revenueDrop', lowSatisfaction: 'lowSatisfaction', contractEnding: 'contractEnding', noRecentWin: 'noRecentWin',
 };
 
+const isEmpty = (kpis: PortfolioKpis) => kpis.revenue === 0 && kpis.customersStart === 0 && kpis.customersEnd === 0 && kpis.lostCustomers === 0;
+
+/**
+ * The period picker's choices, newest first: the trend's periods without those before the
+ * portfolio's first customer or revenue (a year picker offered 2018 to 2025 on three years of
+ * data, and 2018 read as an all-zero report). The report's own period always stays.
+ */
+function pickablePeriods(report: PortfolioReport): Period[] {
+  const first = report.trend.findIndex((row) => !isEmpty(row.kpis));
+  const kept = first === -1 ? report.trend.slice(-1) : report.trend.slice(first);
+  return kept.map((row) => row.period).reverse();
+}
+
 export function toPortfolioView(report: PortfolioReport, lang: Lang): PortfolioView {
   const texts = catalogue(lang);
   const granularity = report.granularity;
@@ -19,7 +34,7 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang): PortfolioV
   const owners = new Map(report.accounts.map((row) => [row.id, person(row.ownerId, row.ownerName)]));
   return {
     period: { granularity, ...report.period },
-    periods: [...report.trend].reverse().map((row) => ({ granularity, ...row.period })),
+    periods: pickablePeriods(report).map((period) => ({ granularity, ...period })),
     baseCurrency: report.baseCurrency,
     ruleVersion: report.ruleVersion,
     frozen: report.frozen ? { at: report.frozen.frozenAt.slice(0, 10), ruleVersion: report.ruleVersion } : null,

@@ -89,8 +89,12 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
       if (request.asOf !== undefined && calendarDatePart(request.asOf) !== request.asOf) {
         throw new KamError('INPUT_INVALID', `asOf: expected a date YYYY-MM-DD, got ${JSON.stringify(request.asOf)}`);
       }
-      const installation = await this.resolveInstallation(request.installationId);
       const today = now().toISOString().slice(0, 10);
+      // A day to come would name a period that has not happened: an empty report, read as real.
+      if (request.asOf !== undefined && request.asOf > today) {
+        throw new KamError('INPUT_INVALID', `asOf: ${request.asOf} is after today (${today}); a report covers a period that has begun`);
+      }
+      const installation = await this.resolveInstallation(request.installationId);
       const asOf = request.asOf ?? today;
       const { current, previous } = reportPeriods(request.granularity, toDay(asOf));
       const periodStart = fromDay(current.start);

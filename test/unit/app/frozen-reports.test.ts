@@ -102,6 +102,15 @@ describe('frozen period reports', () => {
     expect(await storage.periodReports.latest(installationId, 'month', '2026-10-01')).toBeNull();
   });
 
+  it('refuses an as-of day after today (kam report --as-of 2030-01-01 printed an empty "Q4 2029"), storing nothing', async () => {
+    await expect(reports().report({ installationId, granularity: 'quarter', asOf: '2026-11-28' })).rejects.toMatchObject({
+      code: 'INPUT_INVALID', message: expect.stringContaining('2026-11-28 is after today (2026-11-27)'),
+    });
+    expect(await storage.periodReports.latest(installationId, 'quarter', '2026-07-01')).toBeNull();
+    // Today itself is a valid day D: the latest quarter that has ended by then.
+    expect((await reports().report({ installationId, granularity: 'quarter', asOf: '2026-11-27' })).period.start).toBe('2026-07-01');
+  });
+
   it('names the installations when more than one could be meant', async () => {
     const other = await storage.installations.upsert({ crm: 'amocrm', externalId: '42', domain: 'y.amocrm.ru' });
     const error = await reports().resolveInstallation().catch((caught: unknown) => caught as Error);

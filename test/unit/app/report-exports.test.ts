@@ -3,8 +3,7 @@ import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-r
 import { reportToCsv } from '../../../src/app/reports/exports/export-csv';
 import { reportToJson } from '../../../src/app/reports/exports/export-json';
 import { reportToXlsx } from '../../../src/app/reports/exports/export-xlsx';
-import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES } from '../../../src/core/engine';
-import { account, snapshot, won } from '../core/portfolio-fixture';
+import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const report = buildPortfolioReport({
   installationId: 'i1',
@@ -17,12 +16,7 @@ const report = buildPortfolioReport({
     ],
     deals: [won('a', '2026-08-10', 25_000_000), won('a', '2025-08-10', 5_000_000), won('b', '2026-04-10', 1000.5)],
   }),
-  criteria: DEFAULT_CRITERIA,
-  rules: DEFAULT_NEXT_STEP_RULES,
-  openSteps: [],
-  users: new Map(),
-  today: '2026-11-27',
-  generatedAt: '2026-11-27T10:00:00.000Z',
+  ...REPORT_DEFAULTS,
 });
 
 describe('report exports', () => {
@@ -70,5 +64,18 @@ describe('report exports', () => {
     expect(json.accounts.map((a) => [a.id, a.score])).toEqual(report.accounts.map((a) => [a.id, a.score]));
     expect(json.labels.period).toBe('Q3 2026');
     expect(json.labels.tiers).toEqual({ key: 'Key account', develop: 'Develop', standard: 'Standard' });
+  });
+
+  it('CSV writes numbers to 12 significant digits, without binary floating-point noise', async () => {
+    const [first] = report.accounts;
+    if (!first) throw new Error('the fixture report has no account');
+    // What the demo's CSV held: margins such as 0.059000000000000004 and LTVs with 17 digits.
+    const noisy = { ...report, accounts: [{ ...first, margin: 0.1 + 0.2, ltv: 145139318.93562457, growth: 1e-7, romi: -0.0399999999999998 }] };
+    const [, line] = (await reportToCsv(noisy, 'en', { bom: false })).toString('utf8').split('\r\n');
+    expect(line).toContain(',0.3,');
+    expect(line).toContain(',145139318.936,');
+    expect(line).toContain(',-0.04,');
+    expect(line).toContain(',0.0000001,');
+    expect(line).not.toMatch(/\d{13,}/);
   });
 });

@@ -1,4 +1,4 @@
-import type { PortfolioSnapshot, SnapshotAccount, SnapshotDeal } from '../../../src/core/engine';
+import { DEFAULT_CRITERIA, DEFAULT_NEXT_STEP_RULES, type PortfolioSnapshot, type SnapshotAccount, type SnapshotDeal } from '../../../src/core/engine';
 
 let dealSeq = 0;
 
@@ -20,3 +20,13 @@ export function account(id: string, extra: Partial<SnapshotAccount> = {}): Snaps
 export function snapshot(parts: Partial<PortfolioSnapshot> & Pick<PortfolioSnapshot, 'accounts' | 'deals'>): PortfolioSnapshot {
   return { baseCurrency: 'RUB', asOf: '2026-10-31', fxRates: [], ...parts };
 }
+
+/** What a portfolio report needs besides its period and snapshot: default criteria and rules, no steps or users, 27 Nov 2026. */
+export const REPORT_DEFAULTS = {
+  criteria: DEFAULT_CRITERIA,
+  rules: DEFAULT_NEXT_STEP_RULES,
+  openSteps: [],
+  users: new Map<string, string>(),
+  today: '2026-11-27',
+  generatedAt: '2026-11-27T10:00:00.000Z',
+};

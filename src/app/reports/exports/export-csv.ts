@@ -6,10 +6,16 @@ import { ACCOUNT_COLUMNS, cells, headers, type CellValue } from './report-column
 /** Text that a spreadsheet would run as a formula (OWASP "CSV injection"). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-/** Plain decimal notation: String(1e-7) is "1e-7", which no spreadsheet reads as a number everywhere. */
+/**
+ * Plain decimal notation, 12 significant digits (kopecks up to a billion; Excel and Sheets keep 15),
+ * which drops binary floating-point noise, also noise a sum of many terms has built up
+ * (0.1 + 0.2 is "0.3", not "0.30000000000000004"; a ROMI of -0.0399999999999998 is "-0.04"). String(1e-7)
+ * is "1e-7", which no spreadsheet reads as a number everywhere.
+ */
 function numberText(value: number): string {
-  const text = String(value);
-  return /e/i.test(text) ? value.toFixed(20).replace(/\.?0+$/, '') : text;
+  const rounded = Number(value.toPrecision(12));
+  const text = String(rounded);
+  return /e/i.test(text) ? rounded.toFixed(20).replace(/\.?0+$/, '') : text;
 }
 
 function csvCell(value: CellValue, kind: string): string {
@@ -22,8 +28,8 @@ function csvCell(value: CellValue, kind: string): string {
 /**
  * The accounts of a report as CSV (RFC 4180: comma-separated, CRLF line ends, a field quoted
  * when it holds a comma, quote or line break, quotes doubled): one header line in the reader's
- * language, then one line per account. Numbers are plain decimals with a dot and full precision
- * (rates as fractions), dates `YYYY-MM-DD`. `bom` starts the file with a UTF-8 byte-order mark so
+ * language, then one line per account. Numbers are plain decimals with a dot and 12 significant
+ * digits (rates as fractions), dates `YYYY-MM-DD`. `bom` starts the file with a UTF-8 byte-order mark so
  * Excel reads Cyrillic right; leave it off for Google Sheets' IMPORTDATA.
  */
 export async function reportToCsv(report: PortfolioReport, lang: Lang, options: { bom: boolean }): Promise<Buffer> {

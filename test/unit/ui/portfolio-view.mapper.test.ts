@@ -1,0 +1,28 @@
+import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-report';
+import { toPortfolioView } from '../../../src/ui/portfolio-view.mapper';
+import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
+
+const yearReport = (deals: ReturnType<typeof won>[]) =>
+  buildPortfolioReport({
+    installationId: 'i1',
+    granularity: 'year',
+    asOf: '2026-11-27',
+    snapshot: snapshot({ asOf: '2026-12-31', accounts: [account('a'), account('b')], deals }),
+    ...REPORT_DEFAULTS,
+  });
+
+describe('portfolio page view: the period picker', () => {
+  it('offers no period before the first customer or revenue, newest first, while the trend keeps all 8', () => {
+    // Revenue from 2023 on; 2024 has none but lies between real years, so it stays.
+    const report = yearReport([won('a', '2023-05-10', 1000), won('a', '2025-03-10', 2000), won('b', '2025-06-10', 500)]);
+    const view = toPortfolioView(report, 'en');
+    expect(view.trend.map((row) => row.period.start.slice(0, 4))).toEqual(['2018', '2019', '2020', '2021', '2022', '2023', '2024', '2025']);
+    expect(view.periods.map((period) => period.start.slice(0, 4))).toEqual(['2025', '2024', '2023']);
+    expect(view.periods.every((period) => period.granularity === 'year')).toBe(true);
+  });
+
+  it('keeps the report\'s own period when the portfolio has no data at all', () => {
+    const view = toPortfolioView(yearReport([]), 'ru');
+    expect(view.periods).toEqual([{ granularity: 'year', start: '2025-01-01', end: '2025-12-31' }]);
+  });
+});
