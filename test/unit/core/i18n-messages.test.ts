@@ -1,6 +1,14 @@
 import { en } from '../../../src/core/i18n/messages.en';
 import { ru } from '../../../src/core/i18n/messages.ru';
 import { i18n, inEveryLanguage } from '../../../src/core/i18n/messages';
+import { PAGE_MESSAGES } from '../../../src/core/i18n/messages.pages';
+
+/** Every leaf of a nested message object, as "a.b" paths with the kind of value found there. */
+function leaves(value: unknown, path = ''): string[] {
+  if (typeof value === 'function') return [`${path}:function/${value.length}`];
+  if (typeof value === 'string') return [`${path}:${value.length > 0 ? 'text' : 'EMPTY'}`];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => leaves(inner, path ? `${path}.${key}` : key));
+}
 
 describe('message catalogue', () => {
   it('gives every key in both languages, with the same kind of value and never an empty text', () => {
@@ -13,6 +21,18 @@ describe('message catalogue', () => {
     for (const key of Object.keys(ru).filter((k) => k.startsWith('plural.')) as Array<'plural.day'>) {
       expect(Object.keys(ru[key]).sort()).toEqual(['few', 'many', 'one', 'other']);
     }
+  });
+
+  it('gives every page message in both languages, with the same parameters, never an empty text', () => {
+    const [ruLeaves, enLeaves] = [leaves(PAGE_MESSAGES.ru), leaves(PAGE_MESSAGES.en)];
+    const plurals = new Set(['points', 'accountsCount']);
+    const withoutPlurals = (list: string[]) => list.filter((leaf) => !plurals.has(leaf.split('.')[0] as string)).sort();
+    expect(withoutPlurals(enLeaves)).toEqual(withoutPlurals(ruLeaves));
+    expect(ruLeaves.filter((leaf) => leaf.endsWith('EMPTY'))).toEqual([]);
+    for (const key of plurals) expect(Object.keys(PAGE_MESSAGES.ru[key as 'points']).sort()).toEqual(['few', 'many', 'one', 'other']);
+    // The pages reach their part through the one catalogue, beside the shared messages.
+    expect(i18n('en').pages.nextTier('Key account', '12.5 points')).toBe('12.5 points to reach “Key account”');
+    expect(i18n('ru').pages.nextTier('Ключевой', i18n('ru').fmt.count(12.5, PAGE_MESSAGES.ru.points, 1))).toBe('До уровня «Ключевой» не хватает 12,5 балла');
   });
 
   it('puts parameters in the same order in both languages', () => {
@@ -55,6 +75,14 @@ describe('Intl formatters', () => {
     expect(en.percent(null)).toBe('—');
     expect(en.date('2026-12-31')).toBe('Dec 31, 2026');
     expect(nbsp(ru.date('2026-12-31'))).toBe('31 дек. 2026 г.');
+    expect(ru.dateNumeric('2026-12-31')).toBe('31.12.2026');
+    expect(en.dateNumeric('2026-12-31')).toBe('12/31/2026');
+    expect(nbsp(ru.dateTime('2026-12-31T14:05:00Z', 'UTC'))).toBe('31 дек. 2026 г., 14:05');
+    expect(en.dateTime('2026-12-31T14:05:00Z', 'UTC')).toBe('Dec 31, 2026, 2:05 PM');
+    expect(en.number(72, 1, { fixed: true })).toBe('72.0');
+    expect(en.number(-1.25, 1, { signed: true })).toBe('-1.3');
+    expect(en.number(3, 1, { signed: true })).toBe('+3');
+    expect(en.percent(0.8425, { digits: 1 })).toBe('84.3%');
   });
 
   it('picks the plural form Intl.PluralRules gives', () => {
