@@ -106,6 +106,51 @@ export const en = {
   'summary.why': 'Why this score:',
   'crm.todoClosed': 'Closed by KAM Pilot: the reason for this task is gone.',
 
+  // Next-step to-dos (CRM task title and text) and why an open one was closed. Values come formatted.
+  'step.accountGone': 'The account is no longer in the portfolio.',
+  'step.tierLeft': (tier: string) => `The account left the tiers this rule watches (now "${tier}").`,
+  'step.noContact.neverTitle': (name: string) => `Call ${name}: no contact on record`,
+  'step.noContact.neverText': (name: string) =>
+    `There is no recorded contact with ${name}. Call the decision maker, confirm current needs and agree the next step.`,
+  'step.noContact.title': (name: string, silent: string) => `Call ${name}: no contact for ${silent}`,
+  'step.noContact.text': (name: string, date: string, silent: string, allowed: string) =>
+    `The last recorded contact with ${name} was on ${date}, ${silent} ago (the rule allows ${allowed}). Call the decision maker, confirm current needs and agree the next step.`,
+  'step.noContact.closed': (date: string) => `Contact made: the last activity is now ${date}.`,
+  'step.noContact.activityRemoved': 'The last activity date was removed.',
+  'step.renewal.title': (name: string, date: string) => `Start renewal talks with ${name}: contract ends ${date}`,
+  'step.renewal.text': (name: string, date: string, when: string) =>
+    `The contract with ${name} ends on ${date} (${when}). Review the results of the term, prepare the renewal offer and agree the terms before the end date.`,
+  'step.renewal.inDays': (days: string) => `in ${days}`,
+  'step.renewal.daysAgo': (days: string) => `${days} ago`,
+  'step.renewal.endRemoved': 'The contract end date was removed.',
+  'step.renewal.endChanged': (date: string) => `The contract now ends on ${date} (renewed or changed).`,
+  'step.renewal.windowOver': (date: string) => `The contract ended on ${date}; the renewal window is over.`,
+  'step.revenueDrop.title': (name: string, drop: string, quarter: string) => `Review account ${name}: revenue down ${drop} in ${quarter}`,
+  'step.revenueDrop.text': (quarter: string, revenue: string, previous: string) =>
+    `Revenue in ${quarter} was ${revenue} against ${previous} in the quarter before. Find the cause (a lost product line, a competitor, a budget cut) and agree a recovery plan with the customer.`,
+  'step.revenueDrop.closed': (quarter: string, change: string) => `Revenue no longer dropping: ${quarter} ${change} on the quarter before.`,
+  'step.revenueDrop.noBase': 'no comparison base',
+  'step.keyPlan.title': (name: string) => `Write an account plan for ${name}: now a key account`,
+  'step.keyPlan.text': (name: string, from: string, to: string, score: string) =>
+    `${name} moved from "${from}" to "${to}" with a score of ${score}. Draft the account plan: goals for the year, decision makers, potential to unlock, risks and the contact rhythm.`,
+  'step.keyPlan.noTier': 'no tier',
+  'step.keyPlan.closed': (tier: string) => `No longer a key account (tier now "${tier}").`,
+  'step.satisfaction.title': (name: string, score: string) => `Call ${name} about the problem: satisfaction ${score}`,
+  'step.satisfaction.text': (name: string, score: string, below: string) =>
+    `The latest satisfaction score of ${name} is ${score}, below ${below}. Call to find out what went wrong, fix it and confirm the fix with the customer.`,
+  'step.satisfaction.removed': 'The satisfaction score was removed.',
+  'step.satisfaction.closed': (score: string) => `Satisfaction is now ${score}.`,
+  'step.wonFollowUp.title': (name: string, deal: string) => `Follow up with ${name} after delivery of deal ${deal}`,
+  'step.wonFollowUp.text': (deal: string, amount: string, date: string) =>
+    `Deal ${deal} for ${amount} was won on ${date}. Check that delivery went well, collect feedback and ask about the next need.`,
+  'step.wonFollowUp.closed': (deal: string) => `Deal ${deal} is no longer won.`,
+  'step.potential.title': (name: string) => `Estimate the 3-year potential of ${name}`,
+  'step.potential.text': (name: string, why: string) =>
+    `${name} looks promising: ${why}. Nobody has entered its potential over 3 years, so its tier rests on the forecast from purchases alone. Talk to the client about their plans and needs, estimate what they could buy from us over the next 3 years, and fill in “Potential over 3 years” in the company card.`,
+  'step.potential.whyForecast': (money: string) => `its purchase trend forecasts ${money} over the next 3 years`,
+  'step.potential.whyTop': (money: string, share: string) => `its revenue over the last 12 months, ${money}, is in the top ${share} of the portfolio`,
+  'step.potential.closed': (money: string) => `A potential over 3 years is entered now: ${money}.`,
+
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
   'print.tiers': 'Tiers',

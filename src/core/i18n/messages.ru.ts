@@ -100,6 +100,50 @@ export const ru: MessageCatalogue = {
   'summary.why': 'Почему такой балл:',
   'crm.todoClosed': 'Закрыто KAM Pilot: причина задачи больше не актуальна.',
 
+  'step.accountGone': 'Клиента больше нет в портфеле.',
+  'step.tierLeft': (tier) => `Клиент вышел из уровней, за которыми следит правило (теперь «${tier}»).`,
+  'step.noContact.neverTitle': (name) => `Позвонить в ${name}: контактов не зафиксировано`,
+  'step.noContact.neverText': (name) =>
+    `С клиентом ${name} не зафиксировано ни одного контакта. Позвоните лицу, принимающему решения, уточните текущие потребности и договоритесь о следующем шаге.`,
+  'step.noContact.title': (name, silent) => `Позвонить в ${name}: нет контакта ${silent}`,
+  'step.noContact.text': (name, date, silent, allowed) =>
+    `Последний контакт с клиентом ${name} был ${date}, ${silent} назад (правило допускает не больше ${allowed}). Позвоните лицу, принимающему решения, уточните текущие потребности и договоритесь о следующем шаге.`,
+  'step.noContact.closed': (date) => `Контакт состоялся (последняя активность ${date}), задача больше не нужна.`,
+  'step.noContact.activityRemoved': 'Дата последней активности удалена.',
+  'step.renewal.title': (name, date) => `Начать переговоры о продлении с ${name}: договор до ${date}`,
+  'step.renewal.text': (name, date, when) =>
+    `Договор с ${name} заканчивается ${date} (${when}). Подведите итоги периода, подготовьте предложение о продлении и согласуйте условия до даты окончания.`,
+  'step.renewal.inDays': (days) => `через ${days}`,
+  'step.renewal.daysAgo': (days) => `${days} назад`,
+  'step.renewal.endRemoved': 'Дата окончания договора удалена.',
+  'step.renewal.endChanged': (date) => `Договор теперь заканчивается ${date} (продлён или изменён).`,
+  'step.renewal.windowOver': (date) => `Договор закончился ${date}; окно для продления прошло.`,
+  'step.revenueDrop.title': (name, drop, quarter) => `Разобрать клиента ${name}: выручка упала на ${drop} в ${quarter}`,
+  'step.revenueDrop.text': (quarter, revenue, previous) =>
+    `Выручка в ${quarter} составила ${revenue} против ${previous} кварталом ранее. Найдите причину (ушла товарная линия, конкурент, сокращение бюджета) и согласуйте с клиентом план восстановления.`,
+  'step.revenueDrop.closed': (quarter, change) => `Выручка больше не падает: ${quarter} ${change} к предыдущему кварталу.`,
+  'step.revenueDrop.noBase': 'нет базы для сравнения',
+  'step.keyPlan.title': (name) => `Составить план работы с ${name}: теперь ключевой клиент`,
+  'step.keyPlan.text': (name, from, to, score) =>
+    `${name} перешёл из уровня «${from}» в «${to}» с баллом ${score}. Составьте план работы с клиентом: цели на год, лица, принимающие решения, потенциал роста, риски и ритм контактов.`,
+  'step.keyPlan.noTier': 'без уровня',
+  'step.keyPlan.closed': (tier) => `Больше не ключевой клиент (уровень теперь «${tier}»).`,
+  'step.satisfaction.title': (name, score) => `Позвонить в ${name} по проблеме: удовлетворённость ${score}`,
+  'step.satisfaction.text': (name, score, below) =>
+    `Последняя оценка удовлетворённости ${name} — ${score}, ниже ${below}. Позвоните, выясните, что пошло не так, устраните проблему и подтвердите решение с клиентом.`,
+  'step.satisfaction.removed': 'Оценка удовлетворённости удалена.',
+  'step.satisfaction.closed': (score) => `Удовлетворённость теперь ${score}.`,
+  'step.wonFollowUp.title': (name, deal) => `Связаться с ${name} после поставки по сделке ${deal}`,
+  'step.wonFollowUp.text': (deal, amount, date) =>
+    `${date} выиграна сделка ${deal} на ${amount}. Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.`,
+  'step.wonFollowUp.closed': (deal) => `Сделка ${deal} больше не в статусе «выиграна».`,
+  'step.potential.title': (name) => `Оценить потенциал ${name} на 3 года`,
+  'step.potential.text': (name, why) =>
+    `${name} выглядит перспективным клиентом: ${why}. Потенциал на 3 года никто не вводил, поэтому уровень клиента опирается только на прогноз по закупкам. Обсудите с клиентом его планы и потребности, оцените, сколько он может купить у нас за 3 года, и заполните поле «Потенциал за 3 года» в карточке компании.`,
+  'step.potential.whyForecast': (money) => `по динамике закупок прогноз на 3 года — ${money}`,
+  'step.potential.whyTop': (money, share) => `его выручка за 12 месяцев, ${money}, входит в ${share} крупнейших в портфеле`,
+  'step.potential.closed': (money) => `Потенциал на 3 года теперь введён: ${money}.`,
+
   'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
   'print.tiers': 'Уровни',
