@@ -92,6 +92,7 @@ export const en = {
 
   // Plural forms by Intl.PluralRules category (en: one, other; ru: one, few, many, other).
   'plural.day': { one: 'day', other: 'days' },
+  'plural.year': { one: 'year', other: 'years' },
   'plural.account': { one: 'account', other: 'accounts' },
   'plural.company': { one: 'company', other: 'companies' },
   'plural.contact': { one: 'contact', other: 'contacts' },

@@ -87,6 +87,7 @@ export const ru: MessageCatalogue = {
   'risk.neverWon': 'ещё нет выигранных сделок',
 
   'plural.day': { one: 'день', few: 'дня', many: 'дней', other: 'дня' },
+  'plural.year': { one: 'год', few: 'года', many: 'лет', other: 'года' },
   'plural.account': { one: 'клиент', few: 'клиента', many: 'клиентов', other: 'клиента' },
   'plural.company': { one: 'компания', few: 'компании', many: 'компаний', other: 'компании' },
   'plural.contact': { one: 'контакт', few: 'контакта', many: 'контактов', other: 'контакта' },

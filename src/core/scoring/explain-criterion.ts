@@ -1,4 +1,4 @@
-import { formatDays, formatMoney, formatNumber, formatPercent, formatYears, type Lang } from '../i18n/format-values';
+import { i18n, type Lang } from '../i18n/messages';
 import type { Criterion, Scale } from './criteria-config';
 import { fillLabel, metricLabel, type Texts } from './metric-labels';
 import { defaultUnit, type MetricUnit, type MetricValue } from './metrics';
@@ -13,19 +13,25 @@ export type ScaleOutcome =
   | { kind: 'thresholds'; step: { gte?: number; lte?: number } | null }
   | { kind: 'percentile' };
 
-function formatValue(value: number | string | boolean, unit: MetricUnit, lang: Lang, currency?: string, signed = false): string {
+/**
+ * A metric's value as the reader says it, through the catalogue's Intl formatter: money in the
+ * short form the pages use ("42 млн ₽" / "₽42M"), percentages, day and year counts with their
+ * plural.
+ */
+function formatValue(value: number | string | boolean, unit: MetricUnit, lang: Lang, currency: string, signed = false): string {
+  const { t, fmt } = i18n(lang);
   if (typeof value !== 'number') return String(value);
   switch (unit) {
     case 'money':
-      return formatMoney(value, lang, currency);
+      return fmt.moneyShort(value, currency);
     case 'percent':
-      return formatPercent(value, lang, signed);
+      return fmt.percent(value, { signed });
     case 'days':
-      return formatDays(value, lang);
+      return fmt.count(value, t('plural.day'), 1);
     case 'years':
-      return formatYears(value, lang);
+      return fmt.count(value, t('plural.year'), 1);
     default:
-      return formatNumber(value, lang);
+      return fmt.number(value);
   }
 }
 
@@ -52,8 +58,7 @@ function createValueSentence(args: { metric: string; label: Partial<Texts> | und
   const unit = args.unit ?? defaultUnit(metric);
   // Changes read with a sign (+34%); levels such as a margin do not (22%).
   const signed = /growth|romi/i.test(metric);
-  // Bounds are printed without the currency ("50 M"): the value already names it.
-  const bound = (n: number): string => formatValue(n, unit, lang, undefined, signed);
+  const bound = (n: number): string => formatValue(n, unit, lang, currency, signed);
   let linearTail: (pct: string) => string = (pct) => pct;
   if (scale.type === 'linear') {
     const [min, max] = [bound(scale.min), bound(scale.max)];
@@ -64,12 +69,14 @@ function createValueSentence(args: { metric: string; label: Partial<Texts> | und
   const stepText = (step: { gte?: number; lte?: number }): string =>
     [step.gte !== undefined ? `≥ ${bound(step.gte)}` : '', step.lte !== undefined ? `≤ ${bound(step.lte)}` : ''].filter(Boolean).join(text.and);
   const sentence = (value: number | string | boolean, normalized: number, outcome: ScaleOutcome): string => {
-    const subject = fillLabel(template, formatValue(value, unit, lang, currency, signed));
-    const pct = formatPercent(normalized, lang);
+    // An industry reads by its name ("Construction"), not its CRM code, where the catalogue knows it.
+    const shown = metric === 'industry' && typeof value === 'string' ? i18n(lang).industry(value) : formatValue(value, unit, lang, currency, signed);
+    const subject = fillLabel(template, shown);
+    const pct = i18n(lang).fmt.percent(normalized);
     switch (outcome.kind) {
       case 'linear':
         // Past the target the points stop at 100%, but the sentence tells how far past it the value is.
-        return `${subject}: ${outcome.share > 1 ? text.fullMarks(linearTail(formatPercent(outcome.share, lang))) : linearTail(pct)}`;
+        return `${subject}: ${outcome.share > 1 ? text.fullMarks(linearTail(i18n(lang).fmt.percent(outcome.share))) : linearTail(pct)}`;
       case 'map':
         return `${subject}: ${outcome.listed ? text.listed(pct) : text.unlisted(pct)}`;
       case 'thresholds':
@@ -87,8 +94,8 @@ const isEnteredField = (metric: string): boolean => metric.startsWith('field:') 
 
 /**
  * Builds the reason writer for one criterion: one plain sentence per account, e.g. "Potential
- * 42 M RUB over 3 years: 84% of the 50 M target" / "Потенциал 42 млн RUB за 3 года: 84% от
- * цели 50 млн". An estimate (fallback) says so and what it rests on; a missing value says what
+ * ₽42M over 3 years: 84% of the ₽50M target" / "Потенциал 42 млн ₽ за 3 года: 84 % от цели
+ * 50 млн ₽" (spec section 5 asks for a sentence a KAM understands; its wording is an example). An estimate (fallback) says so and what it rests on; a missing value says what
  * to fill in. Labels and bounds are worked out once per criterion, not per account: on 200,000
  * accounts that is most of the scoring time.
  */

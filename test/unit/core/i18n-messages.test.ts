@@ -69,6 +69,11 @@ describe('Intl formatters', () => {
     expect(nbsp(ru.money(1234567.6, 'RUB'))).toBe('1 234 568 ₽');
     expect(en.money(1234567.6, 'RUB')).toBe('₽1,234,568');
     expect(nbsp(ru.moneyShort(1_250_000, 'RUB'))).toBe('1,3 млн ₽');
+    // The one short money form: engine reasons, to-dos and the pages' charts all use it.
+    expect(en.moneyShort(42_000_000, 'RUB')).toBe('₽42M');
+    expect(nbsp(ru.moneyShort(42_000_000, 'RUB'))).toBe('42 млн ₽');
+    expect(en.moneyShort(600_000, 'RUB')).toBe('₽600K');
+    expect(nbsp(ru.moneyShort(600_000, 'RUB'))).toBe('600 тыс. ₽');
     expect(en.percent(0.843)).toBe('84%');
     expect(nbsp(ru.percent(0.055))).toBe('5,5 %');
     expect(en.percent(0.2, { signed: true })).toBe('+20%');
@@ -91,5 +96,7 @@ describe('Intl formatters', () => {
     expect(ru.count(2.5, day, 1)).toBe('2,5 дня');
     expect(en.count(1, i18n('en').t('plural.day'))).toBe('1 day');
     expect(en.count(3, i18n('en').t('plural.day'))).toBe('3 days');
+    expect([1, 2, 5, 2.5].map((n) => ru.count(n, i18n('ru').t('plural.year'), 1))).toEqual(['1 год', '2 года', '5 лет', '2,5 года']);
+    expect(en.count(1.5, i18n('en').t('plural.year'), 1)).toBe('1.5 years');
   });
 });
