@@ -40,6 +40,8 @@ export interface I18n {
   fmt: Formatter;
   /** The pages' messages (card tab, portfolio, settings), checked for parity like the rest. */
   pages: PageMessages;
+  /** A plain message whose key is built at run time (a metric's label, why a KPI is missing); null when there is none. */
+  lookup(key: string): string | null;
   /** The catalogue's name for an industry code; the code itself when the catalogue has none (a portal's own entry). */
   industry(code: string | null): string;
   /** A tier's label in this language, from the criteria config; its id only when the config gives no label. */
@@ -58,6 +60,10 @@ export function i18n(lang: Lang): I18n {
     t,
     fmt: createFormatter(lang),
     pages: PAGE_MESSAGES[lang],
+    lookup(key) {
+      const text = catalogue[key as MessageKey] as unknown;
+      return typeof text === 'string' ? text : null;
+    },
     industry(code) {
       if (code === null || code === '') return catalogue['common.none'];
       const key = `industry.${code}` as MessageKey;
