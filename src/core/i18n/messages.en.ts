@@ -214,6 +214,16 @@ export const en = {
   'metric.periodName.quarter': 'quarter',
   'metric.periodName.year': 'year',
 
+  // Fields and tabs the app adds to the CRM (Bitrix24 user fields, amoCRM custom fields, placements).
+  'crmField.tier': 'KAM: tier',
+  'crmField.score': 'KAM: score',
+  'crmField.potential3y': 'Potential over 3 years',
+  'crmField.margin': 'Margin, %',
+  'crmField.satisfaction': 'Satisfaction (1–10)',
+  'crmField.contractEnd': 'Contract end',
+  'crmField.marketingCost': 'Marketing cost',
+  'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
+
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,
   'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
   'print.tiers': 'Tiers',

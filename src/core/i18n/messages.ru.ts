@@ -207,6 +207,15 @@ export const ru: MessageCatalogue = {
   'metric.periodName.quarter': 'квартал',
   'metric.periodName.year': 'год',
 
+  'crmField.tier': 'KAM: уровень',
+  'crmField.score': 'KAM: балл',
+  'crmField.potential3y': 'Потенциал за 3 года',
+  'crmField.margin': 'Маржа, %',
+  'crmField.satisfaction': 'Удовлетворённость (1–10)',
+  'crmField.contractEnd': 'Окончание договора',
+  'crmField.marketingCost': 'Маркетинговые затраты',
+  'crm.tabDescription': 'Ключевой клиент: уровень, балл, KPI, следующие шаги',
+
   'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,
   'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
   'print.tiers': 'Уровни',
