@@ -222,6 +222,7 @@ export const en = {
   'crmField.satisfaction': 'Satisfaction (1–10)',
   'crmField.contractEnd': 'Contract end',
   'crmField.marketingCost': 'Marketing cost',
+  'crm.pageDenied': 'Access denied: the CRM did not confirm the user.',
   'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
 
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,

@@ -214,6 +214,7 @@ export const ru: MessageCatalogue = {
   'crmField.satisfaction': 'Удовлетворённость (1–10)',
   'crmField.contractEnd': 'Окончание договора',
   'crmField.marketingCost': 'Маркетинговые затраты',
+  'crm.pageDenied': 'Доступ запрещён: CRM не подтвердила пользователя.',
   'crm.tabDescription': 'Ключевой клиент: уровень, балл, KPI, следующие шаги',
 
   'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,
