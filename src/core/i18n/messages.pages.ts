@@ -164,6 +164,12 @@ const ru = {
   when: 'Когда',
   changes: 'Изменения',
   system: 'система',
+  // The Bitrix24 installer frame (src/ui/installer.page.ts).
+  installer: {
+    done: 'KAM Pilot установлен',
+    failed: 'Установка не удалась',
+    note: 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:',
+  },
 };
 
 /** The pages' key set, with each message's parameters: `en` must match it. */
@@ -320,6 +326,11 @@ const en: PageMessages = {
   when: 'When',
   changes: 'Changes',
   system: 'system',
+  installer: {
+    done: 'KAM Pilot is installed',
+    failed: 'Installation failed',
+    note: 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:',
+  },
 };
 
 export const PAGE_MESSAGES: Record<Lang, PageMessages> = { ru, en };
