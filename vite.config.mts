@@ -5,8 +5,9 @@ import bitrix24UIPluginVite from '@bitrix24/b24ui-nuxt/vite';
 /**
  * Vendor chunks by package, so a release of one does not invalidate the others' cache: Vue,
  * the Bitrix24 UI kit (with its icons and variants), the kit's headless and motion helpers, and
- * ECharts with its renderer zrender (only the card tab and the portfolio page import them,
- * through KamChart). The pages are split by dynamic import in App.vue. Chunks import down this
+ * ECharts with its renderer zrender (imported dynamically by KamChart, so only the card tab and
+ * the portfolio page fetch them, after their first render). The pages are split by dynamic
+ * import in App.vue. Chunks import down this
  * list (charts and kit -> helpers -> Vue), never back, so no two chunks import each other.
  */
 const VENDOR_CHUNKS: Array<[string, RegExp]> = [
@@ -17,8 +18,8 @@ const VENDOR_CHUNKS: Array<[string, RegExp]> = [
 ];
 
 function vendorChunk(id: string): string | undefined {
-  // Our chart component and its options travel with ECharts, not with whichever page Rollup picks.
-  if (/\/src\/ui\/app\/(components\/KamChart\.vue|charts\.ts)/.test(id)) return 'charts';
+  // Our canvas component travels with ECharts, not with whichever page Rollup picks.
+  if (id.includes('/src/ui/app/components/EChartCanvas.vue')) return 'charts';
   const at = id.lastIndexOf('node_modules/');
   if (at < 0) return undefined;
   const path = id.slice(at + 'node_modules/'.length);
