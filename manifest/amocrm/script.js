@@ -90,12 +90,12 @@ define(['jquery'], function ($) {
       }
     }
 
-    /** A calendar day (YYYY-MM-DD) as the reader writes it: "11 янв. 2027 г.", "11 Jan 2027". */
+    /** A calendar day (YYYY-MM-DD) as the reader writes it, as the pages and CRM texts do (src/core/i18n/intl-format.ts): "11 янв. 2027 г.", "Jan 11, 2027". */
     function formatDay(value) {
       var text = cleanText(value);
       if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return text;
       try {
-        return new Date(text.slice(0, 10) + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+        return new Date(text.slice(0, 10) + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-US', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
       } catch (error) {
         return text.slice(0, 10);
       }

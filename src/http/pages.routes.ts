@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
-import type { Lang } from '../core/i18n/format-values';
+import { i18n, type Lang } from '../core/i18n/messages';
 import type { CallerCredentials, CallerVerifier } from './page-caller';
 
 /**
@@ -73,8 +73,7 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     const verified = await deps.verifier.verify(credentials, lang);
     if (!verified.ok) {
       res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors *");
-      const denied = lang === 'ru' ? 'Доступ запрещён: CRM не подтвердила пользователя.' : 'Access denied: the CRM did not confirm the user.';
-      res.status(verified.error.status === 429 ? 429 : verified.error.status >= 500 ? 503 : 401).type('text').send(verified.error.status >= 500 ? verified.error.message : denied);
+      res.status(verified.error.status === 429 ? 429 : verified.error.status >= 500 ? 503 : 401).type('text').send(verified.error.status >= 500 ? verified.error.message : i18n(lang).t('crm.pageDenied'));
       return;
     }
     const html = readShell();

@@ -1,4 +1,4 @@
-import type { Lang } from '../core/i18n/format-values';
+import { i18n, type Lang } from '../core/i18n/messages';
 import { escapeHtml } from './html';
 import { PAGE_CSS } from './styles';
 
@@ -9,13 +9,9 @@ import { PAGE_CSS } from './styles';
  * placements work) and shows the first sync's progress by polling our status URL.
  */
 export function renderInstallerPage(options: { lang: Lang; ok: boolean; message?: string; statusUrl?: string; nonce: string }): string {
-  const ru = options.lang === 'ru';
-  const title = options.ok ? (ru ? 'KAM Pilot установлен' : 'KAM Pilot is installed') : ru ? 'Установка не удалась' : 'Installation failed';
-  const note = options.ok
-    ? ru
-      ? 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:'
-      : 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:'
-    : escapeHtml(options.message ?? '');
+  const { installer } = i18n(options.lang).pages;
+  const title = options.ok ? installer.done : installer.failed;
+  const note = options.ok ? installer.note : escapeHtml(options.message ?? '');
   const finish = options.ok
     ? `B24Js.initializeB24Frame().then(function (b24) { return b24.installFinish(); }).catch(function (e) { console.warn('installFinish outside Bitrix24', e); });`
     : '';

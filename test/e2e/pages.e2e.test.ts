@@ -50,8 +50,14 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await demo?.close();
   });
 
-  const open = async (path: string, options: { lang: 'ru' | 'en'; user?: 'admin' | 'manager'; placement?: string; id?: string; height?: number; expectStatus?: number; app?: string }): Promise<{ page: Page; app: Frame }> => {
+  const open = async (path: string, options: { lang: 'ru' | 'en'; user?: 'admin' | 'manager'; placement?: string; id?: string; height?: number; expectStatus?: number; app?: string }): Promise<{ page: Page; app: Frame; scripts: string[] }> => {
     const page = await browser.newPage({ viewport: { width: 1280, height: options.height ?? 1000 } });
+    // The script chunks the page fetched (each page and ECharts are chunks loaded on demand).
+    const scripts: string[] = [];
+    page.on('request', (request) => {
+      const name = /\/ui\/assets\/([^/?]+\.js)/.exec(request.url())?.[1];
+      if (name) scripts.push(name);
+    });
     page.on('console', (message) => {
       // The browser logs an API answer of 4xx; a page that provokes one on purpose says which.
       if (options.expectStatus && message.text().includes(`status of ${options.expectStatus} `)) return;
@@ -65,10 +71,13 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await page.goto(`${demo.sandboxHandle.url}/_sandbox/frame?${query}`);
     const app = await waitForFrame(page);
     await app.waitForSelector('[data-testid="card-tab"], [data-testid="portfolio"], [data-testid="settings"], [data-testid="load-failure"]');
-    return { page, app };
+    return { page, app, scripts };
   };
 
   const shot = async (page: Page, app: Frame, name: string) => {
+    // ECharts is fetched after the page renders: every chart box gets its canvas before the picture.
+    const charts = app.locator('[data-testid="chart"]');
+    for (let index = 0; index < (await charts.count()); index += 1) await charts.nth(index).locator('canvas').waitFor();
     // The portal frame is as tall as the page's content, so the screenshot shows it all.
     const height = Number(await app.evaluate('document.documentElement.scrollHeight'));
     await page.setViewportSize({ width: 1280, height: Math.min(height + 60, 6000) });
@@ -79,7 +88,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
   };
 
   it('card tab in English: tier, score, next tier, over-achieving reasons, labelled periods, charts, steps, risks, deal beside its company', async () => {
-    const { page, app } = await open('/ui/card', { lang: 'en', placement: 'CRM_DEAL_DETAIL_TAB', id: '501' });
+    const { page, app, scripts } = await open('/ui/card', { lang: 'en', placement: 'CRM_DEAL_DETAIL_TAB', id: '501' });
     await app.getByTestId('reasons').waitFor();
     expect(await app.getByTestId('tier-badge').first().innerText()).toBe('Develop');
     expect(await app.getByTestId('next-tier').innerText()).toBe('6.6 points to reach “Key account”');
@@ -94,7 +103,11 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await app.getByTestId('account').innerText()).toContain('Construction');
     expect(await app.getByTestId('next-steps').innerText()).toContain('overdue');
     expect(await app.getByTestId('risks').locator('li').count()).toBe(2);
+    await app.locator('[data-testid="chart"] canvas').nth(1).waitFor();
     expect(await app.locator('[data-testid="chart"] canvas').count()).toBe(2);
+    // The card tab's own chunk and, for its charts, ECharts; not the other pages'.
+    expect(scripts.filter((name) => /^(CardTab|PortfolioPage|SettingsPage|echarts|zrender)-/.test(name)).map((name) => name.split('-')[0]).sort())
+      .toEqual(['CardTab', 'echarts', 'zrender']);
     await shot(page, app, 'card-tab-en');
     await page.close();
   });
@@ -174,8 +187,10 @@ maybe('the pages in Chromium, framed by the portal', () => {
 
   it('settings: edit a weight, preview the moves, save, see it in the history', async () => {
     resetSettings();
-    const { page, app } = await open('/ui/settings', { lang: 'en' });
+    const { page, app, scripts } = await open('/ui/settings', { lang: 'en' });
     await app.getByTestId('criterion').first().waitFor();
+    // No chart on the settings page, so neither ECharts nor another page's chunk is fetched.
+    expect(scripts.filter((name) => /^(CardTab|PortfolioPage|SettingsPage|echarts|zrender|charts)-/.test(name)).map((name) => name.split('-')[0])).toEqual(['SettingsPage']);
     await field(app.getByTestId('criterion-weight').first()).fill('5');
     await app.getByTestId('preview').click();
     const panel = app.getByTestId('preview-panel');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KamError } from '../../core/errors';
+import { i18n, inEveryLanguage } from '../../core/i18n/messages';
 import type { CrmSetupOptions } from '../../core/ports/crm-connector.port';
 import { tierLabel, tierListSignature, type TierListOptions } from '../shared/tier-list';
 import type { AmoClient } from './amocrm-client';
@@ -24,11 +25,11 @@ export const WEBHOOK_EVENTS = ['lead', 'contact', 'company'].flatMap((entity) =>
  * Labels match the names the score reasons and tasks use.
  */
 export const INPUT_FIELDS: ReadonlyArray<{ code: string; type: 'numeric' | 'date'; ru: string; en: string }> = [
-  { code: 'KAM_POTENTIAL_3Y', type: 'numeric', ru: 'Потенциал за 3 года', en: 'Potential over 3 years' },
-  { code: 'KAM_MARGIN', type: 'numeric', ru: 'Маржа, %', en: 'Margin, %' },
-  { code: 'KAM_SATISFACTION', type: 'numeric', ru: 'Удовлетворённость (1–10)', en: 'Satisfaction (1–10)' },
-  { code: 'KAM_CONTRACT_END', type: 'date', ru: 'Окончание договора', en: 'Contract end' },
-  { code: 'KAM_MARKETING_COST', type: 'numeric', ru: 'Маркетинговые затраты', en: 'Marketing cost' },
+  { code: 'KAM_POTENTIAL_3Y', type: 'numeric', ...inEveryLanguage('crmField.potential3y') },
+  { code: 'KAM_MARGIN', type: 'numeric', ...inEveryLanguage('crmField.margin') },
+  { code: 'KAM_SATISFACTION', type: 'numeric', ...inEveryLanguage('crmField.satisfaction') },
+  { code: 'KAM_CONTRACT_END', type: 'date', ...inEveryLanguage('crmField.contractEnd') },
+  { code: 'KAM_MARKETING_COST', type: 'numeric', ...inEveryLanguage('crmField.marketingCost') },
 ];
 
 export interface AmoTierFields {
@@ -123,13 +124,14 @@ async function ensureFields(client: AmoClient, entity: Entity, options: CrmSetup
   let fields = await listFields(client, entity);
   const missing: Row[] = [];
   const ru = options.lang === 'ru';
+  const { t } = i18n(options.lang);
   if (!byCode(fields, TIER_FIELD_CODE)) {
     missing.push({
-      name: ru ? 'KAM: уровень' : 'KAM: tier', type: 'select', code: TIER_FIELD_CODE, sort: 510,
+      name: t('crmField.tier'), type: 'select', code: TIER_FIELD_CODE, sort: 510,
       enums: options.tiers.map((tier, index) => ({ value: ru ? tier.ru : tier.en, sort: (index + 1) * 10, code: tier.id.toUpperCase() })),
     });
   }
-  if (!byCode(fields, SCORE_FIELD_CODE)) missing.push({ name: ru ? 'KAM: балл' : 'KAM: score', type: 'numeric', code: SCORE_FIELD_CODE, sort: 511 });
+  if (!byCode(fields, SCORE_FIELD_CODE)) missing.push({ name: t('crmField.score'), type: 'numeric', code: SCORE_FIELD_CODE, sort: 511 });
   if (entity === 'companies') {
     INPUT_FIELDS.forEach((input, index) => {
       if (!byCode(fields, input.code)) missing.push({ name: ru ? input.ru : input.en, type: input.type, code: input.code, sort: 520 + index });

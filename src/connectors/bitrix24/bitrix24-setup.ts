@@ -1,4 +1,5 @@
 import { KamError } from '../../core/errors';
+import { i18n, inEveryLanguage } from '../../core/i18n/messages';
 import { tierLabel, tierListSignature } from '../shared/tier-list';
 import type { BatchCommand, Bitrix24Client } from './bitrix24-client';
 import type { TierFields } from './bitrix24-writer';
@@ -30,11 +31,11 @@ export const CRM_EVENTS = [
  * Labels match the names the score reasons and tasks use ("fill in “Potential over 3 years”").
  */
 export const INPUT_FIELDS: ReadonlyArray<{ code: string; type: 'double' | 'integer' | 'date'; ru: string; en: string }> = [
-  { code: 'POTENTIAL_3Y', type: 'double', ru: 'Потенциал за 3 года', en: 'Potential over 3 years' },
-  { code: 'MARGIN', type: 'double', ru: 'Маржа, %', en: 'Margin, %' },
-  { code: 'SATISFACTION', type: 'integer', ru: 'Удовлетворённость (1–10)', en: 'Satisfaction (1–10)' },
-  { code: 'CONTRACT_END', type: 'date', ru: 'Окончание договора', en: 'Contract end' },
-  { code: 'MARKETING_COST', type: 'double', ru: 'Маркетинговые затраты', en: 'Marketing cost' },
+  { code: 'POTENTIAL_3Y', type: 'double', ...inEveryLanguage('crmField.potential3y') },
+  { code: 'MARGIN', type: 'double', ...inEveryLanguage('crmField.margin') },
+  { code: 'SATISFACTION', type: 'integer', ...inEveryLanguage('crmField.satisfaction') },
+  { code: 'CONTRACT_END', type: 'date', ...inEveryLanguage('crmField.contractEnd') },
+  { code: 'MARKETING_COST', type: 'double', ...inEveryLanguage('crmField.marketingCost') },
 ];
 
 export interface TierLabel {
@@ -92,7 +93,7 @@ function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, 
       params: {
         fields: {
           ...common, USER_TYPE_ID: 'enumeration', FIELD_NAME: TIER_FIELD_CODE, XML_ID: TIER_FIELD_CODE,
-          LABEL: options.lang === 'ru' ? 'KAM: уровень' : 'KAM: tier', EDIT_FORM_LABEL: label('KAM: уровень', 'KAM: tier'), LIST_COLUMN_LABEL: label('KAM: уровень', 'KAM: tier'),
+          LABEL: i18n(options.lang).t('crmField.tier'), EDIT_FORM_LABEL: inEveryLanguage('crmField.tier'), LIST_COLUMN_LABEL: inEveryLanguage('crmField.tier'),
           LIST: options.tiers.map((tier, index) => ({ VALUE: tierLabel(tier, options.lang), XML_ID: tier.id.toUpperCase(), SORT: (index + 1) * 100, DEF: 'N' })),
           SETTINGS: { DISPLAY: 'LIST' },
         },
@@ -106,7 +107,7 @@ function fieldCommands(entity: Entity, have: { tier: boolean; score: boolean }, 
       params: {
         fields: {
           ...common, USER_TYPE_ID: 'double', FIELD_NAME: SCORE_FIELD_CODE, XML_ID: SCORE_FIELD_CODE,
-          LABEL: options.lang === 'ru' ? 'KAM: балл' : 'KAM: score', EDIT_FORM_LABEL: label('KAM: балл', 'KAM: score'), LIST_COLUMN_LABEL: label('KAM: балл', 'KAM: score'),
+          LABEL: i18n(options.lang).t('crmField.score'), EDIT_FORM_LABEL: inEveryLanguage('crmField.score'), LIST_COLUMN_LABEL: inEveryLanguage('crmField.score'),
           SETTINGS: { PRECISION: 2 },
         },
       },
@@ -197,7 +198,7 @@ export async function setupBitrix24Portal(options: SetupOptions): Promise<SetupR
       method: 'placement.bind',
       params: {
         PLACEMENT: placement, HANDLER: placementHandler, TITLE: 'KAM Pilot',
-        LANG_ALL: { ru: { TITLE: 'KAM Pilot', DESCRIPTION: 'Ключевой клиент: уровень, балл, KPI, следующие шаги' }, en: { TITLE: 'KAM Pilot', DESCRIPTION: 'Key account: tier, score, KPIs, next steps' } },
+        LANG_ALL: { ru: { TITLE: 'KAM Pilot', DESCRIPTION: i18n('ru').t('crm.tabDescription') }, en: { TITLE: 'KAM Pilot', DESCRIPTION: i18n('en').t('crm.tabDescription') } },
       },
     });
   }

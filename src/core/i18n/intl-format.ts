@@ -8,16 +8,22 @@ import type { PluralForms } from './messages.en';
  */
 export interface Formatter {
   lang: Lang;
-  /** Grouped, up to `digits` decimals ("1 234,5" / "1,234.5"). */
-  number(value: number, digits?: number): string;
+  /** The BCP 47 locale the formats use ("ru-RU", "en-US"), for collation and the like. */
+  locale: string;
+  /** Grouped, up to `digits` decimals ("1 234,5" / "1,234.5"); `fixed` always shows them, `signed` adds "+" to gains. */
+  number(value: number, digits?: number, options?: { fixed?: boolean; signed?: boolean }): string;
   /** Whole units of the currency: "1 234 567 ₽" / "₽1,234,567". */
   money(value: number, currency: string): string;
   /** Short money: "1,2 млн ₽" / "₽1.2M". */
   moneyShort(value: number, currency: string): string;
-  /** A fraction as a percentage (0.843 -> "84%"; under 10% one decimal); signed adds "+" to gains. */
-  percent(fraction: number | null, options?: { signed?: boolean }): string;
-  /** "31 окт. 2026 г." / "Oct 31, 2026"; "—" for null. */
+  /** A fraction as a percentage (0.843 -> "84%"; under 10% one decimal unless `digits`); signed adds "+" to gains. */
+  percent(fraction: number | null, options?: { signed?: boolean; digits?: number }): string;
+  /** "31 окт. 2026 г." / "Oct 31, 2026"; "—" for null. The one date form of prose and CRM texts. */
   date(isoDate: string | null): string;
+  /** A table column's date: "31.10.2026" / "10/31/2026"; "—" for null. */
+  dateNumeric(isoDate: string | null): string;
+  /** A moment (ISO timestamp) with its time: "31 окт. 2026 г., 14:05"; in `timeZone` (the reader's own when left out). */
+  dateTime(isoInstant: string, timeZone?: string): string;
   /** "Oct 2026", "Q3 2026", "2025" (ru: "окт. 2026", "3 кв. 2026", "2025") from the period's first day. */
   period(granularity: Granularity, start: string): string;
   /** "5 days" / "5 дней": the number, then the word its plural category takes. */
@@ -31,15 +37,17 @@ const utc = (isoDate: string): Date => new Date(`${isoDate.slice(0, 10)}T00:00:0
 
 export function createFormatter(lang: Lang): Formatter {
   const locale = LOCALES[lang];
-  const numberFormats = new Map<number, Intl.NumberFormat>();
-  const numberFormat = (digits: number): Intl.NumberFormat => {
-    let format = numberFormats.get(digits);
-    if (!format) numberFormats.set(digits, (format = new Intl.NumberFormat(locale, { maximumFractionDigits: digits })));
-    return format;
+  // Building an Intl format costs far more than using one; the engine formats per account, so each is made once.
+  const formats = new Map<string, Intl.NumberFormat>();
+  const format = (key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat => {
+    let made = formats.get(key);
+    if (!made) formats.set(key, (made = new Intl.NumberFormat(locale, options)));
+    return made;
   };
+  const numberFormat = (digits: number): Intl.NumberFormat => format(`n${digits}`, { maximumFractionDigits: digits });
   const plural = new Intl.PluralRules(locale);
   const money = (value: number, currency: string, compact: boolean): string =>
-    new Intl.NumberFormat(locale, {
+    format(`${compact ? 'ms' : 'm'}${currency}`, {
       style: 'currency',
       currency,
       currencyDisplay: 'narrowSymbol',
@@ -48,22 +56,35 @@ export function createFormatter(lang: Lang): Formatter {
     }).format(value);
   const monthYear = new Intl.DateTimeFormat(locale, { month: 'short', year: 'numeric', timeZone: 'UTC' });
   const fullDate = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const numericDate = new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' });
 
   return {
     lang,
-    number: (value, digits = 2) => numberFormat(digits).format(value),
+    locale,
+    number: (value, digits = 2, options = {}) =>
+      options.fixed || options.signed
+        ? format(`n${digits}${options.fixed ? 'f' : ''}${options.signed ? 's' : ''}`, {
+            maximumFractionDigits: digits,
+            minimumFractionDigits: options.fixed ? digits : 0,
+            signDisplay: options.signed ? 'exceptZero' : 'auto',
+          }).format(value)
+        : numberFormat(digits).format(value),
     money: (value, currency) => money(value, currency, false),
     moneyShort: (value, currency) => money(value, currency, true),
     percent(fraction, options = {}) {
       if (fraction === null || !Number.isFinite(fraction)) return NONE;
-      const digits = Math.abs(fraction) < 0.1 ? 1 : 0;
-      return new Intl.NumberFormat(locale, {
+      const digits = options.digits ?? (Math.abs(fraction) < 0.1 ? 1 : 0);
+      const signed = options.signed === true;
+      return format(`p${digits}${signed ? 's' : ''}`, {
         style: 'percent',
         maximumFractionDigits: digits,
-        signDisplay: options.signed ? 'exceptZero' : 'auto',
+        signDisplay: signed ? 'exceptZero' : 'auto',
       }).format(fraction);
     },
     date: (isoDate) => (isoDate === null ? NONE : fullDate.format(utc(isoDate))),
+    dateNumeric: (isoDate) => (isoDate === null ? NONE : numericDate.format(utc(isoDate))),
+    dateTime: (isoInstant, timeZone) =>
+      new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) }).format(new Date(isoInstant)),
     period(granularity, start) {
       const day = utc(start);
       const year = day.getUTCFullYear();

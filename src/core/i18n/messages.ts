@@ -6,6 +6,7 @@
  *   t('kpi.revenue')                        // a plain message
  *   t('risk.contractEnding')(fmt.date(d), fmt.count(45, t('plural.day')))   // a message with parameters
  *   fmt.money(1250000, 'RUB'), fmt.percent(0.84), fmt.period('quarter', '2026-07-01')
+ *   pages.nextTier(tier, fmt.count(12.5, pages.points, 1))   // the pages' part (./messages.pages.ts)
  *
  * How to add a message: add the key to messages.en.ts (the reference key set), then the same
  * key to messages.ru.ts; the compiler refuses a language that misses a key or takes other
@@ -17,10 +18,12 @@
 import type { Lang } from './format-values';
 import { createFormatter, type Formatter } from './intl-format';
 import { en, type MessageCatalogue, type MessageKey } from './messages.en';
+import { PAGE_MESSAGES, type PageMessages } from './messages.pages';
 import { ru } from './messages.ru';
 
 export type { MessageCatalogue, MessageKey, PluralForms } from './messages.en';
 export type { Formatter } from './intl-format';
+export type { PageMessages } from './messages.pages';
 export type { Lang } from './format-values';
 
 const CATALOGUES: Record<Lang, MessageCatalogue> = { en, ru };
@@ -35,6 +38,10 @@ export interface I18n {
   lang: Lang;
   t: <K extends MessageKey>(key: K) => MessageCatalogue[K];
   fmt: Formatter;
+  /** The pages' messages (card tab, portfolio, settings), checked for parity like the rest. */
+  pages: PageMessages;
+  /** A plain message whose key is built at run time (a metric's label, why a KPI is missing); null when there is none. */
+  lookup(key: string): string | null;
   /** The catalogue's name for an industry code; the code itself when the catalogue has none (a portal's own entry). */
   industry(code: string | null): string;
   /** A tier's label in this language, from the criteria config; its id only when the config gives no label. */
@@ -52,6 +59,11 @@ export function i18n(lang: Lang): I18n {
     lang,
     t,
     fmt: createFormatter(lang),
+    pages: PAGE_MESSAGES[lang],
+    lookup(key) {
+      const text = catalogue[key as MessageKey] as unknown;
+      return typeof text === 'string' ? text : null;
+    },
     industry(code) {
       if (code === null || code === '') return catalogue['common.none'];
       const key = `industry.${code}` as MessageKey;

@@ -1,10 +1,14 @@
-import { formatDays, formatMoney, formatNumber, formatPercent, type Lang } from '../i18n/format-values';
+import { i18n, type Lang } from '../i18n/messages';
 import { change } from '../kpi/account-kpis';
 import type { NextStepRulesConfig, RuleKey } from './next-step-rules-config';
 import { potentialEstimate } from './potential-estimate.rule';
-import { dateField, numberField, say, type Firing, type RuleContext } from './rule-context';
+import { dateField, numberField, type Firing, type RuleContext } from './rule-context';
 
-/** One next-step rule: when it fires (and with which cycle), and why an open task may close. */
+/**
+ * One next-step rule: when it fires (and with which cycle), and why an open task may close.
+ * Every text comes from the catalogue (src/core/i18n), with dates, money, numbers and day counts
+ * formatted by its Intl formatter in the task's language: a CRM to-do never shows an ISO date.
+ */
 export interface NextStepRule<K extends RuleKey = RuleKey> {
   key: K;
   /** Stable id used in dedup keys and the ledger. */
@@ -14,35 +18,35 @@ export interface NextStepRule<K extends RuleKey = RuleKey> {
   closeReason(ctx: RuleContext, config: NextStepRulesConfig['rules'][K], cycle: string, lang: Lang): string | null;
 }
 
+/** "45 days" / "45 дней". */
+const days = (lang: Lang, value: number): string => {
+  const { t, fmt } = i18n(lang);
+  return fmt.count(value, t('plural.day'));
+};
+
 const noContact: NextStepRule<'noContact'> = {
   key: 'noContact',
   id: 'no-contact',
   fire(ctx, config, lang) {
+    const { t, fmt } = i18n(lang);
     const last = dateField(ctx.fields, 'lastActivityAt');
     if (last === null) {
       if (!config.whenNeverContacted) return null;
-      return {
-        cycle: 'never',
-        title: say(lang, `Call ${ctx.name}: no contact on record`, `Позвонить в ${ctx.name}: контактов не зафиксировано`),
-        description: say(lang,
-          `There is no recorded contact with ${ctx.name}. Call the decision maker, confirm current needs and agree the next step.`,
-          `С клиентом ${ctx.name} не зафиксировано ни одного контакта. Позвоните лицу, принимающему решения, уточните текущие потребности и договоритесь о следующем шаге.`),
-      };
+      return { cycle: 'never', title: t('step.noContact.neverTitle')(ctx.name), description: t('step.noContact.neverText')(ctx.name) };
     }
     const silent = ctx.today - last.day;
     if (silent < config.days) return null;
     return {
       cycle: last.date,
-      title: say(lang, `Call ${ctx.name}: no contact for ${formatDays(silent, lang)}`, `Позвонить в ${ctx.name}: нет контакта ${formatDays(silent, lang)}`),
-      description: say(lang,
-        `The last recorded contact with ${ctx.name} was on ${last.date}, ${formatDays(silent, lang)} ago (the rule allows ${formatDays(config.days, lang)}). Call the decision maker, confirm current needs and agree the next step.`,
-        `Последний контакт с клиентом ${ctx.name} был ${last.date}, ${formatDays(silent, lang)} назад (правило допускает не больше ${formatDays(config.days, lang)}). Позвоните лицу, принимающему решения, уточните текущие потребности и договоритесь о следующем шаге.`),
+      title: t('step.noContact.title')(ctx.name, days(lang, silent)),
+      description: t('step.noContact.text')(ctx.name, fmt.date(last.date), days(lang, silent), days(lang, config.days)),
     };
   },
   closeReason(ctx, _config, cycle, lang) {
+    const { t, fmt } = i18n(lang);
     const last = dateField(ctx.fields, 'lastActivityAt');
     if ((last?.date ?? 'never') === cycle) return null;
-    return say(lang, `Contact made: the last activity is now ${last?.date ?? 'unknown'}.`, `Контакт состоялся: последняя активность теперь ${last?.date ?? 'неизвестна'}.`);
+    return last === null ? t('step.noContact.activityRemoved') : t('step.noContact.closed')(fmt.date(last.date));
   },
 };
 
@@ -50,26 +54,21 @@ const contractRenewal: NextStepRule<'contractRenewal'> = {
   key: 'contractRenewal',
   id: 'contract-renewal',
   fire(ctx, config, lang) {
+    const { t, fmt } = i18n(lang);
     const end = dateField(ctx.fields, 'contractEnd');
     if (end === null) return null;
     const left = end.day - ctx.today;
     if (left > config.days || left < -config.graceDays) return null;
-    const when = left >= 0 ? say(lang, `in ${formatDays(left, lang)}`, `через ${formatDays(left, lang)}`) : say(lang, `${formatDays(-left, lang)} ago`, `${formatDays(-left, lang)} назад`);
-    return {
-      cycle: end.date,
-      title: say(lang, `Start renewal talks with ${ctx.name}: contract ends ${end.date}`, `Начать переговоры о продлении с ${ctx.name}: договор до ${end.date}`),
-      description: say(lang,
-        `The contract with ${ctx.name} ends on ${end.date} (${when}). Review the results of the term, prepare the renewal offer and agree the terms before the end date.`,
-        `Договор с ${ctx.name} заканчивается ${end.date} (${when}). Подведите итоги периода, подготовьте предложение о продлении и согласуйте условия до даты окончания.`),
-    };
+    const when = left >= 0 ? t('step.renewal.inDays')(days(lang, left)) : t('step.renewal.daysAgo')(days(lang, -left));
+    const date = fmt.date(end.date);
+    return { cycle: end.date, title: t('step.renewal.title')(ctx.name, date), description: t('step.renewal.text')(ctx.name, date, when) };
   },
   closeReason(ctx, config, cycle, lang) {
+    const { t, fmt } = i18n(lang);
     const end = dateField(ctx.fields, 'contractEnd');
-    if (end === null) return say(lang, 'The contract end date was removed.', 'Дата окончания договора удалена.');
-    if (end.date !== cycle) return say(lang, `The contract now ends on ${end.date} (renewed or changed).`, `Договор теперь заканчивается ${end.date} (продлён или изменён).`);
-    if (ctx.today - end.day > config.graceDays) {
-      return say(lang, `The contract ended on ${end.date}; the renewal window is over.`, `Договор закончился ${end.date}; окно для продления прошло.`);
-    }
+    if (end === null) return t('step.renewal.endRemoved');
+    if (end.date !== cycle) return t('step.renewal.endChanged')(fmt.date(end.date));
+    if (ctx.today - end.day > config.graceDays) return t('step.renewal.windowOver')(fmt.date(end.date));
     return null;
   },
 };
@@ -86,23 +85,23 @@ const revenueDrop: NextStepRule<'revenueDrop'> = {
   key: 'revenueDrop',
   id: 'revenue-drop',
   fire(ctx, config, lang) {
+    const { t, fmt } = i18n(lang);
     const growth = quarterDrop(ctx, config);
     if (growth === null) return null;
     const { revenue, previousRevenue } = ctx.quarterKpis;
-    const drop = formatPercent(-growth, lang);
+    const quarter = fmt.period('quarter', ctx.reportQuarterStart);
     return {
       cycle: ctx.reportQuarter,
-      title: say(lang, `Review account ${ctx.name}: revenue down ${drop} in ${ctx.reportQuarter}`, `Разобрать клиента ${ctx.name}: выручка упала на ${drop} в ${ctx.reportQuarter}`),
-      description: say(lang,
-        `Revenue in ${ctx.reportQuarter} was ${formatMoney(revenue, lang)} against ${formatMoney(previousRevenue, lang)} in the quarter before. Find the cause (a lost product line, a competitor, a budget cut) and agree a recovery plan with the customer.`,
-        `Выручка в ${ctx.reportQuarter} составила ${formatMoney(revenue, lang)} против ${formatMoney(previousRevenue, lang)} кварталом ранее. Найдите причину (ушла товарная линия, конкурент, сокращение бюджета) и согласуйте с клиентом план восстановления.`),
+      title: t('step.revenueDrop.title')(ctx.name, fmt.percent(-growth), quarter),
+      description: t('step.revenueDrop.text')(quarter, fmt.moneyShort(revenue, ctx.currency), fmt.moneyShort(previousRevenue, ctx.currency)),
     };
   },
   closeReason(ctx, config, _cycle, lang) {
+    const { t, fmt } = i18n(lang);
     if (quarterDrop(ctx, config) !== null) return null;
     const growth = change(ctx.quarterKpis.revenue, ctx.quarterKpis.previousRevenue);
-    const shown = growth === null ? say(lang, 'no comparison base', 'нет базы для сравнения') : formatPercent(growth, lang, true);
-    return say(lang, `Revenue no longer dropping: ${ctx.reportQuarter} ${shown} on the quarter before.`, `Выручка больше не падает: ${ctx.reportQuarter} ${shown} к предыдущему кварталу.`);
+    const shown = growth === null ? t('step.revenueDrop.noBase') : fmt.percent(growth, { signed: true });
+    return t('step.revenueDrop.closed')(fmt.period('quarter', ctx.reportQuarterStart), shown);
   },
 };
 
@@ -110,20 +109,18 @@ const keyAccountPlan: NextStepRule<'keyAccountPlan'> = {
   key: 'keyAccountPlan',
   id: 'key-account-plan',
   fire(ctx, config, lang) {
+    const { t, fmt } = i18n(lang);
     if (ctx.tier !== config.keyTier || ctx.previousTier === config.keyTier) return null;
-    const from = ctx.previousTier ? ctx.tierName(ctx.previousTier) : say(lang, 'no tier', 'без уровня');
-    const to = ctx.tierName(config.keyTier);
+    const from = ctx.previousTier ? ctx.tierName(ctx.previousTier) : t('step.keyPlan.noTier');
     return {
       cycle: ctx.todayQuarter,
-      title: say(lang, `Write an account plan for ${ctx.name}: now a key account`, `Составить план работы с ${ctx.name}: теперь ключевой клиент`),
-      description: say(lang,
-        `${ctx.name} moved from "${from}" to "${to}" with a score of ${formatNumber(ctx.score, lang)}. Draft the account plan: goals for the year, decision makers, potential to unlock, risks and the contact rhythm.`,
-        `${ctx.name} перешёл из уровня «${from}» в «${to}» с баллом ${formatNumber(ctx.score, lang)}. Составьте план работы с клиентом: цели на год, лица, принимающие решения, потенциал роста, риски и ритм контактов.`),
+      title: t('step.keyPlan.title')(ctx.name),
+      description: t('step.keyPlan.text')(ctx.name, from, ctx.tierName(config.keyTier), fmt.number(ctx.score)),
     };
   },
   closeReason(ctx, config, _cycle, lang) {
     if (ctx.tier === config.keyTier) return null;
-    return say(lang, `No longer a key account (tier now "${ctx.tierName(ctx.tier)}").`, `Больше не ключевой клиент (уровень теперь «${ctx.tierName(ctx.tier)}»).`);
+    return i18n(lang).t('step.keyPlan.closed')(ctx.tierName(ctx.tier));
   },
 };
 
@@ -131,23 +128,21 @@ const lowSatisfaction: NextStepRule<'lowSatisfaction'> = {
   key: 'lowSatisfaction',
   id: 'low-satisfaction',
   fire(ctx, config, lang) {
+    const { t, fmt } = i18n(lang);
     const score = numberField(ctx.fields, 'satisfaction');
     if (score === null || score >= config.below) return null;
-    const shown = formatNumber(score, lang);
+    const shown = fmt.number(score);
     return {
       cycle: ctx.todayQuarter,
-      title: say(lang, `Call ${ctx.name} about the problem: satisfaction ${shown}`, `Позвонить в ${ctx.name} по проблеме: удовлетворённость ${shown}`),
-      description: say(lang,
-        `The latest satisfaction score of ${ctx.name} is ${shown}, below ${formatNumber(config.below, lang)}. Call to find out what went wrong, fix it and confirm the fix with the customer.`,
-        `Последняя оценка удовлетворённости ${ctx.name} — ${shown}, ниже ${formatNumber(config.below, lang)}. Позвоните, выясните, что пошло не так, устраните проблему и подтвердите решение с клиентом.`),
+      title: t('step.satisfaction.title')(ctx.name, shown),
+      description: t('step.satisfaction.text')(ctx.name, shown, fmt.number(config.below)),
     };
   },
   closeReason(ctx, config, _cycle, lang) {
+    const { t, fmt } = i18n(lang);
     const score = numberField(ctx.fields, 'satisfaction');
     if (score !== null && score < config.below) return null;
-    return score === null
-      ? say(lang, 'The satisfaction score was removed.', 'Оценка удовлетворённости удалена.')
-      : say(lang, `Satisfaction is now ${formatNumber(score, lang)}.`, `Удовлетворённость теперь ${formatNumber(score, lang)}.`);
+    return score === null ? t('step.satisfaction.removed') : t('step.satisfaction.closed')(fmt.number(score));
   },
 };
 
@@ -155,22 +150,20 @@ const wonFollowUp: NextStepRule<'wonFollowUp'> = {
   key: 'wonFollowUp',
   id: 'won-follow-up',
   fire(ctx, _config, lang) {
+    const { t, fmt } = i18n(lang);
     const deal = ctx.recentWon;
     if (deal === null) return null;
-    const amount = formatMoney(deal.amount, lang, deal.currency);
     return {
       cycle: deal.id,
       ownerId: deal.ownerId,
-      title: say(lang, `Follow up with ${ctx.name} after delivery of deal ${deal.id}`, `Связаться с ${ctx.name} после поставки по сделке ${deal.id}`),
-      description: say(lang,
-        `Deal ${deal.id} for ${amount} was won on ${deal.closedAt}. Check that delivery went well, collect feedback and ask about the next need.`,
-        `Сделка ${deal.id} на ${amount} выиграна ${deal.closedAt}. Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.`),
+      title: t('step.wonFollowUp.title')(ctx.name, deal.id),
+      description: t('step.wonFollowUp.text')(deal.id, fmt.money(deal.amount, deal.currency), fmt.date(deal.closedAt)),
     };
   },
   closeReason(ctx, _config, cycle, lang) {
     const deal = ctx.wonDeals.get(cycle);
     if (deal && deal.accountId === ctx.accountId) return null;
-    return say(lang, `Deal ${cycle} is no longer won.`, `Сделка ${cycle} больше не в статусе «выиграна».`);
+    return i18n(lang).t('step.wonFollowUp.closed')(cycle);
   },
 };
 

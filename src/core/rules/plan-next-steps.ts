@@ -1,5 +1,5 @@
 import type { EvaluationResult } from '../engine/evaluate-portfolio';
-import type { Lang } from '../i18n/format-values';
+import { i18n, type Lang } from '../i18n/messages';
 import { byCodeUnits } from '../kpi/portfolio-index';
 import { calendarDatePart, fromDay, toDay, type Day } from '../model/calendar-date';
 import { quarterLabel } from '../model/periods';
@@ -8,7 +8,7 @@ import { addBusinessDays } from './business-days';
 import { DEFAULT_NEXT_STEP_RULES, type NextStepRulesConfig } from './next-step-rules-config';
 import { NEXT_STEP_RULES, type NextStepRule } from './next-step-rules';
 import { createRuleCaps, type RuleCapsConfig } from './rule-caps';
-import { say, type RuleContext, type WonDealRef } from './rule-context';
+import type { RuleContext, WonDealRef } from './rule-context';
 
 /** A task the app already created (its own ledger), as the planner needs it. */
 export interface LedgerEntry {
@@ -98,6 +98,8 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
       accountCount: evaluation.accounts.length,
       quarterKpis: evaluated.kpis.quarter,
       reportQuarter,
+      reportQuarterStart: evaluation.periods.quarter.start,
+      currency: evaluation.baseCurrency,
       today,
       todayQuarter: quarterLabel(today),
       recentWon: recentWon.get(evaluated.id) ?? null,
@@ -210,10 +212,9 @@ export function planNextSteps(input: PlanNextStepsInput): NextStepPlan {
 }
 
 function closeReasonFor(rule: NextStepRule, rules: NextStepRulesConfig, ctx: RuleContext | undefined, cycle: string, lang: Lang): string | null {
-  if (!ctx) return say(lang, 'The account is no longer in the portfolio.', 'Клиента больше нет в портфеле.');
+  const { t } = i18n(lang);
+  if (!ctx) return t('step.accountGone');
   const config = rules.rules[rule.key];
-  if (!watches(config.tiers, ctx.tier)) {
-    return say(lang, `The account left the tiers this rule watches (now "${ctx.tier}").`, `Клиент вышел из уровней, за которыми следит правило (теперь «${ctx.tier}»).`);
-  }
+  if (!watches(config.tiers, ctx.tier)) return t('step.tierLeft')(ctx.tierName(ctx.tier));
   return (rule.closeReason as (c: RuleContext, k: typeof config, cy: string, l: Lang) => string | null)(ctx, config, cycle, lang);
 }

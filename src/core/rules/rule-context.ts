@@ -1,4 +1,3 @@
-import type { Lang } from '../i18n/format-values';
 import type { PeriodKpis } from '../kpi/account-kpis';
 import { calendarDatePart, toDay, type Day } from '../model/calendar-date';
 import type { AccountFields } from '../model/snapshot';
@@ -28,9 +27,12 @@ export interface RuleContext {
   /** 1 for the highest revenue12m in the portfolio (ties by id), out of `accountCount`. */
   revenueRank: number;
   accountCount: number;
-  /** The report quarter's KPIs and its label ("2026-Q3"). */
+  /** The report quarter's KPIs, its label ("2026-Q3", part of task keys) and its first day (for texts). */
   quarterKpis: PeriodKpis;
   reportQuarter: string;
+  reportQuarterStart: string;
+  /** The portfolio's base currency: revenue and potentials are in it. */
+  currency: string;
   today: Day;
   /** Label of the calendar quarter containing today. */
   todayQuarter: string;
@@ -49,8 +51,6 @@ export interface Firing {
   description: string;
   ownerId?: string | null;
 }
-
-export const say = (lang: Lang, en: string, ru: string): string => (lang === 'ru' ? ru : en);
 
 /** A date field (date or datetime string) as a day number; anything else is absent. */
 export function dateField(fields: AccountFields, key: string): { date: string; day: Day } | null {

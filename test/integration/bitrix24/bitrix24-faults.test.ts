@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import axios from 'axios';
-import { MESSAGES } from '../../../src/ui/messages';
+import { PAGE_MESSAGES } from '../../../src/core/i18n/messages.pages';
 import { runDemo } from '../../../src/app/demo/run-demo';
 import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
 import { createSilentLogger } from '../../../src/logging/logger';
@@ -58,7 +58,7 @@ it('blocks the installation, says why, and stops calling the portal when the ref
     });
     expect(card.status).toBe(200);
     expect(card.data).toMatchObject({ blocked: true });
-    expect(MESSAGES.ru.blocked).toContain('Синхронизация остановлена');
+    expect(PAGE_MESSAGES.ru.blocked).toContain('Синхронизация остановлена');
   } finally {
     await demo.close();
   }

@@ -67,8 +67,8 @@ describe('kam evaluate', () => {
     const { code, stdout } = run({ snapshot: join(EXAMPLES, 'portfolio.json'), lang: 'ru' });
     expect(code).toBe(0);
     expect(stdout).toContain('KAM Pilot: портфель на 31 окт. 2026 г.');
-    expect(stdout).toContain('Потенциал 42 млн RUB за 3 года: 140% от цели 30 млн, максимум баллов');
-    expect(stdout).toContain('Прогноз потенциала 70,5 млн RUB за 3 года: 235% от цели 30 млн, максимум баллов (оценка по динамике закупок за последние 8 кварталов: поле «Потенциал за 3 года» не заполнено)');
+    expect(stdout).toContain('Потенциал 42\u00a0млн\u00a0₽ за 3 года: 140\u00a0% от цели 30\u00a0млн\u00a0₽, максимум баллов');
+    expect(stdout).toContain('Прогноз потенциала 70,5\u00a0млн\u00a0₽ за 3 года: 235\u00a0% от цели 30\u00a0млн\u00a0₽, максимум баллов (оценка по динамике закупок за последние 8 кварталов: поле «Потенциал за 3 года» не заполнено)');
     // Portfolio KPIs first, periods labelled, tier labels instead of ids, Russian number formats.
     expect(stdout.indexOf('KPI портфеля')).toBeLessThan(stdout.search(/Клиенты \(\d+\)/));
     expect(stdout.search(/Клиенты \(\d+\)/)).toBeGreaterThan(0);

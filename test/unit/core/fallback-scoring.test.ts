@@ -37,7 +37,7 @@ describe('criterion fallback (spec section 5)', () => {
       'estimate 90: 90% of the 100 target (an estimate: “Potential over 3 years” holds "lots", not a number)',
     );
     expect(one(withFallback(), { estimate: 90 }, 'ru').contributions[0]?.reason).toBe(
-      'estimate 90: 90% от цели 100 (оценка: поле «Потенциал за 3 года» не заполнено)',
+      'estimate 90: 90\u00a0% от цели 100 (оценка: поле «Потенциал за 3 года» не заполнено)',
     );
   });
 

@@ -1,6 +1,14 @@
 import { en } from '../../../src/core/i18n/messages.en';
 import { ru } from '../../../src/core/i18n/messages.ru';
 import { i18n, inEveryLanguage } from '../../../src/core/i18n/messages';
+import { PAGE_MESSAGES } from '../../../src/core/i18n/messages.pages';
+
+/** Every leaf of a nested message object, as "a.b" paths with the kind of value found there. */
+function leaves(value: unknown, path = ''): string[] {
+  if (typeof value === 'function') return [`${path}:function/${value.length}`];
+  if (typeof value === 'string') return [`${path}:${value.length > 0 ? 'text' : 'EMPTY'}`];
+  return Object.entries(value as Record<string, unknown>).flatMap(([key, inner]) => leaves(inner, path ? `${path}.${key}` : key));
+}
 
 describe('message catalogue', () => {
   it('gives every key in both languages, with the same kind of value and never an empty text', () => {
@@ -13,6 +21,18 @@ describe('message catalogue', () => {
     for (const key of Object.keys(ru).filter((k) => k.startsWith('plural.')) as Array<'plural.day'>) {
       expect(Object.keys(ru[key]).sort()).toEqual(['few', 'many', 'one', 'other']);
     }
+  });
+
+  it('gives every page message in both languages, with the same parameters, never an empty text', () => {
+    const [ruLeaves, enLeaves] = [leaves(PAGE_MESSAGES.ru), leaves(PAGE_MESSAGES.en)];
+    const plurals = new Set(['points', 'accountsCount']);
+    const withoutPlurals = (list: string[]) => list.filter((leaf) => !plurals.has(leaf.split('.')[0] as string)).sort();
+    expect(withoutPlurals(enLeaves)).toEqual(withoutPlurals(ruLeaves));
+    expect(ruLeaves.filter((leaf) => leaf.endsWith('EMPTY'))).toEqual([]);
+    for (const key of plurals) expect(Object.keys(PAGE_MESSAGES.ru[key as 'points']).sort()).toEqual(['few', 'many', 'one', 'other']);
+    // The pages reach their part through the one catalogue, beside the shared messages.
+    expect(i18n('en').pages.nextTier('Key account', '12.5 points')).toBe('12.5 points to reach “Key account”');
+    expect(i18n('ru').pages.nextTier('Ключевой', i18n('ru').fmt.count(12.5, PAGE_MESSAGES.ru.points, 1))).toBe('До уровня «Ключевой» не хватает 12,5 балла');
   });
 
   it('puts parameters in the same order in both languages', () => {
@@ -49,12 +69,25 @@ describe('Intl formatters', () => {
     expect(nbsp(ru.money(1234567.6, 'RUB'))).toBe('1 234 568 ₽');
     expect(en.money(1234567.6, 'RUB')).toBe('₽1,234,568');
     expect(nbsp(ru.moneyShort(1_250_000, 'RUB'))).toBe('1,3 млн ₽');
+    // The one short money form: engine reasons, to-dos and the pages' charts all use it.
+    expect(en.moneyShort(42_000_000, 'RUB')).toBe('₽42M');
+    expect(nbsp(ru.moneyShort(42_000_000, 'RUB'))).toBe('42 млн ₽');
+    expect(en.moneyShort(600_000, 'RUB')).toBe('₽600K');
+    expect(nbsp(ru.moneyShort(600_000, 'RUB'))).toBe('600 тыс. ₽');
     expect(en.percent(0.843)).toBe('84%');
     expect(nbsp(ru.percent(0.055))).toBe('5,5 %');
     expect(en.percent(0.2, { signed: true })).toBe('+20%');
     expect(en.percent(null)).toBe('—');
     expect(en.date('2026-12-31')).toBe('Dec 31, 2026');
     expect(nbsp(ru.date('2026-12-31'))).toBe('31 дек. 2026 г.');
+    expect(ru.dateNumeric('2026-12-31')).toBe('31.12.2026');
+    expect(en.dateNumeric('2026-12-31')).toBe('12/31/2026');
+    expect(nbsp(ru.dateTime('2026-12-31T14:05:00Z', 'UTC'))).toBe('31 дек. 2026 г., 14:05');
+    expect(en.dateTime('2026-12-31T14:05:00Z', 'UTC')).toBe('Dec 31, 2026, 2:05 PM');
+    expect(en.number(72, 1, { fixed: true })).toBe('72.0');
+    expect(en.number(-1.25, 1, { signed: true })).toBe('-1.3');
+    expect(en.number(3, 1, { signed: true })).toBe('+3');
+    expect(en.percent(0.8425, { digits: 1 })).toBe('84.3%');
   });
 
   it('picks the plural form Intl.PluralRules gives', () => {
@@ -63,5 +96,7 @@ describe('Intl formatters', () => {
     expect(ru.count(2.5, day, 1)).toBe('2,5 дня');
     expect(en.count(1, i18n('en').t('plural.day'))).toBe('1 day');
     expect(en.count(3, i18n('en').t('plural.day'))).toBe('3 days');
+    expect([1, 2, 5, 2.5].map((n) => ru.count(n, i18n('ru').t('plural.year'), 1))).toEqual(['1 год', '2 года', '5 лет', '2,5 года']);
+    expect(en.count(1.5, i18n('en').t('plural.year'), 1)).toBe('1.5 years');
   });
 });

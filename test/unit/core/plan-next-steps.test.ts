@@ -37,7 +37,7 @@ describe('planNextSteps: each default rule', () => {
       ownerId: '7',
       entity: { type: 'company', id: 'a' },
       title: 'Call Stroymontazh: no contact for 61 days',
-      description: expect.stringContaining('was on 2026-09-02, 61 days ago (the rule allows 30 days)'),
+      description: expect.stringContaining('was on Sep 2, 2026, 61 days ago (the rule allows 30 days)'),
       dueDate: '2026-11-03',
     }]);
   });
@@ -56,7 +56,7 @@ describe('planNextSteps: each default rule', () => {
     const deals = [won('b', '2026-05-10', 100), won('b', '2026-08-10', 50), won('c', '2026-05-10', 100), won('c', '2026-08-10', 80)];
     const result = plan([account('b', { fields: { p: 50, ...quiet } }), account('c', { fields: { p: 50, ...quiet } })], { deals });
     expect(result.create.map((t) => t.dedupKey)).toEqual(['revenue-drop:b:2026-Q3']);
-    expect(result.create[0]?.title).toBe('Review account Account b: revenue down 50% in 2026-Q3');
+    expect(result.create[0]?.title).toBe('Review account Account b: revenue down 50% in Q3 2026');
   });
 
   it('tier raised to key -> account plan; not when it already was key', () => {
@@ -94,7 +94,7 @@ describe('planNextSteps: dedup, cooldown, caps, closing', () => {
   it('closes an open task whose cause is gone, and may open the next cycle', () => {
     const contacted = account('a', { previousTier: 'key', fields: { p: 80, lastActivityAt: '2026-10-30' } });
     const result = plan([contacted], { ledger: [entry('no-contact:a:2026-09-02')] });
-    expect(result.close).toEqual([{ dedupKey: 'no-contact:a:2026-09-02', reason: 'Contact made: the last activity is now 2026-10-30.' }]);
+    expect(result.close).toEqual([{ dedupKey: 'no-contact:a:2026-09-02', reason: 'Contact made: the last activity is now Oct 30, 2026.' }]);
     expect(result.create).toEqual([]);
   });
 

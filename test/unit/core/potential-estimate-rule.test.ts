@@ -49,13 +49,13 @@ describe('next-step rule: ask for a potential estimate', () => {
       ownerId: '7',
       entity: { type: 'company', id: 'big' },
       title: 'Estimate the 3-year potential of Volga Metal',
-      description: expect.stringContaining('Volga Metal looks promising: its purchase trend forecasts 12 M over the next 3 years.'),
+      description: expect.stringContaining('Volga Metal looks promising: its purchase trend forecasts ₽12M over the next 3 years.'),
       dueDate: '2026-11-09',
     }]);
     expect(asks(result)[0]?.description).toContain('fill in “Potential over 3 years” in the company card');
     const ru = asks(plan(accounts, deals, { lang: 'ru', rules: { rules: { potentialEstimate: { topRevenueShare: 0 } } } }))[0];
     expect(ru?.title).toBe('Оценить потенциал Volga Metal на 3 года');
-    expect(ru?.description).toContain('по динамике закупок прогноз на 3 года — 12 млн');
+    expect(ru?.description).toContain('по динамике закупок прогноз на 3 года — 12\u00a0млн\u00a0₽.');
   });
 
   it('asks for a top-revenue account whose history is too short for a forecast', () => {
@@ -64,7 +64,7 @@ describe('next-step rule: ask for a potential estimate', () => {
     const deals = [won('top', '2026-06-01', 3_000_000), won('second', '2026-06-01', 2_000_000)];
     const result = plan(accounts, deals);
     expect(asks(result).map((t) => t.accountId)).toEqual(['top']);
-    expect(asks(result)[0]?.description).toContain('its revenue over the last 12 months, 3 M, is in the top 5% of the portfolio');
+    expect(asks(result)[0]?.description).toContain('its revenue over the last 12 months, ₽3M, is in the top 5% of the portfolio');
   });
 
   it('caps the asks per owner per day, counting today\'s earlier ones, best accounts first', () => {
@@ -112,9 +112,9 @@ describe('next-step rule: ask for a potential estimate', () => {
     const deals = steady('a', 1_000_000);
     const ledger = [entry('potential-estimate:a:2026-Q4')];
     const filled = plan([account('a', { fields: { p: 50, potential3y: 40_000_000, ...quiet } }), ...filler(9)], deals, { ledger });
-    expect(filled.close).toEqual([{ dedupKey: 'potential-estimate:a:2026-Q4', reason: 'A potential over 3 years is entered now: 40 M.' }]);
+    expect(filled.close).toEqual([{ dedupKey: 'potential-estimate:a:2026-Q4', reason: 'A potential over 3 years is entered now: ₽40M.' }]);
     const ru = plan([account('a', { fields: { p: 50, potential3y: 40_000_000, ...quiet } }), ...filler(9)], deals, { ledger, lang: 'ru' });
-    expect(ru.close[0]?.reason).toBe('Потенциал на 3 года теперь введён: 40 млн.');
+    expect(ru.close[0]?.reason).toBe('Потенциал на 3 года теперь введён: 40\u00a0млн\u00a0₽.');
     expect(plan([account('a', { fields: { p: 50, ...quiet } }), ...filler(9)], deals, { ledger }).close).toEqual([]);
   });
 });

@@ -57,7 +57,7 @@ describe('potentialForecast3y (spec section 7)', () => {
     const deals = ['2024-11-01', '2025-02-01', '2025-05-01', '2025-08-01', '2025-11-01', '2026-02-01', '2026-05-01', '2026-08-01'].map((day) => won('a', day, 100_000));
     const r = evaluatePortfolio(snapshot({ accounts: [account('a')], deals }), CONFIG, { lang: 'en' });
     expect(r.accounts[0]!.contributions[0]).toMatchObject({ value: 1_200_000, source: 'primary', normalized: 1 });
-    expect(r.accounts[0]!.contributions[0]!.reason).toBe('Potential forecast 1.2 M RUB over 3 years: 120% of the 1 M target, full marks');
+    expect(r.accounts[0]!.contributions[0]!.reason).toBe('Potential forecast ₽1.2M over 3 years: 120% of the ₽1M target, full marks');
   });
 
   describe('properties', () => {

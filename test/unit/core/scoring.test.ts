@@ -23,15 +23,15 @@ describe('scales (spec section 5)', () => {
     const a = scoreOf(config, { potential3y: 42_000_000 });
     expect(a.contributions[0]).toEqual({
       criterion: 'potential', value: 42_000_000, source: 'primary', normalized: 0.84, points: 84,
-      reason: 'Potential 42 M RUB over 3 years: 84% of the 50 M target',
+      reason: 'Potential ₽42M over 3 years: 84% of the ₽50M target',
     });
-    expect(scoreOf(config, { potential3y: 42_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 42 млн RUB за 3 года: 84% от цели 50 млн');
+    expect(scoreOf(config, { potential3y: 42_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 42\u00a0млн\u00a0₽ за 3 года: 84\u00a0% от цели 50\u00a0млн\u00a0₽');
     // Past the target the points stop at 100%, but the reason shows how far past it the value is.
     expect(scoreOf(config, { potential3y: 80_000_000 })).toMatchObject({
       score: 100,
-      contributions: [{ normalized: 1, reason: 'Potential 80 M RUB over 3 years: 160% of the 50 M target, full marks' }],
+      contributions: [{ normalized: 1, reason: 'Potential ₽80M over 3 years: 160% of the ₽50M target, full marks' }],
     });
-    expect(scoreOf(config, { potential3y: 80_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 80 млн RUB за 3 года: 160% от цели 50 млн, максимум баллов');
+    expect(scoreOf(config, { potential3y: 80_000_000 }, 'ru').contributions[0]?.reason).toBe('Потенциал 80\u00a0млн\u00a0₽ за 3 года: 160\u00a0% от цели 50\u00a0млн\u00a0₽, максимум баллов');
     expect(scoreOf(config, { potential3y: -5 }).score).toBe(0);
   });
 
@@ -44,9 +44,10 @@ describe('scales (spec section 5)', () => {
 
   it('map reads the value or the default, and says which', () => {
     const config = single({ metric: 'industry', scale: { type: 'map', values: { CONSTRUCTION: 0.9 }, default: 0.3 } });
-    expect(scoreOf(config, {}).contributions[0]).toMatchObject({ value: 'CONSTRUCTION', normalized: 0.9, reason: 'Industry CONSTRUCTION: rated 90%' });
+    expect(scoreOf(config, {}).contributions[0]).toMatchObject({ value: 'CONSTRUCTION', normalized: 0.9, reason: 'Industry Construction: rated 90%' });
+    expect(scoreOf(config, {}, 'ru').contributions[0]?.reason).toBe('Отрасль Строительство: оценка 90\u00a0%');
     const other = single({ metric: 'field:segment', scale: { type: 'map', values: { A: 1 }, default: 0.3 } });
-    expect(scoreOf(other, { segment: 'B' }, 'ru').contributions[0]?.reason).toBe('segment B: нет в списке, по умолчанию 30%');
+    expect(scoreOf(other, { segment: 'B' }, 'ru').contributions[0]?.reason).toBe('segment B: нет в списке, по умолчанию 30\u00a0%');
   });
 
   it('thresholds: first match wins, else 0', () => {
@@ -153,7 +154,7 @@ describe('default criteria', () => {
       value: 174_000_000,
       source: 'fallback',
       normalized: 1,
-      reason: 'Potential forecast 174 M RUB over 3 years: 580% of the 30 M target, full marks (an estimate from the purchase trend of the last 8 quarters: “Potential over 3 years” is not filled in)',
+      reason: 'Potential forecast ₽174M over 3 years: 580% of the ₽30M target, full marks (an estimate from the purchase trend of the last 8 quarters: “Potential over 3 years” is not filled in)',
     });
     expect(a.contributions.find((c) => c.criterion === 'margin')).toMatchObject({
       value: 0.3,

@@ -1,11 +1,14 @@
 /**
- * Every string the pages show, in Russian and English: one catalogue (STYLE.md "one voice for
- * text"), typed so a key missing in one language does not compile. Plurals are Intl.PluralRules
- * categories. Meant to merge into the shared catalogue under src/core/i18n when it lands.
+ * The pages' part of the one message catalogue (./messages.ts): every string the card tab, the
+ * portfolio page and the settings page show, in Russian and English. `ru` is the reference shape;
+ * `en` must give every key with the same parameters (the compiler checks it, and
+ * test/unit/core/i18n-messages.test.ts checks the nested key sets). Messages with parameters are
+ * functions taking already formatted values (`fmt` in ./intl-format.ts); plurals are word forms by
+ * Intl.PluralRules category, counted with `fmt.count`.
  */
-import type { Lang } from './api-types';
-
-export type PluralForms = Partial<Record<Intl.LDMLPluralRule, string>> & { other: string };
+import type { RuleKey } from '../rules/next-step-rules-config';
+import type { Lang } from './format-values';
+import type { PluralForms } from './messages.en';
 
 const ru = {
   appName: 'KAM Pilot',
@@ -25,9 +28,9 @@ const ru = {
   tier: 'Уровень',
   score: 'Балл',
   ofHundred: 'из 100',
-  nextTier: 'До уровня «{tier}» не хватает {points}',
+  nextTier: (tier: string, points: string) => `До уровня «${tier}» не хватает ${points}`,
   topTier: 'Высший уровень',
-  points: { one: '{n} балл', few: '{n} балла', many: '{n} баллов', other: '{n} балла' } as PluralForms,
+  points: { one: 'балл', few: 'балла', many: 'баллов', other: 'балла' } as PluralForms,
   whyScore: 'Из чего сложился балл',
   achievement: 'Выполнение',
   sourceFallback: 'оценка',
@@ -62,8 +65,8 @@ const ru = {
   // portfolio
   portfolioTitle: 'Портфель ключевых клиентов',
   granularity: { month: 'Месяц', quarter: 'Квартал', year: 'Год' },
-  frozenAt: 'Отчёт зафиксирован {date}, версия правил {version}',
-  ruleVersion: 'Версия правил: {version}',
+  frozenAt: (date: string, version: string) => `Отчёт зафиксирован ${date}, версия правил ${version}`,
+  ruleVersion: (version: string) => `Версия правил: ${version}`,
   kpi: {
     revenue: 'Выручка', customersStart: 'Клиентов на начало', customersEnd: 'Клиентов на конец',
     newCustomers: 'Новые', lostCustomers: 'Потерянные', retentionRate: 'Удержание', churnRate: 'Отток', nrr: 'NRR', grr: 'GRR',
@@ -75,7 +78,7 @@ const ru = {
   toTier: 'Стало',
   newlyEvaluated: 'новые',
   keyAccounts: 'Клиенты',
-  accountsCount: { one: '{n} клиент', few: '{n} клиента', many: '{n} клиентов', other: '{n} клиента' } as PluralForms,
+  accountsCount: { one: 'клиент', few: 'клиента', many: 'клиентов', other: 'клиента' } as PluralForms,
   allOwners: 'Все ответственные',
   allTiers: 'Все уровни',
   allIndustries: 'Все отрасли',
@@ -131,7 +134,7 @@ const ru = {
     noContact: 'Давно не было контакта', contractRenewal: 'Продление договора', revenueDrop: 'Падение выручки',
     keyAccountPlan: 'План по ключевому клиенту', lowSatisfaction: 'Низкая удовлетворённость', wonFollowUp: 'Контакт после выигранной сделки',
     potentialEstimate: 'Запросить оценку потенциала',
-  } as Record<string, string>,
+  } as Record<RuleKey, string>,
   ruleParam: {
     cooldownDays: 'Пауза, дней', dueInBusinessDays: 'Срок, рабочих дней', days: 'Порог, дней', graceDays: 'После окончания, дней',
     dropShare: 'Падение, доля', minPreviousRevenue: 'Мин. прошлая выручка', below: 'Ниже оценки', afterDays: 'Через, дней',
@@ -145,7 +148,7 @@ const ru = {
   summaryPeriod: 'Период сводки KPI',
   preview: 'Предпросмотр',
   save: 'Сохранить',
-  saved: 'Сохранено. Версия правил {version}; уровень изменился у {moved}.',
+  saved: (version: string, moved: string) => `Сохранено. Версия правил ${version}; уровень изменился у ${moved}.`,
   previewTitle: 'Что изменится',
   before: 'Сейчас',
   after: 'После',
@@ -161,11 +164,18 @@ const ru = {
   when: 'Когда',
   changes: 'Изменения',
   system: 'система',
+  // The Bitrix24 installer frame (src/ui/installer.page.ts).
+  installer: {
+    done: 'KAM Pilot установлен',
+    failed: 'Установка не удалась',
+    note: 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:',
+  },
 };
 
-type Catalogue = typeof ru;
+/** The pages' key set, with each message's parameters: `en` must match it. */
+export type PageMessages = typeof ru;
 
-const en: Catalogue = {
+const en: PageMessages = {
   appName: 'KAM Pilot',
   loading: 'Loading…',
   retry: 'Retry',
@@ -182,9 +192,9 @@ const en: Catalogue = {
   tier: 'Tier',
   score: 'Score',
   ofHundred: 'of 100',
-  nextTier: '{points} to reach “{tier}”',
+  nextTier: (tier, points) => `${points} to reach “${tier}”`,
   topTier: 'Top tier',
-  points: { one: '{n} point', other: '{n} points' },
+  points: { one: 'point', other: 'points' },
   whyScore: 'Why this score',
   achievement: 'Achieved',
   sourceFallback: 'estimate',
@@ -218,8 +228,8 @@ const en: Catalogue = {
   notSet: 'not set',
   portfolioTitle: 'Key account portfolio',
   granularity: { month: 'Month', quarter: 'Quarter', year: 'Year' },
-  frozenAt: 'Report frozen on {date}, rules version {version}',
-  ruleVersion: 'Rules version: {version}',
+  frozenAt: (date, version) => `Report frozen on ${date}, rules version ${version}`,
+  ruleVersion: (version) => `Rules version: ${version}`,
   kpi: {
     revenue: 'Revenue', customersStart: 'Customers at start', customersEnd: 'Customers at end',
     newCustomers: 'New', lostCustomers: 'Lost', retentionRate: 'Retention', churnRate: 'Churn', nrr: 'NRR', grr: 'GRR',
@@ -231,7 +241,7 @@ const en: Catalogue = {
   toTier: 'To',
   newlyEvaluated: 'new',
   keyAccounts: 'Accounts',
-  accountsCount: { one: '{n} account', other: '{n} accounts' },
+  accountsCount: { one: 'account', other: 'accounts' },
   allOwners: 'All owners',
   allTiers: 'All tiers',
   allIndustries: 'All industries',
@@ -300,7 +310,7 @@ const en: Catalogue = {
   summaryPeriod: 'KPI summary period',
   preview: 'Preview',
   save: 'Save',
-  saved: 'Saved. Rules version {version}; {moved} changed tier.',
+  saved: (version, moved) => `Saved. Rules version ${version}; ${moved} changed tier.`,
   previewTitle: 'What will change',
   before: 'Now',
   after: 'After',
@@ -316,7 +326,11 @@ const en: Catalogue = {
   when: 'When',
   changes: 'Changes',
   system: 'system',
+  installer: {
+    done: 'KAM Pilot is installed',
+    failed: 'Installation failed',
+    note: 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:',
+  },
 };
 
-export const MESSAGES: Record<Lang, Catalogue> = { ru, en };
-export type Messages = Catalogue;
+export const PAGE_MESSAGES: Record<Lang, PageMessages> = { ru, en };
