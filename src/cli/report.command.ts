@@ -1,5 +1,5 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { reportToJson } from '../app/reports/exports/export-json';
@@ -53,6 +53,8 @@ export function parseReportFlags(flags: ReportFlags, defaultLang: Lang): ParsedF
   if (!REPORT_FORMATS.includes(flags.format as ReportFormat)) problems.push(`--format: expected xlsx, csv or json, got ${JSON.stringify(flags.format)}`);
   if (flags.asOf !== undefined && calendarDatePart(flags.asOf) !== flags.asOf) problems.push(`--as-of: expected a date YYYY-MM-DD, got ${JSON.stringify(flags.asOf)}`);
   if (flags.lang !== undefined && !isLang(flags.lang)) problems.push(`--lang: expected ru or en, got ${JSON.stringify(flags.lang)}`);
+  const outProblem = unwritableOut(flags.out);
+  if (outProblem) problems.push(`--out: ${outProblem}`);
   if (problems.length > 0) throw new KamError('INPUT_INVALID', problems.join('\n'));
   return {
     granularity: flags.period as Granularity,
@@ -63,6 +65,20 @@ export function parseReportFlags(flags: ReportFlags, defaultLang: Lang): ParsedF
     lang: (flags.lang as Lang | undefined) ?? defaultLang,
     recompute: flags.recompute === true,
   };
+}
+
+/** Why the report could not be written to `out`, asked before a report is computed (seconds on a big portal). */
+function unwritableOut(out: string): string | null {
+  const folder = dirname(resolve(out));
+  if (!existsSync(folder)) return `the folder ${folder} does not exist`;
+  if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
+  if (existsSync(out) && statSync(out).isDirectory()) return `${out} is a folder; give a file name`;
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch {
+    return `the folder ${folder} is not writable`;
+  }
+  return null;
 }
 
 export async function renderReport(report: PortfolioReport, format: ReportFormat, lang: Lang): Promise<Buffer> {

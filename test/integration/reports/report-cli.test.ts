@@ -123,4 +123,12 @@ describe('kam report after kam demo', () => {
     expect(stderr).toContain('--as-of');
     expect(existsSync(out('bad.x'))).toBe(false);
   });
+
+  it('refuses an --out it could not write before computing the report, naming the folder', async () => {
+    const failed = await kam('report', '--period', 'quarter', '--format', 'csv', '--out', join(dir, 'no-such-folder', 'q.csv')).catch((error: { code: number; stderr: string }) => error);
+    expect(failed).toMatchObject({ code: 1 });
+    expect((failed as { stderr: string }).stderr).toContain(`--out: the folder ${join(dir, 'no-such-folder')} does not exist`);
+    const toFolder = await kam('report', '--period', 'quarter', '--format', 'csv', '--out', dir).catch((error: { code: number; stderr: string }) => error);
+    expect((toFolder as { stderr: string }).stderr).toContain('is a folder');
+  });
 });
