@@ -33,6 +33,8 @@ export interface AppClusterOptions {
   env: Record<string, string>;
   /** Each child's stderr (its log) goes to `<logDir>/<role>-<index>.log`; without it, to nowhere. */
   logDir?: string;
+  /** The web process's port (default: a free one), e.g. to start it again where a CRM already sends its events. */
+  webPort?: number;
   /** How long a child may take to answer with its URL (default 90 s: tsx compiles on start). */
   readyTimeoutMs?: number;
 }
@@ -68,7 +70,8 @@ interface Children {
 
 function startChild(role: AppRole, index: number, options: AppClusterOptions, children: Children): Promise<AppProcess> {
   const { live } = children;
-  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', '0'], {
+  const port = role === 'web' && options.webPort ? options.webPort : 0;
+  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', String(port)], {
     cwd: ROOT,
     // A child inherits this process's environment (PATH, locale) as a shell would start it; the
     // app inside still reads its settings only through its own config.
