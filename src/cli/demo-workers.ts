@@ -1,3 +1,4 @@
+import axios from 'axios';
 import type { Config } from '../config';
 import { KamError } from '../core/errors';
 import type { DemoDriver } from '../app/demo/demo-driver';
@@ -76,7 +77,10 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
     const summary = await command.summary(demo.storage, demo.installationId, lang);
     if (flags.json) {
       process.stdout.write(
-        `${JSON.stringify({ report: summary, passes: demo.passes, sandbox: demo.sandbox, app: demo.app, storage: { engine: demo.storage.engine }, workers: demo.workers, sandboxState: await demo.crm.state() })}\n`,
+        `${JSON.stringify({ report: summary, passes: demo.passes, sandbox: demo.sandbox, app: demo.app, storage: { engine: demo.storage.engine }, workers: demo.workers,
+          // The sandbox's own count of the requests it served, the killed worker's included.
+          sandboxStats: (await axios.get(`${demo.crm.url}/_sandbox/stats`)).data as unknown,
+          sandboxState: await demo.crm.state() })}\n`,
       );
     } else {
       process.stdout.write(renderDemoReport(summary, demo.passes, command.crmName));

@@ -13,7 +13,7 @@ export interface InstallationJobsDeps {
   /** The CRMs configured on this server: the reconcile sends cycles for their installations only. */
   crms: readonly CrmKind[];
   /** One cycle; `onPhase` hears each phase start (setup, sync, evaluate, writeBack); resolves with its report. */
-  runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string; onPhase?: (phase: string) => void }): Promise<unknown>;
+  runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string; onPhase?: (phase: string, sofar: Record<string, unknown>) => void }): Promise<unknown>;
   setUp(installationId: string): Promise<unknown>;
   /** Send the reconcile on this cron schedule (roles all and worker). */
   reconcileCron?: string;
@@ -32,7 +32,7 @@ export async function registerInstallationJobs(deps: InstallationJobsDeps): Prom
   queue.handle(CYCLE_JOB, (data, job) =>
     deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental', {
       ...(data.asOf ? { asOf: data.asOf } : {}),
-      onPhase: (phase) => job.phase(phase),
+      onPhase: (phase, sofar) => job.phase(phase, sofar),
     }),
   );
   // setUp holds the installation's setup lease itself (a web process may set up at install).

@@ -8,8 +8,8 @@ export type JobData = Readonly<Record<string, string>>;
 export interface JobContext {
   /** The job's id in its queue. */
   id: string;
-  /** The job's current phase (a cycle: setup, sync, evaluate, writeBack), shown with the live workers. */
-  phase(name: string): void;
+  /** The job's current phase (a cycle: setup, sync, evaluate, writeBack) and what it did so far, shown with the live workers. */
+  phase(name: string, sofar?: Record<string, unknown>): void;
 }
 /** Runs a job; what it resolves with is kept as the job's output where the queue keeps one (pg-boss). */
 export type JobHandler = (data: JobData, job: JobContext) => Promise<unknown>;

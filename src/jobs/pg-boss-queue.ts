@@ -128,7 +128,7 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<PgBossQu
         const claim = registry?.claim({ id: job.id, kind, key: keyOf(kind, job.data) });
         try {
           // What the handler resolves with becomes the job's output (pg-boss complete).
-          return await handler(job.data, { id: job.id, phase: (name) => claim?.phase(name) });
+          return await handler(job.data, { id: job.id, phase: (name, sofar) => claim?.phase(name, sofar) });
         } catch (error) {
           deps.logger.error('job failed', { job: kind, key: keyOf(kind, job.data), error });
           throw error;

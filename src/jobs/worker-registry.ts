@@ -24,6 +24,8 @@ export interface LiveJob {
   phase: string | null;
   /** When the job (or its current phase) started, ISO. */
   since: string;
+  /** What the job said it had done when its phase began (a cycle: CRM requests, rows synced). */
+  sofar?: Record<string, unknown>;
 }
 
 export interface LiveWorker {
@@ -37,7 +39,7 @@ export interface LiveWorker {
 
 export interface JobClaim {
   /** Records the job's current phase (written at once, so it is seen while the phase runs). */
-  phase(name: string): void;
+  phase(name: string, sofar?: Record<string, unknown>): void;
   /** The job ended (done or failed): it is no longer this worker's. */
   release(): Promise<void>;
 }
@@ -183,8 +185,8 @@ export function createWorkerRegistry(deps: WorkerRegistryDeps): WorkerRegistry {
       jobs.set(job.id, entry);
       if (started) void queueWrite().catch(() => undefined);
       return {
-        phase(name) {
-          jobs.set(job.id, { ...entry, phase: name, since: new Date().toISOString() });
+        phase(name, sofar) {
+          jobs.set(job.id, { ...entry, phase: name, since: new Date().toISOString(), ...(sofar ? { sofar } : {}) });
           if (started) void queueWrite().catch(() => undefined);
         },
         async release() {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { KamError } from '../../core/errors';
+import type { RequestCounts } from '../../core/ports/crm-connector.port';
 import type { Storage } from '../../core/ports/storage.port';
+import { requestsSince } from '../../connectors/shared/request-meter';
 import { CYCLE_JOB } from '../../jobs/reconcile.job';
 import { createPgBossQueue, type JobStatus, type PgBossQueue } from '../../jobs/pg-boss-queue';
 import type { Logger } from '../../logging/logger';
@@ -131,12 +133,16 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const runPass = async (mode: 'full' | 'incremental', killAt: KillPhase | undefined, started: number): Promise<{ report: CycleReport; seconds: number }> => {
       const id = await queue.sendJob(CYCLE_JOB, { installationId: installation.id, mode, asOf: sandbox.anchorDate });
       jobIds.push(id);
+      let cut: Sofar | null = null;
       const job = await follow(queue, id, async (workers) => {
         const busy = workers.find((worker) => worker.jobs.some((job) => job.id === id));
-        const phase = busy?.jobs.find((job) => job.id === id)?.phase ?? null;
+        const live = busy?.jobs.find((job) => job.id === id);
+        const phase = live?.phase ?? null;
         options.onProgress?.(phase ? (SHARE[phase] ?? 0) : 0, busy ? `worker ${busy.pid}: ${phase ?? 'start'}` : 'queued');
         if (busy && killAt && !killed && phase === killAt) {
           killed = { pid: busy.pid, phase: killAt };
+          // What the killed attempt had done when its phase began is part of the pass's cost.
+          cut = (live?.sofar as Sofar | undefined) ?? null;
           await cluster.kill(busy.pid);
         }
       });
@@ -145,7 +151,7 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
         throw new KamError('INTERNAL', `Pass ${mode} ended ${job.state} after ${job.retries + 1} attempt(s): ${reason} (logs: ${dataDir}/logs)`);
       }
       options.onProgress?.(1, 'done');
-      return { report: job.output as CycleReport, seconds: (Date.now() - started) / 1000 };
+      return { report: withCut(job.output as CycleReport, cut), seconds: (Date.now() - started) / 1000 };
     };
 
     const passes: DemoPass[] = [];
@@ -178,6 +184,25 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     await close();
     throw error;
   }
+}
+
+/** What a cycle had done when its current phase began (run-cycle onPhase). */
+interface Sofar {
+  requests: RequestCounts;
+  synced?: CycleReport['sync'];
+}
+
+/** The completed attempt's report plus what a killed attempt had done before it (requests, rows synced). */
+function withCut(report: CycleReport, cut: Sofar | null): CycleReport {
+  if (!cut) return report;
+  const sync = { ...report.sync };
+  for (const key of Object.keys(sync) as Array<keyof typeof sync>) sync[key] += cut.synced?.[key] ?? 0;
+  const api = requestsSince(report.api, null);
+  api.requests += cut.requests.requests;
+  for (const phase of Object.keys(api.byPhase) as Array<keyof typeof api.byPhase>) api.byPhase[phase] += cut.requests.byPhase[phase];
+  for (const [method, count] of Object.entries(cut.requests.byMethod)) api.byMethod[method] = (api.byMethod[method] ?? 0) + count;
+  for (const [code, count] of Object.entries(cut.requests.rejections)) api.rejections[code] = (api.rejections[code] ?? 0) + count;
+  return { ...report, sync, api };
 }
 
 /** Watches a job in the database until it completes or fails for good, calling `onTick` with the live workers meanwhile. */

@@ -20,5 +20,7 @@ export function scratchDatabase(adminUrl: string, prefix: string) {
     url: url.toString(),
     create: () => admin(`create database "${name}"`),
     drop: () => admin(`drop database if exists "${name}" with (force)`),
+    /** Drops another database made beside this one (e.g. the demo's `<name>_demo`). */
+    dropNamed: (other: string) => admin(`drop database if exists "${other}" with (force)`),
   };
 }
