@@ -28,14 +28,21 @@ function processesWith(dataDir: string): number[] {
   return found;
 }
 
-function demo(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function demo(
+  args: string[],
+  env: Record<string, string>,
+  onStderr?: (text: string, pid: number) => void,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
     const child = spawn(process.execPath, [KAM, 'demo', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('close', (code) => done({ code, stdout, stderr }));
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      onStderr?.(stderr, child.pid as number);
+    });
+    child.once('close', (code, signal) => done({ code, signal, stdout, stderr }));
   });
 }
 
@@ -54,7 +61,7 @@ if (!databaseUrl || process.platform !== 'linux') {
     beforeAll(() => database.create());
     afterAll(async () => {
       await database.drop();
-      await scratchDatabase(databaseUrl, 'x').dropNamed(`${database.name}_demo`);
+      await database.dropNamed(`${database.name}_demo`);
     });
 
     it('exits 0 with every entity synced, a tier on every company, nothing duplicated and no process left', async () => {
@@ -78,6 +85,32 @@ if (!databaseUrl || process.platform !== 'linux') {
       expect(out.passes[0]?.api.byPhase.sync).toBeGreaterThan(0);
       expect(out.passes[0]?.api.byPhase.writeBack).toBeGreaterThan(0);
       expect(checkSandbox(crm, out.sandboxState)).toEqual({ companies: 40, companiesWithTier: 40, duplicateOpenTodos: 0, duplicateComments: 0 });
+      expect(processesWith(dataDir)).toEqual([]);
+    });
+  });
+
+  describe('Ctrl-C during a pass', () => {
+    const database = scratchDatabase(databaseUrl, 'kam_wdemo_sigint');
+    beforeAll(() => database.create());
+    afterAll(async () => {
+      await database.drop();
+      await database.dropNamed(`${database.name}_demo`);
+    });
+
+    it('stops the web and worker processes with the demo', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'kam-wdemo-'));
+      let seen: number[] = [];
+      const run = await demo(['--companies', '40', '--deals', '200', '--passes', '1', '--workers', '2', '--no-serve'], { DATABASE_URL: database.url, KAM_DATA_DIR: dataDir }, (text, pid) => {
+        // Pass 1 has begun once the demo says so: the web and worker processes are up.
+        if (seen.length === 0 && text.includes('pass 1')) {
+          seen = processesWith(dataDir).filter((found) => found !== pid);
+          process.kill(pid, 'SIGINT');
+        }
+      });
+      expect(run.signal).toBe('SIGINT');
+      expect(seen).toHaveLength(3);
+      // They exit on their own once the demo's channel to them closes: wait for it.
+      while (processesWith(dataDir).length > 0) await new Promise((resolve) => setTimeout(resolve, 100));
       expect(processesWith(dataDir)).toEqual([]);
     });
   });
