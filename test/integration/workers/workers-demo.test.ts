@@ -14,13 +14,13 @@ jest.setTimeout(300_000);
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const KAM = resolve(__dirname, '../../../bin/kam.js');
 
-/** Processes of ours still running with this data directory in their environment. */
+/** Processes of ours still running with this data directory (or one inside it, as the demo's children have) in their environment. */
 function processesWith(dataDir: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`KAM_DATA_DIR=${dataDir}`)) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').some((line) => line === `KAM_DATA_DIR=${dataDir}` || line.startsWith(`KAM_DATA_DIR=${dataDir}/`))) found.push(Number(entry));
     } catch {
       // gone meanwhile, or not ours
     }
