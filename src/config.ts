@@ -56,6 +56,8 @@ const EnvSchema = z.object({
     .regex(/^(\S+\s+){4,5}\S+$/, 'must be a cron expression with 5 or 6 fields')
     .default('*/15 * * * *'),
   KAM_JOB_CONCURRENCY: intInRange(1, 64).default(4),
+  KAM_AUTO_SYNC: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  KAM_WORKER_STALE_SECONDS: intInRange(3, 3600).default(30),
   BITRIX24_CLIENT_ID: optionalText(),
   BITRIX24_CLIENT_SECRET: optionalText(),
   BITRIX24_OAUTH_URL: z.url({ protocol: /^https?$/ }).default('https://oauth.bitrix.info/'),
@@ -83,7 +85,12 @@ export interface Config {
   storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   defaultLang: 'ru' | 'en';
-  jobs: { reconcileCron: string; concurrency: number };
+  /**
+   * autoSync false: events only mark entities dirty and an install only sets up; cycles run on
+   * the reconcile schedule or when sent (the demo). workerStaleSeconds: a worker silent this long
+   * is taken for dead and its jobs are retried by others (PostgreSQL).
+   */
+  jobs: { reconcileCron: string; concurrency: number; autoSync: boolean; workerStaleSeconds: number };
   bitrix24: { clientId: string | null; clientSecret: string | null; oauthUrl: string; portalHosts: RegExp; ratePerSecond: number; burst: number };
   amocrm: { clientId: string | null; clientSecret: string | null; redirectUri: string; ratePerSecond: number; accountHosts: RegExp };
 }
@@ -134,7 +141,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
     },
     log: { level: env.KAM_LOG_LEVEL, format: env.KAM_LOG_FORMAT },
     defaultLang: env.KAM_DEFAULT_LANG,
-    jobs: { reconcileCron: env.KAM_RECONCILE_CRON, concurrency: env.KAM_JOB_CONCURRENCY },
+    jobs: {
+      reconcileCron: env.KAM_RECONCILE_CRON,
+      concurrency: env.KAM_JOB_CONCURRENCY,
+      autoSync: env.KAM_AUTO_SYNC === 'true',
+      workerStaleSeconds: env.KAM_WORKER_STALE_SECONDS,
+    },
     bitrix24: {
       clientId: env.BITRIX24_CLIENT_ID,
       clientSecret: env.BITRIX24_CLIENT_SECRET,

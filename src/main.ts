@@ -106,7 +106,9 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
   }
   // On PostgreSQL every process shares one pg-boss queue; only roles all and worker run its jobs.
   const queue = config.storage.databaseUrl
-    ? await createPgBossQueue({ databaseUrl: config.storage.databaseUrl, logger, concurrency: config.jobs.concurrency, work: role !== 'web' })
+    ? await createPgBossQueue({
+        databaseUrl: config.storage.databaseUrl, logger, concurrency: config.jobs.concurrency, work: role !== 'web', staleSeconds: config.jobs.workerStaleSeconds,
+      })
     : createJobQueue({ concurrency: config.jobs.concurrency, logger });
   const progress = createProgressTracker();
   const connectors = createConnectors(config, storage, logger);
@@ -123,7 +125,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     logger,
     publicUrl: config.http.publicUrl,
     defaultLang: config.defaultLang,
-    autoSync: options.autoSync ?? true,
+    autoSync: options.autoSync ?? config.jobs.autoSync,
     onProgress: (installationId, report) => progress.report(installationId, report),
   });
   const configured = Object.keys(connectors) as CrmKind[];
@@ -133,7 +135,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
       storage,
       logger,
       crms: configured,
-      runCycle: (id, mode) => app.runCycle(id, mode),
+      runCycle: (id, mode, cycleOptions) => app.runCycle(id, mode, cycleOptions),
       setUp: (id) => app.setUp(id),
       ...((options.schedule ?? false) && role !== 'web' ? { reconcileCron: config.jobs.reconcileCron } : {}),
     });

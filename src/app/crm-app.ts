@@ -4,7 +4,7 @@ import type { Installation } from '../core/ports/installation-store.port';
 import type { JobQueue } from '../jobs/job-queue';
 import { getAccountView, type AccountView, type AccountViewRequest } from './account-view';
 import { connectorFor, type AppContext } from './cycle/cycle-context';
-import { runCycle } from './cycle/run-cycle';
+import { runCycle, type CycleOptions } from './cycle/run-cycle';
 import { setUpInstallation } from './cycle/set-up-installation';
 import { createInboundIntake } from './inbound/apply-inbound';
 import { createPassScheduler } from './inbound/pass-scheduler';
@@ -36,7 +36,7 @@ export function createCrmApp(deps: CrmAppDeps) {
   const lifecycle = createInstallationLifecycle(storage.installations);
   let autoSync = deps.autoSync ?? true;
 
-  const cycle = async (installationId: string, mode: 'full' | 'incremental', options: { asOf?: string } = {}) => {
+  const cycle = async (installationId: string, mode: 'full' | 'incremental', options: Pick<CycleOptions, 'asOf' | 'onPhase'> = {}) => {
     try {
       return await runCycle(deps, installationId, {
         mode,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type * as CliProgress from 'cli-progress';
 import { KamError } from '../core/errors';
 import type { DemoDriver } from '../app/demo/demo-driver';
@@ -15,6 +15,7 @@ import { readSettings } from '../app/installation-settings';
 import type { Storage } from '../core/ports/storage.port';
 import { parsePort } from './serve.command';
 import { loadDevOnly } from './dev-only';
+import { runWorkersDemoCommand } from './demo-workers';
 
 const count = (min: number) => (value: string) => {
   const parsed = Number(value);
@@ -44,7 +45,7 @@ export function parseLang(value: string): 'ru' | 'en' {
   throw new InvalidArgumentError(`the report is in ru or en, not ${JSON.stringify(value)}`);
 }
 
-interface DemoFlags {
+export interface DemoFlags {
   crm: string;
   companies: number;
   contacts?: number;
@@ -60,6 +61,8 @@ interface DemoFlags {
   tokenTtl?: number;
   criteria?: string;
   freshPortal?: boolean;
+  workers?: number;
+  killWorkerAt?: 'sync' | 'write-back';
 }
 
 /**
@@ -110,11 +113,17 @@ export function registerDemo(program: Command): void {
     .option('--token-ttl <seconds>', 'sandbox access-token lifetime', count(1))
     .option('--criteria <file>', 'settings draft (e.g. a criteria config) applied after pass 1 through the settings preview and save')
     .option('--fresh-portal', 'start the sandbox as a new portal, without the input fields (potential, margin, ...) or their values')
+    .option('--workers <n>', 'run the app as one web and N worker processes on PostgreSQL (needs DATABASE_URL; works in a database <name>_demo of its own)', count(1))
+    .addOption(new Option('--kill-worker-at <phase>', 'with --workers: SIGKILL the worker busy with this phase of pass 1; another takes its job over').choices(['sync', 'write-back']))
     .action(async (flags: DemoFlags) => {
       const loadDriver = DRIVERS[flags.crm as CrmKind];
       if (!loadDriver) throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: no demo for this CRM (choose ${Object.keys(DRIVERS).join(' or ')})`);
       const driver = loadDevOnly('demo', loadDriver);
       const { config } = configForCommand();
+      if (flags.workers !== undefined || flags.killWorkerAt !== undefined) {
+        await runWorkersDemoCommand({ flags, driver, config, summary: demoSummary, crmName: DEMO_CRM_NAMES[driver.crm] });
+        return;
+      }
       const lang = flags.lang ?? config.defaultLang;
       const settingsDraft = flags.criteria === undefined ? undefined : readCriteriaDraft(flags.criteria, config.defaultLang);
       // The report (or JSON) owns stdout; the app logs only warnings, to stderr.

@@ -1,7 +1,14 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { KamError } from '../core/errors';
 import { createPgBossQueue } from '../jobs/pg-boss-queue';
+import type { LiveWorker } from '../jobs/worker-registry';
 import { configForCommand } from './config-for-command';
+
+/** One live worker: where it runs, its last heartbeat, and each job it runs with its phase. */
+function workerLine(worker: LiveWorker): string {
+  const jobs = worker.jobs.map((job) => `${job.kind} ${job.key} (${job.phase ?? 'starting'} since ${job.since})`).join(', ');
+  return `${worker.host}:${worker.pid}  heartbeat ${worker.heartbeatAt}  ${jobs || 'idle'}`;
+}
 
 /**
  * `kam jobs`: the jobs that failed for good (after their retries), newest first, from the
@@ -18,13 +25,21 @@ export function registerJobs(program: Command): void {
       return n;
     }, 20)
     .option('--json', 'print JSON lines instead of a table')
-    .action(async (options: { limit: number; json?: boolean }) => {
+    .option('--workers', 'list the live worker processes and the job (and phase) each one runs, instead')
+    .action(async (options: { limit: number; json?: boolean; workers?: boolean }) => {
       const { config, logger } = configForCommand();
       if (!config.storage.databaseUrl) {
         throw new KamError('CONFIG_INVALID', 'On SQLite jobs run inside `kam serve`: its /health lists the failed ones. Set DATABASE_URL to read the shared queue.');
       }
-      const queue = await createPgBossQueue({ databaseUrl: config.storage.databaseUrl, logger, concurrency: 1, work: false });
+      const queue = await createPgBossQueue({ databaseUrl: config.storage.databaseUrl, logger, concurrency: 1, work: false, staleSeconds: config.jobs.workerStaleSeconds });
       try {
+        if (options.workers) {
+          const workers = await queue.workers();
+          if (options.json) for (const worker of workers) process.stdout.write(`${JSON.stringify(worker)}\n`);
+          else if (workers.length === 0) process.stdout.write('No live workers.\n');
+          else for (const worker of workers) process.stdout.write(`${workerLine(worker)}\n`);
+          return;
+        }
         const failed = await queue.failed(options.limit);
         if (options.json) {
           for (const job of failed) process.stdout.write(`${JSON.stringify(job)}\n`);

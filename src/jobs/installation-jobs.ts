@@ -12,7 +12,8 @@ export interface InstallationJobsDeps {
   logger: Logger;
   /** The CRMs configured on this server: the reconcile sends cycles for their installations only. */
   crms: readonly CrmKind[];
-  runCycle(installationId: string, mode: 'full' | 'incremental'): Promise<unknown>;
+  /** One cycle; `onPhase` hears each phase start (setup, sync, evaluate, writeBack); resolves with its report. */
+  runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string; onPhase?: (phase: string, sofar: Record<string, unknown>) => void }): Promise<unknown>;
   setUp(installationId: string): Promise<unknown>;
   /** Send the reconcile on this cron schedule (roles all and worker). */
   reconcileCron?: string;
@@ -20,15 +21,20 @@ export interface InstallationJobsDeps {
 
 /**
  * The jobs a worker runs, by name, so any process may send them and any worker run them:
- * `cycle` (sync -> evaluate -> write back, one per installation at a time), `setup` (under a
+ * `cycle` (sync -> evaluate -> write back, one per installation at a time, telling its phase), `setup` (under a
  * database lease, so a web process setting up at install and a worker never overlap) and
  * `reconcile` (fans out one incremental cycle per active installation).
  */
 export async function registerInstallationJobs(deps: InstallationJobsDeps): Promise<void> {
   const { queue } = deps;
-  queue.handle(CYCLE_JOB, async (data) => {
-    await deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental');
-  });
+  // The report is the job's output (pg-boss keeps it): the demo reads each pass's figures there.
+  // `asOf` (optional) fixes the evaluation day, as the demo does for its seeded portfolio.
+  queue.handle(CYCLE_JOB, (data, job) =>
+    deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental', {
+      ...(data.asOf ? { asOf: data.asOf } : {}),
+      onPhase: (phase, sofar) => job.phase(phase, sofar),
+    }),
+  );
   // setUp holds the installation's setup lease itself (a web process may set up at install).
   queue.handle(SETUP_JOB, async (data) => {
     await deps.setUp(required(data, 'installationId'));

@@ -1,9 +1,18 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../logging/logger';
+import type { LiveWorker } from './worker-registry';
 
 /** A named job's data: plain strings, so it can wait in a database and run in another process. */
 export type JobData = Readonly<Record<string, string>>;
-export type JobHandler = (data: JobData) => Promise<void>;
+/** What a running job may tell the queue about itself. */
+export interface JobContext {
+  /** The job's id in its queue. */
+  id: string;
+  /** The job's current phase (a cycle: setup, sync, evaluate, writeBack) and what it did so far, shown with the live workers. */
+  phase(name: string, sofar?: Record<string, unknown>): void;
+}
+/** Runs a job; what it resolves with is kept as the job's output where the queue keeps one (pg-boss). */
+export type JobHandler = (data: JobData, job: JobContext) => Promise<unknown>;
 
 export interface SendOptions {
   /** At most one job waits and one runs per key of a kind (default: `data.installationId`, else the kind). */
@@ -38,6 +47,8 @@ export interface JobQueue {
   schedule(kind: string, cronExpression: string): Promise<void>;
   /** Jobs that failed for good, newest first. */
   failed(limit?: number): Promise<FailedJob[]>;
+  /** The worker processes alive now and their running jobs (PostgreSQL; in-process: none listed). */
+  workers(): Promise<LiveWorker[]>;
   /** Queues `work` under `key` after `delayMs`, in this process only (coalescing like `send`). */
   enqueue(key: string, work: () => Promise<void>, delayMs?: number): void;
   /** Resolves when nothing is queued or running. */
@@ -55,6 +66,7 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
   const inFlight = new Set<Promise<void>>();
   const again = new Map<string, () => Promise<void>>();
   const timers = new Set<NodeJS.Timeout>();
+  let jobIds = 0;
   let idleWaiters: Array<() => void> = [];
   let closed = false;
   const handlers = new Map<string, JobHandler>();
@@ -141,7 +153,8 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       key,
       async () => {
         named.set(key, { kind, key: singleton, data });
-        await handler(data);
+        jobIds += 1;
+        await handler(data, { id: `${key}#${jobIds}`, phase: () => undefined });
       },
       options.delayMs,
     );
@@ -160,6 +173,9 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
     },
     async failed(limit = 20) {
       return failures.slice(0, limit);
+    },
+    async workers() {
+      return [];
     },
     enqueue,
     idle() {

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '../logging/logger';
 import { createJobQueue, keyOf, type FailedJob, type JobData, type JobHandler, type JobQueue, type SendOptions } from './job-queue';
+import { createWorkerRegistry, ensureWorkerTable, listLiveWorkers } from './worker-registry';
 
 /**
  * The JobQueue port on PostgreSQL through pg-boss (https://github.com/timgit/pg-boss, v10 docs:
@@ -24,6 +25,23 @@ export interface PgBossQueueDeps {
   schema?: string;
   retry?: { limit: number; delaySeconds: number };
   pollingIntervalSeconds?: number;
+  /** A worker silent this long is taken for dead and its jobs retried by others (worker-registry.ts); default 30. */
+  staleSeconds?: number;
+}
+
+/** One job as the queue holds it: `retries` counts the times it was started again after a failure. */
+export interface JobStatus {
+  id: string;
+  state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  retries: number;
+  output: unknown;
+}
+
+/** The pg-boss queue also sends a job and follows it by id (the demo waits on its passes this way). */
+export interface PgBossQueue extends JobQueue {
+  /** Like send; resolves with the job's id, or with the id of the job of that kind and key it joined. */
+  sendJob(kind: string, data: JobData, options?: SendOptions): Promise<string>;
+  job(id: string): Promise<JobStatus | null>;
 }
 
 const QUEUE_PREFIX = 'kam-';
@@ -42,7 +60,7 @@ interface FailedRow {
   completed_on: Date;
 }
 
-export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<JobQueue> {
+export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<PgBossQueue> {
   const schema = deps.schema ?? 'pgboss';
   const boss = new PgBoss({
     connectionString: deps.databaseUrl,
@@ -54,6 +72,18 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<JobQueue
   });
   boss.on('error', (error) => deps.logger.error('pg-boss error', { error }));
   await boss.start();
+  const sql = (text: string, values?: unknown[]) => boss.getDb().executeSql(text, values ?? []) as Promise<{ rows: unknown[] }>;
+  const staleSeconds = deps.staleSeconds ?? 30;
+  const registry = deps.work
+    ? createWorkerRegistry({
+        sql, schema, queuePrefix: QUEUE_PREFIX, staleSeconds, logger: deps.logger,
+        failJobs: async (queue, ids, message) => {
+          for (const id of ids) await boss.fail(queue, id, { message });
+        },
+      })
+    : null;
+  if (registry) await registry.start();
+  else await ensureWorkerTable(sql, schema);
 
   const retry = deps.retry ?? { limit: 3, delaySeconds: 10 };
   const local = createJobQueue({ concurrency: deps.concurrency, logger: deps.logger });
@@ -93,20 +123,41 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<JobQueue
     const options = { batchSize: 1, pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 };
     for (let i = 0; i < deps.concurrency; i += 1) {
       await boss.work<JobData>(queueName(kind), options, async ([job]) => {
-        if (!job) return;
+        if (!job) return undefined;
         working += 1;
+        const claim = registry?.claim({ id: job.id, kind, key: keyOf(kind, job.data) });
         try {
-          await handler(job.data);
+          // What the handler resolves with becomes the job's output (pg-boss complete).
+          return await handler(job.data, { id: job.id, phase: (name, sofar) => claim?.phase(name, sofar) });
         } catch (error) {
           deps.logger.error('job failed', { job: kind, key: keyOf(kind, job.data), error });
           throw error;
         } finally {
+          await claim?.release();
           working -= 1;
         }
       });
     }
   };
   const pending: Array<Promise<void>> = [];
+  const sendJob = async (kind: string, data: JobData, options: SendOptions = {}): Promise<string> => {
+    const id = await send(kind, data, options);
+    if (id) return id;
+    // Coalesced: the job of this kind and key that was waiting is the one to follow.
+    const { rows } = await sql(
+      `SELECT id::text AS id FROM ${schema}.job WHERE name = $1 AND singleton_key = $2 AND state < 'completed' ORDER BY created_on DESC LIMIT 1`,
+      [queueName(kind), keyOf(kind, data, options)],
+    );
+    // It finished between the two statements: send again (a new job now goes in).
+    return (rows[0] as { id: string } | undefined)?.id ?? sendJob(kind, data, options);
+  };
+  const send = async (kind: string, data: JobData, options: SendOptions): Promise<string | null> => {
+    kinds.add(kind);
+    await ensureQueue(kind);
+    const delaySeconds = Math.ceil((options.delayMs ?? 0) / 1000);
+    // null = a job of this kind and key is already waiting: this one is coalesced into it.
+    return boss.send(queueName(kind), data, { singletonKey: keyOf(kind, data, options), ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}) });
+  };
 
   const queued = async (): Promise<number> => {
     if (kinds.size === 0) return 0;
@@ -121,12 +172,16 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<JobQueue
       pending.push(deps.work ? startWorkers(kind, handler) : ensureQueue(kind));
     },
     async send(kind: string, data: JobData, options: SendOptions = {}) {
-      kinds.add(kind);
-      await ensureQueue(kind);
-      const delaySeconds = Math.ceil((options.delayMs ?? 0) / 1000);
-      // null = a job of this kind and key is already waiting: this one is coalesced into it.
-      await boss.send(queueName(kind), data, { singletonKey: keyOf(kind, data, options), ...(delaySeconds > 0 ? { startAfter: delaySeconds } : {}) });
+      await send(kind, data, options);
     },
+    sendJob,
+    async job(id) {
+      const columns = `id::text AS id, state, retry_count, output`;
+      const { rows } = await sql(`SELECT ${columns} FROM ${schema}.job WHERE id = $1 UNION ALL SELECT ${columns} FROM ${schema}.archive WHERE id = $1 LIMIT 1`, [id]);
+      const row = rows[0] as { id: string; state: JobStatus['state']; retry_count: number; output: unknown } | undefined;
+      return row ? { id: row.id, state: row.state, retries: row.retry_count, output: row.output } : null;
+    },
+    workers: () => listLiveWorkers(sql, schema, staleSeconds),
     async schedule(kind, cronExpression) {
       kinds.add(kind);
       await ensureQueue(kind);
@@ -160,6 +215,7 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<JobQueue
       await Promise.allSettled(pending);
       await local.close();
       await boss.stop({ graceful: true, wait: true, timeout: 30_000 });
+      await registry?.stop();
     },
   };
 }

@@ -28,6 +28,11 @@ export interface CycleOptions {
   onProgress?: (progress: { stream: string; rows: number; done: boolean }) => void;
   /** The evaluation day; defaults to today (UTC). */
   asOf?: string;
+  /**
+   * Hears each phase as it starts, with what the cycle has done so far, so a worker can show it
+   * (src/jobs/worker-registry.ts) and a pass cut short by a dead worker still counts its cost.
+   */
+  onPhase?: (phase: 'setup' | 'sync' | 'evaluate' | 'writeBack', sofar: { requests: RequestCounts; synced?: SyncCounts }) => void;
 }
 
 /**
@@ -70,6 +75,7 @@ export async function runCycle(context: AppContext, installationId: string, opti
   // Setup again when it never ran, when contacts became accounts after it did, or when saved
   // settings changed the tiers (the tier field's list must follow them before anything is written).
   if (!connector.isSetUp(settings.slot, { contactFields: settings.contactsAsAccounts, tiers: setupTiers(settings), lang: settings.lang })) {
+    options.onPhase?.('setup', { requests: requestsSince(session.requests(), before) });
     await setUpInstallation(context, installationId);
     installation = await loadActive(storage, installationId);
     settings = readSettings(installation, context.defaultLang, connector.traits);
@@ -81,6 +87,7 @@ export async function runCycle(context: AppContext, installationId: string, opti
     installationId,
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  options.onPhase?.('sync', { requests: requestsSince(session.requests(), before) });
   const synced = await session.inPhase('sync', async () => {
     await refreshReference(context, installationId, asOf, session);
     const counts = await sync.full();
@@ -91,11 +98,13 @@ export async function runCycle(context: AppContext, installationId: string, opti
     return counts;
   });
 
+  options.onPhase?.('evaluate', { requests: requestsSince(session.requests(), before), synced });
   const outcome = await evaluateInstallation({
     storage, installationId, asOf, criteria: settings.criteria, rules: settings.rules, lang: settings.lang,
     traits: connector.traits, contactsAsAccounts: settings.contactsAsAccounts, ...(context.evaluator ? { runner: context.evaluator } : {}),
   });
   const writer = session.writer(settings.slot ?? {});
+  options.onPhase?.('writeBack', { requests: requestsSince(session.requests(), before), synced });
   const writes = await session.inPhase('writeBack', () =>
     writeBack({ storage, installationId, writer, evaluation: outcome.evaluation, plan: outcome.plan, criteria: settings.criteria, lang: settings.lang, summaryTiers: settings.summaryTiers, summaryPeriod: settings.summaryPeriod, logger }),
   );

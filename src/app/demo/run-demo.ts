@@ -79,7 +79,8 @@ const minus = (after: RequestCounts, before: RequestCounts | null): DemoPass['ap
   return { requests, byPhase: { setup: byPhase.setup, sync: byPhase.sync, writeBack: byPhase.writeBack }, byMethod, rejections };
 };
 
-const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number, tiers: Pick<DemoPass, 'ruleVersion' | 'tierChanges'>): DemoPass => ({
+/** One pass's figures from its cycle report (also the workers demo's, src/app/demo/run-workers-demo.ts). */
+export const toPass = (report: CycleReport, api: DemoPass['api'], seconds: number, tiers: Pick<DemoPass, 'ruleVersion' | 'tierChanges'>): DemoPass => ({
   mode: report.mode,
   sync: { companies: report.sync.company, contacts: report.sync.contact, deals: report.sync.deal },
   api,
