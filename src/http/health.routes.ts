@@ -7,7 +7,8 @@ const FAILED_SHOWN = 10;
 
 /**
  * GET /health: version, role, storage engine, whether the database schema is current, and the
- * jobs that failed for good (after their retries), newest first. A failed job does not make
+ * jobs that failed for good (after their retries), newest first, and the live worker processes
+ * with the job and phase each one runs (PostgreSQL; see src/jobs/worker-registry.ts). A failed job does not make
  * the process unhealthy (one installation's failure never stops the others); it is shown.
  * The failed jobs' installations and errors are the operator's business: they go only to a caller
  * on this machine that came through no proxy; anyone else (a load balancer's probe, the internet)
@@ -22,13 +23,21 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
     try {
       const migrations = await deps.storage.migrationStatus();
       const failed = deps.queue ? await deps.queue.failed(FAILED_SHOWN) : [];
+      const workers = deps.queue ? await deps.queue.workers() : [];
       res.status(migrations.current ? 200 : 503).json({
         status: migrations.current ? 'ok' : 'degraded',
         version: deps.version,
         ...(deps.role ? { role: deps.role } : {}),
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
         ...(deps.queue
-          ? { jobs: onThisMachine(req) ? { failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })) } : { failedCount: failed.length } }
+          ? {
+              jobs: onThisMachine(req)
+                ? {
+                    failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })),
+                    workers: workers.map(({ pid, host, heartbeatAt, jobs }) => ({ pid, host, heartbeatAt, jobs: jobs.map(({ kind, key, phase, since }) => ({ kind, key, phase, since })) })),
+                  }
+                : { failedCount: failed.length, workerCount: workers.length },
+            }
           : {}),
       });
     } catch (error) {

@@ -28,7 +28,7 @@ it('lists a failed job under jobs.failed with its kind, installation and error, 
     // Through a proxy (the internet), only how many: no installation, no error text.
     const proxied = await axios.get(`${server.url}/health`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
     expect(proxied.status).toBe(200);
-    expect(proxied.data.jobs).toEqual({ failedCount: 1 });
+    expect(proxied.data.jobs).toEqual({ failedCount: 1, workerCount: 0 });
     expect(JSON.stringify(proxied.data)).not.toContain('inst-1');
   } finally {
     await server.close();

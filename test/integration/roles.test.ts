@@ -66,6 +66,10 @@ if (!databaseUrl) {
         const health = await http.get(`${server.url}/health`);
         expect(health.status).toBe(200);
         expect(health.data).toMatchObject({ status: 'ok', role: 'worker', storage: { engine: 'postgres' }, jobs: { failed: [] } });
+        // The worker registered itself at start: /health lists it (this test's process) with its running jobs.
+        expect(health.data.jobs.workers).toEqual(expect.arrayContaining([expect.objectContaining({ pid: process.pid, jobs: expect.any(Array) })]));
+        const proxied = await http.get(`${server.url}/health`, { headers: { 'X-Forwarded-For': '203.0.113.9' } });
+        expect(proxied.data.jobs).toEqual({ failedCount: 0, workerCount: health.data.jobs.workers.length });
         expect((await http.post(`${server.url}/bitrix24/events`, 'event=x')).status).toBe(404);
       } finally {
         await server.close();
