@@ -100,3 +100,9 @@ export function renderDemoReport(summary: DemoSummary, passes: readonly DemoPass
   lines.push(...textTable(rows, new Set([4])).map((line) => `  ${line}`), '');
   return lines.join('\n');
 }
+
+/** Where to look once the demo serves: the Bitrix24 sandbox opens a card with our tab; the amoCRM sandbox shows its state. */
+export function openCardLine(lang: 'ru' | 'en', crm: string, url: string): string {
+  const { t } = i18nFor(lang);
+  return crm === 'amocrm' ? t('print.openAmoCard')(url) : t('print.openCard')(url);
+}

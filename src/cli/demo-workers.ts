@@ -7,7 +7,9 @@ import type { Storage } from '../core/ports/storage.port';
 import { createLogger } from '../logging/logger';
 import type * as AppClusterModule from '../sandbox/demo/app-cluster';
 import type * as DemoDatabaseModule from '../sandbox/demo/demo-database';
+import { i18n } from '../core/i18n/messages';
 import { untilSignal } from './config-for-command';
+import { openCardLine } from './demo-report';
 import { renderDemoReport, type DemoSummary } from './demo-report';
 import type { DemoFlags } from './demo.command';
 
@@ -24,16 +26,14 @@ export interface WorkersDemoCommand {
   crmName: string;
 }
 
-const WORKERS_TEXT = {
-  en: (count: number, killed: { pid: number; phase: KillPhase } | null, retried: number) =>
-    `Storage: PostgreSQL · ${count} worker process${count === 1 ? '' : 'es'}` +
-    (killed ? ` · worker ${killed.pid} killed during ${killed.phase === 'sync' ? 'sync' : 'write-back'} of pass 1, its job taken over` : '') +
-    ` · jobs retried: ${retried}\n`,
-  ru: (count: number, killed: { pid: number; phase: KillPhase } | null, retried: number) =>
-    `Хранилище: PostgreSQL · рабочих процессов: ${count}` +
-    (killed ? ` · процесс ${killed.pid} остановлен (SIGKILL) во время ${killed.phase === 'sync' ? 'синхронизации' : 'записи в CRM'} прохода 1, его задачу взял другой` : '') +
-    ` · задач выполнено повторно: ${retried}\n`,
-};
+/** The workers line of the printed report: storage, processes, the killed one, jobs retried. */
+export function workersText(lang: 'ru' | 'en', count: number, killed: { pid: number; phase: KillPhase } | null, retried: number): string {
+  const { t, fmt } = i18n(lang);
+  const parts = [t('print.workersLine')(fmt.count(count, t('print.workerProcesses')))];
+  if (killed) parts.push(t('print.workerKilled')(String(killed.pid), killed.phase));
+  parts.push(t('print.jobsRetried')(fmt.number(retried)));
+  return `${parts.join(' · ')}\n`;
+}
 
 export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promise<void> {
   const { flags, driver, config } = command;
@@ -84,13 +84,13 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
       );
     } else {
       process.stdout.write(renderDemoReport(summary, demo.passes, command.crmName));
-      process.stdout.write(WORKERS_TEXT[lang](demo.workers.count, demo.workers.killed, demo.workers.retriedJobs));
+      process.stdout.write(workersText(lang, demo.workers.count, demo.workers.killed, demo.workers.retriedJobs));
     }
     if (flags.serve) {
       const running = await demo.serve();
-      process.stderr.write(
-        `\nApp: ${running.web.url} (web) + ${running.workers.length} worker(s)  ·  Sandbox: ${demo.crm.url}\nOpen a card with the widget in a browser: ${demo.crm.cardUrl}\n(Ctrl+C stops them all.)\n`,
-      );
+      const { t, fmt } = i18n(lang);
+      const workers = fmt.count(running.workers.length, t('print.workerProcesses'));
+      process.stderr.write(`\n${t('print.servingWorkers')(running.web.url, workers, demo.crm.url)}\n${openCardLine(lang, driver.crm, demo.crm.cardUrl)}\n${t('print.stopHint')}\n`);
       await untilSignal();
     }
   } finally {

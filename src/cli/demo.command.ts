@@ -10,7 +10,8 @@ import { validateDraft } from '../app/settings/settings-document';
 import type { CrmKind } from '../core/ports/installation-store.port';
 import { createLogger } from '../logging/logger';
 import { configForCommand, untilSignal } from './config-for-command';
-import { renderDemoReport, summarizeDemo, type DemoSummary } from './demo-report';
+import { i18n } from '../core/i18n/messages';
+import { openCardLine, renderDemoReport, summarizeDemo, type DemoSummary } from './demo-report';
 import { readSettings } from '../app/installation-settings';
 import type { Storage } from '../core/ports/storage.port';
 import { parsePort } from './serve.command';
@@ -172,9 +173,8 @@ export function registerDemo(program: Command): void {
         if (flags.serve) {
           // From here on the app works as `kam serve` would: events trigger incremental passes.
           demo.runtime.app.enableAutoSync();
-          process.stderr.write(
-            `\nApp: ${demo.app}  ·  Sandbox: ${demo.crm.url}\nOpen a card with the widget in a browser: ${demo.crm.cardUrl}\n(Ctrl+C stops both.)\n`,
-          );
+          const { t } = i18n(lang);
+          process.stderr.write(`\n${t('print.serving')(demo.app, demo.crm.url)}\n${openCardLine(lang, driver.crm, demo.crm.cardUrl)}\n${t('print.stopHint')}\n`);
           await untilSignal();
         }
       } finally {

@@ -244,6 +244,16 @@ export const en = {
     `written: ${fields} fields, ${comments} comments, ${todos} to-dos, ${closed} closed`,
   'print.seconds': (seconds: string) => `${seconds} s`,
   'print.noEvaluation': 'No evaluation yet.',
+  'print.serving': (app: string, sandbox: string) => `App: ${app}  ·  Sandbox: ${sandbox}`,
+  'print.servingWorkers': (app: string, workers: string, sandbox: string) => `App: ${app} (web) + ${workers}  ·  Sandbox: ${sandbox}`,
+  'print.workerProcesses': { one: 'worker process', other: 'worker processes' },
+  'print.openCard': (url: string) => `Open a card with the app's tab in a browser: ${url}`,
+  'print.openAmoCard': (url: string) => `The sandbox's state (companies with their KAM fields, notes, tasks): ${url}`,
+  'print.stopHint': 'Ctrl+C stops everything.',
+  'print.workersLine': (count: string) => `Storage: PostgreSQL · ${count}`,
+  'print.workerKilled': (pid: string, phase: 'sync' | 'writeBack') =>
+    `worker ${pid} killed during ${phase === 'sync' ? 'sync' : 'write-back'} of pass 1, its job taken over`,
+  'print.jobsRetried': (n: string) => `jobs retried: ${n}`,
 } as const;
 
 /** Words for a count, by plural category; `other` is required (fractions take it in both languages). */

@@ -235,4 +235,13 @@ export const ru: MessageCatalogue = {
   'print.written': (fields, comments, todos, closed) => `записано: поля ${fields}, комментарии ${comments}, дела ${todos}, закрыто ${closed}`,
   'print.seconds': (seconds) => `${seconds} с`,
   'print.noEvaluation': 'Оценки ещё нет.',
+  'print.serving': (app, sandbox) => `Приложение: ${app}  ·  Песочница: ${sandbox}`,
+  'print.servingWorkers': (app, workers, sandbox) => `Приложение: ${app} (веб) + ${workers}  ·  Песочница: ${sandbox}`,
+  'print.workerProcesses': { one: 'рабочий процесс', few: 'рабочих процесса', many: 'рабочих процессов', other: 'рабочего процесса' },
+  'print.openCard': (url) => `Откройте карточку с вкладкой приложения в браузере: ${url}`,
+  'print.openAmoCard': (url) => `Состояние песочницы (компании с полями KAM, примечания, задачи): ${url}`,
+  'print.stopHint': 'Ctrl+C остановит всё.',
+  'print.workersLine': (count) => `Хранилище: PostgreSQL · ${count}`,
+  'print.workerKilled': (pid, phase) => `процесс ${pid} остановлен (SIGKILL) во время ${phase === 'sync' ? 'синхронизации' : 'записи в CRM'} прохода 1, его задачу взял другой`,
+  'print.jobsRetried': (n) => `задач выполнено повторно: ${n}`,
 };
