@@ -42,6 +42,11 @@ export interface AmoCrmSandboxOptions extends StartSandboxOptions {
   fresh?: boolean;
   /** Clock for tokens, limits and timestamps (tests); defaults to Date.now. */
   now?: () => number;
+  /**
+   * The integration's credentials, when one integration is installed in many sandbox accounts
+   * (the scale benchmark), as one marketplace integration is in many real ones; default: from the seed.
+   */
+  integration?: { clientId: string; clientSecret: string };
 }
 
 export interface RunningAmoCrmSandbox extends RunningSandbox {
@@ -75,8 +80,8 @@ export async function startAmoCrmSandbox(options: AmoCrmSandboxOptions): Promise
   // Same seed, same integration credentials: a demo can be restarted without reconfiguring.
   const oauth = createOAuthService({
     integration: {
-      clientId: stableUuid(`client:${portfolio.seed}`),
-      clientSecret: createHash('sha256').update(`amocrm-sandbox-secret:${portfolio.seed}`).digest('base64url'),
+      clientId: options.integration?.clientId ?? stableUuid(`client:${portfolio.seed}`),
+      clientSecret: options.integration?.clientSecret ?? createHash('sha256').update(`amocrm-sandbox-secret:${portfolio.seed}`).digest('base64url'),
       redirectUri: options.redirectUri ?? DEFAULT_REDIRECT_URI,
     },
     accountId: store.account.id,

@@ -1,0 +1,104 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { eventSchedule } from './scale-kit';
+
+/**
+ * The scale bench's event load generator, a process of its own so its timers do not share an
+ * event loop with the 200 sandbox portals: `node -r tsx/cjs bench/scale/event-load.ts <in.json> <out.json>`.
+ * It sends `rate` signed events a second for `seconds` on an open-loop schedule (each event at its
+ * own due time, whatever earlier answers did) over keep-alive loopback connections, and writes,
+ * per event, its target, when it was due and sent (epoch ms), the acknowledgement time and status.
+ */
+export interface LoadTarget {
+  url: string;
+  body: string;
+  contentType: string;
+}
+
+export interface LoadInput {
+  rate: number;
+  seconds: number;
+  seed: number;
+  targets: LoadTarget[];
+}
+
+export interface LoadResult {
+  /** Per event: [target, dueAt, sentAt, ackMs, status]; status 0 when the request failed, -1 when no answer came in time. */
+  events: Array<[number, number, number, number, number]>;
+}
+
+/** How long answers are awaited after the last event went out; what is still open then counts as unanswered. */
+const DRAIN_TIMEOUT_MS = 300_000;
+
+async function main(input: string, output: string): Promise<void> {
+  const load = JSON.parse(readFileSync(input, 'utf8')) as LoadInput;
+  const schedule = eventSchedule({ rate: load.rate, seconds: load.seconds, targets: load.targets.length, seed: load.seed });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const events: LoadResult['events'] = [];
+  const open = new Map<number, [number, number, number]>();
+  let serial = 0;
+  let resolveDrained: (() => void) | null = null;
+
+  const send = (index: number, dueAt: number): void => {
+    const target = load.targets[index] as LoadTarget;
+    const sentAt = Date.now();
+    const started = process.hrtime.bigint();
+    const id = serial++;
+    open.set(id, [index, dueAt, sentAt]);
+    const done = (status: number): void => {
+      if (!open.delete(id)) return;
+      events.push([index, dueAt, sentAt, Number(process.hrtime.bigint() - started) / 1e6, status]);
+      if (open.size === 0) resolveDrained?.();
+    };
+    const request = http.request(target.url, { method: 'POST', agent, headers: { 'content-type': target.contentType, 'content-length': Buffer.byteLength(target.body) } }, (answer) => {
+      answer.resume();
+      answer.on('end', () => done(answer.statusCode ?? 0));
+    });
+    request.on('error', () => done(0));
+    request.end(target.body);
+  };
+
+  const start = Date.now() + 100;
+  let next = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = Date.now();
+      // Everything due by now goes out at once: a late tick never drops or delays the schedule.
+      while (next < schedule.length && start + (schedule[next] as { atMs: number }).atMs <= now) {
+        const due = schedule[next] as { atMs: number; target: number };
+        send(due.target, start + due.atMs);
+        next += 1;
+      }
+      if (next >= schedule.length) {
+        resolve();
+        return;
+      }
+      setTimeout(tick, 1);
+    };
+    setTimeout(tick, Math.max(0, start - Date.now()));
+  });
+  if (open.size > 0) {
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        resolveDrained = resolve;
+      }),
+      new Promise<void>((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
+    ]);
+  }
+  for (const [index, dueAt, sentAt] of open.values()) events.push([index, dueAt, sentAt, Number.NaN, -1]);
+  agent.destroy();
+  const result: LoadResult = { events };
+  writeFileSync(output, JSON.stringify(result));
+}
+
+if (require.main === module) {
+  const [input, output] = process.argv.slice(2);
+  if (!input || !output) {
+    process.stderr.write('usage: event-load.ts <in.json> <out.json>\n');
+    process.exit(2);
+  }
+  main(input, output).catch((error: unknown) => {
+    process.stderr.write(`event-load: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  });
+}
