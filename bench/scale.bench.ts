@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { fmt, load, noter, say } from './bench-kit';
-import { runRound, type RoundResult } from './scale/round';
+import { JOB_CONCURRENCY, runRound, type RoundResult } from './scale/round';
 import { parseScaleFlags, percentiles, perMinute, type ScaleFlags } from './scale/scale-kit';
 
 /**
@@ -40,11 +40,11 @@ function report(flags: ScaleFlags, rounds: RoundResult[]): void {
   say(`Command: npm run bench -- scale --installations ${flags.installations} --workers ${flags.workers.join(',')} --events-per-second ${flags.eventsPerSecond} --seconds ${flags.seconds} --companies ${flags.companies} --contacts ${flags.contacts} --deals ${flags.deals} --seed ${flags.seed}`);
   say(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${os.cpus().length} cores; load average (1/5/15 min) per round (start -> synced -> after events): ${rounds.map((round) => `${round.workers}w: ${round.loads.join(' -> ')}`).join('; ')}`);
   say('');
-  say('| workers | installed | first full passes done | s to all synced (from first install) | installations synced / min | s of cycles (first start -> last end) | cycles / min | pass s p50 / p99 | failed jobs |');
+  say('| workers | installed (stored by the app / portals; portal saw an error) | first full passes done | s to all synced (from first install) | installations synced / min | s of cycles (first start -> last end) | cycles / min | pass s p50 / p99 | failed jobs |');
   say('|---|---|---|---|---|---|---|---|---|');
   for (const round of rounds) {
     const { sync } = round;
-    say(`| ${round.workers} | ${round.installations.installed} / ${round.installations.asked} | ${sync.completed}${sync.timedOut ? ' (timed out)' : ''} | ${ms(sync.seconds)} | ${perMinute(sync.completed, sync.seconds).toFixed(1)} | ${ms(sync.cycleSeconds)} | ${perMinute(sync.completed, sync.cycleSeconds).toFixed(1)} | ${ms(sync.passSeconds.p50)} / ${ms(sync.passSeconds.p99)} | ${sync.failedJobs} |`);
+    say(`| ${round.workers} | ${round.installations.installed} / ${round.installations.asked}; ${round.installations.failures.length} | ${sync.completed}${sync.timedOut ? ' (timed out)' : ''} | ${ms(sync.seconds)} | ${perMinute(sync.completed, sync.seconds).toFixed(1)} | ${ms(sync.cycleSeconds)} | ${perMinute(sync.completed, sync.cycleSeconds).toFixed(1)} | ${ms(sync.passSeconds.p50)} / ${ms(sync.passSeconds.p99)} | ${sync.failedJobs} |`);
   }
   say('');
   say('What the portals counted by the time every first pass was done (install, setup, first passes and their echoes), and the least time each portal\'s own limit allows for that many requests:');
@@ -61,12 +61,22 @@ function report(flags: ScaleFlags, rounds: RoundResult[]): void {
     }
   }
   say('');
+  say(`Where the limits bind. Both limits are per portal (Bitrix24: per portal; amoCRM: per integration in one account), so they never cap the fleet as a whole; they set the least time of each installation's pass. With ${JOB_CONCURRENCY} jobs per worker, W workers run at most ${JOB_CONCURRENCY}W passes at once, so the limits alone would allow 60 x ${JOB_CONCURRENCY}W / (mean floor s) installations a minute:`);
+  for (const round of rounds) {
+    const ceilings = (['bitrix24', 'amocrm'] as const).map((crm) => {
+      const rows = round.portals.filter((row) => row.crm === crm);
+      const floor = rows.length ? rows.reduce((a, row) => a + floorSeconds(crm, row.requests), 0) / rows.length : 0;
+      return `${crm} mean floor ${floor.toFixed(1)} s -> ${floor > 0 ? (perMinute(JOB_CONCURRENCY * round.workers, floor)).toFixed(0) : 'no cap'} / min`;
+    });
+    say(`- ${round.workers} worker(s): ${ceilings.join('; ')}; measured ${perMinute(round.sync.completed, round.sync.seconds).toFixed(1)} / min.`);
+  }
+  say('');
   say('| workers | events sent | achieved / s | ack ms p50 / p95 / p99 / max | answers | generator late ms p99 | ended: dirty mark / re-read / LOST | marks left after settle (s) |');
   say('|---|---|---|---|---|---|---|---|');
   for (const round of rounds) {
     const e = round.events;
     if (!e) {
-      say(`| ${round.workers} | not run (no installation synced) | | | | | | | |`);
+      say(`| ${round.workers} | not run or did not complete (see the notes above) | | | | | | | |`);
       continue;
     }
     const answers = Object.entries(e.statuses).map(([status, n]) => `${status === '0' ? 'failed' : status === '-1' ? 'unanswered' : status}: ${fmt(n)}`).join(', ');
@@ -88,7 +98,7 @@ function report(flags: ScaleFlags, rounds: RoundResult[]): void {
     say(`| ${round.workers} worker(s): event ack p99 <= 20 ms at ${flags.eventsPerSecond}/s | ${ms(round.events.ackMs.p99)} ms | ${round.events.ackMs.p99 <= 20 ? 'PASS' : 'FAIL'} |`);
     say(`| ${round.workers} worker(s): zero lost events | ${round.events.fates.lost} lost of ${fmt(round.events.fates.marked + round.events.fates.reread + round.events.fates.lost)} acknowledged | ${round.events.fates.lost === 0 ? 'PASS' : 'FAIL'} |`);
   }
-  for (const round of rounds) if (round.installations.failures.length > 0) say(`- ${round.workers} worker(s), failed installs: ${round.installations.failures.slice(0, 5).join('; ')}`);
+  for (const round of rounds) if (round.installations.failures.length > 0) say(`- ${round.workers} worker(s), installs the portal saw fail (${round.installations.failures.length}): ${round.installations.failures.slice(0, 5).join('; ')}`);
 }
 
 export async function run(args: string[]): Promise<void> {
