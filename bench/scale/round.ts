@@ -60,11 +60,16 @@ export const JOB_CONCURRENCY = 4;
 const note = noter('scale');
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** Installation -> its first full cycle job that completed (pg-boss keeps completed jobs for days). */
+/**
+ * Installation -> its first cycle job that completed (pg-boss keeps completed jobs for days).
+ * Whatever its mode: a cycle first finishes every stream's unfinished full walk (runCycle ->
+ * sync.full()), so the first completed cycle is the first full pass. (Under load a Bitrix24
+ * install's `full` job can be missing altogether: its first pass then came as `incremental`.)
+ */
 function firstFullPasses(jobs: CycleJob[]): Map<string, CycleJob> {
   const first = new Map<string, CycleJob>();
   for (const job of jobs) {
-    if (job.mode !== 'full' || job.state !== 'completed' || job.completedOn === null) continue;
+    if (job.state !== 'completed' || job.completedOn === null) continue;
     const seen = first.get(job.installationId);
     if (!seen || (seen.completedOn as number) > job.completedOn) first.set(job.installationId, job);
   }
