@@ -71,8 +71,8 @@ function report(flags: ScaleFlags, rounds: RoundResult[]): void {
     say(`- ${round.workers} worker(s): ${ceilings.join('; ')}; measured ${perMinute(round.sync.completed, round.sync.seconds).toFixed(1)} / min.`);
   }
   say('');
-  say('| workers | events sent | achieved / s | ack ms p50 / p95 / p99 / max | answers | generator late ms p99 | ended: dirty mark / re-read / LOST | marks left after settle (s) |');
-  say('|---|---|---|---|---|---|---|---|');
+  say('| workers | events sent | achieved / s | ack ms p50 / p95 / p99 / max | answers | generator late ms p99 | web CPU ms / event (events / s per core) | ended: dirty mark / re-read / LOST | marks left after settle (s) |');
+  say('|---|---|---|---|---|---|---|---|---|');
   for (const round of rounds) {
     const e = round.events;
     if (!e) {
