@@ -85,18 +85,28 @@ export function createCrmApp(deps: CrmAppDeps) {
    * failure (a hung request, an expired token) with growing pauses; its state shows on the
    * installer page through the progress stream 'setup'. The first full pass follows it.
    */
-  const setUpInBackground = (installationId: string, thenSync: boolean) =>
+  // Setups of one installation coalesce under one key (the installer frame, ONAPPINSTALL and
+  // ONAPPUPDATE may all ask at once), so "a first full pass follows" is kept here, not in the
+  // work that a later request replaces: the scale bench saw installs that never got their pass.
+  const syncAfterSetUp = new Set<string>();
+  const followWithFullPass = (installationId: string) => {
+    if (syncAfterSetUp.delete(installationId)) scheduleCycle(installationId, 'full');
+  };
+  const setUpInBackground = (installationId: string, thenSync: boolean) => {
+    if (thenSync) syncAfterSetUp.add(installationId);
     queue.enqueue(`setup:${installationId}`, async () => {
       for (let attempt = 1; ; attempt += 1) {
         deps.onProgress?.(installationId, { stream: 'setup', rows: attempt, done: false });
         try {
           await setUp(installationId);
           deps.onProgress?.(installationId, { stream: 'setup', rows: attempt, done: true });
-          if (thenSync) scheduleCycle(installationId, 'full');
+          followWithFullPass(installationId);
           return;
         } catch (error) {
           if (attempt >= SETUP_ATTEMPTS) {
-            logger.error('CRM setup failed; the next install or update tries again', { installationId, attempts: attempt, error });
+            // The cycle job sets up first when it must, and the queue retries it with backoff.
+            logger.error('CRM setup failed; the first pass (a job with retries) sets up again', { installationId, attempts: attempt, error });
+            followWithFullPass(installationId);
             return;
           }
           logger.warn('CRM setup failed; trying again', { installationId, attempt, error });
@@ -104,6 +114,7 @@ export function createCrmApp(deps: CrmAppDeps) {
         }
       }
     });
+  };
 
   const intake = createInboundIntake(deps, lifecycle, {
     async install(effect) {
@@ -111,7 +122,7 @@ export function createCrmApp(deps: CrmAppDeps) {
       if (effect.setUp) setUpInBackground(installation.id, false);
       return installation;
     },
-    scheduleSetUp: (installationId) => queue.enqueue(`setup:${installationId}`, () => setUp(installationId).then(() => undefined)),
+    scheduleSetUp: (installationId) => setUpInBackground(installationId, false),
     scheduleIncremental,
     forget: (installation) => connectorFor(deps.connectors, installation).forget(installation.id),
   });

@@ -64,4 +64,32 @@ describe('install: setup as a job with retries', () => {
     expect((await storage.installations.get(installation.id))?.settings.bitrix24).toEqual({ ready: true });
     await queue.close();
   });
+
+  it('keeps the first full pass of an install when an update event asks for setup while the install\'s setup waits', async () => {
+    const setUp = jest.fn<ReturnType<CrmSession['setUp']>, Parameters<CrmSession['setUp']>>().mockResolvedValue({ slot: { ready: true }, created: {} });
+    const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
+    const connector = {
+      traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' },
+      session: () => session,
+      forget: () => undefined,
+    } as unknown as CrmConnector;
+    // One job at a time, held busy, so the install's setup waits in the queue under its key.
+    const queue = createJobQueue({ concurrency: 1, logger: createSilentLogger() });
+    let unblock!: () => void;
+    queue.enqueue('busy', () => new Promise<void>((resolve) => (unblock = resolve)));
+    const cycles: string[] = [];
+    queue.handle('cycle', async (data) => {
+      cycles.push(`${data.installationId}:${data.mode}`);
+    });
+    const app = createCrmApp({ storage, connectors: { bitrix24: connector }, queue, logger: createSilentLogger(), publicUrl: 'http://127.0.0.1:1', defaultLang: 'en', autoSync: true, setupRetryMs: 1 });
+
+    const installation = await app.install({ lang: 'en', input: { crm: 'bitrix24', externalId: 'm-coalesce', domain: 'b.bitrix24.com', clientEndpoint: 'https://b.bitrix24.com/rest/' } });
+    // ONAPPUPDATE (or ONAPPINSTALL's own setup) arrives while the installer's setup still waits: the two coalesce.
+    await app.applyInbound({ installation, effects: [{ type: 'updated', applicationToken: null }] });
+    unblock();
+    await queue.idle();
+    expect(setUp).toHaveBeenCalledTimes(1);
+    expect(cycles).toEqual([`${installation.id}:full`]);
+    await queue.close();
+  });
 });
