@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
@@ -69,8 +69,15 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
     }
   });
 
-  const accept = (label: string) => (req: Request, res: Response) => {
-    const verified = verifiedOf<VerifiedInbound>(res);
+  const accept = (label: string) => async (req: Request, res: Response, next: NextFunction) => {
+    let verified: VerifiedInbound;
+    try {
+      // The dirty marks are stored before the 2xx, as for Bitrix24: an acknowledged webhook is never lost.
+      verified = await deps.app.recordInbound(verifiedOf<VerifiedInbound>(res));
+    } catch (error) {
+      next(error);
+      return;
+    }
     res.status(200).json({ ok: true });
     setImmediate(() => {
       deps.app.applyInbound(verified).catch((error: unknown) => {
