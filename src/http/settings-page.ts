@@ -6,6 +6,7 @@ import { describeSettingsPath } from '../app/settings/settings-diff-labels';
 import { criteriaOf } from '../app/settings/settings-document';
 import { KamError, fail, ok, type Result } from '../core/errors';
 import type { Lang } from '../core/i18n/format-values';
+import { i18n } from '../core/i18n/messages';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
@@ -64,6 +65,7 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       const doc = read.value.document;
       const fieldMap = { ...defaultsOf(caller), ...doc.fieldMap };
       const label = (metric: string) => fillLabel(metricLabel(metric, caller.lang), null);
+      const { lookup } = i18n(caller.lang);
       const fields = (await readCrmFields(deps.storage, caller.installation.id)) ?? [];
       const listed = new Set(fields.map((field) => field.code));
       // A code the saved points name that the catalogue lacks (a portal's own industry) stays editable.
@@ -85,7 +87,8 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
           ...fields.map((field) => ({ id: field.code, label: field.name, type: field.type })),
           ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => ({ id, label: id, type: 'field' })),
         ],
-        inputs: Object.keys(fieldMap).map((id) => ({ id, label: label(`field:${id}`) })),
+        // An input no criterion reads as a metric (contractEnd) is named by the CRM field catalogue.
+        inputs: Object.keys(fieldMap).map((id) => ({ id, label: lookup(`metric.field.${id}`) ? label(`field:${id}`) : lookup(`crmField.${id}`) ?? label(`field:${id}`) })),
       };
     },
     async preview(caller, input) {

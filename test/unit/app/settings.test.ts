@@ -254,6 +254,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     const view = await settings.view(await caller());
     expect(view).toMatchObject({ ruleVersion: expect.any(String), settings: { hysteresis: 5, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } } });
     expect(view.metrics.find((m) => m.metric === 'potentialForecast3y')?.label).toBe('Прогноз потенциала за 3 года');
+    // Every input of the field mapping by its name, none by its key (contractEnd is no metric of its own).
+    const mapped = settingsPageUseCases({ storage, defaultLang: 'en', connectors: { bitrix24: { traits: { ...TRAITS, defaultFieldMap: { potential3y: 'P', contractEnd: 'C' } } } } as unknown as CrmRegistry });
+    expect((await mapped.view(await caller())).inputs).toEqual([{ id: 'potential3y', label: 'Потенциал за 3 года' }, { id: 'contractEnd', label: 'Окончание договора' }]);
     const preview = await settings.preview(await caller(), { ...stricterKey, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } });
     if (!preview.ok) throw preview.error;
     expect(preview.value.moves[0]).toMatchObject({ reason: expect.any(String) });
