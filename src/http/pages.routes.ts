@@ -63,7 +63,8 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
   const serve = async (req: Request, res: Response, page: PageName) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const query = req.query as Record<string, unknown>;
-    const lang = langOf(text(query.LANG ?? body.LANG ?? query.lang), deps.defaultLang);
+    const asked = text(query.LANG ?? body.LANG ?? query.lang);
+    const lang = langOf(asked, deps.defaultLang);
     const credentials: CallerCredentials = text(query.crm) === 'amocrm'
       ? { crm: 'amocrm', token: text(query.token ?? body.token) }
       : { crm: 'bitrix24', memberId: text(body.member_id), authId: text(body.AUTH_ID) };
@@ -78,7 +79,11 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     }
     const html = readShell();
     if (!html) {
-      res.status(503).type('text').send('The pages are not built on this server (run npm run build).');
+      // Without the CRM's LANG (a server admin opening the URL by hand) the browser's language decides.
+      // A wildcard (`*`, what fetch clients send) names no language: the server's default then.
+      const named = /\b(ru|en)\b/i.test(req.get('accept-language') ?? '') ? req.acceptsLanguages('ru', 'en') || '' : '';
+      const reader = asked ? lang : langOf(named, deps.defaultLang);
+      res.status(503).type('text').send(i18n(reader).t('crm.pagesNotBuilt'));
       return;
     }
     const { installation } = verified.value;

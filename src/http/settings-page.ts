@@ -1,10 +1,12 @@
 import { checkFieldMap, crmFieldMetrics, readCrmFields } from '../app/settings/crm-fields';
-import { metricCatalog } from '../app/settings/metric-catalog';
+import { industryValues, metricCatalog } from '../app/settings/metric-catalog';
 import { previewSettings } from '../app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../app/settings/save-settings';
+import { describeSettingsPath } from '../app/settings/settings-diff-labels';
 import { criteriaOf } from '../app/settings/settings-document';
 import { KamError, fail, ok, type Result } from '../core/errors';
 import type { Lang } from '../core/i18n/format-values';
+import { i18n } from '../core/i18n/messages';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
@@ -63,19 +65,30 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       const doc = read.value.document;
       const fieldMap = { ...defaultsOf(caller), ...doc.fieldMap };
       const label = (metric: string) => fillLabel(metricLabel(metric, caller.lang), null);
+      const { lookup } = i18n(caller.lang);
       const fields = (await readCrmFields(deps.storage, caller.installation.id)) ?? [];
       const listed = new Set(fields.map((field) => field.code));
+      // A code the saved points name that the catalogue lacks (a portal's own industry) stays editable.
+      const pointed = doc.criteria.flatMap((c) => (c.metric === 'industry' && c.scale.type === 'map' ? Object.keys(c.scale.values) : []));
+      const catalogue = metricCatalog().map((option) => (option.metric === 'industry' ? { ...option, values: industryValues(pointed) } : option));
       return {
         ruleVersion: ruleVersion(criteriaOf(doc)),
         settings: { ...doc, fieldMap } as unknown as SettingsDoc,
-        metrics: [...metricCatalog().map((option) => ({ metric: option.metric, label: option.name[caller.lang], kind: option.kind })), ...crmFieldMetrics(fields)],
+        metrics: [
+          ...catalogue.map((option) => ({
+            metric: option.metric, label: option.name[caller.lang], kind: option.kind,
+            ...(option.values ? { values: option.values.map((value) => ({ id: value.id, label: value.name[caller.lang] })) } : {}),
+          })),
+          ...crmFieldMetrics(fields),
+        ],
         // The CRM's field list (ref:fields) under the CRM's names; a field in use the list lacks
         // (no refresh yet) is still offered so the picker can show the current mapping.
         crmFields: [
           ...fields.map((field) => ({ id: field.code, label: field.name, type: field.type })),
           ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => ({ id, label: id, type: 'field' })),
         ],
-        inputs: Object.keys(fieldMap).map((id) => ({ id, label: label(`field:${id}`) })),
+        // An input no criterion reads as a metric (contractEnd) is named by the CRM field catalogue.
+        inputs: Object.keys(fieldMap).map((id) => ({ id, label: lookup(`metric.field.${id}`) ? label(`field:${id}`) : lookup(`crmField.${id}`) ?? label(`field:${id}`) })),
       };
     },
     async preview(caller, input) {
@@ -103,11 +116,17 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
     },
     async history(caller) {
       const changes = await settingsHistory({ storage: deps.storage, installationId: caller.installation.id, limit: 50 });
+      const read = await readSettingsDocument({ storage: deps.storage, installationId: caller.installation.id, defaultLang: deps.defaultLang });
+      if (!read.ok) throw read.error;
+      const doc = read.value.document;
       return changes.map((change) => ({
         at: change.changedAt,
         by: change.actor.name ? { id: change.actor.id, name: change.actor.name } : null,
         ruleVersion: change.ruleVersion,
-        changes: change.diff.map((entry) => ({ path: toFieldKey(entry.path), before: entry.before, after: entry.after })),
+        changes: change.diff.map((entry) => {
+          const path = toFieldKey(entry.path);
+          return { path, label: describeSettingsPath(path, doc, caller.lang), before: entry.before, after: entry.after };
+        }),
       }));
     },
   };

@@ -257,5 +257,6 @@ export interface SettingsHistoryEntry {
   at: string;
   by: PersonRef | null;
   ruleVersion: string;
-  changes: Array<{ path: string; before: unknown; after: unknown }>;
+  /** `label`: the path as people read it ("Potential over 3 years: weight"); `path` keys it. */
+  changes: Array<{ path: string; label: string; before: unknown; after: unknown }>;
 }

@@ -204,7 +204,8 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await app.getByTestId('saved').innerText()).toContain(`${moves} account`);
     const entry = app.getByTestId('history-entry').first();
     await entry.waitFor();
-    expect(await entry.innerText()).toMatch(/criteria\.0\.weight: 40 → 5/);
+    expect(await entry.innerText()).toMatch(/Potential: weight 40 → 5/);
+    expect(await entry.innerText()).not.toContain('criteria.');
     await page.close();
   });
 
@@ -310,7 +311,17 @@ maybe('the pages in Chromium, framed by the portal', () => {
   it('as the server wires them: settings preview on the stored data, save, and the history entry', async () => {
     const { page, app } = await open('/ui/settings', { lang: 'en', app: demo.app });
     await app.getByTestId('criterion').first().waitFor();
+    // Every rule parameter of the stored (default) rules under its label, none by its key.
+    const rules = await app.getByTestId('rule-potentialEstimate').innerText();
+    expect(rules).toMatch(/Min 3-year forecast[\s\S]*Top revenue share[\s\S]*Asks per owner per day[\s\S]*Max share of accounts/);
+    expect(await app.getByTestId('settings').innerText()).not.toMatch(/minForecast|topRevenueShare|maxPerOwnerPerDay|maxShareOfAccounts|cooldownDays/);
+    // Each industry's points, under its name: the default's 1 for manufacturing, editable.
+    const industry = app.getByTestId('criterion').filter({ has: app.getByTestId('scale-value-MANUFACTURING') });
+    expect(await industry.innerText()).toMatch(/Manufacturing[\s\S]*Government/);
+    expect(await industry.innerText()).not.toMatch(/MANUFACTURING|GOVERNMENT/);
+    expect(await industry.getByTestId('scale-value-MANUFACTURING').inputValue()).toBe('1');
     await field(app.getByTestId('criterion-weight').first()).fill('5');
+    await industry.getByTestId('scale-value-MANUFACTURING').fill('0.2');
     await app.getByTestId('preview').click();
     await app.getByTestId('preview-panel').waitFor();
     expect(await app.getByTestId('preview-counts').innerText()).toMatch(/Key account/);
@@ -318,8 +329,17 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await app.getByTestId('saved').waitFor();
     const entry = app.getByTestId('history-entry').first();
     await entry.waitFor();
-    expect(await entry.innerText()).toMatch(/criteria\.0\.weight: 40 → 5/);
+    expect(await entry.innerText()).toMatch(/Potential over 3 years: weight 40 → 5/);
+    expect(await entry.innerText()).toMatch(/Industry: points per value \(0–1\), Manufacturing 1 → 0\.2/);
+    await shot(page, app, 'settings-history-en');
     await page.close();
+    // Saved: the page opened again reads the edited points.
+    const again = await open('/ui/settings', { lang: 'ru', app: demo.app });
+    await again.app.getByTestId('scale-value-MANUFACTURING').waitFor();
+    expect(await again.app.getByTestId('scale-value-MANUFACTURING').inputValue()).toBe('0.2');
+    expect(await again.app.getByTestId('history-entry').first().innerText()).toMatch(/Потенциал за 3 года: вес 40 → 5[\s\S]*Отрасль: баллы по значениям \(0–1\), Производство 1 → 0,2/);
+    await shot(again.page, again.app, 'settings-history-ru');
+    await again.page.close();
   });
 
   it('as the server wires them: the portfolio reads the report; its XLSX downloads and opens with one row per account', async () => {

@@ -223,6 +223,7 @@ export const en = {
   'crmField.contractEnd': 'Contract end',
   'crmField.marketingCost': 'Marketing cost',
   'crm.pageDenied': 'Access denied: the CRM did not confirm the user.',
+  'crm.pagesNotBuilt': 'The KAM Pilot pages are not built on this server. Server administrator: run npm run build and restart the server.',
   'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
 
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,

@@ -6,9 +6,15 @@
  * functions taking already formatted values (`fmt` in ./intl-format.ts); plurals are word forms by
  * Intl.PluralRules category, counted with `fmt.count`.
  */
-import type { RuleKey } from '../rules/next-step-rules-config';
+import type { NextStepRulesConfig, RuleKey } from '../rules/next-step-rules-config';
 import type { Lang } from './format-values';
 import type { PluralForms } from './messages.en';
+
+type Rules = NextStepRulesConfig['rules'];
+/** The parameters of the next-step rules the settings page edits: each rule's numbers and switches. */
+export type RuleParamKey = Exclude<{ [R in RuleKey]: { [K in keyof Rules[R]]-?: Rules[R][K] extends number | boolean ? K : never }[keyof Rules[R]] }[RuleKey], 'enabled'>;
+/** A parameter's label and a one-line hint of what it does. */
+export interface ParamText { label: string; hint: string }
 
 const ru = {
   appName: 'KAM Pilot',
@@ -134,12 +140,25 @@ const ru = {
     noContact: 'Давно не было контакта', contractRenewal: 'Продление договора', revenueDrop: 'Падение выручки',
     keyAccountPlan: 'План по ключевому клиенту', lowSatisfaction: 'Низкая удовлетворённость', wonFollowUp: 'Контакт после выигранной сделки',
     potentialEstimate: 'Запросить оценку потенциала',
-  } as Record<RuleKey, string>,
+  } satisfies Record<RuleKey, string>,
+  // Every number and switch a rule has (RuleParamKey): a parameter added to the rules' schema
+  // without a label here fails the typecheck, so the page never shows a raw key.
   ruleParam: {
-    cooldownDays: 'Пауза, дней', dueInBusinessDays: 'Срок, рабочих дней', days: 'Порог, дней', graceDays: 'После окончания, дней',
-    dropShare: 'Падение, доля', minPreviousRevenue: 'Мин. прошлая выручка', below: 'Ниже оценки', afterDays: 'Через, дней',
-    withinDays: 'В течение, дней', keyTier: 'Ключевой уровень', whenNeverContacted: 'Если контактов не было',
-  } as Record<string, string>,
+    cooldownDays: { label: 'Пауза, дней', hint: 'Сколько дней не ставить клиенту ту же задачу снова' },
+    dueInBusinessDays: { label: 'Срок, рабочих дней', hint: 'Срок задачи от дня её создания' },
+    days: { label: 'Порог, дней', hint: 'Дней без контакта или до окончания договора' },
+    whenNeverContacted: { label: 'Если контактов не было', hint: 'Ставить задачу и клиенту, с которым ещё не связывались' },
+    graceDays: { label: 'После окончания, дней', hint: 'Сколько дней после окончания договора ещё напоминать' },
+    dropShare: { label: 'Падение, доля', hint: 'Доля от 0 до 1: 0,3 — выручка упала на 30 %' },
+    minPreviousRevenue: { label: 'Мин. прошлая выручка', hint: 'Клиентов с меньшей выручкой за прошлый год не проверять' },
+    below: { label: 'Ниже оценки', hint: 'Задача, если удовлетворённость ниже этого значения' },
+    afterDays: { label: 'Через, дней', hint: 'Через сколько дней после выигранной сделки связаться' },
+    withinDays: { label: 'В течение, дней', hint: 'Не позже стольких дней после сделки' },
+    minForecast: { label: 'Мин. прогноз на 3 года', hint: 'Перспективен клиент с прогнозом выручки не ниже этого (в базовой валюте)' },
+    topRevenueShare: { label: 'Доля лидеров по выручке', hint: 'Или клиент входит в эту долю портфеля по выручке за 12 мес.: 0,05 — верхние 5 %' },
+    maxPerOwnerPerDay: { label: 'Запросов в день на ответственного', hint: 'Сверх общего дневного лимита задач' },
+    maxShareOfAccounts: { label: 'Макс. доля клиентов', hint: 'Открытых запросов не больше этой доли клиентов (до 0,2)' },
+  } satisfies Record<RuleParamKey, ParamText>,
   enabled: 'Включено',
   fieldMapping: 'Поля CRM',
   fieldNotMapped: 'создать поле KAM Pilot',
@@ -298,9 +317,20 @@ const en: PageMessages = {
     potentialEstimate: 'Ask for a potential estimate',
   },
   ruleParam: {
-    cooldownDays: 'Cooldown, days', dueInBusinessDays: 'Due in, business days', days: 'Threshold, days', graceDays: 'After the end, days',
-    dropShare: 'Drop, share', minPreviousRevenue: 'Min previous revenue', below: 'Below rating', afterDays: 'After, days',
-    withinDays: 'Within, days', keyTier: 'Key tier', whenNeverContacted: 'When never contacted',
+    cooldownDays: { label: 'Cooldown, days', hint: 'Days before the same task is set for the account again' },
+    dueInBusinessDays: { label: 'Due in, business days', hint: 'The task\'s due date, counted from the day it is created' },
+    days: { label: 'Threshold, days', hint: 'Days without contact, or days before the contract ends' },
+    whenNeverContacted: { label: 'When never contacted', hint: 'Also set the task for an account nobody has contacted yet' },
+    graceDays: { label: 'After the end, days', hint: 'How many days after the contract ended to keep reminding' },
+    dropShare: { label: 'Drop, share', hint: 'A share from 0 to 1: 0.3 means revenue fell by 30%' },
+    minPreviousRevenue: { label: 'Min previous revenue', hint: 'Accounts with less revenue last year are not checked' },
+    below: { label: 'Below rating', hint: 'A task when satisfaction is below this value' },
+    afterDays: { label: 'After, days', hint: 'Days after a won deal to get in touch' },
+    withinDays: { label: 'Within, days', hint: 'No later than this many days after the deal' },
+    minForecast: { label: 'Min 3-year forecast', hint: 'An account is promising when its revenue forecast is at least this (base currency)' },
+    topRevenueShare: { label: 'Top revenue share', hint: 'Or when it is in this top share of the portfolio by 12-month revenue: 0.05 is the top 5%' },
+    maxPerOwnerPerDay: { label: 'Asks per owner per day', hint: 'On top of the daily cap for all tasks' },
+    maxShareOfAccounts: { label: 'Max share of accounts', hint: 'Open asks stay under this share of the accounts (up to 0.2)' },
   },
   enabled: 'On',
   fieldMapping: 'CRM fields',

@@ -215,6 +215,7 @@ export const ru: MessageCatalogue = {
   'crmField.contractEnd': 'Окончание договора',
   'crmField.marketingCost': 'Маркетинговые затраты',
   'crm.pageDenied': 'Доступ запрещён: CRM не подтвердила пользователя.',
+  'crm.pagesNotBuilt': 'Страницы KAM Pilot на этом сервере не собраны. Администратору сервера: выполните npm run build и перезапустите сервер.',
   'crm.tabDescription': 'Ключевой клиент: уровень, балл, KPI, следующие шаги',
 
   'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,

@@ -1,5 +1,6 @@
 import { KamError, fail } from '../../../src/core/errors';
 import type { Lang } from '../../../src/core/i18n/format-values';
+import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
 import type { PageUseCases } from '../../../src/http/api.routes';
 import type {
   AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, SettingsDoc, SettingsHistoryEntry, TierInfo,
@@ -183,7 +184,7 @@ export const INITIAL_SETTINGS: SettingsDoc = {
 };
 let currentSettings: SettingsDoc = structuredClone(INITIAL_SETTINGS);
 let currentVersion = 'r7';
-const history: SettingsHistoryEntry[] = [];
+const history: Array<Omit<SettingsHistoryEntry, 'changes'> & { changes: Change[] }> = [];
 
 export function resetSettings(): void {
   currentSettings = structuredClone(INITIAL_SETTINGS);
@@ -204,7 +205,8 @@ function validate(doc: SettingsDoc): Record<string, string> {
   return fields;
 }
 
-function diff(before: unknown, after: unknown, path: string, out: SettingsHistoryEntry['changes']): void {
+type Change = Omit<SettingsHistoryEntry['changes'][number], 'label'>;
+function diff(before: unknown, after: unknown, path: string, out: Change[]): void {
   if (typeof before === 'object' && before && typeof after === 'object' && after) {
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
       diff((before as Record<string, unknown>)[key], (after as Record<string, unknown>)[key], path ? `${path}.${key}` : key, out);
@@ -263,14 +265,16 @@ export function fixtureUseCases(): PageUseCases {
         const fields = validate(doc);
         if (Object.keys(fields).length) return invalid(fields);
         const { moves, ruleVersion } = previewOf(doc, caller.lang);
-        const changes: SettingsHistoryEntry['changes'] = [];
+        const changes: Change[] = [];
         diff(currentSettings, doc, '', changes);
         currentSettings = structuredClone(doc);
         currentVersion = ruleVersion;
         history.unshift({ at: '2026-11-27T18:00:00Z', by: { id: '1', name: caller.lang === 'ru' ? 'Администратор портала' : 'Portal administrator' }, ruleVersion, changes });
         return { ok: true, value: { ruleVersion, moved: moves.length } };
       },
-      history: async () => history,
+      history: async (caller) => history.map((entry) => ({
+        ...entry, changes: entry.changes.map((change) => ({ ...change, label: describeSettingsPath(change.path, currentSettings, caller.lang) })),
+      })),
     },
   };
 }

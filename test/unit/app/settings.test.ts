@@ -5,6 +5,7 @@ import { applySettingsDraft, passTierChanges } from '../../../src/app/settings/d
 import { previewSettings } from '../../../src/app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../../../src/app/settings/save-settings';
 import { diffSettings } from '../../../src/app/settings/settings-diff';
+import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
 import { parseSettingsDocument, validateDraft } from '../../../src/app/settings/settings-document';
 import { latestTiers, tierChanges } from '../../../src/app/settings/tier-changes';
 import { metricCatalog } from '../../../src/app/settings/metric-catalog';
@@ -253,6 +254,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     const view = await settings.view(await caller());
     expect(view).toMatchObject({ ruleVersion: expect.any(String), settings: { hysteresis: 5, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } } });
     expect(view.metrics.find((m) => m.metric === 'potentialForecast3y')?.label).toBe('Прогноз потенциала за 3 года');
+    // Every input of the field mapping by its name, none by its key (contractEnd is no metric of its own).
+    const mapped = settingsPageUseCases({ storage, defaultLang: 'en', connectors: { bitrix24: { traits: { ...TRAITS, defaultFieldMap: { potential3y: 'P', contractEnd: 'C' } } } } as unknown as CrmRegistry });
+    expect((await mapped.view(await caller())).inputs).toEqual([{ id: 'potential3y', label: 'Потенциал за 3 года' }, { id: 'contractEnd', label: 'Окончание договора' }]);
     const preview = await settings.preview(await caller(), { ...stricterKey, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } });
     if (!preview.ok) throw preview.error;
     expect(preview.value.moves[0]).toMatchObject({ reason: expect.any(String) });
@@ -264,7 +268,7 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     const [change, ...older] = await settings.history(await caller());
     expect(older).toEqual([]);
     expect(change).toMatchObject({ by: null, ruleVersion: preview.value.ruleVersion });
-    expect(change?.changes).toEqual(expect.arrayContaining([{ path: 'tiers.0.minScore', before: 70, after: 80 }]));
+    expect(change?.changes).toEqual(expect.arrayContaining([{ path: 'tiers.0.minScore', label: 'Ключевой клиент: мин. балл', before: 70, after: 80 }]));
     expect((await settingsHistory({ storage, installationId }))[0]?.actor.id).toBe('12');
   });
 
@@ -280,6 +284,53 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     });
     expect(runs).toEqual([]);
     expect(await settingsHistory({ storage, installationId })).toEqual([]);
+  });
+
+  it('shows each industry\'s points by its name in the reader\'s language; an edit moves the preview and saving round-trips', async () => {
+    const settings = page(() => undefined);
+    const view = await settings.view(await caller());
+    const values = view.metrics.find((m) => m.metric === 'industry')?.values ?? [];
+    expect(values).toEqual(expect.arrayContaining([{ id: 'MANUFACTURING', label: 'Производство' }, { id: 'GOVERNMENT', label: 'Государственные учреждения' }]));
+    const industryIndex = view.settings.criteria.findIndex((c) => c.metric === 'industry');
+    const scale = view.settings.criteria[industryIndex]!.scale;
+    if (scale.type !== 'map') throw new Error('the default industry criterion has a map scale');
+    // Every code the saved points name is offered under a name, none by its code alone.
+    for (const code of Object.keys(scale.values)) expect(values.find((v) => v.id === code)?.label).toMatch(/^[А-Яа-яЁё]/);
+    expect((await settings.view({ ...(await caller()), lang: 'en' })).metrics.find((m) => m.metric === 'industry')?.values).toEqual(expect.arrayContaining([{ id: 'ENERGY', label: 'Energy' }]));
+    // Construction (six of the seven accounts) from 1 to 0 points, with the industry weighted up.
+    const criteria = view.settings.criteria.map((c, i) => (i === industryIndex ? { ...c, weight: 60, scale: { ...scale, values: { ...scale.values, CONSTRUCTION: 0 } } } : c));
+    const draft = { criteria, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } };
+    const preview = await settings.preview(await caller(), draft);
+    if (!preview.ok) throw preview.error;
+    const unchangedPoints = await settings.preview(await caller(), { ...draft, criteria: view.settings.criteria.map((c, i) => (i === industryIndex ? { ...c, weight: 60 } : c)) });
+    if (!unchangedPoints.ok) throw unchangedPoints.error;
+    expect(preview.value.ruleVersion).not.toBe(unchangedPoints.value.ruleVersion);
+    expect(preview.value.counts.after).not.toEqual(unchangedPoints.value.counts.after);
+    expect((await settings.save(await caller(), draft)).ok).toBe(true);
+    const reread = (await settings.view(await caller())).settings.criteria[industryIndex]!.scale;
+    expect(reread).toEqual({ ...scale, values: { ...scale.values, CONSTRUCTION: 0 } });
+    const [change] = await settings.history({ ...(await caller()), lang: 'en' });
+    expect(change?.changes).toEqual(expect.arrayContaining([
+      { path: `criteria.${industryIndex}.scale.values.CONSTRUCTION`, label: 'Industry: points per value (0–1), Construction', before: 1, after: 0 },
+    ]));
+  });
+
+  it('names every history path as people read it, in both languages', async () => {
+    const read = await readSettingsDocument({ storage, installationId, defaultLang: 'en' });
+    if (!read.ok) throw read.error;
+    const doc = read.value.document;
+    const named = (path: string, lang: 'ru' | 'en') => describeSettingsPath(path, doc, lang);
+    expect(named('criteria.0.weight', 'ru')).toBe('Потенциал за 3 года: вес');
+    expect(named('criteria.0.weight', 'en')).toBe('Potential over 3 years: weight');
+    expect(named('criteria.1.scale.max', 'en')).toBe('Revenue over the last 12 months: target');
+    expect(named('rules.rules.potentialEstimate.minForecast', 'ru')).toBe('Запросить оценку потенциала: мин. прогноз на 3 года');
+    expect(named('rules.rules.noContact.enabled', 'en')).toBe('No recent contact: on');
+    expect(named('rules.maxNewTasksPerOwnerPerDay', 'en')).toBe('At most new tasks per owner per day');
+    expect(named('fieldMap.margin', 'en')).toMatch(/^CRM fields: margin/);
+    expect(named('tiers.1.label', 'ru')).toBe('Развитие: название');
+    expect(named('summaryPeriod', 'ru')).toBe('Период сводки KPI');
+    expect(named('criteria.9.weight', 'en')).toBe('Potential criteria 10: weight');
+    for (const lang of ['ru', 'en'] as const) expect(named('somethingNew.x', lang)).not.toContain('somethingNew');
   });
 
   it('refuses a preview for a CRM this server has no connector for', async () => {

@@ -1,7 +1,13 @@
 import { en } from '../../../src/core/i18n/messages.en';
 import { ru } from '../../../src/core/i18n/messages.ru';
 import { i18n, inEveryLanguage } from '../../../src/core/i18n/messages';
-import { PAGE_MESSAGES } from '../../../src/core/i18n/messages.pages';
+import { PAGE_MESSAGES, type PageMessages, type RuleParamKey } from '../../../src/core/i18n/messages.pages';
+import { DEFAULT_NEXT_STEP_RULES } from '../../../src/core/rules/next-step-rules-config';
+
+// Compile-time: the labelled parameters are exactly the rules' numbers and switches, so a new
+// parameter without a label (or a label for a parameter that is gone) fails `npm run typecheck`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const labelsCoverEveryParameter: Same<keyof PageMessages['ruleParam'], RuleParamKey> = true;
 
 /** Every leaf of a nested message object, as "a.b" paths with the kind of value found there. */
 function leaves(value: unknown, path = ''): string[] {
@@ -33,6 +39,20 @@ describe('message catalogue', () => {
     // The pages reach their part through the one catalogue, beside the shared messages.
     expect(i18n('en').pages.nextTier('Key account', '12.5 points')).toBe('12.5 points to reach “Key account”');
     expect(i18n('ru').pages.nextTier('Ключевой', i18n('ru').fmt.count(12.5, PAGE_MESSAGES.ru.points, 1))).toBe('До уровня «Ключевой» не хватает 12,5 балла');
+  });
+
+  it('labels every parameter of every next-step rule, with a hint, in both languages (no raw key on the page)', () => {
+    expect(labelsCoverEveryParameter).toBe(true);
+    const shown = Object.values(DEFAULT_NEXT_STEP_RULES.rules).flatMap((rule) =>
+      Object.entries(rule).filter(([key, value]) => key !== 'enabled' && (typeof value === 'number' || typeof value === 'boolean')).map(([key]) => key));
+    expect(shown).toEqual(expect.arrayContaining(['minForecast', 'topRevenueShare', 'maxPerOwnerPerDay', 'maxShareOfAccounts']));
+    for (const lang of ['ru', 'en'] as const) {
+      const labels = PAGE_MESSAGES[lang].ruleParam as Record<string, { label: string; hint: string } | undefined>;
+      for (const key of shown) {
+        expect([lang, key, labels[key]]).toEqual([lang, key, { label: expect.stringMatching(/\S/), hint: expect.stringMatching(/\S/) }]);
+        expect(labels[key]!.label).not.toBe(key);
+      }
+    }
   });
 
   it('puts parameters in the same order in both languages', () => {

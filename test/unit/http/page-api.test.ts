@@ -133,3 +133,26 @@ describe('page API and page shells', () => {
     expect(((await response.json()) as { error: { message: string; code: string } }).error.message).toBe('amoCRM is not connected on this server yet');
   });
 });
+
+describe('page shells on a server whose pages are not built', () => {
+  let server: ListeningServer;
+  beforeAll(async () => {
+    const checks: Bitrix24FrameChecks = { verifyFrameUser: async () => ok(installation), isAdmin: async () => true };
+    const verifier = createCallerVerifier({ bitrix24: checks });
+    const uiDir = mkdtempSync(join(tmpdir(), 'kam-ui-empty-'));
+    server = await listen(createHttpApp({ logger: createSilentLogger(), routers: [pagesRoutes({ verifier, defaultLang: 'en', uiDir })] }), { host: '127.0.0.1', port: 0 });
+  });
+  afterAll(() => server.close());
+  const open = (query: string, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/ui/settings${query}`, { method: 'POST', headers, body: new URLSearchParams({ member_id: 'member-1', AUTH_ID: 'token' }) });
+
+  it('answers 503 in the reader\'s language (the CRM\'s LANG, else Accept-Language), naming the command to run', async () => {
+    const ru = await open('?LANG=ru');
+    expect(ru.status).toBe(503);
+    expect(await ru.text()).toBe('Страницы KAM Pilot на этом сервере не собраны. Администратору сервера: выполните npm run build и перезапустите сервер.');
+    const en = await open('?LANG=en', { 'Accept-Language': 'ru-RU,ru;q=0.9' });
+    expect(await en.text()).toBe('The KAM Pilot pages are not built on this server. Server administrator: run npm run build and restart the server.');
+    expect(await (await open('', { 'Accept-Language': 'ru-RU,ru;q=0.9,en;q=0.5' })).text()).toMatch(/^Страницы KAM Pilot .*npm run build/);
+    expect(await (await open('')).text()).toMatch(/^The KAM Pilot pages .*npm run build/);
+  });
+});
