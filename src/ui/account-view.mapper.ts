@@ -87,8 +87,9 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
         wonDeals: num(row.wonDeals) ?? 0, winRate: num(row.winRate),
       };
     }) : [],
-    nextSteps: view.openSteps.map((step) => ({
-      id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
+    nextSteps: view.openSteps.map((step, index) => ({
+      // A position, not our ledger's dedup key: the page needs a list key, not our internals.
+      id: String(index + 1), title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
       owner: step.ownerId && view.userNames[step.ownerId] ? { id: step.ownerId, name: view.userNames[step.ownerId] ?? '' } : null,
       link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: view.links.steps[step.dedupKey] ?? null } : null,
     })),
