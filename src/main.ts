@@ -11,6 +11,7 @@ import { createProgressTracker, type ProgressTracker } from './app/progress-trac
 import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm/amocrm-connector';
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
 import { bitrix24FrameAdmin, bitrix24FrameUserId } from './connectors/bitrix24/bitrix24-frame-admin';
+import { createAccountPageView } from './http/account-page-view';
 import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
 import { healthRoutes } from './http/health.routes';
@@ -184,6 +185,7 @@ function crmRouters(runtime: Runtime): Router[] {
       const amo = connector as AmoCrmConnector;
       routers.push(amocrmRoutes({
         app: runtime.app, inbound: amo.inbound, defaultLang: runtime.config.defaultLang, accountHosts: runtime.config.amocrm.accountHosts,
+        accountPageView: createAccountPageView({ app: runtime.app, connectors: runtime.connectors, defaultLang: runtime.config.defaultLang }),
         grantUrl: (platform) => amo.grantUrl(platform), pageTokens: amoPageTokens(runtime), publicUrl: runtime.config.http.publicUrl,
       }));
       continue;

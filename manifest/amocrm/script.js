@@ -183,59 +183,140 @@ define(['jquery'], function ($) {
       return signed && fraction > 0 ? '+' + text : text;
     }
 
-    /** The KPIs worth a glance in a narrow panel, from the engine's account KPIs. */
-    function kpisOf(kpis, currency) {
-      var rows = [];
-      var add = function (key, value) {
-        if (value !== null && value !== undefined && value !== '') rows.push({ label: t(key), value: value });
-      };
-      var year = kpis.periods && kpis.periods.year;
-      if (typeof kpis.revenue12m === 'number') {
-        add('panel.kpi_revenue12m', formatMoney(kpis.revenue12m, currency) +
-          (typeof kpis.growthYoY === 'number' ? ' (' + formatPercent(kpis.growthYoY, true) + ')' : ''));
+    /** A labelled period ("Oct 2026", "Q3 2026", "2026"), as the pages label them. */
+    function periodLabel(period) {
+      var start = String(period && period.start || '');
+      var year = start.slice(0, 4);
+      var month = Number(start.slice(5, 7));
+      if (!year || !month) return '';
+      if (period.granularity === 'year') return year;
+      if (period.granularity === 'quarter') {
+        var quarter = Math.floor((month - 1) / 3) + 1;
+        return lang() === 'ru' ? quarter + ' кв. ' + year : 'Q' + quarter + ' ' + year;
       }
-      if (typeof kpis.ltv === 'number') add('panel.kpi_ltv', formatMoney(kpis.ltv, currency));
-      if (year && typeof year.winRate === 'number') add('panel.kpi_win_rate', formatPercent(year.winRate, false));
-      if (kpis.abc && kpis.xyz) add('panel.kpi_abc', kpis.abc + ' / ' + kpis.xyz);
-      if (typeof kpis.daysSinceLastWon === 'number') add('panel.kpi_days_since_won', formatNumber(kpis.daysSinceLastWon, 0));
+      try {
+        return new Date(start.slice(0, 10) + 'T00:00:00Z').toLocaleDateString(lang() === 'ru' ? 'ru-RU' : 'en-US', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+      } catch (error) {
+        return start.slice(0, 7);
+      }
+    }
+
+    /** The last closed month, quarter and year, each labelled, with growth; and the ABC / XYZ class. */
+    function kpisOf(view) {
+      var rows = [];
+      var periods = isArray(view.kpis) ? view.kpis : [];
+      for (var i = 0; i < periods.length; i += 1) {
+        var row = periods[i] || {};
+        if (typeof row.revenue !== 'number') continue;
+        rows.push({
+          label: t('panel.kpi_revenue') + ', ' + periodLabel(row.period),
+          value: formatMoney(row.revenue, view.baseCurrency) + (typeof row.growth === 'number' ? ' (' + formatPercent(row.growth, true) + ')' : '')
+        });
+      }
+      var evaluation = view.evaluation || {};
+      if (evaluation.abc) rows.push({ label: t('panel.kpi_abc'), value: evaluation.abc + ' / ' + (evaluation.xyz || '—') });
       return rows;
     }
 
+    var CHART_W = 300;
+    var CHART_H = 96;
+    var BAND_COLORS = ['#d9f2e3', '#fff1cc', '#f0f0f0', '#e8eefc'];
+
+    function svg(label, inner) {
+      return '<svg class="' + PREFIX + '__chart" role="img" aria-label="' + escapeHtml(label) + '" viewBox="0 0 ' + CHART_W + ' ' + (CHART_H + 16) +
+        '" width="100%" xmlns="http://www.w3.org/2000/svg"><title>' + escapeHtml(label) + '</title>' + inner + '</svg>';
+    }
+
+    function svgText(x, y, text, anchor) {
+      return '<text x="' + x + '" y="' + y + '" font-size="10" fill="#6b7785" text-anchor="' + (anchor || 'start') + '">' + escapeHtml(text) + '</text>';
+    }
+
+    /** Won revenue of the last 24 months as bars, the highest month labelled; a few SVG rects, no library in amo's page. */
+    function revenueChart(view) {
+      var months = isArray(view.revenueByMonth) ? view.revenueByMonth : [];
+      if (!months.length) return '';
+      var max = 0;
+      for (var i = 0; i < months.length; i += 1) max = Math.max(max, Number(months[i].revenue) || 0);
+      var step = CHART_W / months.length;
+      var bars = '';
+      for (var j = 0; j < months.length; j += 1) {
+        var value = Number(months[j].revenue) || 0;
+        var height = max > 0 ? Math.max(value > 0 ? 1 : 0, Math.round((value / max) * (CHART_H - 14))) : 0;
+        bars += '<rect x="' + (j * step + 1).toFixed(1) + '" y="' + (CHART_H - height) + '" width="' + Math.max(1, step - 2).toFixed(1) + '" height="' + height +
+          '" fill="#4c8bf5"><title>' + escapeHtml(periodLabel(months[j].period) + ': ' + formatMoney(value, view.baseCurrency)) + '</title></rect>';
+      }
+      var axis = '<line x1="0" y1="' + CHART_H + '" x2="' + CHART_W + '" y2="' + CHART_H + '" stroke="#c9d0d8"/>' +
+        svgText(0, 9, t('panel.chart_max') + ' ' + formatMoney(max, view.baseCurrency)) +
+        svgText(0, CHART_H + 13, periodLabel(months[0].period)) + svgText(CHART_W, CHART_H + 13, periodLabel(months[months.length - 1].period), 'end');
+      return section('panel.revenue24', svg(t('panel.revenue24'), bars + axis));
+    }
+
+    /** The score over time on the tier bands (each tier from its minimum score up to the next one's), 0 to 100. */
+    function scoreChart(view) {
+      var history = isArray(view.scoreHistory) ? view.scoreHistory : [];
+      if (!history.length) return '';
+      var tiers = isArray(view.tiers) ? view.tiers.slice() : [];
+      tiers.sort(function (a, b) { return b.minScore - a.minScore; });
+      var y = function (score) { return (CHART_H - (Math.max(0, Math.min(100, score)) / 100) * CHART_H).toFixed(1); };
+      var bands = '';
+      var top = 100;
+      for (var i = 0; i < tiers.length; i += 1) {
+        var low = Math.max(0, Math.min(top, Number(tiers[i].minScore) || 0));
+        bands += '<rect x="0" y="' + y(top) + '" width="' + CHART_W + '" height="' + (y(low) - y(top)).toFixed(1) + '" fill="' + BAND_COLORS[i % BAND_COLORS.length] + '"/>' +
+          svgText(CHART_W - 2, Number(y(top)) + 10, cleanText(tiers[i].label), 'end');
+        top = low;
+      }
+      var points = [];
+      var step = history.length > 1 ? CHART_W / (history.length - 1) : 0;
+      for (var j = 0; j < history.length; j += 1) points.push((history.length > 1 ? j * step : CHART_W / 2).toFixed(1) + ',' + y(Number(history[j].score) || 0));
+      var line = '<polyline points="' + points.join(' ') + '" fill="none" stroke="#2066b0" stroke-width="2"/>';
+      var dots = '';
+      for (var k = 0; k < history.length; k += 1) {
+        var xy = points[k].split(',');
+        dots += '<circle cx="' + xy[0] + '" cy="' + xy[1] + '" r="2.5" fill="#2066b0"><title>' +
+          escapeHtml(formatDay(history[k].at) + ': ' + formatNumber(history[k].score, 1)) + '</title></circle>';
+      }
+      var axis = svgText(0, CHART_H + 13, formatDay(history[0].at)) + svgText(CHART_W, CHART_H + 13, formatDay(history[history.length - 1].at), 'end');
+      return section('panel.score_history', svg(t('panel.score_history'), bands + line + dots + axis));
+    }
+
     /**
-     * The backend's getAccountView data (companyName, tierLabels, snapshot with contributions and
-     * kpis, openSteps, syncing, blocked) turned into what the panel lays out. A view already in
-     * the panel's shape passes through unchanged.
+     * The backend's page-facing account view (src/ui/api-types.ts AccountView, the one the
+     * Bitrix24 card tab reads) turned into what the panel lays out. A view already in the panel's
+     * shape passes through unchanged.
      */
     function normalizeView(view) {
       view = view || {};
-      if (!('snapshot' in view) && !('tierLabels' in view)) return view;
-      var snap = view.snapshot;
-      var code = lang();
-      var labels = view.tierLabels || {};
-      var steps = isArray(view.openSteps) ? view.openSteps : [];
-      var links = view.links || {};
-      var stepLinks = links.steps || {};
-      var out = {
-        status: view.blocked ? 'blocked' : snap ? 'ready' : view.syncing ? 'syncing' : 'not_evaluated',
-        account: { name: view.companyName, owner: view.ownerName, link: links.account },
-        deal: view.deal ? { title: view.deal.title, stage: view.deal.stageName, status: view.deal.status, link: links.deal } : null,
-        risks: isArray(view.risks) ? view.risks : [],
-        nextSteps: []
-      };
-      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].dueDate, link: stepLinks[steps[i].dedupKey] });
-      if (!snap) return out;
-      var label = labels[snap.tier] && (labels[snap.tier][code] || labels[snap.tier].ru || labels[snap.tier].en);
-      out.tier = { id: snap.tier, label: label || snap.tier };
-      out.score = snap.score;
-      out.asOf = snap.asOf;
-      var contributions = isArray(snap.contributions) ? snap.contributions.slice() : [];
-      contributions.sort(function (a, b) { return (b && b.points || 0) - (a && a.points || 0); });
-      out.reasons = [];
-      for (var j = 0; j < contributions.length; j += 1) {
-        var item = contributions[j] || {};
-        out.reasons.push({ text: (item.reasons && item.reasons[code]) || item.reason, points: item.points });
+      if (!('evaluation' in view) && !('nextSteps' in view && 'tiers' in view)) {
+        // Charts are only ever drawn here from numbers: never markup a backend sends.
+        view.charts = '';
+        return view;
       }
-      out.kpis = kpisOf(snap.kpis || {}, view.baseCurrency);
+      var evaluation = view.evaluation;
+      var account = view.account || {};
+      var steps = isArray(view.nextSteps) ? view.nextSteps : [];
+      var linkOf = function (link) { return link && link.url; };
+      var out = {
+        status: view.blocked ? 'blocked' : evaluation ? 'ready' : view.syncing ? 'syncing' : 'not_evaluated',
+        account: { name: account.name, owner: account.owner && account.owner.name, link: linkOf(account.link) },
+        deal: view.deal ? { title: view.deal.title, stage: view.deal.stage, status: view.deal.status, link: linkOf(view.deal.link) } : null,
+        risks: isArray(view.risks) ? view.risks : [],
+        nextSteps: [],
+        charts: revenueChart(view) + scoreChart(view)
+      };
+      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].due, link: linkOf(steps[i].link) });
+      if (!evaluation) return out;
+      var tiers = isArray(view.tiers) ? view.tiers : [];
+      var label = '';
+      for (var j = 0; j < tiers.length; j += 1) if (tiers[j].id === evaluation.tier) label = tiers[j].label;
+      out.tier = { id: evaluation.tier, label: label || evaluation.tier };
+      out.score = evaluation.score;
+      out.asOf = view.asOf;
+      var reasons = isArray(evaluation.reasons) ? evaluation.reasons.slice() : [];
+      reasons.sort(function (a, b) { return (b && b.points || 0) - (a && a.points || 0); });
+      out.reasons = [];
+      for (var k = 0; k < reasons.length; k += 1) out.reasons.push({ text: reasons[k] && reasons[k].text, points: reasons[k] && reasons[k].points });
+      out.kpis = kpisOf(view);
       return out;
     }
 
@@ -266,6 +347,8 @@ define(['jquery'], function ($) {
         html += '<div class="' + PREFIX + '__muted">' + escapeHtml(t('panel.owner')) + ': ' + escapeHtml(cleanText(account.owner)) + '</div>';
       }
       html += riskList(isArray(view.risks) ? view.risks : []);
+      // Built here from numbers and escaped text only (see revenueChart, scoreChart).
+      if (typeof view.charts === 'string') html += view.charts;
       html += reasonList(isArray(view.reasons) ? view.reasons : []);
       html += kpiTable(isArray(view.kpis) ? view.kpis : []);
       html += stepList(isArray(view.nextSteps) ? view.nextSteps : []);

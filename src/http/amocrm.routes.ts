@@ -4,6 +4,7 @@ import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from 
 import type { CrmApp } from '../app/crm-app';
 import { verifiedOf, verifyInbound } from './verify-inbound';
 import type { PageTokens } from './page-tokens';
+import type { AccountPageView } from './account-page-view';
 
 /**
  * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
@@ -23,6 +24,8 @@ const text = (value: unknown): string => (typeof value === 'string' ? value : ''
 
 export interface AmoRoutesDeps {
   app: CrmApp;
+  /** The card panel's view, the same page-facing one the Bitrix24 card tab reads. */
+  accountPageView: AccountPageView;
   inbound: CrmInbound;
   defaultLang: Lang;
   /** The account hosts that may call the widget API (AMOCRM_ACCOUNT_HOSTS). */
@@ -125,11 +128,8 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
       if (req.get('origin') && new URL(installation.clientEndpoint ?? `https://${installation.domain}`).origin !== req.get('origin')) {
         res.removeHeader('Access-Control-Allow-Origin');
       }
-      const view = await deps.app.accountView({
-        installationId: installation.id,
-        lang: lang ?? (text(req.query.lang) === 'en' ? 'en' : null),
-        ...(card?.kind === 'deal' ? { dealId: card.id } : card?.kind === 'contact' ? { contactId: card.id } : card ? { accountId: card.id } : {}),
-      });
+      // The page-facing view, as the Bitrix24 card tab gets it: nothing of our store beyond what the panel shows.
+      const view = await deps.accountPageView(installation, lang ?? (text(req.query.lang) === 'en' ? 'en' : null), card ? { entity: card.kind, id: card.id } : null);
       res.setHeader('Cache-Control', 'no-store');
       res.json(view);
     } catch (error) {

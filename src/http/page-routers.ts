@@ -1,19 +1,17 @@
 import type { Router } from 'express';
 import type { CrmApp } from '../app/crm-app';
-import { readSettings } from '../app/installation-settings';
 import type { Lang } from '../core/i18n/format-values';
 import type { Granularity } from '../core/model/periods';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
-import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
 import { reportSettingsOf } from '../app/reports/report-settings';
 import { reportVisibleTo } from '../app/reports/visibility';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { reportToXlsx } from '../app/reports/exports/export-xlsx';
 import type { Storage } from '../core/ports/storage.port';
-import { toAccountPageView } from '../ui/account-view.mapper';
 import { toPortfolioView } from '../ui/portfolio-view.mapper';
+import { createAccountPageView } from './account-page-view';
 import { apiRoutes, type PageUseCases } from './api.routes';
 import { bitrix24FrameChecks } from './bitrix24-frame-checks';
 import { createCallerVerifier, type PageCaller } from './page-caller';
@@ -57,6 +55,7 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
     const [isAdmin, userId] = await Promise.all([caller.isAdmin(), caller.userId()]);
     return reportVisibleTo(report, { isAdmin, userId: userId ?? '' });
   };
+  const accountPageView = createAccountPageView(deps);
   const useCases: PageUseCases = {
     settings: settingsPageUseCases({
       storage: deps.storage, connectors: deps.connectors, defaultLang: deps.defaultLang,
@@ -72,21 +71,7 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
         ? { body: await reportToXlsx(report, query.lang), filename: name, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }
         : { body: await reportToCsv(report, query.lang, { bom: true }), filename: name, contentType: 'text/csv; charset=utf-8' };
     },
-    async accountView(caller, query) {
-      const traits = deps.connectors[caller.installation.crm]?.traits ?? { defaultFieldMap: {} };
-      const { criteria } = readSettings(caller.installation, deps.defaultLang, traits);
-      const view = await deps.app.accountView({
-        installationId: caller.installation.id,
-        lang: caller.lang,
-        ...(query.entity === 'deal' ? { dealId: query.id } : query.entity === 'contact' ? { contactId: query.id } : { accountId: query.id }),
-      });
-      return toAccountPageView(view, {
-        lang: caller.lang,
-        today: (deps.now?.() ?? new Date()).toISOString().slice(0, 10),
-        criteria: criteria.criteria.map((c) => ({ id: c.id, label: fillLabel(metricLabel(c.metric, caller.lang, c.label), null) })),
-        tiers: criteria.tiers,
-      });
-    },
+    accountView: (caller, query) => accountPageView(caller.installation, caller.lang, query),
   };
   return [pagesRoutes({ verifier, defaultLang: deps.defaultLang }), apiRoutes({ verifier, defaultLang: deps.defaultLang, useCases })];
 }

@@ -1,6 +1,7 @@
 import type { AccountView as StoredAccountView } from '../app/account-view';
 import type { Lang } from '../core/i18n/format-values';
 import { i18n } from '../core/i18n/messages';
+import { PAGE_MESSAGES } from '../core/i18n/messages.pages';
 import { toDay } from '../core/model/calendar-date';
 import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import { GRANULARITIES, reportPeriods, toPeriod } from '../core/model/periods';
@@ -31,6 +32,15 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 
 /** Our dedup marker in CRM texts is for us, never for a reader. */
 const withoutMarker = (text: string) => text.replace(/\s*\[kam:[^\]]*\]/g, '').trim();
+
+/**
+ * The deal's stage by the CRM's name; a closed deal whose stage the stored pipelines lack (a
+ * deleted stage, reference data not yet read) is still plainly won or lost, never "not set".
+ */
+function stageOf(deal: NonNullable<StoredAccountView['deal']>, lang: Lang): string | null {
+  if (deal.stageName) return deal.stageName;
+  return deal.status === 'open' ? null : PAGE_MESSAGES[lang].dealStatus[deal.status];
+}
 
 export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; today: string; criteria: CriterionInfo[]; tiers: Array<{ id: string; minScore: number }> }): AccountView {
   const { lang, today, criteria } = args;
@@ -64,7 +74,7 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
       contractEnd: view.contractEnd, satisfaction: view.satisfaction,
     },
     deal: view.deal ? {
-      id: view.deal.id, title: withoutMarker(view.deal.title), stage: view.deal.stageName, status: view.deal.status, amount: view.deal.amount, currency: view.deal.currency,
+      id: view.deal.id, title: withoutMarker(view.deal.title), stage: stageOf(view.deal, lang), status: view.deal.status, amount: view.deal.amount, currency: view.deal.currency,
       closeDate: view.deal.closedAt?.slice(0, 10) ?? null, link: view.links.deal ? { entity: 'deal', id: view.deal.id, url: view.links.deal } : null,
     } : null,
     tiers,
@@ -87,8 +97,9 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
         wonDeals: num(row.wonDeals) ?? 0, winRate: num(row.winRate),
       };
     }) : [],
-    nextSteps: view.openSteps.map((step) => ({
-      id: step.dedupKey, title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
+    nextSteps: view.openSteps.map((step, index) => ({
+      // A position, not our ledger's dedup key: the page needs a list key, not our internals.
+      id: String(index + 1), title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
       owner: step.ownerId && view.userNames[step.ownerId] ? { id: step.ownerId, name: view.userNames[step.ownerId] ?? '' } : null,
       link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: view.links.steps[step.dedupKey] ?? null } : null,
     })),

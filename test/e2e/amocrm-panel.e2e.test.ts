@@ -79,7 +79,7 @@ maybe('the amoCRM card panel in Chromium', () => {
     return page;
   };
 
-  it('shows tier, risk signals, the lead with its stage, steps, and links to the amo cards, in Russian and English', async () => {
+  it('shows tier, risk signals, the two charts, the lead with its stage, steps, and links to the amo cards, in Russian and English', async () => {
     const { id, lead } = await account();
     const origin = String(demo.sandbox.url);
     const installation = await demo.runtime.storage.installations.get(demo.installationId);
@@ -93,6 +93,10 @@ maybe('the amoCRM card panel in Chromium', () => {
       const text = (await company.locator('#column').innerText()).toLocaleLowerCase(lang);
       for (const risk of view.risks) expect(text).toContain(risk.text.toLocaleLowerCase(lang));
       expect(text).toContain(lang === 'ru' ? 'сигналы риска' : 'risk signals');
+      // The 24-month revenue bars and the score line over the tier bands, drawn in the panel.
+      expect(await company.locator('svg.kam-pilot__chart').count()).toBe(2);
+      expect(await company.locator('svg.kam-pilot__chart').first().locator('rect[fill="#4c8bf5"]').count()).toBe(24);
+      expect(await company.locator('svg.kam-pilot__chart').nth(1).locator('polyline').count()).toBe(1);
       if (lang === 'ru') expect(text).not.toMatch(/risk signals|next steps|satisfaction|contract ends/);
       expect(await company.locator('.kam-pilot__account a').getAttribute('href')).toBe(`${base}/companies/detail/${id}`);
       expect(await company.locator('.kam-pilot__list a').first().getAttribute('href')).toBe(`${base}/companies/detail/${id}`);
@@ -111,6 +115,17 @@ maybe('the amoCRM card panel in Chromium', () => {
       await leadCard.close();
     }
     expect(base).toBe(origin.replace(/\/$/, ''));
+
+    // What the widget route sends the browser: the page-facing view the Bitrix24 tab reads, nothing of our store.
+    const { token } = (await axios.post(`${origin}/_sandbox/widget-token`, {})).data as { token: string };
+    const answer = await axios.get(`${demo.app}/amocrm/widget/account-view`, { params: { entity: 'companies', id, lang: 'en' }, headers: { 'X-Auth-Token': token } });
+    const json = JSON.stringify(answer.data);
+    expect(answer.data).toMatchObject({ account: { id }, evaluation: { tier: expect.any(String) }, revenueByMonth: expect.any(Array), scoreHistory: expect.any(Array) });
+    expect(json).not.toContain(demo.installationId);
+    expect(json).not.toMatch(/installationId|dedupKey|crmTaskId|userNames|openSteps|"snapshot"/);
+    const users = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:users'])).get('ref:users') as Array<{ id: string; name: string }>;
+    const shown = users.filter((user) => json.includes(JSON.stringify(user.name)));
+    expect(shown.length).toBeLessThan(users.length);
   });
 
   it('ran without a console error', () => {

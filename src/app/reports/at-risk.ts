@@ -37,8 +37,8 @@ export interface RiskPolicy {
  * they never disagree. Only key and develop accounts are watched (every tier but the last in
  * config order). Thresholds follow the next-step rules where they have one, so the page and the
  * to-dos agree: revenue 12 m down by the revenue-drop share or more, satisfaction below the
- * low-satisfaction bar; then a contract ending within 90 days (or ended within the last 90), or
- * no won deal for 180.
+ * low-satisfaction bar; then a contract ending within 90 days (or ended and not renewed, however
+ * long ago), or no won deal for 180.
  */
 export function accountRisks(facts: RiskFacts, policy: RiskPolicy): RiskReason[] {
   if (!policy.tiers.slice(0, -1).some((tier) => tier.id === facts.tier)) return [];
@@ -49,8 +49,9 @@ export function accountRisks(facts: RiskFacts, policy: RiskPolicy): RiskReason[]
   if (facts.satisfaction !== null && facts.satisfaction < below) reasons.push({ kind: 'lowSatisfaction', satisfaction: facts.satisfaction, below });
   if (facts.contractEnd !== null) {
     const daysLeft = daysBetween(policy.asOf, facts.contractEnd);
-    // An ended contract not yet renewed (up to 90 days back) is as much a risk as one about to end.
-    if (Math.abs(daysLeft) <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: facts.contractEnd.slice(0, 10), daysLeft });
+    // An ended contract stays a risk however long ago it ended, until the CRM holds a new end
+    // (a renewal moves the date forward): an account with no contract in force is not safe.
+    if (daysLeft <= CONTRACT_RISK_DAYS) reasons.push({ kind: 'contractEnding', contractEnd: facts.contractEnd.slice(0, 10), daysLeft });
   }
   if (facts.daysSinceLastWon === null || facts.daysSinceLastWon > NO_WIN_RISK_DAYS) reasons.push({ kind: 'noRecentWin', daysSinceLastWon: facts.daysSinceLastWon });
   return reasons;

@@ -86,7 +86,7 @@ export const en = {
   'risk.revenueFalling': (growth: string) => `revenue over 12 months fell ${growth}`,
   'risk.lowSatisfaction': (value: string, below: string) => `satisfaction ${value}, below ${below}`,
   'risk.contractEnding': (date: string, days: string) => `contract ends ${date}, in ${days}`,
-  'risk.contractEnded': (date: string) => `contract ended ${date}`,
+  'risk.contractEnded': (date: string) => `contract expired on ${date} and is not renewed`,
   'risk.noRecentWin': (days: string) => `no won deal for ${days}`,
   'risk.neverWon': 'no won deal yet',
 

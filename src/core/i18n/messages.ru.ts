@@ -82,7 +82,7 @@ export const ru: MessageCatalogue = {
   'risk.revenueFalling': (growth) => `выручка за 12 мес. упала на ${growth}`,
   'risk.lowSatisfaction': (value, below) => `удовлетворённость ${value}, ниже ${below}`,
   'risk.contractEnding': (date, days) => `договор заканчивается ${date}, через ${days}`,
-  'risk.contractEnded': (date) => `договор закончился ${date}`,
+  'risk.contractEnded': (date) => `договор истёк ${date} и не продлён`,
   'risk.noRecentWin': (days) => `нет выигранных сделок ${days}`,
   'risk.neverWon': 'ещё нет выигранных сделок',
 

@@ -135,7 +135,9 @@ describe('kam demo --crm amocrm', () => {
     const view = await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1&lang=en`, { headers: { Origin: origin, 'X-Auth-Token': token } });
     expect(view.status).toBe(200);
     expect(view.headers['access-control-allow-origin']).toBe(origin);
-    expect(view.data).toMatchObject({ lang: 'en', companyName: expect.any(String), snapshot: expect.objectContaining({ tier: expect.any(String) }) });
+    // The page-facing view the Bitrix24 card tab reads, in the asked language; nothing of our store.
+    expect(view.data).toMatchObject({ account: { id: '1', name: expect.any(String) }, evaluation: expect.objectContaining({ tier: expect.any(String) }) });
+    expect(JSON.stringify(view.data)).not.toMatch(/installationId|dedupKey|crmTaskId|userNames|"snapshot"/);
 
     const forged = `${token.slice(0, -4)}AAAA`;
     expect((await http.get(`${demo.app}/amocrm/widget/account-view?entity=companies&id=1`, { headers: { 'X-Auth-Token': forged } })).status).toBe(401);
@@ -150,16 +152,16 @@ describe('kam demo --crm amocrm', () => {
     if (!lead?.companyId) throw new Error('the amo demo has no lead with a company');
     const { token } = (await http.post(`${origin}/_sandbox/widget-token`, {})).data as { token: string };
     const view = (await http.get(`${demo.app}/amocrm/widget/account-view?entity=leads&id=${lead.crmId}&lang=ru`, { headers: { Origin: origin, 'X-Auth-Token': token } })).data as {
-      deal: { stageName: string | null }; links: { account: string; deal: string; steps: Record<string, string> }; risks: Array<{ kind: string; text: string }>; openSteps: Array<{ dedupKey: string; crmTaskId: string | null }>;
+      deal: { stage: string | null; link: { url: string } }; account: { link: { url: string } }; risks: Array<{ kind: string; text: string }>; nextSteps: Array<{ link: { url: string } | null }>;
     };
     const pipelines = (await storage.writeState.getMany(demo.installationId, ['ref:pipelines'])).get('ref:pipelines') as Array<{ id: string; stages: Array<{ id: string; name: string }> }>;
-    expect(view.deal.stageName).toBe(pipelines.find((p) => p.id === lead!.pipelineId)?.stages.find((st) => st.id === lead!.stageId)?.name);
-    expect(view.deal.stageName).not.toBe(lead.stageId);
+    expect(view.deal.stage).toBe(pipelines.find((p) => p.id === lead!.pipelineId)?.stages.find((st) => st.id === lead!.stageId)?.name);
+    expect(view.deal.stage).not.toBe(lead.stageId);
     const installation = await storage.installations.get(demo.installationId);
     const base = new URL(installation!.clientEndpoint ?? `https://${installation!.domain}`).origin;
-    expect(view.links.deal).toBe(`${base}/leads/detail/${lead.crmId}`);
-    expect(view.links.account).toBe(`${base}/companies/detail/${lead.companyId}`);
-    for (const step of view.openSteps.filter((s) => s.crmTaskId)) expect(view.links.steps[step.dedupKey]).toBe(`${base}/companies/detail/${lead.companyId}`);
+    expect(view.deal.link.url).toBe(`${base}/leads/detail/${lead.crmId}`);
+    expect(view.account.link.url).toBe(`${base}/companies/detail/${lead.companyId}`);
+    for (const step of view.nextSteps.filter((s) => s.link)) expect(step.link?.url).toBe(`${base}/companies/detail/${lead.companyId}`);
     for (const risk of view.risks) expect(risk.text).toMatch(/[а-яё]/);
   });
 

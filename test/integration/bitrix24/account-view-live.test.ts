@@ -5,6 +5,7 @@ import { runDemo, type DemoRun } from '../../../src/app/demo/run-demo';
 import { createSilentLogger } from '../../../src/logging/logger';
 import type { RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
 import { bitrix24DemoDriver } from '../../../src/sandbox/demo/bitrix24.demo-driver';
+import { createAccountPageView } from '../../../src/http/account-page-view';
 import { toAccountPageView } from '../../../src/ui/account-view.mapper';
 import type { SyncedCompany, SyncedDeal } from '../../../src/core/model/synced';
 
@@ -63,9 +64,27 @@ describe('account view on the Bitrix24 sandbox demo data', () => {
     const step = steps.find((s) => s.ownerId && s.accountId);
     if (!step?.accountId) throw new Error('the demo opened no next step with an owner');
     const { page: card } = await page({ accountId: step.accountId });
-    const shown = card.nextSteps.find((s) => s.id === step.dedupKey);
+    const shown = card.nextSteps.find((s) => step.title.startsWith(s.title));
     expect(shown?.owner?.id).toBe(step.ownerId);
     expect(shown?.owner?.name).toMatch(/\S/);
+  });
+
+  it('sends the browser what the tab shows only: no installation, ledger keys or task field names, and only the names of the users it mentions', async () => {
+    const steps = await demo.runtime.storage.taskLedger.list(demo.installationId, { states: ['open'] });
+    const step = steps.find((s) => s.ownerId && s.accountId && s.crmTaskId);
+    if (!step?.accountId) throw new Error('the demo opened no next step with an owner and a CRM task');
+    const installation = await demo.runtime.storage.installations.get(demo.installationId);
+    const pageView = createAccountPageView({ app: demo.runtime.app, connectors: demo.runtime.connectors, defaultLang: 'en' });
+    const json = JSON.stringify(await pageView(installation!, 'en', { entity: 'company', id: step.accountId }));
+    expect(json).not.toContain(demo.installationId);
+    expect(json).not.toContain(step.dedupKey);
+    expect(json).not.toMatch(/installationId|dedupKey|crmTaskId|userNames|openSteps|snapshot/);
+    const users = (await demo.runtime.storage.writeState.getMany(demo.installationId, ['ref:users'])).get('ref:users') as Array<{ id: string; name: string }>;
+    const mentioned = new Set([step.ownerId, (await all('company')).find((c) => c.crmId === step.accountId)?.ownerId]);
+    const others = users.filter((user) => !mentioned.has(user.id) && !steps.some((s) => s.accountId === step.accountId && s.ownerId === user.id));
+    expect(others.length).toBeGreaterThan(0);
+    for (const user of others) expect(json).not.toContain(JSON.stringify(user.name));
+    expect(json).toContain(JSON.stringify(users.find((user) => user.id === step.ownerId)!.name));
   });
 
   it("charts the account's won revenue per month for 24 months, agreeing with the evaluation's revenue 12 m", async () => {

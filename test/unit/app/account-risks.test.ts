@@ -20,9 +20,13 @@ describe('accountRisks', () => {
       { kind: 'contractEnding', contractEnd: '2026-11-15', daysLeft: 46 },
       { kind: 'noRecentWin', daysSinceLastWon: 200 },
     ]);
-    // An ended contract, not yet renewed, still counts for 90 days; never won at all counts too.
+    // An ended contract, not yet renewed, counts; never won at all counts too.
     expect(accountRisks({ ...calm, contractEnd: '2026-08-01', daysSinceLastWon: null }, policy).map((r) => r.kind)).toEqual(['contractEnding', 'noRecentWin']);
-    expect(accountRisks({ ...calm, contractEnd: '2026-06-01' }, policy)).toEqual([]);
+    // However long ago it ended (29 Jun 2026 is 93 days before the 30 Sep as-of): no contract in force is a risk until a new end is set.
+    expect(accountRisks({ ...calm, contractEnd: '2026-06-29' }, policy)).toEqual([{ kind: 'contractEnding', contractEnd: '2026-06-29', daysLeft: -93 }]);
+    expect(accountRisks({ ...calm, contractEnd: '2024-01-31' }, policy).map((r) => r.kind)).toEqual(['contractEnding']);
+    // A renewal (a new end beyond 90 days) clears it.
+    expect(accountRisks({ ...calm, contractEnd: '2027-06-30' }, policy)).toEqual([]);
   });
 
   it('watches every tier but the last, as the portfolio does', () => {
@@ -36,6 +40,12 @@ describe('accountRisks', () => {
     expect(riskInputs({ contractEnd: '2026-12-31T00:00:00+03:00', satisfaction: 7.5 })).toEqual({ contractEnd: '2026-12-31', satisfaction: 7.5 });
     expect(riskInputs({ contractEnd: 'soon', satisfaction: 'high' })).toEqual({ contractEnd: null, satisfaction: null });
     expect(riskInputs({})).toEqual({ contractEnd: null, satisfaction: null });
+  });
+
+  it('says an ended contract is expired and not renewed, in Russian and English', () => {
+    const [reason] = accountRisks({ ...calm, contractEnd: '2026-06-29' }, policy);
+    expect(riskText(reason!, i18n('en'))).toMatch(/^contract expired on .*2026.* and is not renewed$/);
+    expect(riskText(reason!, i18n('ru'))).toMatch(/^договор истёк .*2026.* и не продлён$/);
   });
 
   it('says each signal in the reader\'s language', () => {

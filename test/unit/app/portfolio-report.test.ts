@@ -118,7 +118,7 @@ describe('risk sentences', () => {
     const nbsp = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
     expect(riskText({ kind: 'contractEnding', contractEnd: '2026-11-15', daysLeft: 46 }, i18n('en'))).toBe('contract ends Nov 15, 2026, in 46 days');
     expect(nbsp(riskText({ kind: 'contractEnding', contractEnd: '2026-11-15', daysLeft: 21 }, i18n('ru')))).toBe('договор заканчивается 15 нояб. 2026 г., через 21 день');
-    expect(riskText({ kind: 'contractEnding', contractEnd: '2026-08-01', daysLeft: -60 }, i18n('en'))).toBe('contract ended Aug 1, 2026');
+    expect(riskText({ kind: 'contractEnding', contractEnd: '2026-08-01', daysLeft: -60 }, i18n('en'))).toBe('contract expired on Aug 1, 2026 and is not renewed');
     expect(riskText({ kind: 'revenueFalling', growthYoY: -0.42 }, i18n('en'))).toBe('revenue over 12 months fell 42%');
     expect(riskText({ kind: 'noRecentWin', daysSinceLastWon: null }, i18n('ru'))).toBe('ещё нет выигранных сделок');
     expect(riskText({ kind: 'noRecentWin', daysSinceLastWon: 201 }, i18n('ru'))).toBe('нет выигранных сделок 201 день');

@@ -31,24 +31,27 @@ const VIEWS: Record<'ru' | 'en', Json> = {
   },
 };
 
-/** What getAccountView returns (src/app/account-view.ts on the port branch): data, not display text. */
+/** What the backend route sends: the page-facing account view (src/ui/api-types.ts AccountView), the Bitrix24 card tab's. */
 const RAW_VIEW = {
-  lang: 'ru', companyName: 'ООО «Альфа»', ownerName: 'Борис Manager', baseCurrency: 'RUB',
-  tierLabels: { A: { ru: 'Ключевой', en: 'Key account' }, B: { ru: 'Развитие', en: 'Growth' } },
-  snapshot: {
-    accountId: '1', asOf: '2026-06-30', score: 87.5, tier: 'A', previousTier: 'B', ruleVersion: 'r-7f3a',
-    contributions: [
-      { criterion: 'margin', value: 0.22, normalized: 0.5, points: 12.5, reason: 'margin 22%', reasons: { ru: 'Маржинальность 22%', en: 'Margin 22%' } },
-      { criterion: 'potential3y', value: 12_000_000, normalized: 1, points: 30, reason: 'potential', reasons: { ru: 'Потенциал 12 млн', en: 'Potential 12M' } },
+  asOf: '2026-06-30', baseCurrency: 'RUB', ruleVersion: 'r-7f3a', syncing: false, blocked: false,
+  account: { id: '1', name: 'ООО «Альфа»', industry: null, owner: { id: '', name: 'Борис Manager' }, link: null, contractEnd: null, satisfaction: null },
+  deal: null as Json | null,
+  tiers: [{ id: 'A', minScore: 70, label: 'Ключевой' }, { id: 'B', minScore: 40, label: 'Развитие' }, { id: 'C', minScore: 0, label: 'Стандарт' }],
+  evaluation: {
+    tier: 'A', score: 87.5, pointsToNextTier: null, nextTier: null, abc: 'A', xyz: 'X',
+    reasons: [
+      { criterion: 'margin', label: 'Маржа', points: 12.5, maxPoints: 25, achievement: 0.5, text: 'Маржинальность 22%', source: 'primary' },
+      { criterion: 'potential3y', label: 'Потенциал', points: 30, maxPoints: 30, achievement: 1, text: 'Потенциал 12 млн', source: 'primary' },
     ],
-    kpis: { revenue12m: 1_200_000, growthYoY: 0.12, ltv: 3_400_000, abc: 'A', xyz: 'X', daysSinceLastWon: 41, periods: { year: { winRate: 0.625 } } },
-  },
-  history: [{ asOf: '2026-05-31', tier: 'B', score: 70 }],
-  openSteps: [{
-    installationId: 'inst-9c1e', dedupKey: 'step:company:1:meeting', ruleId: 'meeting', accountId: '1', ownerId: '2', entityType: 'company',
-    entityId: '1', title: 'Назначить встречу', dueDate: '2026-07-05', crmTaskId: '991', state: 'open', closeReason: null, createdAt: '', updatedAt: '',
-  }],
-  syncing: false, blocked: null,
+  } as Json | null,
+  revenueByMonth: Array.from({ length: 24 }, (_, i) => ({ period: { granularity: 'month', start: `${2024 + Math.floor((i + 6) / 12)}-${String(((i + 6) % 12) + 1).padStart(2, '0')}-01`, end: '' }, revenue: i === 20 ? 500_000 : i * 1000 })),
+  scoreHistory: [{ at: '2026-05-31', score: 60, tier: 'B', ruleVersion: 'r-7f3a' }, { at: '2026-06-30', score: 87.5, tier: 'A', ruleVersion: 'r-7f3a' }],
+  kpis: [
+    { period: { granularity: 'month', start: '2026-06-01', end: '2026-06-30' }, revenue: 100_000, previousRevenue: 0, growth: null, wonDeals: 1, winRate: null },
+    { period: { granularity: 'year', start: '2025-01-01', end: '2025-12-31' }, revenue: 1_200_000, previousRevenue: 1_000_000, growth: 0.12, wonDeals: 9, winRate: 0.625 },
+  ],
+  nextSteps: [{ id: '1', title: 'Назначить встречу', due: '2026-07-05', overdue: false, owner: { id: '2', name: 'Борис Manager' }, link: null as Json | null }],
+  risks: [] as Json[],
 };
 
 function card(lang: 'ru' | 'en', answer: (request: Json) => AjaxAnswer, overrides: Partial<{ area: string; cardId: number; settings: Json }> = {}): FakeAmo {
@@ -112,37 +115,44 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     expect(visibleText(panelOf(flaky))).toContain(say(lang, 'panel.next_steps'));
   });
 
-  it('lays out the getAccountView data itself: tier label, reasons by points, KPIs, steps, nothing internal', () => {
+  it('lays out the page-facing account view: tier label, reasons by points, labelled KPIs, charts, steps, nothing internal', () => {
     const amo = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, lang } }));
     amo.callbacks['render']?.();
     const text = visibleText(panelOf(amo));
-    expect(text).toContain(lang === 'ru' ? 'Ключевой' : 'Key account');
-    const [first, second] = lang === 'ru' ? ['Потенциал 12 млн', 'Маржинальность 22%'] : ['Potential 12M', 'Margin 22%'];
+    // The backend words the view in the asked language; the panel lays it out.
+    expect(text).toContain('Ключевой');
+    const [first, second] = ['Потенциал 12 млн', 'Маржинальность 22%'];
     expect(text.indexOf(first)).toBeLessThan(text.indexOf(second));
-    for (const key of ['panel.kpi_revenue12m', 'panel.kpi_ltv', 'panel.kpi_win_rate', 'panel.kpi_abc', 'panel.kpi_days_since_won']) expect(text).toContain(say(lang, key));
+    for (const key of ['panel.kpi_abc', 'panel.revenue24', 'panel.score_history']) expect(text).toContain(say(lang, key));
+    expect(text).toContain(`${say(lang, 'panel.kpi_revenue')}, 2025`);
     expect(text).toContain(lang === 'ru' ? '1 200 000 RUB (+12%)' : '1,200,000 RUB (+12%)');
-    expect(text).toContain(lang === 'ru' ? '62,5%' : '62.5%');
+    expect(text).toContain(lang === 'ru' ? 'июн. 2026' : 'Jun 2026');
+    // The two charts: 24 revenue bars, the tallest the 500 000 month; the score line over the three tier bands.
+    const html = panelOf(amo);
+    const bars = [...html.matchAll(/<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)" fill="#4c8bf5">/g)].map((m) => Number(m[2]));
+    expect(bars).toHaveLength(24);
+    expect(Math.max(...bars)).toBe(bars[20]);
+    expect(html.match(/<rect x="0" y="[\d.]+" width="300"/g)).toHaveLength(3);
+    expect(html).toMatch(/<polyline points="0\.0,38\.4 300\.0,12\.0"/);
+    expect(text).toContain('Стандарт');
     expect(text).toContain('Назначить встречу');
     expect(text).toContain(lang === 'ru' ? '5 июл. 2026 г.' : 'Jul 5, 2026');
-    expect(text).not.toMatch(/inst-9c1e|step:company|r-7f3a|potential3y|criterion|991|undefined|null|NaN/);
+    expect(text).not.toMatch(/r-7f3a|potential3y|criterion|undefined|null|NaN/);
 
-    const syncing = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, snapshot: null, syncing: true, openSteps: [] } }));
+    const syncing = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, evaluation: null, syncing: true, nextSteps: [] } }));
     syncing.callbacks['render']?.();
     expect(visibleText(panelOf(syncing))).toBe(say(lang, 'panel.syncing'));
-    const blocked = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, blocked: 'token_revoked' } }));
+    const blocked = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, blocked: true } }));
     blocked.callbacks['render']?.();
     expect(visibleText(panelOf(blocked))).toContain(say(lang, 'panel.blocked'));
-    expect(visibleText(panelOf(blocked))).not.toContain('token_revoked');
   });
 
   it('shows risk signals, the lead with its stage, and links the account, the lead and each step to their amo cards', () => {
     const body = {
-      ...RAW_VIEW, lang,
-      deal: { id: '77', title: 'Поставка [kam:x]', amount: 5, currency: 'RUB', status: 'open', closedAt: null, stageName: 'Переговоры' },
-      links: {
-        account: 'https://acme.amocrm.ru/companies/detail/1', deal: 'https://acme.amocrm.ru/leads/detail/77',
-        steps: { 'step:company:1:meeting': 'https://acme.amocrm.ru/companies/detail/1' },
-      },
+      ...RAW_VIEW,
+      account: { ...RAW_VIEW.account, link: { entity: 'company', id: '1', url: 'https://acme.amocrm.ru/companies/detail/1' } },
+      deal: { id: '77', title: 'Поставка [kam:x]', amount: 5, currency: 'RUB', status: 'open', closeDate: null, stage: 'Переговоры', link: { entity: 'deal', id: '77', url: 'https://acme.amocrm.ru/leads/detail/77' } },
+      nextSteps: RAW_VIEW.nextSteps.map((step) => ({ ...step, link: { entity: 'task', id: '991', url: 'https://acme.amocrm.ru/companies/detail/1' } })),
       risks: [{ kind: 'contractEnding', text: lang === 'ru' ? 'договор заканчивается 15 июл. 2026 г., через 15 дней' : 'contract ends 15 Jul 2026, in 15 days' }],
     };
     const amo = card(lang, () => ({ ok: true, body }));
@@ -158,7 +168,7 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     // In amo's own page: no target, the card opens in place.
     expect(html).not.toContain('target=');
 
-    const won = card(lang, () => ({ ok: true, body: { ...body, deal: { ...body.deal, stageName: null, status: 'won' }, links: { account: 'javascript:alert(1)' } } }));
+    const won = card(lang, () => ({ ok: true, body: { ...body, deal: { ...body.deal, stage: null, status: 'won' }, account: { ...body.account, link: { entity: 'company', id: '1', url: 'javascript:alert(1)' } } } }));
     won.callbacks['render']?.();
     expect(visibleText(panelOf(won))).toContain(`${say(lang, 'panel.stage')}: ${say(lang, 'panel.deal_status_won')}`);
     expect(panelOf(won)).not.toContain('javascript:');
