@@ -8,7 +8,6 @@ import type { Installation } from '../core/ports/installation-store.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
 import { reportSettingsOf } from '../app/reports/report-settings';
-import { reportVisibleTo } from '../app/reports/visibility';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { reportToXlsx } from '../app/reports/exports/export-xlsx';
 import type { Storage } from '../core/ports/storage.port';
@@ -53,9 +52,8 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
   });
   /** The report of the asked period, cut to what the caller may see in the CRM. */
   const visibleReport = async (caller: PageCaller, query: { period: Granularity; asOf: string | null }) => {
-    const report = await reports.report({ installationId: caller.installation.id, granularity: query.period, ...(query.asOf ? { asOf: query.asOf } : {}) });
     const [isAdmin, userId] = await Promise.all([caller.isAdmin(), caller.userId()]);
-    return reportVisibleTo(report, { isAdmin, userId: userId ?? '' });
+    return reports.visibleReport({ installationId: caller.installation.id, granularity: query.period, ...(query.asOf ? { asOf: query.asOf } : {}) }, { isAdmin, userId: userId ?? '' });
   };
   const useCases: PageUseCases = {
     settings: settingsPageUseCases({
