@@ -62,7 +62,10 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
       afterSave: (installationId) => void deps.app.runCycle(installationId, 'incremental').catch(() => undefined),
       ...(deps.now ? { now: deps.now } : {}),
     }),
-    portfolio: async (caller, query) => toPortfolioView(await visibleReport(caller, query), caller.lang),
+    portfolio: async (caller, query) => {
+      const links = deps.connectors[caller.installation.crm]?.links;
+      return toPortfolioView(await visibleReport(caller, query), caller.lang, links ? { links, installation: caller.installation } : null);
+    },
     async report(caller, query) {
       const report = await visibleReport(caller, query);
       const name = `kam-report-${report.granularity}-${report.period.end}.${query.format}`;

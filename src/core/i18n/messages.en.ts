@@ -223,6 +223,7 @@ export const en = {
   'crmField.contractEnd': 'Contract end',
   'crmField.marketingCost': 'Marketing cost',
   'crm.pageDenied': 'Access denied: the CRM did not confirm the user.',
+  'crm.portfolioUnsigned': 'The KAM Pilot portfolio opens from the amoCRM widget only: the server did not hand out a signed address for the page. Open the section again; if this message repeats, ask your administrator to check the amoCRM connection on the KAM Pilot server.',
   'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
 
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,
