@@ -139,7 +139,8 @@ maybe('the pages in Chromium, framed by the portal', () => {
     const scores = await app.locator('[data-testid="account-row"] [data-testid="score"]').allInnerTexts();
     expect(scores.map(Number)).toEqual([...scores.map(Number)].sort((a, b) => b - a));
     await app.locator('button[data-sort="revenue12m"]').click();
-    const revenue = async () => (await app.locator('[data-testid="account-row"] td:nth-child(7)').allInnerTexts()).map((v) => Number(v.replace(/[^\d]/g, '')));
+    // The cell shows compact money ("1.5M ₽"); its title carries the exact sum.
+    const revenue = async () => (await app.locator('[data-testid="account-row"] td:nth-child(7)').evaluateAll((cells) => cells.map((c) => c.getAttribute('title') ?? ''))).map((v) => Number(v.replace(/[^\d]/g, '')));
     const down = await revenue();
     expect(down).toEqual([...down].sort((a, b) => b - a));
     await app.locator('button[data-sort="revenue12m"]').click();
