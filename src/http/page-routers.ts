@@ -6,7 +6,6 @@ import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
 import { reportSettingsOf } from '../app/reports/report-settings';
-import { reportVisibleTo } from '../app/reports/visibility';
 import { reportToCsv } from '../app/reports/exports/export-csv';
 import { reportToXlsx } from '../app/reports/exports/export-xlsx';
 import type { Storage } from '../core/ports/storage.port';
@@ -51,9 +50,8 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
   });
   /** The report of the asked period, cut to what the caller may see in the CRM. */
   const visibleReport = async (caller: PageCaller, query: { period: Granularity; asOf: string | null }) => {
-    const report = await reports.report({ installationId: caller.installation.id, granularity: query.period, ...(query.asOf ? { asOf: query.asOf } : {}) });
     const [isAdmin, userId] = await Promise.all([caller.isAdmin(), caller.userId()]);
-    return reportVisibleTo(report, { isAdmin, userId: userId ?? '' });
+    return reports.visibleReport({ installationId: caller.installation.id, granularity: query.period, ...(query.asOf ? { asOf: query.asOf } : {}) }, { isAdmin, userId: userId ?? '' });
   };
   const accountPageView = createAccountPageView(deps);
   const useCases: PageUseCases = {
@@ -63,7 +61,10 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
       afterSave: (installationId) => void deps.app.runCycle(installationId, 'incremental').catch(() => undefined),
       ...(deps.now ? { now: deps.now } : {}),
     }),
-    portfolio: async (caller, query) => toPortfolioView(await visibleReport(caller, query), caller.lang),
+    portfolio: async (caller, query) => {
+      const links = deps.connectors[caller.installation.crm]?.links;
+      return toPortfolioView(await visibleReport(caller, query), caller.lang, links ? { links, installation: caller.installation } : null);
+    },
     async report(caller, query) {
       const report = await visibleReport(caller, query);
       const name = `kam-report-${report.granularity}-${report.period.end}.${query.format}`;

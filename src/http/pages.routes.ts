@@ -99,6 +99,19 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     );
   };
 
+  // The amoCRM widget frames this address when it cannot get a signed page address
+  // (manifest/amocrm/script.js renderAdvancedPage): without a page token nothing can be shown, so
+  // the frame says so in the reader's language instead of a bare 404.
+  router.get('/amocrm/portfolio', (req, res) => {
+    const lang = langOf(text(req.query.lang), deps.defaultLang);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
+    res.status(503).type('html').send(
+      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>KAM Pilot</title></head>`
+      + `<body style="font: 14px/1.5 system-ui, sans-serif; margin: 24px; color: #333"><p data-testid="unsigned">${escapeAttr(i18n(lang).t('crm.portfolioUnsigned'))}</p></body></html>`,
+    );
+  });
+
   for (const page of PAGES) {
     router.post(`/ui/${page}`, form, (req, res, next) => void serve(req, res, page).catch(next));
     router.get(`/ui/${page}`, (req, res, next) => void serve(req, res, page).catch(next));

@@ -165,6 +165,8 @@ export interface ManagerRow {
 
 export interface PortfolioView {
   period: PeriodRef;
+  /** Whose accounts every figure covers: the whole portfolio (an administrator) or the caller's own (a manager). */
+  scope: 'all' | 'own';
   /** The closed periods that can be picked, newest first. */
   periods: PeriodRef[];
   baseCurrency: string;

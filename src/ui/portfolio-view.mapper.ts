@@ -3,7 +3,10 @@ import type { PortfolioKpis } from '../core/kpi/kpi-pack';
 import type { Period } from '../core/model/periods';
 import { riskText } from '../app/reports/risk-text';
 import { i18n as catalogue, type Lang } from '../core/i18n/messages';
-import type { PersonRef, PortfolioView, RiskSignal } from './api-types';
+import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
+import type { CrmLinks } from '../core/ports/crm-connector.port';
+import type { Installation } from '../core/ports/installation-store.port';
+import type { CrmLink, PersonRef, PortfolioView, RiskSignal } from './api-types';
 
 /**
  * The portfolio page's response from the portfolio report (src/app/reports): labels in the
@@ -27,13 +30,28 @@ function pickablePeriods(report: PortfolioReport): Period[] {
   return kept.map((row) => row.period).reverse();
 }
 
-export function toPortfolioView(report: PortfolioReport, lang: Lang): PortfolioView {
+/** Where the page's rows open in the CRM: the connector's links for the caller's installation. */
+export interface PortfolioLinks {
+  links: CrmLinks;
+  installation: Pick<Installation, 'domain' | 'clientEndpoint'>;
+}
+
+/** An account's card: a company, or a contact account (`contact:<id>`) as the contact's card. */
+function accountLink(id: string, crm: PortfolioLinks | null): CrmLink | null {
+  if (!crm) return null;
+  const contact = id.startsWith(CONTACT_ACCOUNT_PREFIX);
+  const crmId = contact ? id.slice(CONTACT_ACCOUNT_PREFIX.length) : id;
+  return { entity: contact ? 'contact' : 'company', id: crmId, url: crm.links.card(crm.installation, contact ? 'contact' : 'company', crmId) };
+}
+
+export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: PortfolioLinks | null = null): PortfolioView {
   const texts = catalogue(lang);
   const granularity = report.granularity;
   const person = (id: string | null, name: string | null): PersonRef | null => (name ? { id: id ?? '', name } : null);
   const owners = new Map(report.accounts.map((row) => [row.id, person(row.ownerId, row.ownerName)]));
   return {
     period: { granularity, ...report.period },
+    scope: report.scope ?? 'all',
     periods: pickablePeriods(report).map((period) => ({ granularity, ...period })),
     baseCurrency: report.baseCurrency,
     ruleVersion: report.ruleVersion,
@@ -44,7 +62,7 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang): PortfolioV
     distribution: report.tiers.distribution,
     movements: report.tiers.movements,
     accounts: report.accounts.map((row) => ({
-      id: row.id, name: row.name, link: null, owner: person(row.ownerId, row.ownerName), tier: row.tier, score: row.score,
+      id: row.id, name: row.name, link: accountLink(row.id, crm), owner: person(row.ownerId, row.ownerName), tier: row.tier, score: row.score,
       scoreDelta: row.scoreChange, industry: row.industry ? texts.industry(row.industry) : null, abc: row.abc, xyz: row.xyz,
       revenue12m: row.revenue12m, growthYoY: row.growthYoY, ltv: row.ltv, margin: row.margin, romi: row.romi,
       contractEnd: row.contractEnd, openSteps: row.openSteps, overdueSteps: row.overdueSteps,
@@ -53,7 +71,7 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang): PortfolioV
       .filter((row) => row.ownerName)
       .map((row) => ({ owner: { id: row.ownerId ?? '', name: row.ownerName ?? '' }, byTier: row.byTier, revenue: row.revenue12m, retentionRate: row.retentionRate, openSteps: row.openSteps, overdueSteps: row.overdueSteps })),
     atRisk: report.atRisk.map((row) => ({
-      accountId: row.id, name: row.name, tier: row.tier, owner: owners.get(row.id) ?? null, link: null,
+      accountId: row.id, name: row.name, tier: row.tier, owner: owners.get(row.id) ?? null, link: accountLink(row.id, crm),
       reasons: row.reasons.map((reason) => ({ kind: RISK_KIND[reason.kind], text: riskText(reason, texts) })),
     })),
   };

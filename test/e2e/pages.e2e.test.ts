@@ -10,6 +10,7 @@ import type { RunningBitrix24Sandbox } from '../../src/sandbox/bitrix24';
 import { bitrix24DemoDriver } from '../../src/sandbox/demo/bitrix24.demo-driver';
 import { ACCOUNT_COUNT, fixtureUseCases, resetSettings } from './support/page-fixtures';
 import { startPagesServer } from './support/pages-server';
+import type { PortfolioView } from '../../src/ui/api-types';
 
 /**
  * The pages (card tab, portfolio, settings) in Chromium, inside the sandbox portal's iframe on
@@ -138,7 +139,8 @@ maybe('the pages in Chromium, framed by the portal', () => {
     const scores = await app.locator('[data-testid="account-row"] [data-testid="score"]').allInnerTexts();
     expect(scores.map(Number)).toEqual([...scores.map(Number)].sort((a, b) => b - a));
     await app.locator('button[data-sort="revenue12m"]').click();
-    const revenue = async () => (await app.locator('[data-testid="account-row"] td:nth-child(7)').allInnerTexts()).map((v) => Number(v.replace(/[^\d]/g, '')));
+    // The cell shows compact money ("1.5M ₽"); its title carries the exact sum.
+    const revenue = async () => (await app.locator('[data-testid="account-row"] td:nth-child(7)').evaluateAll((cells) => cells.map((c) => c.getAttribute('title') ?? ''))).map((v) => Number(v.replace(/[^\d]/g, '')));
     const down = await revenue();
     expect(down).toEqual([...down].sort((a, b) => b - a));
     await app.locator('button[data-sort="revenue12m"]').click();
@@ -356,6 +358,67 @@ maybe('the pages in Chromium, framed by the portal', () => {
     const accounts = book.worksheets.find((sheet) => sheet.actualRowCount === run!.accountCount + 1);
     expect(accounts).toBeDefined();
     await page.close();
+  });
+
+  it('as the server wires them: a manager sees their own accounts and every figure over them alone; rows link to the CRM', async () => {
+    const portfolioOf = (user: 'admin' | 'manager', lang: 'en' | 'ru') => open('/ui/portfolio', { lang, user, app: demo.app });
+    const json = async (user: 'admin' | 'manager') => {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const query = new URLSearchParams({ page: `${demo.app}/ui/portfolio`, lang: 'en', user, placement: 'DEFAULT', id: '', width: '1240' });
+      const [response] = await Promise.all([page.waitForResponse((r) => /\/api\/portfolio\?/.test(r.url())), page.goto(`${demo.sandboxHandle.url}/_sandbox/frame?${query}`)]);
+      const body = (await response.json()) as PortfolioView;
+      await page.close();
+      return body;
+    };
+    const [all, own] = [await json('admin'), await json('manager')];
+    expect(all.scope).toBe('all');
+    expect(own.scope).toBe('own');
+    const ownerIds = new Set(own.accounts.map((row) => row.owner?.id));
+    expect(ownerIds.size).toBe(1);
+    expect(own.accounts.length).toBeGreaterThan(0);
+    expect(own.accounts.length).toBeLessThan(all.accounts.length);
+    // Tiers and KPIs count the manager's accounts, not the portfolio's.
+    expect(Object.values(own.distribution).reduce((a, b) => a + b, 0)).toBe(own.accounts.length);
+    expect(own.movements.reduce((a, b) => a + b.count, 0)).toBe(own.accounts.length);
+    expect(own.kpis.customersEnd).toBeLessThanOrEqual(own.accounts.length);
+    expect(own.kpis.customersEnd).toBeLessThan(all.kpis.customersEnd);
+    expect(own.trend.at(-1)?.kpis).toEqual(own.kpis);
+    expect(own.managers.map((row) => row.owner.id)).toEqual([...ownerIds]);
+    for (const lang of ['en', 'ru'] as const) {
+      for (const user of ['admin', 'manager'] as const) {
+        const { page, app } = await portfolioOf(user, lang);
+        await app.getByTestId('accounts').waitFor();
+        const scope = await app.getByTestId('scope').innerText();
+        expect(scope).toContain({ en: { admin: 'All accounts', manager: 'Your accounts' }, ru: { admin: 'Все клиенты', manager: 'Ваши клиенты' } }[lang][user]);
+        const view = user === 'admin' ? all : own;
+        expect(await app.getByTestId('account-row').count()).toBe(view.accounts.length);
+        // Every account row and at-risk row opens its company card in the CRM's top window.
+        const links = app.getByTestId('accounts').getByTestId('crm-link');
+        expect(await links.count()).toBe(view.accounts.length);
+        const first = app.getByTestId('account-row').first();
+        const name = await first.getByTestId('crm-link').innerText();
+        const row = view.accounts.find((r) => r.name === name);
+        expect(await first.getByTestId('crm-link').getAttribute('href')).toBe(`${demo.sandboxHandle.url}/crm/company/details/${row?.id}/`);
+        expect(await first.getByTestId('crm-link').getAttribute('target')).toBe('_top');
+        if (view.atRisk.length) expect(await app.getByTestId('at-risk').getByTestId('crm-link').count()).toBe(view.atRisk.length);
+        // Nothing of the table runs past its card, and the per-manager table keeps its columns apart.
+        const [tableWidth, boxWidth] = await app.getByTestId('accounts').evaluate((table) => [table.scrollWidth, (table.parentElement as { clientWidth: number } | null)?.clientWidth ?? 0]);
+        expect({ lang, user, tableWidth }).toEqual({ lang, user, tableWidth: Math.min(tableWidth as number, boxWidth as number) });
+        expect(await app.getByTestId('movements').innerText()).toContain(lang === 'en' ? 'New' : 'Новые');
+        if (user === 'manager') {
+          const [download] = await Promise.all([page.waitForEvent('download'), app.getByTestId('export-xlsx').click()]);
+          const book = new ExcelJS.Workbook();
+          await book.xlsx.readFile((await download.path()) as string);
+          expect(book.worksheets.some((sheet) => sheet.actualRowCount === own.accounts.length + 1)).toBe(true);
+          // The portfolio sheet (the first) holds the manager's KPIs of each period, not the portfolio's.
+          const cells = (book.worksheets[0]?.getSheetValues() ?? []).flat();
+          expect(cells).toContain(own.kpis.revenue);
+          expect(cells).not.toContain(all.kpis.revenue);
+        }
+        await shot(page, app, `portfolio-${user}-${lang}`);
+        await page.close();
+      }
+    }
   });
 
   it('ran without a console error or a CSP violation', () => {

@@ -50,6 +50,19 @@ function trailingPeriods(g: Granularity, current: DayRange): DayRange[] {
   return ranges;
 }
 
+/** The snapshot cut to some accounts and their deals (a manager's own; the engine's formulas apply unchanged). */
+export function snapshotOf(snapshot: PortfolioSnapshot, accountIds: ReadonlySet<string>): PortfolioSnapshot {
+  return { ...snapshot, accounts: snapshot.accounts.filter((a) => accountIds.has(a.id)), deals: snapshot.deals.filter((d) => accountIds.has(d.accountId)) };
+}
+
+/**
+ * The portfolio KPIs of the 8 periods of granularity g ending with the latest complete one on or
+ * before `asOf`, oldest first: the report's trend, for any snapshot (a manager's own accounts).
+ */
+export function portfolioTrend(snapshot: PortfolioSnapshot, criteria: CriteriaConfig, g: Granularity, asOf: string): PortfolioReport['trend'] {
+  return trailingPeriods(g, reportPeriods(g, toDay(asOf)).current).map((range) => ({ period: toPeriod(range), kpis: periodKpisEnding(snapshot, criteria, g, range.end) }));
+}
+
 function evaluateAt(snapshot: PortfolioSnapshot, criteria: CriteriaConfig, day: number, tiers: ReadonlyMap<string, string>): EvaluationResult {
   const accounts = snapshot.accounts.map((account) => ({ ...account, previousTier: tiers.get(account.id) ?? null }));
   return evaluatePortfolio({ ...snapshot, accounts }, criteria, { asOf: fromDay(day), lang: 'en' });
@@ -105,7 +118,7 @@ export function buildPortfolioReport(input: ReportInputs): PortfolioReport {
     frozen: null,
     kpis: evaluation.portfolio[g],
     trend,
-    tiers: tierSummary(rows, criteria, standing.ruleVersion, evaluation.ruleVersion),
+    tiers: tierSummary(rows, criteria.tiers, standing.ruleVersion, evaluation.ruleVersion),
     accounts: rows,
     managers: managerRollups(rows, snapshot, criteria, g, current.end),
     atRisk: findAtRisk({ rows, tiers: criteria.tiers, rules: input.rules, asOf: periodEnd }),
@@ -163,8 +176,9 @@ function accountRow(
   };
 }
 
-function tierSummary(rows: readonly ReportAccountRow[], criteria: CriteriaConfig, previousRuleVersion: string, ruleVersion: string): TierSummary {
-  const distribution: Record<string, number> = Object.fromEntries(criteria.tiers.map((tier) => [tier.id, 0]));
+/** The tier distribution of `rows` and their moves since the previous period, in the tiers' order. */
+export function tierSummary(rows: readonly ReportAccountRow[], tiers: CriteriaConfig['tiers'], previousRuleVersion: string, ruleVersion: string): TierSummary {
+  const distribution: Record<string, number> = Object.fromEntries(tiers.map((tier) => [tier.id, 0]));
   const moves = new Map<string, { from: string | null; to: string; count: number }>();
   for (const row of rows) {
     distribution[row.tier] = (distribution[row.tier] ?? 0) + 1;
@@ -173,10 +187,10 @@ function tierSummary(rows: readonly ReportAccountRow[], criteria: CriteriaConfig
     move.count += 1;
     moves.set(key, move);
   }
-  const order = new Map(criteria.tiers.map((tier, i) => [tier.id, i]));
-  const rank = (id: string | null) => (id === null ? -1 : (order.get(id) ?? criteria.tiers.length));
+  const order = new Map(tiers.map((tier, i) => [tier.id, i]));
+  const rank = (id: string | null) => (id === null ? -1 : (order.get(id) ?? tiers.length));
   const movements = [...moves.values()].sort((a, b) => rank(a.from) - rank(b.from) || rank(a.to) - rank(b.to));
-  return { definitions: criteria.tiers, distribution, movements, previousRuleVersion, ruleVersion };
+  return { definitions: tiers, distribution, movements, previousRuleVersion, ruleVersion };
 }
 
 function managerRollups(rows: readonly ReportAccountRow[], snapshot: PortfolioSnapshot, criteria: CriteriaConfig, g: Granularity, end: number): ManagerRollup[] {
@@ -186,7 +200,7 @@ function managerRollups(rows: readonly ReportAccountRow[], snapshot: PortfolioSn
   for (const [ownerId, own] of groups) {
     const ids = new Set(own.map((row) => row.id));
     // The manager's retention is the engine's portfolio formula on their own accounts and deals.
-    const sub = { ...snapshot, accounts: snapshot.accounts.filter((a) => ids.has(a.id)), deals: snapshot.deals.filter((d) => ids.has(d.accountId)) };
+    const sub = snapshotOf(snapshot, ids);
     const byTier: Record<string, number> = Object.fromEntries(criteria.tiers.map((tier) => [tier.id, 0]));
     for (const row of own) byTier[row.tier] = (byTier[row.tier] ?? 0) + 1;
     rollups.push({

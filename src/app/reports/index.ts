@@ -1,14 +1,14 @@
 /**
  * The reports module's public face, for the page JSON API, the CLI and jobs:
  *   const reports = createPortfolioReports({ storage, settingsOf });
- *   const report = reportVisibleTo(await reports.report({ installationId, granularity: 'quarter' }), viewer);
+ *   const report = await reports.visibleReport({ installationId, granularity: 'quarter' }, viewer);
  *   res.json(report)  // or reportToXlsx / reportToCsv / reportToJson for downloads
  * Labels for pages come from the message catalogue (src/core/i18n/messages.ts): i18n(lang).tier(...),
  * .industry(code), .fmt.period(granularity, start), riskText(reason, i18n).
  */
 export { createPortfolioReports } from './portfolio-reports';
 export type { PortfolioReports, PortfolioReportsDeps, ReportRequest, ReportSettings } from './portfolio-reports';
-export { buildPortfolioReport, TREND_PERIODS } from './build-portfolio-report';
+export { buildPortfolioReport, portfolioTrend, snapshotOf, TREND_PERIODS } from './build-portfolio-report';
 export type {
   AtRiskAccount,
   ManagerRollup,

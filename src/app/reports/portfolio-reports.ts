@@ -8,8 +8,9 @@ import type { Storage } from '../../core/ports/storage.port';
 import type { NextStepRulesConfig } from '../../core/rules/next-step-rules-config';
 import type { CriteriaConfig } from '../../core/scoring/criteria-config';
 import { USERS_STATE_KEY, buildSnapshot } from '../build-snapshot';
-import { buildPortfolioReport, type PreviousStanding } from './build-portfolio-report';
-import type { PortfolioReport } from './report-types';
+import { buildPortfolioReport, portfolioTrend, snapshotOf, type PreviousStanding } from './build-portfolio-report';
+import type { PortfolioReport, ReportViewer } from './report-types';
+import { ownAccountIds, reportVisibleTo } from './visibility';
 
 /** What the report needs of an installation's settings (criteria, rules, whether contacts are accounts). */
 export interface ReportSettings {
@@ -45,6 +46,11 @@ export interface PortfolioReports {
    * and frozen when closed, with its FX rates and rule version.
    */
   report(request: ReportRequest): Promise<PortfolioReport>;
+  /**
+   * The report as a user may see it (the pages and their downloads): an administrator the whole
+   * report; a manager their own accounts, with the KPIs, trend and tiers computed over them alone.
+   */
+  visibleReport(request: ReportRequest, viewer: ReportViewer): Promise<PortfolioReport>;
   /**
    * Freezes the latest closed month, quarter and year when they are not frozen yet (for the
    * cycle or a daily job to call after an evaluation); returns the periods it froze now.
@@ -141,6 +147,17 @@ export function createPortfolioReports(deps: PortfolioReportsDeps): PortfolioRep
         if (winner) return withFrozen(winner);
         throw error;
       }
+    },
+
+    async visibleReport(request, viewer) {
+      const report = await this.report(request);
+      if (viewer.isAdmin) return report;
+      const installation = await this.resolveInstallation(report.installationId);
+      const settings = deps.settingsOf(installation);
+      const build = await buildSnapshot({ storage, installationId: installation.id, asOf: report.period.end, traits: settings.traits, contactsAsAccounts: settings.contactsAsAccounts });
+      // A frozen period keeps the rates it was made with, so its own figures read the same too.
+      const snapshot = { ...snapshotOf(build.snapshot, ownAccountIds(report, viewer)), fxRates: report.fxRates };
+      return reportVisibleTo(report, viewer, portfolioTrend(snapshot, settings.criteria, report.granularity, report.period.end));
     },
 
     async freezeClosed(installationId) {

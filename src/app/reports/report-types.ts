@@ -34,6 +34,8 @@ export interface PortfolioReport {
   accounts: ReportAccountRow[];
   managers: ManagerRollup[];
   atRisk: AtRiskAccount[];
+  /** Set when the report was cut to the viewer's own accounts (a manager's view, see visibility.ts). */
+  scope?: 'own';
 }
 
 export interface TierSummary {

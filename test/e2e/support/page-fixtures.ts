@@ -144,7 +144,7 @@ export function portfolioView(lang: Lang, granularity: 'month' | 'quarter' | 'ye
       openSteps: own.reduce((s, r) => s + r.openSteps, 0), overdueSteps: own.reduce((s, r) => s + r.overdueSteps, 0) };
   });
   return {
-    period, periods, baseCurrency: 'RUB', ruleVersion: currentVersion, frozen: { at: period.end, ruleVersion: currentVersion },
+    period, scope: 'all' as const, periods, baseCurrency: 'RUB', ruleVersion: currentVersion, frozen: { at: period.end, ruleVersion: currentVersion },
     kpis: kpis(7), trend: [...periods].reverse().map((p, k) => ({ period: p, kpis: kpis(k) })),
     tiers: tiersOf(lang, currentSettings), distribution,
     movements: [{ from: 'develop', to: 'key', count: 2 }, { from: 'key', to: 'develop', count: 1 }, { from: 'standard', to: 'develop', count: 3 }, { from: null, to: 'standard', count: 2 }],

@@ -42,6 +42,22 @@ describe('frozen period reports', () => {
 
   const reports = () => createPortfolioReports({ storage, now, settingsOf: () => ({ criteria, rules: DEFAULT_NEXT_STEP_RULES, contactsAsAccounts: false, traits }) });
 
+  it('shows a manager the frozen quarter over their own accounts, at the rates it was frozen with', async () => {
+    await reports().report({ installationId, granularity: 'quarter' });
+    // Rates move after the freeze: the manager's figures still use the frozen 90.
+    await storage.writeState.putMany(installationId, [{ key: FX_STATE_KEY, value: { baseCurrency: 'RUB', rates: [{ currency: 'USD', date: '2026-01-01', rate: 100 }] } }]);
+    const alpha = await reports().visibleReport({ installationId, granularity: 'quarter' }, { userId: '7', isAdmin: false });
+    expect(alpha.scope).toBe('own');
+    expect(alpha.accounts.map((a) => a.name)).toEqual(['Alpha']);
+    expect(alpha.kpis).toMatchObject({ revenue: 1000 * 90, customersEnd: 1 });
+    expect(Object.values(alpha.tiers.distribution).reduce((a, b) => a + b, 0)).toBe(1);
+    const beta = await reports().visibleReport({ installationId, granularity: 'quarter' }, { userId: '8', isAdmin: false });
+    expect(beta.kpis).toMatchObject({ revenue: 70_000, customersStart: 1, customersEnd: 1 });
+    const admin = await reports().visibleReport({ installationId, granularity: 'quarter' }, { userId: '7', isAdmin: true });
+    expect(admin.kpis.revenue).toBe(1000 * 90 + 70_000);
+    expect(admin.scope).toBeUndefined();
+  });
+
   it('reads a closed quarter the same after rates and criteria change, and says which version made it', async () => {
     const first = await reports().report({ installationId, granularity: 'quarter' });
     expect(first.period.start).toBe('2026-07-01');

@@ -1,4 +1,4 @@
-import { buildPortfolioReport, type ReportInputs } from '../../../src/app/reports/build-portfolio-report';
+import { buildPortfolioReport, portfolioTrend, snapshotOf, type ReportInputs } from '../../../src/app/reports/build-portfolio-report';
 import { riskText } from '../../../src/app/reports/risk-text';
 import { reportVisibleTo, visibleTo } from '../../../src/app/reports/visibility';
 import { i18n } from '../../../src/core/i18n/messages';
@@ -103,13 +103,29 @@ describe('buildPortfolioReport', () => {
   });
 
   it('shows a manager their own accounts and an admin all', () => {
-    const mine = reportVisibleTo(report, { userId: '8', isAdmin: false });
+    const own = (ids: string[]) => portfolioTrend(snapshotOf(portfolio, new Set(ids)), criteria, 'quarter', report.period.end);
+    const mine = reportVisibleTo(report, { userId: '8', isAdmin: false }, own(['b']));
+    expect(mine.scope).toBe('own');
     expect(mine.accounts.map((r) => r.id)).toEqual(['b']);
     expect(mine.managers.map((m) => m.ownerId)).toEqual(['8']);
     expect(mine.atRisk.map((r) => r.id)).toEqual(['b']);
-    expect(mine.kpis).toEqual(report.kpis);
-    expect(reportVisibleTo(report, { userId: '8', isAdmin: true }).accounts).toHaveLength(3);
+    const admin = reportVisibleTo(report, { userId: '8', isAdmin: true }, own(['b']));
+    expect(admin.accounts).toHaveLength(3);
+    expect(admin.scope).toBeUndefined();
+    expect(admin.kpis).toEqual(report.kpis);
     expect(visibleTo([{ ownerId: null }], { userId: 'x', isAdmin: false })).toEqual([]);
+  });
+
+  it('computes a manager\'s KPIs, trend and tiers over their own accounts only', () => {
+    // Over all accounts the subset trend is the report's own: the same engine formulas.
+    expect(portfolioTrend(portfolio, criteria, 'quarter', report.period.end)).toEqual(report.trend);
+    const anna = reportVisibleTo(report, { userId: '7', isAdmin: false }, portfolioTrend(snapshotOf(portfolio, new Set(['a', 'c'])), criteria, 'quarter', report.period.end));
+    // Anna owns a and c: S = {a}, E = {a, c}; Q3 revenue 100 + 20; Q1 2026 holds a's 80 only.
+    expect(anna.kpis).toMatchObject({ customersStart: 1, customersEnd: 2, newCustomers: 1, lostCustomers: 0, revenue: 120 });
+    expect(anna.trend.map((t) => t.kpis.revenue)).toEqual([0, 0, 0, 0, 0, 80, 0, 120]);
+    expect(anna.trend[7]?.kpis).toEqual(anna.kpis);
+    expect(anna.tiers.distribution).toEqual({ key: 1, develop: 0, standard: 1 });
+    expect(anna.tiers.movements).toEqual([{ from: 'key', to: 'key', count: 1 }, { from: 'standard', to: 'standard', count: 1 }]);
   });
 });
 

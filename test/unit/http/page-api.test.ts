@@ -127,6 +127,18 @@ describe('page API and page shells', () => {
     expect((await fetch(`${server.url}/ui/assets/app.js`)).status).toBe(200);
   });
 
+  it('answers the amoCRM widget\'s fallback address with a page that says, in the reader\'s language, why nothing shows', async () => {
+    for (const [lang, words] of [['ru', 'открывается только из виджета amoCRM'], ['en', 'opens from the amoCRM widget only']] as const) {
+      const response = await fetch(`${server.url}/amocrm/portfolio?lang=${lang}`);
+      expect(response.status).toBe(503);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('content-security-policy')).toContain('frame-ancestors *');
+      const html = await response.text();
+      expect(html).toContain(`<html lang="${lang}">`);
+      expect(html).toContain(words);
+    }
+  });
+
   it('refuses amoCRM callers clearly while no amoCRM verifier is wired', async () => {
     const response = await fetch(`${server.url}/api/portfolio`, { headers: { 'X-Kam-Crm': 'amocrm', Authorization: 'Bearer x' } });
     expect(response.status).toBe(503);

@@ -26,3 +26,23 @@ describe('portfolio page view: the period picker', () => {
     expect(view.periods).toEqual([{ granularity: 'year', start: '2025-01-01', end: '2025-12-31' }]);
   });
 });
+
+describe('portfolio page view: CRM links and scope', () => {
+  const links = {
+    card: (installation: { domain: string }, kind: string, id: string) => `https://${installation.domain}/${kind}/${id}`,
+    step: () => 'unused',
+  };
+
+  it('links each account and at-risk row to its company card, a contact account to the contact', () => {
+    const report = { ...yearReport([won('a', '2025-03-10', 2000)]) };
+    report.accounts = [...report.accounts, { ...(report.accounts[0] as (typeof report.accounts)[number]), id: 'contact:42', name: 'Person' }];
+    report.atRisk = [{ id: 'a', name: 'Account a', ownerId: null, tier: 'key', score: 90, reasons: [] }];
+    const view = toPortfolioView(report, 'en', { links, installation: { domain: 'portal.example', clientEndpoint: null } });
+    expect(view.accounts.find((row) => row.id === 'a')?.link).toEqual({ entity: 'company', id: 'a', url: 'https://portal.example/company/a' });
+    expect(view.accounts.find((row) => row.id === 'contact:42')?.link).toEqual({ entity: 'contact', id: '42', url: 'https://portal.example/contact/42' });
+    expect(view.atRisk[0]?.link?.url).toBe('https://portal.example/company/a');
+    expect(view.scope).toBe('all');
+    expect(toPortfolioView({ ...report, scope: 'own' }, 'en').scope).toBe('own');
+    expect(toPortfolioView(report, 'en').accounts[0]?.link).toBeNull();
+  });
+});
