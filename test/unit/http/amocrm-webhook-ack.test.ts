@@ -34,7 +34,7 @@ describe('amoCRM webhook acknowledgement', () => {
       }),
     } as unknown as CrmApp;
     const inbound = { verifyEvent: async () => ({ ok: true, value: verified }) } as unknown as CrmInbound;
-    const routes = amocrmRoutes({ app, inbound, defaultLang: 'en', accountHosts: /^x$/, grantUrl: () => 'http://grant' });
+    const routes = amocrmRoutes({ app, inbound, defaultLang: 'en', accountHosts: /^x$/, grantUrl: () => 'http://grant', accountPageView: async () => { throw new Error('not asked here'); } });
     const server = await listen(createHttpApp({ logger: createSilentLogger(), routers: [routes] }), { host: '127.0.0.1', port: 0 });
     try {
       const answered = fetch(`${server.url}/amocrm/webhooks/inst-1/secret`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'account%5Bid%5D=1' });
