@@ -1,8 +1,8 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
-import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
+import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
-import { verifiedOf, verifyInbound } from './verify-inbound';
+import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 import type { PageTokens } from './page-tokens';
 import type { AccountPageView } from './account-page-view';
 
@@ -72,22 +72,8 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
     }
   });
 
-  const accept = (label: string) => async (req: Request, res: Response, next: NextFunction) => {
-    let verified: VerifiedInbound;
-    try {
-      // The dirty marks are stored before the 2xx, as for Bitrix24: an acknowledged webhook is never lost.
-      verified = await deps.app.recordInbound(verifiedOf<VerifiedInbound>(res));
-    } catch (error) {
-      next(error);
-      return;
-    }
-    res.status(200).json({ ok: true });
-    setImmediate(() => {
-      deps.app.applyInbound(verified).catch((error: unknown) => {
-        req.log.error(`amoCRM ${label} processing failed`, { installationId: verified.installation?.id, error });
-      });
-    });
-  };
+  // As for Bitrix24: the marks are stored before the 200, so an acknowledged webhook is never lost.
+  const accept = (label: string) => acceptInbound(deps.app, `amoCRM ${label}`);
 
   // The installation and its secret live in the path; the edge hands them to the adapter as query keys.
   router.post('/amocrm/webhooks/:installationId/:secret', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('webhook'));

@@ -2,12 +2,12 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import type { Lang } from '../core/i18n/format-values';
-import type { CrmInbound, InstallRequest, VerifiedInbound, WidgetRequest } from '../core/ports/crm-connector.port';
+import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
 import { renderInstallerPage } from '../ui/installer.page';
 import { formBody } from './form-body';
-import { verifiedOf, verifyInbound } from './verify-inbound';
+import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 
 /**
  * Bitrix24's inbound edge, kept thin: the connector's inbound adapter verifies every request in
@@ -82,22 +82,7 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     }
   });
 
-  router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), async (req, res, next) => {
-    let verified: VerifiedInbound;
-    try {
-      // The dirty marks are stored before the 2xx: an acknowledged event is never lost.
-      verified = await deps.app.recordInbound(verifiedOf<VerifiedInbound>(res));
-    } catch (error) {
-      next(error);
-      return;
-    }
-    res.status(200).json({ ok: true });
-    setImmediate(() => {
-      deps.app.applyInbound(verified).catch((error: unknown) => {
-        req.log.error('Bitrix24 event processing failed', { installationId: verified.installation?.id, error });
-      });
-    });
-  });
+  router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), acceptInbound(deps.app, 'Bitrix24 event'));
 
   const frameRefused = (req: Request, res: Response, error: { code: string }) => {
     const lang = langOf(req, deps.defaultLang);

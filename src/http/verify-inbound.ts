@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { KamError } from '../core/errors';
-import type { InboundRequest, VerifyResult } from '../core/ports/crm-connector.port';
+import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
+import type { CrmApp } from '../app/crm-app';
 
 /**
  * Inbound verification as middleware, per CRM and per kind of request: the connector's check
@@ -80,3 +81,26 @@ export function verifyInbound<T>(check: (request: InboundRequest) => Promise<Ver
 
 /** What the verification middleware proved, typed for the handler after it. */
 export const verifiedOf = <T>(res: Response): T => res.locals.verified as T;
+
+/**
+ * The handler after `verifyInbound` for a CRM's events and webhooks: the dirty marks are stored
+ * BEFORE the 2xx (an acknowledged event is never lost: neither CRM sends it again), then the
+ * event's effects are applied after the answer went out.
+ */
+export function acceptInbound(app: Pick<CrmApp, 'recordInbound' | 'applyInbound'>, what: string) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    let verified: VerifiedInbound;
+    try {
+      verified = await app.recordInbound(verifiedOf<VerifiedInbound>(res));
+    } catch (error) {
+      next(error);
+      return;
+    }
+    res.status(200).json({ ok: true });
+    setImmediate(() => {
+      app.applyInbound(verified).catch((error: unknown) => {
+        req.log.error(`${what} processing failed`, { installationId: verified.installation?.id, error });
+      });
+    });
+  };
+}
