@@ -11,7 +11,7 @@ import { i18n } from '../core/i18n/messages';
 import { untilSignal } from './config-for-command';
 import { openCardLine } from './demo-report';
 import { renderDemoReport, type DemoSummary } from './demo-report';
-import type { DemoFlags } from './demo.command';
+import { demoPortal, type DemoFlags } from './demo.command';
 
 /**
  * `kam demo --workers N [--kill-worker-at sync|write-back]`: the demo with the app as one web
@@ -52,15 +52,7 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
   const database = require('../sandbox/demo/demo-database') as typeof DemoDatabaseModule;
   const demo = await runWorkersDemo({
     driver,
-    companies: flags.companies,
-    contacts: flags.contacts ?? flags.companies * 2,
-    deals: flags.deals,
-    seed: flags.seed,
-    passes: flags.passes,
-    changes: flags.changes,
-    ...(flags.faults ? { faults: flags.faults } : {}),
-    ...(flags.tokenTtl ? { tokenTtlSeconds: flags.tokenTtl } : {}),
-    ...(flags.freshPortal ? { freshPortal: true } : {}),
+    ...demoPortal(flags),
     workers: flags.workers,
     ...(flags.killWorkerAt ? { killAt: flags.killWorkerAt === 'sync' ? 'sync' : 'writeBack' } : {}),
     databaseUrl: config.storage.databaseUrl,

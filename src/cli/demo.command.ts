@@ -66,6 +66,21 @@ export interface DemoFlags {
   killWorkerAt?: 'sync' | 'write-back';
 }
 
+/** The portal, passes and sandbox behaviour the flags ask for: the same for the one-process and the workers demo. */
+export function demoPortal(flags: DemoFlags) {
+  return {
+    companies: flags.companies,
+    contacts: flags.contacts ?? flags.companies * 2,
+    deals: flags.deals,
+    seed: flags.seed,
+    passes: flags.passes,
+    changes: flags.changes,
+    ...(flags.faults ? { faults: flags.faults } : {}),
+    ...(flags.tokenTtl ? { tokenTtlSeconds: flags.tokenTtl } : {}),
+    ...(flags.freshPortal ? { freshPortal: true } : {}),
+  };
+}
+
 /**
  * `--criteria FILE`: read and checked before the sandbox even starts, so a file that does not
  * validate stops the demo (non-zero exit, the path of each fault) before anything is written.
@@ -137,17 +152,9 @@ export function registerDemo(program: Command): void {
       let currentPass = '';
       const demo = await runDemo({
         driver,
-        companies: flags.companies,
-        contacts: flags.contacts ?? flags.companies * 2,
-        deals: flags.deals,
-        seed: flags.seed,
-        passes: flags.passes,
-        changes: flags.changes,
+        ...demoPortal(flags),
         ...(flags.port !== undefined ? { port: Number(flags.port) } : {}),
-        ...(flags.faults ? { faults: flags.faults } : {}),
-        ...(flags.tokenTtl ? { tokenTtlSeconds: flags.tokenTtl } : {}),
         ...(settingsDraft === undefined ? {} : { settingsDraft }),
-        ...(flags.freshPortal ? { freshPortal: true } : {}),
         dataDir: `${config.storage.dataDir}/demo`,
         logger,
         onPassStart: (pass, mode) => {

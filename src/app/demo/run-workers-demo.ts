@@ -6,13 +6,12 @@ import type { Storage } from '../../core/ports/storage.port';
 import { requestsSince } from '../../connectors/shared/request-meter';
 import { CYCLE_JOB } from '../../jobs/reconcile.job';
 import { createPgBossQueue, type JobStatus, type PgBossQueue } from '../../jobs/pg-boss-queue';
-import type { Logger } from '../../logging/logger';
 import type { AppCluster, AppClusterOptions } from '../../sandbox/demo/app-cluster';
 import { createStorage } from '../../storage/create-storage';
 import type { CycleReport } from '../cycle/run-cycle';
 import { passTierChanges } from '../settings/demo-settings';
-import type { DemoDriver, DemoSandbox } from './demo-driver';
-import { toPass, type DemoPass } from './run-demo';
+import type { DemoSandbox } from './demo-driver';
+import { toPass, type DemoOptions, type DemoPass } from './run-demo';
 
 /**
  * `kam demo --workers N`: the app as production runs it on PostgreSQL, one web and N worker
@@ -24,31 +23,19 @@ import { toPass, type DemoPass } from './run-demo';
  */
 export type KillPhase = 'sync' | 'writeBack';
 
-export interface WorkersDemoOptions<Handle = unknown> {
-  driver: DemoDriver<Handle>;
-  companies: number;
-  contacts: number;
-  deals: number;
-  seed: number;
-  passes: number;
-  changes: number;
-  faults?: string;
-  tokenTtlSeconds?: number;
-  freshPortal?: boolean;
+/** The one-process demo's portal, passes and callbacks (DemoOptions), plus the processes' own. */
+export interface WorkersDemoOptions<Handle = unknown>
+  extends Pick<DemoOptions<Handle>, 'driver' | 'companies' | 'contacts' | 'deals' | 'seed' | 'passes' | 'changes' | 'faults' | 'tokenTtlSeconds' | 'freshPortal' | 'dataDir' | 'logger' | 'onPassStart' | 'onProgress'> {
   workers: number;
   killAt?: KillPhase;
   /** The demo works in a database of its own next to this one (`<name>_demo`), made afresh each run. */
   databaseUrl: string;
-  dataDir: string;
-  logger: Logger;
   /** The launcher (src/sandbox/demo/app-cluster.ts), passed in so the app layer never loads the sandbox. */
   startCluster(options: AppClusterOptions): Promise<AppCluster>;
   /** Drops and creates the demo database; resolves with its URL. */
   freshDatabase(databaseUrl: string, name: string): Promise<string>;
   /** A worker silent this long is taken for dead (default: the app's, 30 s). */
   workerStaleSeconds?: number;
-  onPassStart?: (pass: number, mode: 'full' | 'incremental') => void;
-  onProgress?: (share: number, text: string) => void;
 }
 
 export interface WorkersDemoRun<Handle = unknown> {
