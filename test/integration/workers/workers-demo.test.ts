@@ -83,7 +83,10 @@ if (!databaseUrl || process.platform !== 'linux') {
       // Pass 1 counts the killed attempt's sync (it died at write-back) with the retry's write-back.
       expect(out.passes[0]).toMatchObject({ evaluated: 40, sync: { companies: 40, contacts: 80, deals: 200 } });
       expect(out.passes[0]?.api.byPhase.sync).toBeGreaterThan(0);
-      expect(out.passes[0]?.api.byPhase.writeBack).toBeGreaterThan(0);
+      // Not asserted on the pass figures: the killed attempt's write-back requests are not in them (a
+      // known gap: only what it did before its phase began is carried), and the retry may find every
+      // write already done (0 requests), depending on how far the killed worker got. The write-back is
+      // proven on the sandbox's own state below: every company tiered, nothing duplicated.
       expect(checkSandbox(crm, out.sandboxState)).toEqual({ companies: 40, companiesWithTier: 40, duplicateOpenTodos: 0, duplicateComments: 0 });
       expect(processesWith(dataDir)).toEqual([]);
     });
