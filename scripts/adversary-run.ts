@@ -180,6 +180,17 @@ async function main(): Promise<void> {
     for (let i = 0; i < 60; i += 1) out.push(await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: `spread${i}`, PLACEMENT: 'CRM_DEAL_DETAIL_TAB' }), undefined, `10.8.0.${i}`));
     return out;
   }, is4xx, 60);
+  // Concurrent, one bogus token per address: each costs a user.current through the portal's limiter,
+  // so a genuine user who arrives meanwhile waits behind all of them (Bitrix24 gives a frame 10 s).
+  await attack('card-tab flood: 200 concurrent AUTH_IDs from 200 addresses, a genuine user meanwhile', '401 ×200; genuine 307 within 10 s', async () => {
+    const flood = Promise.all(Array.from({ length: 200 }, (_, i) => post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: `burst${i}`, PLACEMENT: 'CRM_DEAL_DETAIL_TAB' }), undefined, `10.7.${i >> 8}.${i & 255}`)));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const started = Date.now();
+    const genuine = await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: b.runtime.tokens.issue(2).accessToken, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.4');
+    const waited = Date.now() - started;
+    console.log(`genuine user during the concurrent flood: ${genuine} after ${waited} ms`);
+    return [...(await flood), genuine === 307 && waited <= 10_000 ? 307 : 0];
+  }, (s) => s.at(-1) === 307, 202);
   await attack('genuine user, cached token, after the floods', '307 to /ui/card', async () => [await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: cached, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.1')], (s) => s[0] === 307);
   await attack('genuine user, new token, after the floods', '307 to /ui/card', async () => [await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: b.runtime.tokens.issue(2).accessToken, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.2')], (s) => s[0] === 307, 2);
   await attack("user of C with C's member_id: token goes to C only", '307, B 0', async () => [await post('/bitrix24/placement', qs.stringify({ member_id: memberC, AUTH_ID: c.runtime.tokens.issue(2).accessToken, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.3')], (s) => s[0] === 307, 2);
@@ -290,7 +301,8 @@ async function main(): Promise<void> {
   await new Promise((resolve) => child.once('exit', resolve));
 
   // Logs: any secret by value, any 500, any error line, the longest line.
-  const secrets = [app.clientSecret, String(amo.readyLine.clientSecret), appTokenB, String(c.readyLine.applicationToken), cached];
+  // The amoCRM webhook secret is the last segment of the destination registered at amo (not 40 hex: named here).
+  const secrets = [app.clientSecret, String(amo.readyLine.clientSecret), appTokenB, String(c.readyLine.applicationToken), cached, secret];
   const lines = log.split('\n').filter(Boolean);
   writeFileSync(join(dataDir, '..', 'serve.log'), log);
   console.log(`log kept in ${join(dataDir, '..', 'serve.log')}`);
