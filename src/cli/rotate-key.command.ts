@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { KamError, type Result } from '../core/errors';
 import { loadOrCreateEncryptionKey } from '../storage/crypto/encryption-key';
@@ -27,17 +27,26 @@ export function registerRotateKey(program: Command): void {
       if (!configured && !existsSync(keyFile)) {
         throw new KamError('CONFIG_INVALID', `No encryption key to rotate: KAM_ENCRYPTION_KEY is not set and ${keyFile} does not exist.`);
       }
+      const nextFile = `${keyFile}.next`;
+      // A rotation stopped between its commit and the renames leaves the key the database is now
+      // sealed with in `.next`: writing a new `.next` over it would lose every token for good.
+      if (!configured && existsSync(nextFile)) {
+        throw new KamError('CONFIG_INVALID', `${nextFile} is left from a rotation that did not finish, and the database may be sealed with it. If \`kam migrate\` refuses ${keyFile} (ENCRYPTION_KEY_MISMATCH), move ${nextFile} to ${keyFile}; otherwise delete ${nextFile}. Then rotate again.`);
+      }
       const oldKey = unwrap(loadOrCreateEncryptionKey({ configuredKey: configured, keyFile }));
       const newKey = readNewKey(options.newKeyFile, Boolean(configured));
-      const nextFile = `${keyFile}.next`;
       // Key-file mode: the new key is on disk before any secret is sealed with it.
       if (!configured) writeFileSync(nextFile, `${newKey.toString('base64')}\n`, { mode: 0o600 });
       const report = await rotateEncryptionKey({ databaseUrl: config.storage.databaseUrl, sqliteFile: config.storage.sqliteFile, oldKey, newKey });
       const engine = config.storage.databaseUrl ? 'postgres' : 'sqlite';
       if (!configured) {
-        renameSync(keyFile, `${keyFile}.previous`);
+        // The key before the last one still opens the backups made with it: a second rotation keeps it, dated.
+        const previousFile = `${keyFile}.previous`;
+        const olderKeyFile = existsSync(previousFile) ? `${previousFile}.${statSync(previousFile).mtime.toISOString().replace(/[:.]/g, '-')}` : null;
+        if (olderKeyFile) renameSync(previousFile, olderKeyFile);
+        renameSync(keyFile, previousFile);
         renameSync(nextFile, keyFile);
-        process.stdout.write(`${JSON.stringify({ engine, ...report, keyFile, previousKeyFile: `${keyFile}.previous` })}\n`);
+        process.stdout.write(`${JSON.stringify({ engine, ...report, keyFile, previousKeyFile: previousFile, ...(olderKeyFile ? { olderKeyFile } : {}) })}\n`);
         return;
       }
       process.stdout.write(`${JSON.stringify({ engine, ...report, next: 'set KAM_ENCRYPTION_KEY to the new key in every process, then start them' })}\n`);

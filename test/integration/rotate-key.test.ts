@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -105,28 +105,61 @@ describe.each(engines)('rotate-key on %s', (_engine, open) => {
   });
 });
 
-it('kam rotate-key with a key file makes a new key, re-seals, and keeps the old file as .previous', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kam-rotate-cli-'));
-  const dataDir = join(dir, 'data');
+const bin = resolve(__dirname, '../../bin/kam.js');
+
+/** A migrated SQLite data directory with a generated key file and one installation holding a secret. */
+async function keyFileInstall() {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'kam-rotate-cli-')), 'data');
   const keyFile = join(dataDir, 'secret.key');
   const { DATABASE_URL: _url, KAM_ENCRYPTION_KEY: _key, ...inherited } = process.env;
   const env = { ...inherited, KAM_DATA_DIR: dataDir, KAM_LOG_LEVEL: 'error' };
-  const bin = resolve(__dirname, '../../bin/kam.js');
   await run(process.execPath, [bin, 'migrate'], { env });
-  const oldKey = loadOrCreateEncryptionKey({ keyFile });
-  if (!oldKey.ok) throw oldKey.error;
-  const storage = await createStorage({ sqliteFile: join(dataDir, 'kam.sqlite'), encryptionKey: oldKey.value });
+  const firstKey = loadOrCreateEncryptionKey({ keyFile });
+  if (!firstKey.ok) throw firstKey.error;
+  const storage = await createStorage({ sqliteFile: join(dataDir, 'kam.sqlite'), encryptionKey: firstKey.value });
   const inst = await storage.installations.upsert({ crm: 'bitrix24', externalId: 'm-1', domain: 'a.bitrix24.ru', applicationToken: 'app-a' });
   await storage.close();
+  return { dataDir, keyFile, env, firstKey: firstKey.value, inst };
+}
 
+it('kam rotate-key with a key file makes a new key, re-seals, and keeps the old file as .previous', async () => {
+  const { dataDir, keyFile, env, firstKey: oldKey, inst } = await keyFileInstall();
   const { stdout } = await run(process.execPath, [bin, 'rotate-key'], { env });
   expect(JSON.parse(stdout)).toMatchObject({ engine: 'sqlite', installations: 1, secrets: 1, keyFile, previousKeyFile: `${keyFile}.previous` });
-  expect(readFileSync(`${keyFile}.previous`, 'utf8').trim()).toBe(oldKey.value.toString('base64'));
+  expect(readFileSync(`${keyFile}.previous`, 'utf8').trim()).toBe(oldKey.toString('base64'));
   expect(existsSync(`${keyFile}.next`)).toBe(false);
   const newKey = loadOrCreateEncryptionKey({ keyFile });
   if (!newKey.ok) throw newKey.error;
-  expect(newKey.value.equals(oldKey.value)).toBe(false);
+  expect(newKey.value.equals(oldKey)).toBe(false);
   const after = await createStorage({ sqliteFile: join(dataDir, 'kam.sqlite'), encryptionKey: newKey.value });
   expect((await after.installations.get(inst.id))?.applicationToken).toBe('app-a');
   await after.close();
+});
+
+describe('kam rotate-key with a key file, run again', () => {
+  it('keeps the key before the last one (dated) instead of writing the second .previous over it', async () => {
+    const { dataDir, keyFile, env, firstKey } = await keyFileInstall();
+    await run(process.execPath, [bin, 'rotate-key'], { env });
+    const { stdout } = await run(process.execPath, [bin, 'rotate-key'], { env });
+    const report = JSON.parse(stdout) as { previousKeyFile: string; olderKeyFile?: string };
+    expect(report.olderKeyFile).toMatch(/secret\.key\.previous\.\d{4}-\d{2}-\d{2}T/);
+    // The first key still opens the backups made before the first rotation.
+    expect(readFileSync(report.olderKeyFile ?? '', 'utf8').trim()).toBe(firstKey.toString('base64'));
+    expect(readFileSync(`${keyFile}.previous`, 'utf8').trim()).not.toBe(firstKey.toString('base64'));
+    expect(readdirSync(dataDir).filter((name) => name.startsWith('secret.key')).sort()).toHaveLength(3);
+  });
+
+  it('refuses to run over a secret.key.next left by an unfinished rotation, and changes nothing', async () => {
+    const { keyFile, env, firstKey, inst, dataDir } = await keyFileInstall();
+    const left = randomBytes(32).toString('base64');
+    writeFileSync(`${keyFile}.next`, `${left}\n`, { mode: 0o600 });
+    const failed = await run(process.execPath, [bin, 'rotate-key'], { env }).then(() => null, (error: { code: number; stderr: string }) => error);
+    expect(failed?.code).not.toBe(0);
+    expect(failed?.stderr).toContain('secret.key.next is left from a rotation that did not finish');
+    expect(readFileSync(`${keyFile}.next`, 'utf8').trim()).toBe(left);
+    expect(readFileSync(keyFile, 'utf8').trim()).toBe(firstKey.toString('base64'));
+    const storage = await createStorage({ sqliteFile: join(dataDir, 'kam.sqlite'), encryptionKey: firstKey });
+    expect((await storage.installations.get(inst.id))?.applicationToken).toBe('app-a');
+    await storage.close();
+  });
 });
