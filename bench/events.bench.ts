@@ -27,7 +27,8 @@ import { startServe, type ServeProcess } from './serve-process';
  * application token) go to the app's event URL at `--rate` per second from a separate thread
  * (event-burst-client.ts). Measured: ack latency p50/p95/p99/max, non-2xx answers, the cycles the
  * burst started (the app's `cycle done` log lines), and how long until every changed deal in the
- * app's store equals the sandbox's copy (amount and stage), read from its SQLite file.
+ * app's store equals the sandbox's copy (amount and stage), read from its SQLite file; and the served
+ * process's event-loop delay from the burst's start until then (its local-only /health figures).
  */
 interface Flags {
   companies: number;
@@ -68,6 +69,8 @@ export interface EventsResult {
   sendSeconds: number;
   maxSendLagMs: number;
   cycles: { started: number; duringBurst: number; maxSeconds: number };
+  /** The served process's event-loop delay from the burst's start until every deal was applied (ms; /health, local only). */
+  eventLoop: { seconds: number; p50: number; p99: number; max: number };
   /** From the last event sent until every changed deal in the store equalled the portal's. */
   appliedSeconds: number;
   applied: { deals: number; mismatched: number };
@@ -92,6 +95,15 @@ async function transferCost(storage: Storage, installationId: string, asOf: stri
   const [work, evaluateMs] = time(() => evaluatePortfolioTask(task));
   const [, resultCloneMs] = time(() => structuredClone(work));
   return { taskCloneMs, resultCloneMs, evaluateMs };
+}
+
+/** The served process's event-loop delay since `sinceMs`, from its /health (the figures a caller on this machine gets). */
+async function eventLoopSince(url: string, sinceMs: number): Promise<EventsResult['eventLoop']> {
+  const response = await fetch(`${url}/health?eventLoopSince=${sinceMs}`);
+  const body = (await response.json()) as { eventLoop?: { seconds: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } };
+  const figures = body.eventLoop;
+  if (!figures) throw new Error('the served process reports no event-loop delay on /health');
+  return { seconds: figures.seconds, p50: figures.p50Ms ?? NaN, p99: figures.p99Ms ?? NaN, max: figures.maxMs ?? NaN };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -173,6 +185,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
       mismatched = await mismatches();
     }
     const appliedSeconds = (Date.now() - burstEnd) / 1000;
+    const eventLoop = await eventLoopSince(serve.url, burstStart);
     await untilQuiet();
     const transfer = await transferCost(storage, installation.id, String(crm.anchorDate));
     loads.push(load());
@@ -199,6 +212,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
         duringBurst: cycles.filter((cycle) => cycle.start >= burstStart && cycle.start <= burstEnd).length,
         maxSeconds: Math.max(0, ...cycles.map((cycle) => cycle.seconds)),
       },
+      eventLoop,
       appliedSeconds,
       applied: { deals: ids.length, mismatched },
       pass1Seconds,
@@ -222,6 +236,8 @@ function print(result: EventsResult): void {
   say('| events | rate /s | ack p50 ms | p95 ms | p99 ms | max ms | failed / non-2xx | sent in s (worst send lag ms) | cycles started (during burst) | longest cycle s | all applied after s | changed deals applied |');
   say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   say(`| ${fmt(result.events)} | ${result.rate} | ${ms(result.ack.p50)} | ${ms(result.ack.p95)} | ${ms(result.ack.p99)} | ${ms(result.ack.max)} | ${result.ack.failed} / ${result.ack.non2xx} | ${result.sendSeconds.toFixed(1)} (${ms(result.maxSendLagMs)}) | ${result.cycles.started} (${result.cycles.duringBurst}) | ${result.cycles.maxSeconds.toFixed(1)} | ${result.appliedSeconds.toFixed(1)} | ${fmt(result.applied.deals - result.applied.mismatched)} of ${fmt(result.applied.deals)} |`);
+  say('');
+  say(`Event-loop delay of the served process from the burst's start until every deal was applied (${result.eventLoop.seconds.toFixed(1)} s): p50 ${ms(result.eventLoop.p50)} ms, p99 ${ms(result.eventLoop.p99)} ms, max ${ms(result.eventLoop.max)} ms.`);
   say('');
   say(`Handing an evaluation of this portal to a worker thread: input clone ${ms(result.transfer.taskCloneMs)} ms, result clone ${ms(result.transfer.resultCloneMs)} ms, against ${ms(result.transfer.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);
   say('');

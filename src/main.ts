@@ -14,6 +14,7 @@ import { bitrix24FrameAdmin, bitrix24FrameUserId } from './connectors/bitrix24/b
 import { createAccountPageView } from './http/account-page-view';
 import { amocrmRoutes } from './http/amocrm.routes';
 import { bitrix24Routes } from './http/bitrix24.routes';
+import { createEventLoopDelayMonitor } from './http/event-loop-delay';
 import { healthRoutes } from './http/health.routes';
 import { pageRouters } from './http/page-routers';
 import { createPageTokens } from './http/page-tokens';
@@ -208,10 +209,18 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...(bitrix24 ? { bitrix24Admin: bitrix24FrameAdmin(bitrix24), bitrix24UserId: bitrix24FrameUserId(bitrix24) } : {}),
     ...(runtime.connectors.amocrm ? { amoPageTokens: amoPageTokens(runtime) } : {}),
   });
-  const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION });
+  const eventLoop = createEventLoopDelayMonitor();
+  const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION, eventLoop });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
+  const serve = async (routers: Router[]): Promise<ListeningServer> => {
+    const server = await listen(createHttpApp({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy }), where).catch((error: unknown) => {
+      eventLoop.close();
+      throw error;
+    });
+    return { ...server, close: () => server.close().finally(() => eventLoop.close()) };
+  };
   // A worker answers /health only: installs, events, pages and reports are the web processes' work.
-  if (runtime.role === 'worker') return listen(createHttpApp({ logger: runtime.logger, routers: [health], trustProxy: runtime.config.http.trustProxy }), where);
+  if (runtime.role === 'worker') return serve([health]);
   const routers = [
     health,
     liveReportRoutes({
@@ -223,5 +232,5 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...crmRouters(runtime),
     ...pages,
   ];
-  return listen(createHttpApp({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy }), where);
+  return serve(routers);
 }

@@ -1,6 +1,8 @@
 import { Router, type Request } from 'express';
 import type { Storage } from '../core/ports/storage.port';
+import { KamError } from '../core/errors';
 import type { JobQueue } from '../jobs/job-queue';
+import type { EventLoopDelayMonitor } from './event-loop-delay';
 
 /** How many failed jobs /health lists (`kam jobs` shows more). */
 const FAILED_SHOWN = 10;
@@ -12,15 +14,28 @@ const FAILED_SHOWN = 10;
  * the process unhealthy (one installation's failure never stops the others); it is shown.
  * The failed jobs' installations and errors are the operator's business: they go only to a caller
  * on this machine that came through no proxy; anyone else (a load balancer's probe, the internet)
- * gets their number.
+ * gets their number. The same caller also gets the process's event-loop delay (event-loop-delay.ts)
+ * since `?eventLoopSince=<ms since the epoch>` (default: the kept history), to see what holds the
+ * loop while events arrive.
  */
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const onThisMachine = (req: Request) => LOOPBACK.test(req.socket.remoteAddress ?? '') && req.get('x-forwarded-for') === undefined && req.get('forwarded') === undefined;
 
-export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string }): Router {
+/** `eventLoopSince` as ms since the epoch; absent is the whole kept history. */
+function sinceOf(req: Request): number | undefined {
+  const raw = req.query.eventLoopSince;
+  if (raw === undefined) return undefined;
+  const since = typeof raw === 'string' && /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(since)) throw new KamError('INPUT_INVALID', 'eventLoopSince wants a time in milliseconds since the epoch');
+  return since;
+}
+
+export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string; eventLoop?: EventLoopDelayMonitor }): Router {
   const router = Router();
   router.get('/health', async (req, res, next) => {
     try {
+      const local = onThisMachine(req);
+      const eventLoop = local && deps.eventLoop ? { eventLoop: deps.eventLoop.figures(sinceOf(req)) } : {};
       const migrations = await deps.storage.migrationStatus();
       const failed = deps.queue ? await deps.queue.failed(FAILED_SHOWN) : [];
       const workers = deps.queue ? await deps.queue.workers() : [];
@@ -31,7 +46,7 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
         ...(deps.queue
           ? {
-              jobs: onThisMachine(req)
+              jobs: local
                 ? {
                     failed: failed.map(({ kind, key, attempts, error, failedAt }) => ({ kind, key, attempts, error, failedAt })),
                     workers: workers.map(({ pid, host, heartbeatAt, jobs }) => ({ pid, host, heartbeatAt, jobs: jobs.map(({ kind, key, phase, since }) => ({ kind, key, phase, since })) })),
@@ -39,6 +54,7 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
                 : { failedCount: failed.length, workerCount: workers.length },
             }
           : {}),
+        ...eventLoop,
       });
     } catch (error) {
       next(error);
