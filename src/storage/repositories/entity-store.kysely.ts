@@ -2,11 +2,11 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EntityKind, EntityOfKind } from '../../core/model/synced';
 import type { EntityStore, StoredEntity, UpsertOutcome } from '../../core/ports/entity-store.port';
 import type { Database } from '../database';
-import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, instantMillis, systemClock, toNumber, type Clock } from './row-helpers';
+import { KEYS_PER_STATEMENT, ROWS_PER_TURN, chunk, instantMillis, nextTurn, systemClock, toNumber, type Clock } from './row-helpers';
 
 interface Prepared {
   crmId: string;
-  data: string;
+  row: object;
   modifiedAt: string | null;
   modifiedMs: number | null;
   companyId: string | null;
@@ -35,12 +35,12 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
    * the whole installation per chunk.)
    */
   async function upsertChunk(trx: Transaction<Database>, installationId: string, kind: EntityKind, rows: Prepared[], syncedAt: string) {
-    const values = (part: Prepared[]) =>
-      part.map((r) => ({
+    // Serialised once per chunk, for both statements.
+    const values = rows.map((r) => ({
         installation_id: installationId,
         kind,
         crm_id: r.crmId,
-        data: r.data,
+        data: JSON.stringify(r.row),
         modified_at: r.modifiedAt,
         modified_ms: r.modifiedMs,
         deleted: 0,
@@ -49,16 +49,16 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
       }));
     const inserted = await trx
       .insertInto('entities')
-      .values(values(rows))
+      .values(values)
       .onConflict((oc) => oc.columns(['installation_id', 'kind', 'crm_id']).doNothing())
       .returning('crm_id')
       .execute();
     const insertedIds = new Set(inserted.map((r) => r.crm_id));
-    const existing = rows.filter((r) => !insertedIds.has(r.crmId));
+    const existing = values.filter((r) => !insertedIds.has(r.crm_id));
     if (existing.length === 0) return { inserted: inserted.length, updated: 0, unchanged: 0 };
     const updated = await trx
       .insertInto('entities')
-      .values(values(existing))
+      .values(existing)
       .onConflict((oc) =>
         oc
           .columns(['installation_id', 'kind', 'crm_id'])
@@ -84,15 +84,19 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
       const prepared = newestPerId(rows.map(prepare));
       total.unchanged += rows.length - prepared.length;
       const syncedAt = now().toISOString();
-      // One transaction: a crash mid-call leaves none of the page, and SQLite commits (fsyncs) once.
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk(prepared, ROWS_PER_STATEMENT)) {
-          const outcome = await upsertChunk(trx, installationId, kind, part, syncedAt);
-          total.inserted += outcome.inserted;
-          total.updated += outcome.updated;
-          total.unchanged += outcome.unchanged;
-        }
-      });
+      // A transaction per ROWS_PER_TURN rows, the event loop turning between them, so that the
+      // process answers HTTP (events' acks) while a page of thousands of rows is written. Safe
+      // without one transaction for the page: each row is written whole or not at all, guarded by
+      // MAY_REPLACE (never older over newer, so a chunk cannot undo a concurrent newer write), and
+      // the sync saves its cursor only after the whole page is stored: a crash between chunks
+      // re-reads the page and writes it again, the chunks already written being left unchanged.
+      for (const [index, part] of chunk(prepared, ROWS_PER_TURN).entries()) {
+        if (index > 0) await nextTurn();
+        const outcome = await db.transaction().execute((trx) => upsertChunk(trx, installationId, kind, part, syncedAt));
+        total.inserted += outcome.inserted;
+        total.updated += outcome.updated;
+        total.unchanged += outcome.unchanged;
+      }
       return total;
     },
 
@@ -190,7 +194,8 @@ function prepare(row: { crmId: string; modifiedAt: string | null; companyId?: st
   return {
     companyId: row.companyId ?? null,
     crmId: row.crmId,
-    data: JSON.stringify(row),
+    // Serialised per chunk (upsertChunk), not all at once for a page of thousands.
+    row,
     modifiedAt: row.modifiedAt,
     modifiedMs: row.modifiedAt === null ? null : instantMillis(row.modifiedAt, `modifiedAt of ${row.crmId}`),
   };

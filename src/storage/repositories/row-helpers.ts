@@ -7,6 +7,19 @@ import { KamError } from '../../core/errors';
  */
 export const ROWS_PER_STATEMENT = 500;
 
+/**
+ * Rows per transaction for the bulk writes of a pass (a synced page, an evaluation's snapshots),
+ * with a turn of the event loop between transactions. better-sqlite3 runs every statement
+ * synchronously on the main thread, and Kysely's SQLite driver runs every query on one connection
+ * behind a mutex, so a long transaction, even one that yields inside, holds up every HTTP request
+ * that needs the database (an event's dirty mark among them). At ~0.05-0.1 ms a row, 200 rows keep
+ * each transaction around 10-20 ms (issue 9, "event bursts"; `npm run bench -- events`).
+ */
+export const ROWS_PER_TURN = 200;
+
+/** Lets the event loop turn (pending I/O and timers run) between two bounded pieces of work. */
+export { setImmediate as nextTurn } from 'node:timers/promises';
+
 /** IN-list size for reads and deletes by key. */
 export const KEYS_PER_STATEMENT = 900;
 
