@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AccountSnapshot, EvaluationRun, EvaluationStore } from '../../core/ports/evaluation-store.port';
 import type { AccountSnapshotsTable, Database, EvaluationRunsTable } from '../database';
-import { ROWS_PER_STATEMENT, chunk, lastByKey, parseJson, systemClock, type Clock } from './row-helpers';
+import { KamError } from '../../core/errors';
+import { ROWS_PER_TURN, chunk, lastByKey, nextTurn, parseJson, systemClock, type Clock } from './row-helpers';
 
 /**
  * Dated evaluation snapshots. A run is unique per (installation, asOf): saving a second run
- * for the same date deletes the first (its snapshots cascade) and writes the new one in the
- * same transaction, so readers see the old run or the new one, never a mix. Two concurrent
+ * for the same date deletes the first (its snapshots cascade) and moves the new one in within
+ * the same transaction, so readers see the old run or the new one, never a mix. Two concurrent
  * saves of one date are not expected (one evaluator per installation); the loser fails on the
  * unique constraint and changes nothing.
  */
@@ -49,6 +50,32 @@ export function createEvaluationStore(deps: { db: Kysely<Database>; now?: Clock 
         accountCount: unique.length,
         createdAt: now().toISOString(),
       };
+      // The snapshots go to drafts first, ROWS_PER_TURN per statement with a turn of the event loop
+      // between (no transaction held across turns: on SQLite every other query of the process would
+      // wait for it); then one short transaction replaces the date's run and moves the drafts in
+      // with a single INSERT ... SELECT inside the database. Drafts an earlier, crashed save left
+      // are removed first: one evaluator per installation, so they are no other save's.
+      await db.deleteFrom('account_snapshot_drafts').where('installation_id', '=', run.installationId).execute();
+      for (const [index, part] of chunk(unique, ROWS_PER_TURN).entries()) {
+        if (index > 0) await nextTurn();
+        await db
+          .insertInto('account_snapshot_drafts')
+          .values(
+            part.map((a) => ({
+              run_id: run.id,
+              installation_id: run.installationId,
+              account_id: a.accountId,
+              score: a.score,
+              tier: a.tier,
+              previous_tier: a.previousTier,
+              rule_version: a.ruleVersion,
+              contributions: JSON.stringify(a.contributions),
+              kpis: JSON.stringify(a.kpis),
+            })),
+          )
+          .execute();
+      }
+      await nextTurn();
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('evaluation_runs').where('installation_id', '=', run.installationId).where('as_of', '=', run.asOf).execute();
         await trx
@@ -63,26 +90,22 @@ export function createEvaluationStore(deps: { db: Kysely<Database>; now?: Clock 
             created_at: run.createdAt,
           })
           .execute();
-        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
-          await trx
-            .insertInto('account_snapshots')
-            .values(
-              part.map((a) => ({
-                installation_id: run.installationId,
-                run_id: run.id,
-                account_id: a.accountId,
-                // The run's date is the snapshot's date: that is what makes it unique per run.
-                as_of: run.asOf,
-                score: a.score,
-                tier: a.tier,
-                previous_tier: a.previousTier,
-                rule_version: a.ruleVersion,
-                contributions: JSON.stringify(a.contributions),
-                kpis: JSON.stringify(a.kpis),
-              })),
-            )
-            .execute();
+        const moved = await trx
+          .insertInto('account_snapshots')
+          .columns(['installation_id', 'run_id', 'account_id', 'as_of', 'score', 'tier', 'previous_tier', 'rule_version', 'contributions', 'kpis'])
+          .expression((eb) =>
+            eb
+              .selectFrom('account_snapshot_drafts')
+              // The run's date is the snapshot's date: that is what makes it unique per run.
+              .select(['installation_id', 'run_id', 'account_id', sql<string>`cast(${run.asOf} as text)`.as('as_of'), 'score', 'tier', 'previous_tier', 'rule_version', 'contributions', 'kpis'])
+              .where('run_id', '=', run.id),
+          )
+          .executeTakeFirst();
+        // A concurrent save of the same installation (not expected) removed our drafts: fail, change nothing.
+        if (Number(moved.numInsertedOrUpdatedRows ?? 0) !== unique.length) {
+          throw new KamError('CONFLICT', `the evaluation of ${run.asOf} was saved concurrently; this save changed nothing`);
         }
+        await trx.deleteFrom('account_snapshot_drafts').where('run_id', '=', run.id).execute();
       });
       return run;
     },
