@@ -3,7 +3,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'qs';
 import { buildSnapshot } from '../src/app/build-snapshot';
+import { deserialize, serialize } from 'node:v8';
 import { evaluatePortfolioTask, type EvaluationTask } from '../src/app/evaluation/evaluate-portfolio-task';
+import { packTask, packWork, unpackWork } from '../src/app/evaluation/task-transfer';
 import { readSettings } from '../src/app/installation-settings';
 import { loadConfig } from '../src/config';
 import { BITRIX24_TRAITS } from '../src/connectors/bitrix24/bitrix24-crm';
@@ -75,8 +77,18 @@ export interface EventsResult {
   appliedSeconds: number;
   applied: { deals: number; mismatched: number };
   pass1Seconds: number;
-  /** What handing the evaluation to a worker thread costs at this size: structured clones of its input and output, and the work itself (ms). */
-  transfer: { taskCloneMs: number; resultCloneMs: number; evaluateMs: number };
+  /**
+   * What handing the evaluation to a worker thread costs at this size (ms): whole structured clones of
+   * its input and output, and the work itself; then the packed hand-off the runner uses
+   * (task-transfer.ts): its longest stretch without a turn of the event loop on the main thread
+   * while packing the task and unpacking the work, and their totals; and JSON against v8.serialize
+   * for the snapshot's deals (stringify+parse vs serialize+deserialize).
+   */
+  transfer: {
+    taskCloneMs: number; resultCloneMs: number; evaluateMs: number;
+    packLongestMs: number; packTotalMs: number; unpackLongestMs: number; unpackTotalMs: number;
+    dealsJsonMs: number; dealsV8Ms: number;
+  };
 }
 
 /** Times, on this thread, the structured clones a worker-thread evaluation of the portal makes, against the evaluation itself. */
@@ -94,7 +106,38 @@ async function transferCost(storage: Storage, installationId: string, asOf: stri
   const [, taskCloneMs] = time(() => structuredClone(task));
   const [work, evaluateMs] = time(() => evaluatePortfolioTask(task));
   const [, resultCloneMs] = time(() => structuredClone(work));
-  return { taskCloneMs, resultCloneMs, evaluateMs };
+  const packing = await longestStretch(() => packTask(task));
+  const packedWork = packWork(work);
+  const unpackOnly = await longestStretch(() => unpackWork(packedWork));
+  const [, dealsJsonMs] = time(() => JSON.parse(JSON.stringify(task.snapshot.deals)));
+  const [, dealsV8Ms] = time(() => deserialize(serialize(task.snapshot.deals)));
+  return {
+    taskCloneMs, resultCloneMs, evaluateMs,
+    packLongestMs: packing.longestMs, packTotalMs: packing.totalMs,
+    // The worker packs the work on its own thread: only unpacking is the main thread's.
+    unpackLongestMs: unpackOnly.longestMs, unpackTotalMs: unpackOnly.totalMs,
+    dealsJsonMs, dealsV8Ms,
+  };
+}
+
+/** Runs `work` with a spinner on the event loop; the longest gap between two of its turns is the longest stretch `work` held the loop. */
+async function longestStretch<T>(work: () => Promise<T>): Promise<{ longestMs: number; totalMs: number }> {
+  let longestMs = 0;
+  let last = performance.now();
+  let running = true;
+  const spin = (): void => {
+    const now = performance.now();
+    longestMs = Math.max(longestMs, now - last);
+    last = now;
+    if (running) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const t0 = performance.now();
+  await work();
+  const totalMs = performance.now() - t0;
+  running = false;
+  longestMs = Math.max(longestMs, performance.now() - last);
+  return { longestMs, totalMs };
 }
 
 /** The served process's event-loop delay since `sinceMs`, from its /health (the figures a caller on this machine gets). */
@@ -239,7 +282,9 @@ function print(result: EventsResult): void {
   say('');
   say(`Event-loop delay of the served process from the burst's start until every deal was applied (${result.eventLoop.seconds.toFixed(1)} s): p50 ${ms(result.eventLoop.p50)} ms, p99 ${ms(result.eventLoop.p99)} ms, max ${ms(result.eventLoop.max)} ms.`);
   say('');
-  say(`Handing an evaluation of this portal to a worker thread: input clone ${ms(result.transfer.taskCloneMs)} ms, result clone ${ms(result.transfer.resultCloneMs)} ms, against ${ms(result.transfer.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);
+  const t = result.transfer;
+  say(`Handing an evaluation of this portal to a worker thread: whole input clone ${ms(t.taskCloneMs)} ms, whole result clone ${ms(t.resultCloneMs)} ms, against ${ms(t.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);
+  say(`Packed hand-off (what the runner does) on the main thread: packing the task ${ms(t.packTotalMs)} ms in all, longest stretch ${ms(t.packLongestMs)} ms; unpacking the work ${ms(t.unpackTotalMs)} ms in all, longest stretch ${ms(t.unpackLongestMs)} ms. The deals round trip: JSON ${ms(t.dealsJsonMs)} ms, v8.serialize ${ms(t.dealsV8Ms)} ms.`);
   say('');
   say('| goal (issue 9) | limit | measured | |');
   say('|---|---|---|---|');

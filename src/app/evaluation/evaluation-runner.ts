@@ -3,14 +3,16 @@ import { extname, join } from 'node:path';
 import { Piscina } from 'piscina';
 import type { Result } from '../../core/errors';
 import { evaluatePortfolioTask, toKamError, type EvaluationTask, type EvaluationWork, type PlainKamError } from './evaluate-portfolio-task';
+import { packTask, unpackWork, type PackedTask, type PackedWork } from './task-transfer';
 
 /**
  * Where an evaluation's CPU work runs. On a 20,000-deal portal the engine and the planner take
  * 0.5-2 s of pure computation; run inline in the process that answers HTTP, every event arriving
  * meanwhile waits that long for its 2xx (issue 9, "event bursts"). The worker runner moves that
  * work to a pool of worker threads (piscina), so the event loop keeps answering; what crosses is
- * the snapshot, the ledger and the configs in, the evaluation and the plan out (structured clones,
- * measured by `npm run bench -- events`).
+ * the snapshot, the ledger and the configs in, the evaluation and the plan out, their long lists in
+ * packs the main thread makes and reads a slice per turn (task-transfer.ts; measured by
+ * `npm run bench -- events`).
  */
 export interface EvaluationRunner {
   run(task: EvaluationTask): Promise<EvaluationWork>;
@@ -35,7 +37,7 @@ const IDLE_TIMEOUT_MS = 60_000;
  */
 export function createWorkerEvaluationRunner(options: { threads?: number } = {}): EvaluationRunner {
   const fromSources = extname(__filename) === '.ts';
-  const pool = new Piscina<EvaluationTask, Result<EvaluationWork, PlainKamError>>({
+  const pool = new Piscina<PackedTask, Result<PackedWork, PlainKamError>>({
     filename: join(__dirname, `evaluate.worker${extname(__filename)}`),
     minThreads: 0,
     maxThreads: options.threads ?? Math.max(1, os.availableParallelism() - 1),
@@ -44,9 +46,9 @@ export function createWorkerEvaluationRunner(options: { threads?: number } = {})
   });
   return {
     async run(task) {
-      const result = await pool.run(task);
+      const result = await pool.run(await packTask(task));
       if (!result.ok) throw toKamError(result.error);
-      return result.value;
+      return unpackWork(result.value);
     },
     close: () => pool.destroy(),
   };

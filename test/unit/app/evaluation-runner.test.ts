@@ -80,6 +80,7 @@ describe('evaluation runner on worker threads', () => {
     const input = task(portfolio(300, 6));
     const [threaded, inline] = await Promise.all([runner.run(input), inlineEvaluationRunner.run(input)]);
     expect(threaded).toEqual(inline);
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(inline));
     expect(threaded.plan.create.length + threaded.plan.skipped.length).toBeGreaterThan(0);
   });
 
