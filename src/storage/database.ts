@@ -84,9 +84,6 @@ export interface AccountSnapshotsTable {
   kpis: string;
 }
 
-/** An account snapshot written ahead of its run (migration 0007): no date until the move into account_snapshots. */
-export type AccountSnapshotDraftsTable = Omit<AccountSnapshotsTable, 'as_of'>;
-
 export interface TaskLedgerTable {
   installation_id: string;
   dedup_key: string;
@@ -174,7 +171,6 @@ export interface Database {
   dirty_marks: DirtyMarksTable;
   evaluation_runs: EvaluationRunsTable;
   account_snapshots: AccountSnapshotsTable;
-  account_snapshot_drafts: AccountSnapshotDraftsTable;
   task_ledger: TaskLedgerTable;
   write_state: WriteStateTable;
   settings_history: SettingsHistoryTable;

@@ -5,7 +5,7 @@ import { settingsHistoryMigration } from './0003-settings-history';
 import { periodReportsMigration } from './0004-period-reports';
 import { entitiesByCompanyMigration } from './0005-entities-by-company';
 import { frameChecksMigration } from './0006-frame-checks';
-import { accountSnapshotDraftsMigration } from './0007-account-snapshot-drafts';
+import { accountSnapshotsByRunMigration } from './0007-account-snapshots-by-run';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -19,7 +19,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_period_reports': periodReportsMigration,
   '0005_entities_by_company': entitiesByCompanyMigration,
   '0006_frame_checks': frameChecksMigration,
-  '0007_account_snapshot_drafts': accountSnapshotDraftsMigration,
+  '0007_account_snapshots_by_run': accountSnapshotsByRunMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

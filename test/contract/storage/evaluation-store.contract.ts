@@ -34,6 +34,29 @@ export function evaluationStoreContract(ctx: ContractContext): void {
     expect(await store().latestRun(id)).toMatchObject({ id: second.id, ruleVersion: 'r2', accountCount: 1 });
   });
 
+  it("a save a crash cut short is seen by no reader, and the date's next save clears what it wrote", async () => {
+    if (!ctx.withRawDb) return;
+    const { id } = await ctx.installation();
+    const live = await store().saveRun(run(id, '2024-06-01'), [snapshot('a', '2024-06-01', 'A'), snapshot('b', '2024-06-01', 'B')]);
+    // What a save killed between its chunks leaves: snapshots of a run id that has no run row.
+    const cut = randomUUID();
+    const leftover = (accountId: string, tier: string) => ({
+      installation_id: id, run_id: cut, account_id: accountId, as_of: '2024-06-01', score: 1, tier, previous_tier: null, rule_version: 'r1', contributions: '[]', kpis: '{}',
+    });
+    await ctx.withRawDb((db) => db.insertInto('account_snapshots').values([leftover('a', 'C'), leftover('z', 'C')]).execute());
+    expect(await store().latestAccount(id, 'a')).toEqual(snapshot('a', '2024-06-01', 'A'));
+    expect(await store().latestAccount(id, 'z')).toBeNull();
+    expect(await store().accountHistory(id, 'a')).toEqual([{ asOf: '2024-06-01', tier: 'A', score: 50, ruleVersion: 'r1' }]);
+    expect(await store().tiersBefore(id, '2024-07-01')).toEqual(new Map([['a', 'A'], ['b', 'B']]));
+    expect(await store().runAccounts(id, cut)).toEqual([]);
+
+    const next = await store().saveRun(run(id, '2024-06-01'), [snapshot('a', '2024-06-01', 'B')]);
+    const runsLeft = await ctx.withRawDb((db) => db.selectFrom('account_snapshots').select('run_id').distinct().where('installation_id', '=', id).execute());
+    // Neither the cut save's snapshots nor the replaced run's are left.
+    expect(runsLeft.map((row) => row.run_id)).toEqual([next.id]);
+    expect(await store().runAccounts(id, live.id)).toEqual([]);
+  });
+
   it('tiersBefore gives each account its latest tier strictly before the date', async () => {
     const { id } = await ctx.installation();
     await store().saveRun(run(id, '2024-01-01'), [snapshot('a', '2024-01-01', 'A'), snapshot('b', '2024-01-01', 'B')]);
