@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EvaluationResult } from '../core/engine/evaluate-portfolio';
 import type { Lang } from '../core/i18n/format-values';
 import type { Granularity } from '../core/model/periods';
@@ -49,6 +50,22 @@ export function summaryPeriodKey(period: Granularity, start: string): string {
   if (period === 'month') return start.slice(0, 7);
   if (period === 'year') return `${start.slice(0, 4)}-Y`;
   return `${start.slice(0, 4)}-Q${Math.floor((Number(start.slice(5, 7)) - 1) / 3) + 1}`;
+}
+
+/**
+ * Ledger calls per turn of the event loop in the per-item loops below. On SQLite each call runs
+ * synchronously and an await of it is only a microtask, so a loop over hundreds of intents would
+ * hold every HTTP request of the process (event acks) until it ends (issue 9, "event bursts").
+ */
+const CALLS_PER_TURN = 25;
+
+async function eachWithTurns<T>(items: Iterable<T>, work: (item: T) => Promise<void>): Promise<void> {
+  let done = 0;
+  for (const item of items) {
+    if (done > 0 && done % CALLS_PER_TURN === 0) await nextTurn();
+    await work(item);
+    done += 1;
+  }
 }
 
 const fieldKey = (accountId: string) => `field:company:${accountId}`;
@@ -115,12 +132,12 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
   const unresolved = new Set<string>();
   if (pending.length > 0) {
     const existing = await writer.findTodos(pending.map((entry) => ({ dedupKey: entry.dedupKey, accountId: entry.entityId })));
-    for (const [dedupKey, crmTaskId] of existing.found) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
+    await eachWithTurns(existing.found, ([dedupKey, crmTaskId]) => storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId));
     for (const dedupKey of existing.unresolved) unresolved.add(dedupKey);
     counts.recovered += existing.found.size;
   }
   const reserved: TaskIntent[] = [];
-  for (const intent of deps.plan.create) {
+  await eachWithTurns(deps.plan.create, async (intent) => {
     const fresh = await storage.taskLedger.reserve({
       installationId,
       dedupKey: intent.dedupKey,
@@ -133,7 +150,7 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
       dueDate: intent.dueDate,
     });
     if (fresh) reserved.push(intent);
-  }
+  });
   // Re-try the pending ones the marker search did not find, with their stored texts.
   // (A refused one is tried again only while its rule still asks for it.)
   const intents = new Map(deps.plan.create.map((intent) => [intent.dedupKey, intent]));
@@ -153,20 +170,20 @@ export async function writeBack(deps: WriteBackDeps): Promise<WriteBackCounts> {
     })),
   ];
   const created = await writer.createTodos(creates);
-  for (const { dedupKey, crmTaskId } of created.done) await storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId);
-  for (const failure of created.failed) await storage.taskLedger.markFailed(installationId, failure.key, failure.reason);
+  await eachWithTurns(created.done, ({ dedupKey, crmTaskId }) => storage.taskLedger.markOpen(installationId, dedupKey, crmTaskId));
+  await eachWithTurns(created.failed, (failure) => storage.taskLedger.markFailed(installationId, failure.key, failure.reason));
   counts.todos = created.done.length;
   counts.failed += created.failed.length + created.unknown.length;
 
   // 4. Close what lost its cause.
-  const closes = [];
-  for (const intent of deps.plan.close) {
+  const closes: Array<{ dedupKey: string; crmTaskId: string; reason: string }> = [];
+  await eachWithTurns(deps.plan.close, async (intent) => {
     const entry = await storage.taskLedger.get(installationId, intent.dedupKey);
     if (entry?.state === 'open' && entry.crmTaskId) closes.push({ dedupKey: entry.dedupKey, crmTaskId: entry.crmTaskId, reason: intent.reason });
-  }
+  });
   const closed = await writer.closeTodos(closes);
   const reasons = new Map(closes.map((item) => [item.dedupKey, item.reason]));
-  for (const dedupKey of closed.done) await storage.taskLedger.markClosed(installationId, dedupKey, reasons.get(dedupKey) ?? 'cause gone');
+  await eachWithTurns(closed.done, (dedupKey) => storage.taskLedger.markClosed(installationId, dedupKey, reasons.get(dedupKey) ?? 'cause gone'));
   counts.closed = closed.done.length;
   counts.failed += closed.failed.length;
   if (counts.failed > 0) deps.logger.warn('write-back left items for the next run', { installationId, failed: counts.failed });

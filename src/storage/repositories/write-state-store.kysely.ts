@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { WriteStateStore } from '../../core/ports/write-state-store.port';
 import type { Database } from '../database';
-import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, parseJson, systemClock, type Clock } from './row-helpers';
+import { KEYS_PER_STATEMENT, ROWS_PER_TURN, chunk, lastByKey, nextTurn, parseJson, systemClock, type Clock } from './row-helpers';
 
 const rowsOf = (installationId: string, entries: Array<{ key: string; value: unknown }>, at: string) =>
   entries.map((e) => ({
@@ -12,7 +12,12 @@ const rowsOf = (installationId: string, entries: Array<{ key: string; value: unk
     updated_at: at,
   }));
 
-/** What was last written to the CRM, per key, as JSON text. */
+/**
+ * What was last written to the CRM, per key, as JSON text. Each key stands alone (a put, a claim, a
+ * delete of one key never depends on another's), so a call over thousands of keys (write-back of a
+ * large portfolio) runs as bounded pieces with a turn of the event loop between them, no
+ * transaction held across turns (ROWS_PER_TURN, row-helpers.ts; issue 9, "event bursts").
+ */
 export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock }): WriteStateStore {
   const { db } = deps;
   const now = deps.now ?? systemClock;
@@ -20,7 +25,8 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
   return {
     async getMany(installationId, keys) {
       const found = new Map<string, unknown>();
-      for (const part of chunk([...new Set(keys)], KEYS_PER_STATEMENT)) {
+      for (const [index, part] of chunk([...new Set(keys)], KEYS_PER_STATEMENT).entries()) {
+        if (index > 0) await nextTurn();
         const rows = await db
           .selectFrom('write_state')
           .select(['key', 'value'])
@@ -36,20 +42,19 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
       const unique = lastByKey(entries, (e) => e.key);
       if (unique.length === 0) return;
       const at = now().toISOString();
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
-          await trx
-            .insertInto('write_state')
-            .values(rowsOf(installationId, part, at))
-            .onConflict((oc) =>
-              oc.columns(['installation_id', 'key']).doUpdateSet((eb) => ({
-                value: eb.ref('excluded.value'),
-                updated_at: eb.ref('excluded.updated_at'),
-              })),
-            )
-            .execute();
-        }
-      });
+      for (const [index, part] of chunk(unique, ROWS_PER_TURN).entries()) {
+        if (index > 0) await nextTurn();
+        await db
+          .insertInto('write_state')
+          .values(rowsOf(installationId, part, at))
+          .onConflict((oc) =>
+            oc.columns(['installation_id', 'key']).doUpdateSet((eb) => ({
+              value: eb.ref('excluded.value'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
     },
 
     async claimMany(installationId, entries) {
@@ -57,27 +62,25 @@ export function createWriteStateStore(deps: { db: Kysely<Database>; now?: Clock 
       if (unique.length === 0) return [];
       const at = now().toISOString();
       const claimed: string[] = [];
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
-          const rows = await trx
-            .insertInto('write_state')
-            .values(rowsOf(installationId, part, at))
-            .onConflict((oc) => oc.columns(['installation_id', 'key']).doNothing())
-            .returning('key')
-            .execute();
-          for (const row of rows) claimed.push(row.key);
-        }
-      });
+      for (const [index, part] of chunk(unique, ROWS_PER_TURN).entries()) {
+        if (index > 0) await nextTurn();
+        const rows = await db
+          .insertInto('write_state')
+          .values(rowsOf(installationId, part, at))
+          .onConflict((oc) => oc.columns(['installation_id', 'key']).doNothing())
+          .returning('key')
+          .execute();
+        for (const row of rows) claimed.push(row.key);
+      }
       return claimed;
     },
 
     async deleteMany(installationId, keys) {
       if (keys.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk([...new Set(keys)], KEYS_PER_STATEMENT)) {
-          await trx.deleteFrom('write_state').where('installation_id', '=', installationId).where('key', 'in', part).execute();
-        }
-      });
+      for (const [index, part] of chunk([...new Set(keys)], KEYS_PER_STATEMENT).entries()) {
+        if (index > 0) await nextTurn();
+        await db.deleteFrom('write_state').where('installation_id', '=', installationId).where('key', 'in', part).execute();
+      }
     },
   };
 }
