@@ -37,16 +37,16 @@ export function createEntityStore(deps: { db: Kysely<Database>; now?: Clock }): 
   async function upsertChunk(trx: Transaction<Database>, installationId: string, kind: EntityKind, rows: Prepared[], syncedAt: string) {
     // Serialised once per chunk, for both statements.
     const values = rows.map((r) => ({
-        installation_id: installationId,
-        kind,
-        crm_id: r.crmId,
-        data: JSON.stringify(r.row),
-        modified_at: r.modifiedAt,
-        modified_ms: r.modifiedMs,
-        deleted: 0,
-        synced_at: syncedAt,
-        company_id: r.companyId,
-      }));
+      installation_id: installationId,
+      kind,
+      crm_id: r.crmId,
+      data: JSON.stringify(r.row),
+      modified_at: r.modifiedAt,
+      modified_ms: r.modifiedMs,
+      deleted: 0,
+      synced_at: syncedAt,
+      company_id: r.companyId,
+    }));
     const inserted = await trx
       .insertInto('entities')
       .values(values)
