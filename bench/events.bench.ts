@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'qs';
@@ -73,6 +73,8 @@ export interface EventsResult {
   cycles: { started: number; duringBurst: number; maxSeconds: number };
   /** The served process's event-loop delay from the burst's start until every deal was applied (ms; /health, local only). */
   eventLoop: { seconds: number; p50: number; p99: number; max: number };
+  /** CPU seconds the served process spent in the same window: its main thread, and all its threads (Linux /proc; NaN elsewhere). */
+  cpu: { mainSeconds: number; allSeconds: number };
   /** From the last event sent until every changed deal in the store equalled the portal's. */
   appliedSeconds: number;
   applied: { deals: number; mismatched: number };
@@ -140,6 +142,20 @@ async function longestStretch<T>(work: () => Promise<T>): Promise<{ longestMs: n
   return { longestMs, totalMs };
 }
 
+/** CPU seconds (user + system) of a process and of its main thread, from /proc (Linux); NaN where there is none. */
+function cpuSeconds(pid: number): { main: number; all: number } {
+  const read = (path: string): number => {
+    try {
+      // Fields 14 and 15 (utime, stime) in clock ticks, counted after the parenthesised command name.
+      const fields = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  return { main: read(`/proc/${pid}/task/${pid}/stat`), all: read(`/proc/${pid}/stat`) };
+}
+
 /** The served process's event-loop delay since `sinceMs`, from its /health (the figures a caller on this machine gets). */
 async function eventLoopSince(url: string, sinceMs: number): Promise<EventsResult['eventLoop']> {
   const response = await fetch(`${url}/health?eventLoopSince=${sinceMs}`);
@@ -205,6 +221,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
     const cyclesBefore = cyclesDone().length;
     note(`firing ${fmt(bodies.length)} ONCRMDEALUPDATE at ${flags.rate}/s to ${binding.handler}; load ${load()}`);
     const burstStart = Date.now();
+    const cpuBefore = cpuSeconds(serve.pid);
     const burst = await fireBurst({ url: binding.handler, bodies, rate: flags.rate });
     const burstEnd = Date.now();
     loads.push(load());
@@ -229,6 +246,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
     }
     const appliedSeconds = (Date.now() - burstEnd) / 1000;
     const eventLoop = await eventLoopSince(serve.url, burstStart);
+    const cpuAfter = cpuSeconds(serve.pid);
     await untilQuiet();
     const transfer = await transferCost(storage, installation.id, String(crm.anchorDate));
     loads.push(load());
@@ -256,6 +274,7 @@ export async function measure(flags: Flags): Promise<EventsResult> {
         maxSeconds: Math.max(0, ...cycles.map((cycle) => cycle.seconds)),
       },
       eventLoop,
+      cpu: { mainSeconds: cpuAfter.main - cpuBefore.main, allSeconds: cpuAfter.all - cpuBefore.all },
       appliedSeconds,
       applied: { deals: ids.length, mismatched },
       pass1Seconds,
@@ -280,7 +299,7 @@ function print(result: EventsResult): void {
   say('|---|---|---|---|---|---|---|---|---|---|---|---|');
   say(`| ${fmt(result.events)} | ${result.rate} | ${ms(result.ack.p50)} | ${ms(result.ack.p95)} | ${ms(result.ack.p99)} | ${ms(result.ack.max)} | ${result.ack.failed} / ${result.ack.non2xx} | ${result.sendSeconds.toFixed(1)} (${ms(result.maxSendLagMs)}) | ${result.cycles.started} (${result.cycles.duringBurst}) | ${result.cycles.maxSeconds.toFixed(1)} | ${result.appliedSeconds.toFixed(1)} | ${fmt(result.applied.deals - result.applied.mismatched)} of ${fmt(result.applied.deals)} |`);
   say('');
-  say(`Event-loop delay of the served process from the burst's start until every deal was applied (${result.eventLoop.seconds.toFixed(1)} s): p50 ${ms(result.eventLoop.p50)} ms, p99 ${ms(result.eventLoop.p99)} ms, max ${ms(result.eventLoop.max)} ms.`);
+  say(`Event-loop delay of the served process from the burst's start until every deal was applied (${result.eventLoop.seconds.toFixed(1)} s): p50 ${ms(result.eventLoop.p50)} ms, p99 ${ms(result.eventLoop.p99)} ms, max ${ms(result.eventLoop.max)} ms; CPU in that window ${result.cpu.mainSeconds.toFixed(1)} s on its main thread, ${result.cpu.allSeconds.toFixed(1)} s in all its threads.`);
   say('');
   const t = result.transfer;
   say(`Handing an evaluation of this portal to a worker thread: whole input clone ${ms(t.taskCloneMs)} ms, whole result clone ${ms(t.resultCloneMs)} ms, against ${ms(t.evaluateMs)} ms for the evaluation and plan themselves (timed once, inline, after the burst).`);

@@ -15,6 +15,8 @@ export interface ServeLogLine {
 
 export interface ServeProcess {
   url: string;
+  /** The served process's id (its CPU time can be read from /proc on Linux). */
+  pid: number;
   /** Log lines so far, in order. */
   log: ServeLogLine[];
   stop(): Promise<void>;
@@ -57,6 +59,7 @@ export function startServe(options: { env: Record<string, string>; dist?: boolea
       const ready = JSON.parse(line) as { url: string };
       resolve({
         url: ready.url,
+        pid: child.pid ?? -1,
         log,
         async stop() {
           if (child.exitCode === null) child.kill('SIGTERM');
