@@ -18,7 +18,7 @@ type Pack = Uint8Array;
 /** Slice sizes: each slice a few milliseconds of (de)serialisation at most (`npm run bench -- events`). */
 const DEALS_PER_PACK = 1_000;
 const ACCOUNTS_PER_PACK = 200;
-const RESULTS_PER_PACK = 100;
+const RESULTS_PER_PACK = 50;
 const INTENTS_PER_PACK = 500;
 
 /** The task with its snapshot's accounts and deals emptied (their keys kept in place) and packed beside. */
