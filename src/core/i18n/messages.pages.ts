@@ -6,11 +6,31 @@
  * functions taking already formatted values (`fmt` in ./intl-format.ts); plurals are word forms by
  * Intl.PluralRules category, counted with `fmt.count`.
  */
+import type { PortfolioKpis } from '../kpi/kpi-pack';
+import type { Granularity } from '../model/periods';
 import type { NextStepRulesConfig, RuleKey } from '../rules/next-step-rules-config';
 import type { Lang } from './format-values';
-import type { PluralForms } from './messages.en';
+import { en as coreEn, type MessageCatalogue, type PluralForms } from './messages.en';
+import { ru as coreRu } from './messages.ru';
 
 type Rules = NextStepRulesConfig['rules'];
+
+/** The portfolio KPIs in the order the page shows them; every key of PortfolioKpis, once. */
+const KPI_ORDER: Record<keyof PortfolioKpis, number> = {
+  revenue: 0, customersStart: 1, customersEnd: 2, newCustomers: 3, lostCustomers: 4, retentionRate: 5, churnRate: 6, nrr: 7, grr: 8,
+};
+export const PORTFOLIO_KPI_KEYS = (Object.keys(KPI_ORDER) as Array<keyof PortfolioKpis>).sort((a, b) => KPI_ORDER[a] - KPI_ORDER[b]);
+
+/**
+ * KPI and period names have one source, the core catalogue (`kpi.<key>`, `granularity.<g>`), which
+ * the reports and the CLI read too: the pages' names are derived from it, never written twice. A
+ * KPI without a core message fails typecheck here (`kpi.${key}` must be a catalogue key).
+ */
+const kpiNames = (core: MessageCatalogue) =>
+  Object.fromEntries(PORTFOLIO_KPI_KEYS.map((key) => [key, core[`kpi.${key}`]])) as Record<keyof PortfolioKpis, string>;
+const granularityNames = (core: MessageCatalogue): Record<Granularity, string> => ({
+  month: core['granularity.month'], quarter: core['granularity.quarter'], year: core['granularity.year'],
+});
 /** The parameters of the next-step rules the settings page edits: each rule's numbers and switches. */
 export type RuleParamKey = Exclude<{ [R in RuleKey]: { [K in keyof Rules[R]]-?: Rules[R][K] extends number | boolean ? K : never }[keyof Rules[R]] }[RuleKey], 'enabled'>;
 /** A parameter's label and a one-line hint of what it does. */
@@ -70,13 +90,10 @@ const ru = {
   notSet: 'не указано',
   // portfolio
   portfolioTitle: 'Портфель ключевых клиентов',
-  granularity: { month: 'Месяц', quarter: 'Квартал', year: 'Год' },
+  granularity: granularityNames(coreRu),
   frozenAt: (date: string, version: string) => `Отчёт зафиксирован ${date}, версия правил ${version}`,
   ruleVersion: (version: string) => `Версия правил: ${version}`,
-  kpi: {
-    revenue: 'Выручка', customersStart: 'Клиентов на начало', customersEnd: 'Клиентов на конец',
-    newCustomers: 'Новые', lostCustomers: 'Потерянные', retentionRate: 'Удержание', churnRate: 'Отток', nrr: 'NRR', grr: 'GRR',
-  },
+  kpi: kpiNames(coreRu),
   trend: 'Динамика за 8 периодов',
   distribution: 'Распределение по уровням',
   movements: 'Переходы между уровнями',
@@ -250,13 +267,10 @@ const en: PageMessages = {
   abcXyz: 'ABC / XYZ',
   notSet: 'not set',
   portfolioTitle: 'Key account portfolio',
-  granularity: { month: 'Month', quarter: 'Quarter', year: 'Year' },
+  granularity: granularityNames(coreEn),
   frozenAt: (date, version) => `Report frozen on ${date}, rules version ${version}`,
   ruleVersion: (version) => `Rules version: ${version}`,
-  kpi: {
-    revenue: 'Revenue', customersStart: 'Customers at start', customersEnd: 'Customers at end',
-    newCustomers: 'New', lostCustomers: 'Lost', retentionRate: 'Retention', churnRate: 'Churn', nrr: 'NRR', grr: 'GRR',
-  },
+  kpi: kpiNames(coreEn),
   trend: 'Trend over 8 periods',
   distribution: 'Tier distribution',
   movements: 'Tier movements',
