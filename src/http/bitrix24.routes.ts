@@ -5,7 +5,8 @@ import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
-import { renderInstallerPage } from '../ui/installer.page';
+import type { InstallProgress } from '../app/install-progress';
+import { installProgressText, renderInstallerPage } from '../ui/installer.page';
 import { formBody } from './form-body';
 import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 
@@ -30,7 +31,7 @@ export interface Bitrix24RoutesDeps {
   inbound: CrmInbound;
   defaultLang: Lang;
   /** Sync progress for the installer page, by installation id (from the database: any process may answer). */
-  progress: (installationId: string) => Promise<{ progress: number; done: boolean; text: string }>;
+  progress: (installationId: string) => Promise<InstallProgress>;
   /** Signs the installer's status links; the same in every web process (default: one per router). */
   linkSecret?: Buffer;
 }
@@ -61,7 +62,10 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       const nonce = randomBytes(12).toString('base64');
       framePolicy(res, installation.domain, secureOf(installation), nonce);
       const id = installation.id;
-      res.type('html').send(renderInstallerPage({ lang: langOf(req, deps.defaultLang), ok: true, nonce, statusUrl: `/bitrix24/install/status?i=${id}&s=${sign(id)}` }));
+      const lang = langOf(req, deps.defaultLang);
+      // The status link carries the page's language: the progress line is worded in it.
+      const statusUrl = `/bitrix24/install/status?${new URLSearchParams({ i: id, s: sign(id), LANG: lang }).toString()}`;
+      res.type('html').send(renderInstallerPage({ lang, ok: true, nonce, statusUrl }));
     } catch (error) {
       next(error);
     }
@@ -76,7 +80,8 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       return;
     }
     try {
-      res.json(await deps.progress(id));
+      const { progress, done, rows, ...figures } = await deps.progress(id);
+      res.json({ progress, done, rows, text: installProgressText(langOf(req, deps.defaultLang), { done, ...figures }) });
     } catch (error) {
       next(error);
     }

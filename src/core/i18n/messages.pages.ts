@@ -209,6 +209,10 @@ const ru = {
     done: 'KAM Pilot установлен',
     failed: 'Установка не удалась',
     note: 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:',
+    setup: 'Настраиваем портал',
+    setupAttempt: (attempt: string) => `Настраиваем портал, попытка ${attempt}`,
+    streams: (companies: string, contacts: string, deals: string) => `Компании: ${companies} · Контакты: ${contacts} · Сделки: ${deals}`,
+    finished: 'Первая синхронизация завершена',
   },
 };
 
@@ -382,6 +386,10 @@ const en: PageMessages = {
     done: 'KAM Pilot is installed',
     failed: 'Installation failed',
     note: 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:',
+    setup: 'Setting up the portal',
+    setupAttempt: (attempt) => `Setting up the portal, attempt ${attempt}`,
+    streams: (companies, contacts, deals) => `Companies: ${companies} · Contacts: ${contacts} · Deals: ${deals}`,
+    finished: 'First sync finished',
   },
 };
 
