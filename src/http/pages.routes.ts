@@ -31,6 +31,16 @@ export function langOf(raw: string, fallback: Lang): Lang {
   return lang === 'ru' || lang === 'en' ? lang : raw ? 'en' : fallback;
 }
 
+/**
+ * Without the CRM's LANG (a person opening an address by hand or through our install button) the
+ * browser's language decides. A wildcard (`*`, what fetch clients send) names no language: the
+ * server's default then.
+ */
+export function browserLang(req: Request, fallback: Lang): Lang {
+  const named = /\b(ru|en)\b/i.test(req.get('accept-language') ?? '') ? req.acceptsLanguages('ru', 'en') || '' : '';
+  return langOf(named, fallback);
+}
+
 /** The CSP of every page: own scripts only; framed by the CRM origin that opened it and nothing else. */
 export function pagePolicy(frameAncestor: string): string {
   return [
@@ -79,10 +89,7 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     }
     const html = readShell();
     if (!html) {
-      // Without the CRM's LANG (a server admin opening the URL by hand) the browser's language decides.
-      // A wildcard (`*`, what fetch clients send) names no language: the server's default then.
-      const named = /\b(ru|en)\b/i.test(req.get('accept-language') ?? '') ? req.acceptsLanguages('ru', 'en') || '' : '';
-      const reader = asked ? lang : langOf(named, deps.defaultLang);
+      const reader = asked ? lang : browserLang(req, deps.defaultLang);
       res.status(503).type('text').send(i18n(reader).t('crm.pagesNotBuilt'));
       return;
     }

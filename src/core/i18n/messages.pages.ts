@@ -214,6 +214,27 @@ const ru = {
     streams: (companies: string, contacts: string, deals: string) => `Компании: ${companies} · Контакты: ${contacts} · Сделки: ${deals}`,
     finished: 'Первая синхронизация завершена',
   },
+  // Why an install was refused (the Bitrix24 installer frame, amoCRM's redirect page): for people, never the internal reason.
+  installRefused: {
+    notAdmin: 'Установить KAM Pilot может только администратор портала.',
+    forbidden: 'Этот сервер KAM Pilot не обслуживает ваш портал или аккаунт. Обратитесь к тому, кто настраивал KAM Pilot.',
+    unauthorized: 'CRM не подтвердила установку. Запустите установку ещё раз.',
+    malformed: 'Запрос установки неполный. Запустите установку из CRM ещё раз.',
+    rateLimited: 'Слишком много попыток. Попробуйте через минуту.',
+    failed: 'Сервер KAM Pilot не смог завершить установку. Попробуйте через несколько минут.',
+  },
+  // A CRM frame (card tab, app page) the server could not accept; `denied` is the catalogue's crm.pageDenied.
+  frameRefused: {
+    title: 'KAM Pilot недоступен',
+    rateLimited: 'Слишком много запросов. Попробуйте через минуту.',
+    malformed: 'CRM прислала неверный запрос. Откройте страницу из CRM заново.',
+  },
+  // amoCRM's Redirect URI, seen by a person who connected through our install button.
+  amoConnect: {
+    done: 'KAM Pilot подключён к amoCRM',
+    doneNote: 'Окно можно закрыть.',
+    failed: 'Не удалось подключить KAM Pilot',
+  },
 };
 
 /** The pages' key set, with each message's parameters: `en` must match it. */
@@ -390,6 +411,24 @@ const en: PageMessages = {
     setupAttempt: (attempt) => `Setting up the portal, attempt ${attempt}`,
     streams: (companies, contacts, deals) => `Companies: ${companies} · Contacts: ${contacts} · Deals: ${deals}`,
     finished: 'First sync finished',
+  },
+  installRefused: {
+    notAdmin: 'Only a portal administrator can install KAM Pilot.',
+    forbidden: 'This KAM Pilot server does not serve your portal or account. Ask whoever set KAM Pilot up.',
+    unauthorized: 'The CRM did not confirm the installation. Start the installation again.',
+    malformed: 'The installation request is incomplete. Start the installation from the CRM again.',
+    rateLimited: 'Too many attempts. Try again in a minute.',
+    failed: 'The KAM Pilot server could not finish the installation. Try again in a few minutes.',
+  },
+  frameRefused: {
+    title: 'KAM Pilot is not available',
+    rateLimited: 'Too many requests. Try again in a minute.',
+    malformed: 'The CRM sent a malformed request. Open the page from the CRM again.',
+  },
+  amoConnect: {
+    done: 'KAM Pilot is connected to amoCRM',
+    doneNote: 'You may close this window.',
+    failed: 'KAM Pilot could not be connected',
   },
 };
 
