@@ -3,7 +3,7 @@ import type { Lang } from '../../../src/core/i18n/format-values';
 import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
 import type { PageUseCases } from '../../../src/http/api.routes';
 import type {
-  AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, SettingsDoc, SettingsHistoryEntry, TierInfo,
+  AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, RulesRef, SettingsDoc, SettingsHistoryEntry, TierInfo,
 } from '../../../src/ui/api-types';
 
 /**
@@ -144,7 +144,7 @@ export function portfolioView(lang: Lang, granularity: 'month' | 'quarter' | 'ye
       openSteps: own.reduce((s, r) => s + r.openSteps, 0), overdueSteps: own.reduce((s, r) => s + r.overdueSteps, 0) };
   });
   return {
-    period, scope: 'all' as const, periods, baseCurrency: 'RUB', ruleVersion: currentVersion, frozen: { at: period.end, ruleVersion: currentVersion },
+    period, scope: 'all' as const, periods, baseCurrency: 'RUB', rules: rulesNow(), frozen: { at: period.end },
     kpis: kpis(7), trend: [...periods].reverse().map((p, k) => ({ period: p, kpis: kpis(k) })),
     tiers: tiersOf(lang, currentSettings), distribution,
     movements: [{ from: 'develop', to: 'key', count: 2 }, { from: 'key', to: 'develop', count: 1 }, { from: 'standard', to: 'develop', count: 3 }, { from: null, to: 'standard', count: 2 }],
@@ -185,6 +185,10 @@ export const INITIAL_SETTINGS: SettingsDoc = {
 let currentSettings: SettingsDoc = structuredClone(INITIAL_SETTINGS);
 let currentVersion = 'r7';
 const history: Array<Omit<SettingsHistoryEntry, 'changes'> & { changes: Change[] }> = [];
+/** The criteria in force as the pages name them: saved on 2 June before the suites, or by the suites' own save. */
+function rulesNow(): RulesRef {
+  return { version: currentVersion, savedAt: history.find((entry) => entry.ruleVersion === currentVersion)?.at ?? '2026-06-02T09:30:00Z' };
+}
 
 export function resetSettings(): void {
   currentSettings = structuredClone(INITIAL_SETTINGS);
@@ -242,7 +246,7 @@ export function fixtureUseCases(): PageUseCases {
     },
     settings: {
       view: async (caller) => ({
-        ruleVersion: currentVersion, settings: structuredClone(currentSettings),
+        ruleVersion: currentVersion, rules: rulesNow(), settings: structuredClone(currentSettings),
         metrics: [
           { metric: 'field:potential3y', label: caller.lang === 'ru' ? 'Потенциал за 3 года (поле)' : 'Potential over 3 years (field)', kind: 'field' },
           { metric: 'potentialForecast3y', label: caller.lang === 'ru' ? 'Прогноз потенциала за 3 года' : 'Potential forecast, 3 years', kind: 'kpi' },
@@ -270,7 +274,7 @@ export function fixtureUseCases(): PageUseCases {
         currentSettings = structuredClone(doc);
         currentVersion = ruleVersion;
         history.unshift({ at: '2026-11-27T18:00:00Z', by: { id: '1', name: caller.lang === 'ru' ? 'Администратор портала' : 'Portal administrator' }, ruleVersion, changes });
-        return { ok: true, value: { ruleVersion, moved: moves.length } };
+        return { ok: true, value: { ruleVersion, rules: rulesNow(), moved: moves.length } };
       },
       history: async (caller) => history.map((entry) => ({
         ...entry, changes: entry.changes.map((change) => ({ ...change, label: describeSettingsPath(change.path, currentSettings, caller.lang) })),
