@@ -63,7 +63,15 @@ export interface ScoreReason {
 
 export interface NextStepView {
   id: string;
+  /**
+   * The to-do's title as the CRM shows it: written once, in the portal's language (`titleLang`),
+   * since everyone in the portal reads the same task. `kind` is its rule's name in the reader's
+   * language (null for a to-do of no rule we know), so a reader of another language still sees
+   * what the to-do is about; the page leads with it when the languages differ.
+   */
   title: string;
+  titleLang: Lang;
+  kind: string | null;
   due: string | null;
   overdue: boolean;
   owner: PersonRef | null;

@@ -103,6 +103,9 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await app.getByTestId('deal').innerText()).toContain('Concrete supply, 2027');
     expect(await app.getByTestId('account').innerText()).toContain('Construction');
     expect(await app.getByTestId('next-steps').innerText()).toContain('overdue');
+    // The Russian portal's to-dos: their kind in English first, the CRM's own (Russian) title beside it, marked as Russian.
+    expect(await app.getByTestId('step-kind').allInnerTexts()).toEqual(['Key account plan', 'Contract renewal']);
+    expect(await app.getByTestId('step-title').first().getAttribute('lang')).toBe('ru');
     expect(await app.getByTestId('risks').locator('li').count()).toBe(2);
     await app.locator('[data-testid="chart"] canvas').nth(1).waitFor();
     expect(await app.locator('[data-testid="chart"] canvas').count()).toBe(2);
@@ -122,6 +125,9 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(text).toContain('3 кв. 2026');
     expect(text).toMatch(/₽/);
     expect(text).not.toMatch(/Why this score|Next steps|points/);
+    // The reader's language is the portal's: the CRM's title alone.
+    expect(await app.getByTestId('step-kind').count()).toBe(0);
+    expect(await app.getByTestId('step-title').first().innerText()).toBe('Составить план развития для ООО «СтройМаш»');
     expect(await app.getByTestId('deal').count()).toBe(0);
     await shot(page, app, 'card-tab-ru');
     await page.close();

@@ -70,9 +70,10 @@ export function accountView(lang: Lang, entity: 'company' | 'contact' | 'deal'):
       { period: { granularity: 'year', start: '2025-01-01', end: '2025-12-31' }, revenue: 27_500_000, previousRevenue: 22_000_000, growth: 0.25, wonDeals: 17, winRate: 0.58 },
     ],
     nextSteps: [
-      { id: 't1', title: ru ? 'Согласовать план развития клиента' : 'Agree the account development plan', due: '2026-11-20', overdue: true,
+      // A Russian portal: its CRM to-dos are in Russian for everyone; their kind is in the reader's language.
+      { id: 't1', title: 'Составить план развития для ООО «СтройМаш»', titleLang: 'ru', kind: ru ? 'План по ключевому клиенту' : 'Key account plan', due: '2026-11-20', overdue: true,
         owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'task', id: '77', url: 'https://example.bitrix24.ru/crm/company/details/12/' } },
-      { id: 't2', title: ru ? 'Продлить договор до 31.01.2027' : 'Renew the contract before 31 Jan 2027', due: '2026-12-05', overdue: false,
+      { id: 't2', title: 'Начать переговоры о продлении с ООО «СтройМаш»: договор заканчивается 31 янв. 2027 г.', titleLang: 'ru', kind: ru ? 'Продление договора' : 'Contract renewal', due: '2026-12-05', overdue: false,
         owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: null },
     ],
     risks: [
