@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { i18n, type Lang } from '../core/i18n/messages';
+import { renderNoticePage } from '../ui/notice.page';
 import type { CallerCredentials, CallerVerifier } from './page-caller';
 
 /**
@@ -113,10 +114,8 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     const lang = langOf(text(req.query.lang), deps.defaultLang);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
-    res.status(503).type('html').send(
-      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>KAM Pilot</title></head>`
-      + `<body style="font: 14px/1.5 system-ui, sans-serif; margin: 24px; color: #333"><p data-testid="unsigned">${escapeAttr(i18n(lang).t('crm.portfolioUnsigned'))}</p></body></html>`,
-    );
+    const { t, pages } = i18n(lang);
+    res.status(503).type('html').send(renderNoticePage({ lang, title: pages.frameRefused.title, text: t('crm.portfolioUnsigned'), testId: 'unsigned' }));
   });
 
   for (const page of PAGES) {
