@@ -176,7 +176,7 @@ function crmRouters(runtime: Runtime): Router[] {
           inbound: connector.inbound,
           defaultLang: runtime.config.defaultLang,
           // Setup runs in the process that took the install: its note (attempts) comes from that process's tracker.
-          progress: (id) => readInstallProgress(runtime.storage, id, /^setup[^·]*· /.exec(runtime.progress.status(id).text)?.[0] ?? ''),
+          progress: (id) => readInstallProgress(runtime.storage, id, runtime.progress.status(id).setupAttempt),
           linkSecret: runtime.linkSecret,
         }),
       );

@@ -304,7 +304,11 @@ define(['jquery'], function ($) {
         nextSteps: [],
         charts: revenueChart(view) + scoreChart(view)
       };
-      for (var i = 0; i < steps.length; i += 1) out.nextSteps.push({ text: steps[i].title, due: steps[i].due, link: linkOf(steps[i].link) });
+      for (var i = 0; i < steps.length; i += 1) {
+        // The task is in the account's language for everyone; a reader of another one gets its kind first, in theirs.
+        var other = steps[i].kind && steps[i].titleLang && steps[i].titleLang !== lang();
+        out.nextSteps.push({ text: other ? steps[i].kind + ' — ' + steps[i].title : steps[i].title, due: steps[i].due, link: linkOf(steps[i].link) });
+      }
       if (!evaluation) return out;
       var tiers = isArray(view.tiers) ? view.tiers : [];
       var label = '';

@@ -1,7 +1,8 @@
 /** First-sync progress per installation, for the installer page (rows synced per stream, done or not). */
 export interface ProgressTracker {
   report(installationId: string, progress: { stream: string; rows: number; done: boolean }): void;
-  status(installationId: string): { progress: number; done: boolean; text: string; rows: number };
+  /** `text` is for the demo's progress bar (a developer's console); the installer page gets `setupAttempt` and words it itself. */
+  status(installationId: string): { progress: number; done: boolean; text: string; rows: number; setupAttempt: number | null };
 }
 
 const STREAMS = ['company', 'contact', 'deal'];
@@ -16,14 +17,15 @@ export function createProgressTracker(): ProgressTracker {
     },
     status(installationId) {
       const streams = state.get(installationId);
-      if (!streams) return { progress: 0, done: false, text: '', rows: 0 };
+      if (!streams) return { progress: 0, done: false, text: '', rows: 0, setupAttempt: null };
       const done = STREAMS.filter((stream) => streams.get(stream)?.done).length;
       // Setup runs as a job before the sync; while it runs (or retries), say so.
       const setup = streams.get('setup');
-      const setupText = setup && !setup.done ? `setup${setup.rows > 1 ? ` (attempt ${setup.rows})` : ''} · ` : '';
+      const setupAttempt = setup && !setup.done ? Math.max(1, setup.rows) : null;
+      const setupText = setupAttempt !== null ? `setup${setupAttempt > 1 ? ` (attempt ${setupAttempt})` : ''} · ` : '';
       const text = setupText + STREAMS.map((stream) => `${stream}: ${streams.get(stream)?.rows ?? 0}`).join(' · ');
       const rows = STREAMS.reduce((sum, stream) => sum + (streams.get(stream)?.rows ?? 0), 0);
-      return { progress: done / STREAMS.length, done: done === STREAMS.length, text, rows };
+      return { progress: done / STREAMS.length, done: done === STREAMS.length, text, rows, setupAttempt };
     },
   };
 }

@@ -40,7 +40,7 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
   if (!config.storage.databaseUrl) {
     throw new KamError('CONFIG_INVALID', '--workers runs the app as web and worker processes on PostgreSQL: set DATABASE_URL (the demo works in a database <name>_demo of its own)');
   }
-  if (flags.workers === undefined) throw new KamError('INPUT_INVALID', '--kill-worker-at needs --workers N');
+  if (flags.workers === undefined) throw new KamError('INPUT_INVALID', `${flags.killWorkerAt !== undefined ? '--kill-worker-at' : '--keep-database'} needs --workers N`);
   if (flags.criteria !== undefined) throw new KamError('INPUT_INVALID', '--criteria is not available with --workers: run it with the one-process demo');
   if (flags.port !== undefined) throw new KamError('INPUT_INVALID', '--port is not available with --workers: each process picks a free port');
   const lang = flags.lang ?? config.defaultLang;
@@ -61,6 +61,8 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
     logger,
     startCluster: cluster.startAppCluster,
     freshDatabase: database.freshDemoDatabase,
+    dropDatabase: database.dropDemoDatabase,
+    ...(flags.keepDatabase ? { keepDatabase: true } : {}),
     onPassStart: (pass, mode) => {
       if (!flags.json) process.stderr.write(`pass ${pass} (${mode})…\n`);
     },

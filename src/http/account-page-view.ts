@@ -32,6 +32,7 @@ export function createAccountPageView(deps: { app: Pick<CrmApp, 'accountView'>; 
     });
     return toAccountPageView(view, {
       lang,
+      crmLang: settings.lang,
       today: (deps.now?.() ?? new Date()).toISOString().slice(0, 10),
       criteria: criteria.criteria.map((c) => ({ id: c.id, label: fillLabel(metricLabel(c.metric, lang, c.label), null) })),
       tiers: criteria.tiers,

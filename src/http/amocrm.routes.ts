@@ -1,10 +1,13 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { Lang } from '../core/i18n/format-values';
+import { isKamError, type KamError } from '../core/errors';
+import { i18n, type Lang } from '../core/i18n/messages';
 import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
 import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 import type { PageTokens } from './page-tokens';
 import type { AccountPageView } from './account-page-view';
+import { browserLang } from './pages.routes';
+import { installRefusal, renderNoticePage } from '../ui/notice.page';
 
 /**
  * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
@@ -38,16 +41,15 @@ export interface AmoRoutesDeps {
   publicUrl?: string;
 }
 
-const PAGE = {
-  ru: { ok: 'KAM Pilot подключён к amoCRM. Окно можно закрыть.', fail: 'Не удалось подключить KAM Pilot' },
-  en: { ok: 'KAM Pilot is connected to amoCRM. You may close this window.', fail: 'KAM Pilot could not be connected' },
-};
-
-function page(res: Response, status: number, lang: Lang, message: string): void {
+/** amoCRM's Redirect URI page (a person who used our install button sees it), in the reader's language, from the catalogue. */
+function page(res: Response, status: number, lang: Lang, outcome: { ok: true } | { ok: false; error: Pick<KamError, 'code' | 'details'> }): void {
+  const { amoConnect, installRefused } = i18n(lang).pages;
   res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
   res.setHeader('Cache-Control', 'no-store');
-  const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-  res.status(status).type('html').send(`<!doctype html><html lang="${lang}"><meta charset="utf-8"><title>KAM Pilot</title><body style="font-family:sans-serif;margin:3em"><p>${escaped}</p></body></html>`);
+  const shown = outcome.ok
+    ? { title: amoConnect.done, text: amoConnect.doneNote }
+    : { title: amoConnect.failed, text: installRefused[installRefusal(outcome.error)] };
+  res.status(status).type('html').send(renderNoticePage({ lang, ...shown, testId: 'amo-connect' }));
 }
 
 export function amocrmRoutes(deps: AmoRoutesDeps): Router {
@@ -59,16 +61,22 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
     res.redirect(302, deps.grantUrl(text(req.query.platform) === 'kommo' ? 'kommo' : 'amocrm'));
   });
 
-  router.get('/amocrm/oauth', verifyInbound((request) => deps.inbound.verifyInstall(request), (_req, res, error) => {
-    page(res, error.status, deps.defaultLang, `${PAGE[deps.defaultLang].fail}: ${error.message}`);
-  }), async (_req, res, next) => {
+  // The account's language when amo named the account (amocrm.ru / kommo.com), else the browser's.
+  router.get('/amocrm/oauth', verifyInbound((request) => deps.inbound.verifyInstall(request), (req, res, error) => {
+    page(res, error.status, browserLang(req, deps.defaultLang), { ok: false, error });
+  }), async (req, res, next) => {
+    const request = verifiedOf<InstallRequest>(res);
+    const lang = request.lang ?? browserLang(req, deps.defaultLang);
     try {
-      const request = verifiedOf<InstallRequest>(res);
       await deps.app.install(request);
-      const lang = request.lang ?? deps.defaultLang;
-      page(res, 200, lang, PAGE[lang].ok);
+      page(res, 200, lang, { ok: true });
     } catch (error) {
-      next(error);
+      if (res.headersSent) {
+        next(error);
+        return;
+      }
+      if (!isKamError(error) || error.status >= 500) req.log.error('amoCRM install failed', { error });
+      page(res, isKamError(error) ? error.status : 500, lang, { ok: false, error: isKamError(error) ? error : { code: 'INTERNAL', details: {} } });
     }
   });
 

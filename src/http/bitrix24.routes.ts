@@ -5,7 +5,11 @@ import type { Lang } from '../core/i18n/format-values';
 import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmApp } from '../app/crm-app';
-import { renderInstallerPage } from '../ui/installer.page';
+import type { InstallProgress } from '../app/install-progress';
+import { i18n } from '../core/i18n/messages';
+import { isKamError, type KamError } from '../core/errors';
+import { installProgressText, renderInstallerPage } from '../ui/installer.page';
+import { frameRefusal, installRefusal, renderNoticePage } from '../ui/notice.page';
 import { formBody } from './form-body';
 import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 
@@ -30,7 +34,7 @@ export interface Bitrix24RoutesDeps {
   inbound: CrmInbound;
   defaultLang: Lang;
   /** Sync progress for the installer page, by installation id (from the database: any process may answer). */
-  progress: (installationId: string) => Promise<{ progress: number; done: boolean; text: string }>;
+  progress: (installationId: string) => Promise<InstallProgress>;
   /** Signs the installer's status links; the same in every web process (default: one per router). */
   linkSecret?: Buffer;
 }
@@ -48,11 +52,13 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
   };
 
-  const installRefused = (req: Request, res: Response, error: { status: number; message: string }) => {
+  // The admin in the installer frame reads why, in the portal's language; the log keeps the internal reason.
+  const installRefused = (req: Request, res: Response, error: Pick<KamError, 'status' | 'code' | 'details'>) => {
     const nonce = randomBytes(12).toString('base64');
+    const lang = langOf(req, deps.defaultLang);
     // No frame-ancestors from an unchecked DOMAIN: the error page carries nothing worth framing-protecting.
     res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'unsafe-inline'`);
-    res.status(error.status).type('html').send(renderInstallerPage({ lang: langOf(req, deps.defaultLang), ok: false, nonce, message: error.message }));
+    res.status(error.status).type('html').send(renderInstallerPage({ lang, ok: false, nonce, message: i18n(lang).pages.installRefused[installRefusal(error)] }));
   };
 
   router.post('/bitrix24/install', form, verifyInbound((request) => deps.inbound.verifyInstall(request), installRefused), async (req, res, next) => {
@@ -61,9 +67,17 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       const nonce = randomBytes(12).toString('base64');
       framePolicy(res, installation.domain, secureOf(installation), nonce);
       const id = installation.id;
-      res.type('html').send(renderInstallerPage({ lang: langOf(req, deps.defaultLang), ok: true, nonce, statusUrl: `/bitrix24/install/status?i=${id}&s=${sign(id)}` }));
+      const lang = langOf(req, deps.defaultLang);
+      // The status link carries the page's language: the progress line is worded in it.
+      const statusUrl = `/bitrix24/install/status?${new URLSearchParams({ i: id, s: sign(id), LANG: lang }).toString()}`;
+      res.type('html').send(renderInstallerPage({ lang, ok: true, nonce, statusUrl }));
     } catch (error) {
-      next(error);
+      if (res.headersSent) {
+        next(error);
+        return;
+      }
+      if (!isKamError(error) || error.status >= 500) req.log.error('Bitrix24 install failed', { error });
+      installRefused(req, res, isKamError(error) ? error : { status: 500, code: 'INTERNAL', details: {} });
     }
   });
 
@@ -76,7 +90,8 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
       return;
     }
     try {
-      res.json(await deps.progress(id));
+      const { progress, done, rows, ...figures } = await deps.progress(id);
+      res.json({ progress, done, rows, text: installProgressText(langOf(req, deps.defaultLang), { done, ...figures }) });
     } catch (error) {
       next(error);
     }
@@ -84,13 +99,13 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
 
   router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), acceptInbound(deps.app, 'Bitrix24 event'));
 
-  const frameRefused = (req: Request, res: Response, error: { code: string }) => {
+  // A frame we could not accept still shows a page inside the portal, in the user's language.
+  const frameRefused = (req: Request, res: Response, error: Pick<KamError, 'code'>) => {
     const lang = langOf(req, deps.defaultLang);
-    const [status, ru, en] =
-      error.code === 'RATE_LIMITED' ? [429, 'Слишком много запросов, попробуйте через минуту.', 'Too many requests; try again in a minute.']
-      : error.code === 'INPUT_INVALID' ? [400, 'Неверный запрос: портал присылает каждое поле один раз.', 'Malformed request: a portal sends each field once.']
-      : [401, 'Доступ запрещён: портал не подтвердил пользователя.', 'Access denied: the portal did not confirm the user.'];
-    res.status(status).type('text').send(lang === 'ru' ? ru : en);
+    const { status, text: sentence } = frameRefusal(lang, error);
+    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(status).type('html').send(renderNoticePage({ lang, title: i18n(lang).pages.frameRefused.title, text: sentence, testId: 'refused' }));
   };
 
   // The card tab (deal, company, contact): a checked frame goes on to the card page, as the main page

@@ -63,7 +63,8 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
     }),
     portfolio: async (caller, query) => {
       const links = deps.connectors[caller.installation.crm]?.links;
-      return toPortfolioView(await visibleReport(caller, query), caller.lang, links ? { links, installation: caller.installation } : null);
+      const [report, history] = await Promise.all([visibleReport(caller, query), deps.storage.settingsHistory.list(caller.installation.id)]);
+      return toPortfolioView(report, caller.lang, links ? { links, installation: caller.installation } : null, history);
     },
     async report(caller, query) {
       const report = await visibleReport(caller, query);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { i18n, type Lang } from '../core/i18n/messages';
+import { renderNoticePage } from '../ui/notice.page';
 import type { CallerCredentials, CallerVerifier } from './page-caller';
 
 /**
@@ -29,6 +30,16 @@ const escapeAttr = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g,
 export function langOf(raw: string, fallback: Lang): Lang {
   const lang = raw.toLowerCase().slice(0, 2);
   return lang === 'ru' || lang === 'en' ? lang : raw ? 'en' : fallback;
+}
+
+/**
+ * Without the CRM's LANG (a person opening an address by hand or through our install button) the
+ * browser's language decides. A wildcard (`*`, what fetch clients send) names no language: the
+ * server's default then.
+ */
+export function browserLang(req: Request, fallback: Lang): Lang {
+  const named = /\b(ru|en)\b/i.test(req.get('accept-language') ?? '') ? req.acceptsLanguages('ru', 'en') || '' : '';
+  return langOf(named, fallback);
 }
 
 /** The CSP of every page: own scripts only; framed by the CRM origin that opened it and nothing else. */
@@ -79,10 +90,7 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     }
     const html = readShell();
     if (!html) {
-      // Without the CRM's LANG (a server admin opening the URL by hand) the browser's language decides.
-      // A wildcard (`*`, what fetch clients send) names no language: the server's default then.
-      const named = /\b(ru|en)\b/i.test(req.get('accept-language') ?? '') ? req.acceptsLanguages('ru', 'en') || '' : '';
-      const reader = asked ? lang : langOf(named, deps.defaultLang);
+      const reader = asked ? lang : browserLang(req, deps.defaultLang);
       res.status(503).type('text').send(i18n(reader).t('crm.pagesNotBuilt'));
       return;
     }
@@ -106,10 +114,8 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     const lang = langOf(text(req.query.lang), deps.defaultLang);
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
-    res.status(503).type('html').send(
-      `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>KAM Pilot</title></head>`
-      + `<body style="font: 14px/1.5 system-ui, sans-serif; margin: 24px; color: #333"><p data-testid="unsigned">${escapeAttr(i18n(lang).t('crm.portfolioUnsigned'))}</p></body></html>`,
-    );
+    const { t, pages } = i18n(lang);
+    res.status(503).type('html').send(renderNoticePage({ lang, title: pages.frameRefused.title, text: t('crm.portfolioUnsigned'), testId: 'unsigned' }));
   });
 
   for (const page of PAGES) {

@@ -11,6 +11,7 @@ import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { ruleVersion } from '../core/scoring/rule-version';
+import { rulesRef } from '../ui/rules-ref';
 import type { SettingsDoc } from '../ui/api-types';
 import type { PageUseCases } from './api.routes';
 import type { PageCaller } from './page-caller';
@@ -71,8 +72,10 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       // A code the saved points name that the catalogue lacks (a portal's own industry) stays editable.
       const pointed = doc.criteria.flatMap((c) => (c.metric === 'industry' && c.scale.type === 'map' ? Object.keys(c.scale.values) : []));
       const catalogue = metricCatalog().map((option) => (option.metric === 'industry' ? { ...option, values: industryValues(pointed) } : option));
+      const version = ruleVersion(criteriaOf(doc));
       return {
-        ruleVersion: ruleVersion(criteriaOf(doc)),
+        ruleVersion: version,
+        rules: rulesRef(await deps.storage.settingsHistory.list(caller.installation.id), version) ?? { version, savedAt: null },
         settings: { ...doc, fieldMap } as unknown as SettingsDoc,
         metrics: [
           ...catalogue.map((option) => ({
@@ -112,7 +115,9 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       }));
       if (!saved.ok) return saved;
       if (saved.value.change) deps.afterSave?.(caller.installation.id);
-      return ok({ ruleVersion: saved.value.ruleVersion, moved: previewed.value.moves.length });
+      const version = saved.value.ruleVersion;
+      const rules = rulesRef(await deps.storage.settingsHistory.list(caller.installation.id), version) ?? { version, savedAt: null };
+      return ok({ ruleVersion: version, rules, moved: previewed.value.moves.length });
     },
     async history(caller) {
       const changes = await settingsHistory({ storage: deps.storage, installationId: caller.installation.id, limit: 50 });

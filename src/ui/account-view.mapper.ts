@@ -7,6 +7,10 @@ import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import { GRANULARITIES, reportPeriods, toPeriod } from '../core/model/periods';
 import type { AccountView, ScoreReason } from './api-types';
 import { RISK_KIND } from './portfolio-view.mapper';
+import { NEXT_STEP_RULES } from '../core/rules/next-step-rules';
+
+/** A ledger's rule id (`contract-renewal`) -> the rule's key, for its name in the catalogue. */
+const RULE_KEYS = new Map(NEXT_STEP_RULES.map((rule) => [rule.id, rule.key]));
 
 /**
  * The card tab's response from the app's account view (src/app/account-view.ts): what the store
@@ -42,8 +46,13 @@ function stageOf(deal: NonNullable<StoredAccountView['deal']>, lang: Lang): stri
   return deal.status === 'open' ? null : PAGE_MESSAGES[lang].dealStatus[deal.status];
 }
 
-export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; today: string; criteria: CriterionInfo[]; tiers: Array<{ id: string; minScore: number }> }): AccountView {
+/** `crmLang`: the installation's language, the one CRM texts (to-dos) were written in; default `lang`. */
+export function toAccountPageView(
+  view: StoredAccountView,
+  args: { lang: Lang; crmLang?: Lang; today: string; criteria: CriterionInfo[]; tiers: Array<{ id: string; minScore: number }> },
+): AccountView {
   const { lang, today, criteria } = args;
+  const ruleNames = PAGE_MESSAGES[lang].ruleName;
   const snapshot = view.snapshot;
   const kpis = (snapshot?.kpis ?? {}) as Record<string, unknown>;
   const tiers = args.tiers.map((tier) => ({ id: tier.id, minScore: tier.minScore, label: view.tierLabels[tier.id]?.[lang] ?? tier.id }));
@@ -99,7 +108,9 @@ export function toAccountPageView(view: StoredAccountView, args: { lang: Lang; t
     }) : [],
     nextSteps: view.openSteps.map((step, index) => ({
       // A position, not our ledger's dedup key: the page needs a list key, not our internals.
-      id: String(index + 1), title: withoutMarker(step.title), due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
+      id: String(index + 1), title: withoutMarker(step.title), titleLang: args.crmLang ?? lang,
+      kind: RULE_KEYS.has(step.ruleId) ? ruleNames[RULE_KEYS.get(step.ruleId) as keyof typeof ruleNames] : null,
+      due: step.dueDate, overdue: !!step.dueDate && step.dueDate < today,
       owner: step.ownerId && view.userNames[step.ownerId] ? { id: step.ownerId, name: view.userNames[step.ownerId] ?? '' } : null,
       link: step.crmTaskId ? { entity: 'task', id: step.crmTaskId, url: view.links.steps[step.dedupKey] ?? null } : null,
     })),

@@ -63,7 +63,15 @@ export interface ScoreReason {
 
 export interface NextStepView {
   id: string;
+  /**
+   * The to-do's title as the CRM shows it: written once, in the portal's language (`titleLang`),
+   * since everyone in the portal reads the same task. `kind` is its rule's name in the reader's
+   * language (null for a to-do of no rule we know), so a reader of another language still sees
+   * what the to-do is about; the page leads with it when the languages differ.
+   */
   title: string;
+  titleLang: Lang;
+  kind: string | null;
   due: string | null;
   overdue: boolean;
   owner: PersonRef | null;
@@ -163,6 +171,16 @@ export interface ManagerRow {
   overdueSteps: number;
 }
 
+/**
+ * The criteria a score was made with, as people name them: when they were saved (the settings
+ * history); `savedAt` null: the criteria as installed, never saved since. `version` (the
+ * engine's hash) is for a tooltip only.
+ */
+export interface RulesRef {
+  version: string;
+  savedAt: string | null;
+}
+
 export interface PortfolioView {
   period: PeriodRef;
   /** Whose accounts every figure covers: the whole portfolio (an administrator) or the caller's own (a manager). */
@@ -170,9 +188,9 @@ export interface PortfolioView {
   /** The closed periods that can be picked, newest first. */
   periods: PeriodRef[];
   baseCurrency: string;
-  ruleVersion: string | null;
+  rules: RulesRef | null;
   /** Set when the period's report was frozen at its close (and reads the same after rates or criteria change). */
-  frozen: { at: string; ruleVersion: string | null } | null;
+  frozen: { at: string } | null;
   kpis: PortfolioKpiSet;
   /** The last 8 periods of the same granularity, oldest first, this one last. */
   trend: Array<{ period: PeriodRef; kpis: PortfolioKpiSet }>;
@@ -236,6 +254,8 @@ export interface MetricOption {
 
 export interface SettingsView {
   ruleVersion: string;
+  /** The criteria in force, named for people. */
+  rules: RulesRef;
   settings: SettingsDoc;
   metrics: MetricOption[];
   /** The CRM's own fields that can be mapped to our inputs. */
@@ -252,6 +272,7 @@ export interface SettingsPreview {
 
 export interface SettingsSaved {
   ruleVersion: string;
+  rules: RulesRef;
   moved: number;
 }
 

@@ -1,3 +1,4 @@
+import type { InstallProgress } from '../app/install-progress';
 import { i18n, type Lang } from '../core/i18n/messages';
 import { escapeHtml } from './html';
 import { PAGE_CSS } from './styles';
@@ -28,4 +29,17 @@ ${options.ok ? '<div class="progress"><span id="bar" style="width:0%"></span></d
 <script nonce="${options.nonce}" src="/static/b24jssdk.min.js"></script>
 <script nonce="${options.nonce}">${finish}${poll}</script>
 </body></html>`;
+}
+
+/**
+ * The first sync's progress as the installer page shows it, in the installation's language: the
+ * setup's attempt while it runs, then the rows synced per stream ("Companies: 1 200 · …").
+ */
+export function installProgressText(lang: Lang, status: Pick<InstallProgress, 'done' | 'streams' | 'setupAttempt'>): string {
+  const { pages, fmt } = i18n(lang);
+  const { installer } = pages;
+  const setup = status.setupAttempt === null ? [] : [status.setupAttempt > 1 ? installer.setupAttempt(fmt.number(status.setupAttempt)) : installer.setup];
+  const { company, contact, deal } = status.streams;
+  const streams = installer.streams(fmt.number(company), fmt.number(contact), fmt.number(deal));
+  return [...setup, streams, ...(status.done ? [installer.finished] : [])].join(' · ');
 }

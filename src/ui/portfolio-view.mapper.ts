@@ -7,6 +7,7 @@ import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import type { CrmLinks } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmLink, PersonRef, PortfolioView, RiskSignal } from './api-types';
+import { rulesRef } from './rules-ref';
 
 /**
  * The portfolio page's response from the portfolio report (src/app/reports): labels in the
@@ -44,7 +45,8 @@ function accountLink(id: string, crm: PortfolioLinks | null): CrmLink | null {
   return { entity: contact ? 'contact' : 'company', id: crmId, url: crm.links.card(crm.installation, contact ? 'contact' : 'company', crmId) };
 }
 
-export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: PortfolioLinks | null = null): PortfolioView {
+/** `history`: the installation's settings history, to name the report's criteria by when they were saved. */
+export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: PortfolioLinks | null = null, history: Parameters<typeof rulesRef>[0] = []): PortfolioView {
   const texts = catalogue(lang);
   const granularity = report.granularity;
   const person = (id: string | null, name: string | null): PersonRef | null => (name ? { id: id ?? '', name } : null);
@@ -54,8 +56,8 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: Portfo
     scope: report.scope ?? 'all',
     periods: pickablePeriods(report).map((period) => ({ granularity, ...period })),
     baseCurrency: report.baseCurrency,
-    ruleVersion: report.ruleVersion,
-    frozen: report.frozen ? { at: report.frozen.frozenAt.slice(0, 10), ruleVersion: report.ruleVersion } : null,
+    rules: rulesRef(history, report.ruleVersion, report.frozen?.frozenAt),
+    frozen: report.frozen ? { at: report.frozen.frozenAt.slice(0, 10) } : null,
     kpis: report.kpis,
     trend: report.trend.map((row) => ({ period: { granularity, ...row.period }, kpis: row.kpis })),
     tiers: report.tiers.definitions.map((tier) => ({ id: tier.id, label: tier.label?.[lang] ?? tier.label?.ru ?? tier.label?.en ?? tier.id, minScore: tier.minScore })),

@@ -103,6 +103,9 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(await app.getByTestId('deal').innerText()).toContain('Concrete supply, 2027');
     expect(await app.getByTestId('account').innerText()).toContain('Construction');
     expect(await app.getByTestId('next-steps').innerText()).toContain('overdue');
+    // The Russian portal's to-dos: their kind in English first, the CRM's own (Russian) title beside it, marked as Russian.
+    expect(await app.getByTestId('step-kind').allInnerTexts()).toEqual(['Key account plan', 'Contract renewal']);
+    expect(await app.getByTestId('step-title').first().getAttribute('lang')).toBe('ru');
     expect(await app.getByTestId('risks').locator('li').count()).toBe(2);
     await app.locator('[data-testid="chart"] canvas').nth(1).waitFor();
     expect(await app.locator('[data-testid="chart"] canvas').count()).toBe(2);
@@ -122,6 +125,9 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(text).toContain('3 кв. 2026');
     expect(text).toMatch(/₽/);
     expect(text).not.toMatch(/Why this score|Next steps|points/);
+    // The reader's language is the portal's: the CRM's title alone.
+    expect(await app.getByTestId('step-kind').count()).toBe(0);
+    expect(await app.getByTestId('step-title').first().innerText()).toBe('Составить план развития для ООО «СтройМаш»');
     expect(await app.getByTestId('deal').count()).toBe(0);
     await shot(page, app, 'card-tab-ru');
     await page.close();
@@ -181,6 +187,11 @@ maybe('the pages in Chromium, framed by the portal', () => {
       const { page, app } = await open('/ui/portfolio', { lang });
       await app.getByTestId('accounts').waitFor();
       expect(await app.getByTestId('period-label').innerText()).toContain(lang === 'en' ? 'Q3 2026' : '3 кв. 2026');
+      // The criteria by the day they were saved, for a head of sales; the engine's hash only in the tooltip.
+      const rules = app.getByTestId('rules');
+      expect(await rules.innerText()).toMatch(lang === 'en' ? /^Report frozen on Sep 30, 2026 · Scored with the criteria of Jun 2, 2026, \d/ : /^Отчёт зафиксирован 30 сент\. 2026 г\. · Оценка по критериям от 2 июн\. 2026 г\., \d/);
+      expect(await rules.innerText()).not.toContain('r7');
+      expect(await rules.getAttribute('title')).toBe('r7');
       if (lang === 'ru') expect(await app.locator('main').innerText()).not.toMatch(/Key account portfolio|Accounts|Download/);
       await shot(page, app, `portfolio-${lang}`);
       await page.close();
@@ -204,6 +215,8 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await app.getByTestId('save').click();
     await app.getByTestId('saved').waitFor();
     expect(await app.getByTestId('saved').innerText()).toContain(`${moves} account`);
+    expect(await app.getByTestId('saved').innerText()).not.toMatch(/version|r\d/);
+    expect(await app.getByTestId('rules').innerText()).toMatch(/^Scored with the criteria of Nov 27, 2026, \d/);
     const entry = app.getByTestId('history-entry').first();
     await entry.waitFor();
     expect(await entry.innerText()).toMatch(/Potential: weight 40 → 5/);

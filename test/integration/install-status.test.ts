@@ -34,7 +34,11 @@ it('a status link signed by one web process is accepted by another, which reads 
     // Signed as the install page of process a signs it.
     const signature = createHmac('sha256', a.linkSecret).update(installation.id).digest('hex').slice(0, 32);
     const status = await axios.get(`${server.url}/bitrix24/install/status?i=${installation.id}&s=${signature}`);
-    expect(status.data).toEqual({ progress: 1 / 3, done: false, text: 'company: 2 · contact: 0 · deal: 0', rows: 2 });
+    // Without a language: the server's default (ru).
+    expect(status.data).toEqual({ progress: 1 / 3, done: false, text: 'Компании: 2 · Контакты: 0 · Сделки: 0', rows: 2 });
+    // The installer page's link carries the portal's language (LANG), and the line is worded in it.
+    const en = await axios.get(`${server.url}/bitrix24/install/status?i=${installation.id}&s=${signature}&LANG=en`);
+    expect(en.data).toEqual({ progress: 1 / 3, done: false, text: 'Companies: 2 · Contacts: 0 · Deals: 0', rows: 2 });
     const forged = await axios.get(`${server.url}/bitrix24/install/status?i=${installation.id}&s=${'0'.repeat(32)}`, { validateStatus: () => true });
     expect(forged.status).toBe(401);
   } finally {

@@ -34,6 +34,9 @@ export interface WorkersDemoOptions<Handle = unknown>
   startCluster(options: AppClusterOptions): Promise<AppCluster>;
   /** Drops and creates the demo database; resolves with its URL. */
   freshDatabase(databaseUrl: string, name: string): Promise<string>;
+  /** Drops the demo database when the run closes (`close()`, or a failed start); left out, or with `keepDatabase`, it stays. */
+  dropDatabase?(databaseUrl: string, name: string): Promise<void>;
+  keepDatabase?: boolean;
   /** A worker silent this long is taken for dead (default: the app's, 30 s). */
   workerStaleSeconds?: number;
 }
@@ -79,6 +82,9 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
   try {
     // Every run installs into a fresh database, so pass 1 is a true first install.
     const databaseUrl = await options.freshDatabase(options.databaseUrl, demoDatabaseName(options.databaseUrl));
+    // Closed last (closers run newest first): after the processes, the store and the queue let go of it.
+    const { dropDatabase } = options;
+    if (dropDatabase && !options.keepDatabase) closers.push(() => dropDatabase(options.databaseUrl, demoDatabaseName(options.databaseUrl)));
     const key = randomBytes(32);
     const dataDir = resolve(options.dataDir);
     const staleSeconds = options.workerStaleSeconds ?? 30;

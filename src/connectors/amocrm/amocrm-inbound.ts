@@ -30,16 +30,17 @@ const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : is
 
 const UPSERT_ACTIONS = ['add', 'update', 'restore', 'status', 'responsible'];
 
-/** The dirty marks a webhook form (already parsed with bracket nesting) asks for. */
-export function webhookMarks(form: Record<string, unknown>): DirtyMark[] {
+/**
+ * The dirty marks a webhook form (already parsed with bracket nesting) asks for, or INPUT_INVALID
+ * naming the first entry of a section we read (`leads`, `contacts`, `companies` with an action we
+ * act on) whose id is not a positive integer: amo's ids are integers in every documented shape
+ * (https://www.amocrm.ru/developers/content/crm_platform/webhooks-format), so such a delivery
+ * comes from someone holding the secret, not from amo, and nothing of it is marked (issue 9,
+ * security 5, as Bitrix24's malformed events). amo retries a non-2xx delivery a few times only and
+ * disables a destination after 100 invalid answers in 2 h: a genuine account never gets there.
+ */
+export function webhookMarks(form: Record<string, unknown>): Result<DirtyMark[]> {
   const marks = new Map<string, DirtyMark>();
-  const add = (kind: EntityKind, crmId: unknown, action: DirtyMark['action']) => {
-    const id = String(crmId ?? '').trim();
-    if (!/^\d+$/.test(id)) return;
-    const key = `${kind}:${id}`;
-    // A delete wins over an update of the same entity in the same delivery.
-    if (marks.get(key)?.action !== 'delete') marks.set(key, { kind, crmId: id, action });
-  };
   const sections: Array<{ key: string; kind: (item: Record<string, unknown>) => EntityKind }> = [
     { key: 'leads', kind: () => 'deal' },
     { key: 'contacts', kind: (item) => (item.type === 'company' ? 'company' : 'contact') },
@@ -51,10 +52,19 @@ export function webhookMarks(form: Record<string, unknown>): DirtyMark[] {
     for (const [action, items] of Object.entries(body)) {
       const kind = action === 'delete' ? 'delete' : UPSERT_ACTIONS.includes(action) ? 'upsert' : null;
       if (!kind) continue;
-      for (const item of listOf(items)) if (isRecord(item)) add(section.kind(item), item.id, kind);
+      for (const [index, item] of Object.entries(isRecord(items) || Array.isArray(items) ? items : { 0: items })) {
+        const id = isRecord(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id).trim() : '';
+        if (!/^[1-9]\d{0,18}$/.test(id)) {
+          return fail(new KamError('INPUT_INVALID', `Malformed amoCRM webhook: ${section.key}[${action}][${index.slice(0, 20)}][id] must be a numeric id`));
+        }
+        const entity = section.kind(item as Record<string, unknown>);
+        const key = `${entity}:${id}`;
+        // A delete wins over an update of the same entity in the same delivery.
+        if (marks.get(key)?.action !== 'delete') marks.set(key, { kind: entity, crmId: id, action: kind });
+      }
     }
   }
-  return [...marks.values()];
+  return ok([...marks.values()]);
 }
 
 /**
@@ -90,7 +100,9 @@ export function verifyWebhook(input: { installation: Installation | null; secret
   if (!secretOk) return unauthorized('Wrong webhook secret');
   const accountId = webhookAccountId(input.form);
   if (accountId === null || !secretsEqual(accountId, installation.externalId)) return unauthorized('The webhook is for another account');
-  return ok({ installation, marks: webhookMarks(input.form) });
+  // Only once the sender is proven: a stranger learns nothing from the form check.
+  const marks = webhookMarks(input.form);
+  return marks.ok ? ok({ installation, marks: marks.value }) : marks;
 }
 
 export function verifyDisconnect(query: Record<string, unknown>, credentials: { clientId: string; clientSecret: string }): Result<{ accountId: string }> {

@@ -49,7 +49,8 @@ export async function checkInstall(deps: InstallCheckDeps, claim: InstallClaim):
   }
   try {
     const admin = await deps.callWithToken<boolean>(identity.clientEndpoint, 'user.admin', identity.tokens.accessToken);
-    if (admin !== true) return fail(new KamError('FORBIDDEN', 'Only a portal administrator can install KAM Pilot'));
+    // details.reason: the installer page tells this refusal apart from a foreign portal's (src/ui/notice.page.ts).
+    if (admin !== true) return fail(new KamError('FORBIDDEN', 'Only a portal administrator can install KAM Pilot', { details: { reason: 'notAdmin' } }));
   } catch (error) {
     return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the install token', { cause: error }));
   }

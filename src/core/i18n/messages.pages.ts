@@ -6,11 +6,31 @@
  * functions taking already formatted values (`fmt` in ./intl-format.ts); plurals are word forms by
  * Intl.PluralRules category, counted with `fmt.count`.
  */
+import type { PortfolioKpis } from '../kpi/kpi-pack';
+import type { Granularity } from '../model/periods';
 import type { NextStepRulesConfig, RuleKey } from '../rules/next-step-rules-config';
 import type { Lang } from './format-values';
-import type { PluralForms } from './messages.en';
+import { en as coreEn, type MessageCatalogue, type PluralForms } from './messages.en';
+import { ru as coreRu } from './messages.ru';
 
 type Rules = NextStepRulesConfig['rules'];
+
+/** The portfolio KPIs in the order the page shows them; every key of PortfolioKpis, once. */
+const KPI_ORDER: Record<keyof PortfolioKpis, number> = {
+  revenue: 0, customersStart: 1, customersEnd: 2, newCustomers: 3, lostCustomers: 4, retentionRate: 5, churnRate: 6, nrr: 7, grr: 8,
+};
+export const PORTFOLIO_KPI_KEYS = (Object.keys(KPI_ORDER) as Array<keyof PortfolioKpis>).sort((a, b) => KPI_ORDER[a] - KPI_ORDER[b]);
+
+/**
+ * KPI and period names have one source, the core catalogue (`kpi.<key>`, `granularity.<g>`), which
+ * the reports and the CLI read too: the pages' names are derived from it, never written twice. A
+ * KPI without a core message fails typecheck here (`kpi.${key}` must be a catalogue key).
+ */
+const kpiNames = (core: MessageCatalogue) =>
+  Object.fromEntries(PORTFOLIO_KPI_KEYS.map((key) => [key, core[`kpi.${key}`]])) as Record<keyof PortfolioKpis, string>;
+const granularityNames = (core: MessageCatalogue): Record<Granularity, string> => ({
+  month: core['granularity.month'], quarter: core['granularity.quarter'], year: core['granularity.year'],
+});
 /** The parameters of the next-step rules the settings page edits: each rule's numbers and switches. */
 export type RuleParamKey = Exclude<{ [R in RuleKey]: { [K in keyof Rules[R]]-?: Rules[R][K] extends number | boolean ? K : never }[keyof Rules[R]] }[RuleKey], 'enabled'>;
 /** A parameter's label and a one-line hint of what it does. */
@@ -70,13 +90,12 @@ const ru = {
   notSet: 'не указано',
   // portfolio
   portfolioTitle: 'Портфель ключевых клиентов',
-  granularity: { month: 'Месяц', quarter: 'Квартал', year: 'Год' },
-  frozenAt: (date: string, version: string) => `Отчёт зафиксирован ${date}, версия правил ${version}`,
-  ruleVersion: (version: string) => `Версия правил: ${version}`,
-  kpi: {
-    revenue: 'Выручка', customersStart: 'Клиентов на начало', customersEnd: 'Клиентов на конец',
-    newCustomers: 'Новые', lostCustomers: 'Потерянные', retentionRate: 'Удержание', churnRate: 'Отток', nrr: 'NRR', grr: 'GRR',
-  },
+  granularity: granularityNames(coreRu),
+  frozenAt: (date: string, rules: string) => `Отчёт зафиксирован ${date} · ${rules}`,
+  // The criteria a score was made with, named by when they were saved (settings history), never by their hash.
+  rulesSaved: (date: string) => `Оценка по критериям от ${date}`,
+  rulesInitial: 'Оценка по исходным критериям (как при установке)',
+  kpi: kpiNames(coreRu),
   trend: 'Динамика за 8 периодов',
   distribution: 'Распределение по уровням',
   movements: 'Переходы между уровнями',
@@ -171,7 +190,7 @@ const ru = {
   summaryPeriod: 'Период сводки KPI',
   preview: 'Предпросмотр',
   save: 'Сохранить',
-  saved: (version: string, moved: string) => `Сохранено. Версия правил ${version}; уровень изменился у ${moved}.`,
+  saved: (moved: string) => `Сохранено; уровень изменился у ${moved}.`,
   previewTitle: 'Что изменится',
   before: 'Сейчас',
   after: 'После',
@@ -192,6 +211,31 @@ const ru = {
     done: 'KAM Pilot установлен',
     failed: 'Установка не удалась',
     note: 'Установка принята. Создаём поля уровня и балла и вкладку в карточке сделки, затем первая синхронизация:',
+    setup: 'Настраиваем портал',
+    setupAttempt: (attempt: string) => `Настраиваем портал, попытка ${attempt}`,
+    streams: (companies: string, contacts: string, deals: string) => `Компании: ${companies} · Контакты: ${contacts} · Сделки: ${deals}`,
+    finished: 'Первая синхронизация завершена',
+  },
+  // Why an install was refused (the Bitrix24 installer frame, amoCRM's redirect page): for people, never the internal reason.
+  installRefused: {
+    notAdmin: 'Установить KAM Pilot может только администратор портала.',
+    forbidden: 'Этот сервер KAM Pilot не обслуживает ваш портал или аккаунт. Обратитесь к тому, кто настраивал KAM Pilot.',
+    unauthorized: 'CRM не подтвердила установку. Запустите установку ещё раз.',
+    malformed: 'Запрос установки неполный. Запустите установку из CRM ещё раз.',
+    rateLimited: 'Слишком много попыток. Попробуйте через минуту.',
+    failed: 'Сервер KAM Pilot не смог завершить установку. Попробуйте через несколько минут.',
+  },
+  // A CRM frame (card tab, app page) the server could not accept; `denied` is the catalogue's crm.pageDenied.
+  frameRefused: {
+    title: 'KAM Pilot недоступен',
+    rateLimited: 'Слишком много запросов. Попробуйте через минуту.',
+    malformed: 'CRM прислала неверный запрос. Откройте страницу из CRM заново.',
+  },
+  // amoCRM's Redirect URI, seen by a person who connected through our install button.
+  amoConnect: {
+    done: 'KAM Pilot подключён к amoCRM',
+    doneNote: 'Окно можно закрыть.',
+    failed: 'Не удалось подключить KAM Pilot',
   },
 };
 
@@ -250,13 +294,11 @@ const en: PageMessages = {
   abcXyz: 'ABC / XYZ',
   notSet: 'not set',
   portfolioTitle: 'Key account portfolio',
-  granularity: { month: 'Month', quarter: 'Quarter', year: 'Year' },
-  frozenAt: (date, version) => `Report frozen on ${date}, rules version ${version}`,
-  ruleVersion: (version) => `Rules version: ${version}`,
-  kpi: {
-    revenue: 'Revenue', customersStart: 'Customers at start', customersEnd: 'Customers at end',
-    newCustomers: 'New', lostCustomers: 'Lost', retentionRate: 'Retention', churnRate: 'Churn', nrr: 'NRR', grr: 'GRR',
-  },
+  granularity: granularityNames(coreEn),
+  frozenAt: (date, rules) => `Report frozen on ${date} · ${rules}`,
+  rulesSaved: (date) => `Scored with the criteria of ${date}`,
+  rulesInitial: 'Scored with the criteria as installed',
+  kpi: kpiNames(coreEn),
   trend: 'Trend over 8 periods',
   distribution: 'Tier distribution',
   movements: 'Tier movements',
@@ -348,7 +390,7 @@ const en: PageMessages = {
   summaryPeriod: 'KPI summary period',
   preview: 'Preview',
   save: 'Save',
-  saved: (version, moved) => `Saved. Rules version ${version}; ${moved} changed tier.`,
+  saved: (moved) => `Saved; ${moved} changed tier.`,
   previewTitle: 'What will change',
   before: 'Now',
   after: 'After',
@@ -368,6 +410,28 @@ const en: PageMessages = {
     done: 'KAM Pilot is installed',
     failed: 'Installation failed',
     note: 'Installed. The tier and score fields and the deal card tab are being created, then the first sync runs:',
+    setup: 'Setting up the portal',
+    setupAttempt: (attempt) => `Setting up the portal, attempt ${attempt}`,
+    streams: (companies, contacts, deals) => `Companies: ${companies} · Contacts: ${contacts} · Deals: ${deals}`,
+    finished: 'First sync finished',
+  },
+  installRefused: {
+    notAdmin: 'Only a portal administrator can install KAM Pilot.',
+    forbidden: 'This KAM Pilot server does not serve your portal or account. Ask whoever set KAM Pilot up.',
+    unauthorized: 'The CRM did not confirm the installation. Start the installation again.',
+    malformed: 'The installation request is incomplete. Start the installation from the CRM again.',
+    rateLimited: 'Too many attempts. Try again in a minute.',
+    failed: 'The KAM Pilot server could not finish the installation. Try again in a few minutes.',
+  },
+  frameRefused: {
+    title: 'KAM Pilot is not available',
+    rateLimited: 'Too many requests. Try again in a minute.',
+    malformed: 'The CRM sent a malformed request. Open the page from the CRM again.',
+  },
+  amoConnect: {
+    done: 'KAM Pilot is connected to amoCRM',
+    doneNote: 'You may close this window.',
+    failed: 'KAM Pilot could not be connected',
   },
 };
 

@@ -1,5 +1,5 @@
 import { i18n as catalogue, type PluralForms } from '../../core/i18n/messages';
-import type { Lang, PeriodRef } from '../api-types';
+import type { Lang, PeriodRef, RulesRef } from '../api-types';
 
 /**
  * The pages' view of the one catalogue (src/core/i18n): their messages (`m`), the shared ones (`t`),
@@ -32,6 +32,8 @@ export function createI18n(lang: Lang) {
     ruleName: (key: string) => (pages.ruleName as Partial<Record<string, string>>)[key] ?? key,
     /** "Oct 2026", "Q3 2026", "2025" (ru: "окт. 2026", "3 кв. 2026", "2025"). */
     period: (period: PeriodRef) => fmt.period(period.granularity, period.start),
+    /** "Scored with the criteria of Nov 27, 2026, 2:05 PM" (the reader's time zone), or as installed; never the hash. */
+    rules: (rules: RulesRef | null) => (rules === null ? dash : rules.savedAt ? pages.rulesSaved(fmt.dateTime(rules.savedAt)) : pages.rulesInitial),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Lang } from '../../../src/core/i18n/format-values';
 import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
 import type { PageUseCases } from '../../../src/http/api.routes';
 import type {
-  AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, SettingsDoc, SettingsHistoryEntry, TierInfo,
+  AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, RulesRef, SettingsDoc, SettingsHistoryEntry, TierInfo,
 } from '../../../src/ui/api-types';
 
 /**
@@ -70,9 +70,10 @@ export function accountView(lang: Lang, entity: 'company' | 'contact' | 'deal'):
       { period: { granularity: 'year', start: '2025-01-01', end: '2025-12-31' }, revenue: 27_500_000, previousRevenue: 22_000_000, growth: 0.25, wonDeals: 17, winRate: 0.58 },
     ],
     nextSteps: [
-      { id: 't1', title: ru ? 'Согласовать план развития клиента' : 'Agree the account development plan', due: '2026-11-20', overdue: true,
+      // A Russian portal: its CRM to-dos are in Russian for everyone; their kind is in the reader's language.
+      { id: 't1', title: 'Составить план развития для ООО «СтройМаш»', titleLang: 'ru', kind: ru ? 'План по ключевому клиенту' : 'Key account plan', due: '2026-11-20', overdue: true,
         owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: { entity: 'task', id: '77', url: 'https://example.bitrix24.ru/crm/company/details/12/' } },
-      { id: 't2', title: ru ? 'Продлить договор до 31.01.2027' : 'Renew the contract before 31 Jan 2027', due: '2026-12-05', overdue: false,
+      { id: 't2', title: 'Начать переговоры о продлении с ООО «СтройМаш»: договор заканчивается 31 янв. 2027 г.', titleLang: 'ru', kind: ru ? 'Продление договора' : 'Contract renewal', due: '2026-12-05', overdue: false,
         owner: { id: '3', name: ru ? 'Анна Петрова' : 'Anna Petrova' }, link: null },
     ],
     risks: [
@@ -144,7 +145,7 @@ export function portfolioView(lang: Lang, granularity: 'month' | 'quarter' | 'ye
       openSteps: own.reduce((s, r) => s + r.openSteps, 0), overdueSteps: own.reduce((s, r) => s + r.overdueSteps, 0) };
   });
   return {
-    period, scope: 'all' as const, periods, baseCurrency: 'RUB', ruleVersion: currentVersion, frozen: { at: period.end, ruleVersion: currentVersion },
+    period, scope: 'all' as const, periods, baseCurrency: 'RUB', rules: rulesNow(), frozen: { at: period.end },
     kpis: kpis(7), trend: [...periods].reverse().map((p, k) => ({ period: p, kpis: kpis(k) })),
     tiers: tiersOf(lang, currentSettings), distribution,
     movements: [{ from: 'develop', to: 'key', count: 2 }, { from: 'key', to: 'develop', count: 1 }, { from: 'standard', to: 'develop', count: 3 }, { from: null, to: 'standard', count: 2 }],
@@ -185,6 +186,10 @@ export const INITIAL_SETTINGS: SettingsDoc = {
 let currentSettings: SettingsDoc = structuredClone(INITIAL_SETTINGS);
 let currentVersion = 'r7';
 const history: Array<Omit<SettingsHistoryEntry, 'changes'> & { changes: Change[] }> = [];
+/** The criteria in force as the pages name them: saved on 2 June before the suites, or by the suites' own save. */
+function rulesNow(): RulesRef {
+  return { version: currentVersion, savedAt: history.find((entry) => entry.ruleVersion === currentVersion)?.at ?? '2026-06-02T09:30:00Z' };
+}
 
 export function resetSettings(): void {
   currentSettings = structuredClone(INITIAL_SETTINGS);
@@ -242,7 +247,7 @@ export function fixtureUseCases(): PageUseCases {
     },
     settings: {
       view: async (caller) => ({
-        ruleVersion: currentVersion, settings: structuredClone(currentSettings),
+        ruleVersion: currentVersion, rules: rulesNow(), settings: structuredClone(currentSettings),
         metrics: [
           { metric: 'field:potential3y', label: caller.lang === 'ru' ? 'Потенциал за 3 года (поле)' : 'Potential over 3 years (field)', kind: 'field' },
           { metric: 'potentialForecast3y', label: caller.lang === 'ru' ? 'Прогноз потенциала за 3 года' : 'Potential forecast, 3 years', kind: 'kpi' },
@@ -270,7 +275,7 @@ export function fixtureUseCases(): PageUseCases {
         currentSettings = structuredClone(doc);
         currentVersion = ruleVersion;
         history.unshift({ at: '2026-11-27T18:00:00Z', by: { id: '1', name: caller.lang === 'ru' ? 'Администратор портала' : 'Portal administrator' }, ruleVersion, changes });
-        return { ok: true, value: { ruleVersion, moved: moves.length } };
+        return { ok: true, value: { ruleVersion, rules: rulesNow(), moved: moves.length } };
       },
       history: async (caller) => history.map((entry) => ({
         ...entry, changes: entry.changes.map((change) => ({ ...change, label: describeSettingsPath(change.path, currentSettings, caller.lang) })),

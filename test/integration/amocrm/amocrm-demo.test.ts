@@ -119,6 +119,9 @@ describe('kam demo --crm amocrm', () => {
     expect(wrongSecret.status).toBe(401);
     const otherAccount = await http.post(`${demo.app}${destination.pathname}`, qs.stringify({ leads: { update: [{ id: '1' }] }, account: { id: '1' } }), { headers });
     expect(otherAccount.status).toBe(401);
+    // Authenticated but malformed (issue 9, security 5): 400 naming the field, and nothing of the delivery is marked.
+    const malformed = await http.post(`${demo.app}${destination.pathname}`, `${qs.stringify({ leads: { update: [{ id: '77' }, { id: 'abc' }] } })}&${body.replace(/^.*?account/, 'account')}`, { headers });
+    expect([malformed.status, malformed.data]).toEqual([400, { error: { code: 'INPUT_INVALID', message: 'Malformed amoCRM webhook: leads[update][1][id] must be a numeric id' } }]);
     expect(await demo.runtime.storage.syncState.countDirty(demo.installationId)).toBe(dirty);
     const good = await http.post(`${demo.app}${destination.pathname}`, body, { headers });
     expect(good.status).toBe(200);

@@ -8,6 +8,7 @@ import { createSilentLogger } from '../../../src/logging/logger';
 import { createRuntime, startServer, type Runtime } from '../../../src/main';
 import type { ListeningServer } from '../../../src/http/listen';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../../src/sandbox/bitrix24';
+import { ADMIN_USER_ID } from '../../../src/sandbox/bitrix24/portal-runtime';
 import { startBitrix24OAuthServer, type RunningBitrix24OAuthServer } from '../../../src/sandbox/bitrix24/oauth-server';
 
 /**
@@ -249,12 +250,35 @@ describe('forged requests do not spend the portal (security 2, 3)', () => {
     const headers = { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.60' } };
     const tab = await http.post(`${server.url}/bitrix24/placement?LANG=en`, `member_id[]=${memberB()}&AUTH_ID=bogus-array`, headers);
     expect(tab.status).toBe(400);
-    expect(String(tab.data)).toContain('each field once');
+    expect(String(tab.data)).toContain('<p data-testid="refused">The CRM sent a malformed request. Open the page from the CRM again.</p>');
+    // The same refusal in the portal user's language, from the catalogue.
+    const ruTab = await http.post(`${server.url}/bitrix24/placement?LANG=ru`, `member_id[]=${memberB()}&AUTH_ID=bogus-array`, headers);
+    expect([ruTab.status, String(ruTab.data)]).toEqual([400, expect.stringContaining('<html lang="ru">')]);
+    expect(String(ruTab.data)).toContain('CRM прислала неверный запрос');
     expect((await http.post(`${server.url}/bitrix24/placement?LANG=en`, `member_id=${memberB()}&AUTH_ID=a&AUTH_ID=b`, headers)).status).toBe(400);
     const install = await http.post(`${server.url}/bitrix24/install?DOMAIN=${String(portalB.readyLine.domain)}&DOMAIN=evil.example&PROTOCOL=0`, qs.stringify({ AUTH_ID: 'x', REFRESH_ID: 'y', member_id: memberB() }), headers);
     expect(install.status).toBe(400);
     expect(restCalls(portalB)).toBe(rest);
     expect(portalB.runtime.stats.snapshot().byMethod['oauth.token'] ?? 0).toBe(exchanges);
+  });
+
+  it("tells a manager who opens the installer, in the portal's language, that only an administrator installs; nothing internal shown", async () => {
+    const user = portalB.runtime.state.users.find((candidate) => candidate.active && candidate.id !== ADMIN_USER_ID);
+    const headers = { headers: { ...form.headers, 'X-Forwarded-For': '127.0.0.70' } };
+    for (const [lang, sentence] of [['ru', 'Установить KAM Pilot может только администратор портала.'], ['en', 'Only a portal administrator can install KAM Pilot.']] as const) {
+      const query = qs.stringify({ DOMAIN: portalB.readyLine.domain, PROTOCOL: 0, LANG: lang });
+      // A fresh pair each time: a refresh token works once.
+      const manager = portalB.runtime.tokens.issue(user?.id ?? 0);
+      const page = await http.post(`${server.url}/bitrix24/install?${query}`, qs.stringify({ AUTH_ID: manager.accessToken, REFRESH_ID: manager.refreshToken, member_id: memberB() }), headers);
+      expect(page.status).toBe(403);
+      expect(String(page.data)).toContain(`<html lang="${lang}">`);
+      expect(String(page.data)).toContain(`<p>${sentence}</p>`);
+    }
+    // A forged DOMAIN: the reason a person reads names no host, token or field.
+    const forged = await http.post(`${server.url}/bitrix24/install?DOMAIN=evil.example&PROTOCOL=0&LANG=en`, qs.stringify({ AUTH_ID: 'a', REFRESH_ID: 'b', member_id: memberB() }), headers);
+    expect(forged.status).toBe(403);
+    expect(String(forged.data)).toContain('<p>This KAM Pilot server does not serve your portal or account. Ask whoever set KAM Pilot up.</p>');
+    expect(String(forged.data)).not.toMatch(/evil\.example|member_id|may not install this app/);
   });
 
   it('answers an authenticated event with a malformed id with 400, and marks nothing', async () => {

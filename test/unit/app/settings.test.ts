@@ -253,6 +253,8 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     const settings = page((id) => void runs.push(id));
     const view = await settings.view(await caller());
     expect(view).toMatchObject({ ruleVersion: expect.any(String), settings: { hysteresis: 5, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } } });
+    // Never saved: the criteria as installed (the page names them so, the hash is only a tooltip).
+    expect(view.rules).toEqual({ version: view.ruleVersion, savedAt: null });
     expect(view.metrics.find((m) => m.metric === 'potentialForecast3y')?.label).toBe('Прогноз потенциала за 3 года');
     // Every input of the field mapping by its name, none by its key (contractEnd is no metric of its own).
     const mapped = settingsPageUseCases({ storage, defaultLang: 'en', connectors: { bitrix24: { traits: { ...TRAITS, defaultFieldMap: { potential3y: 'P', contractEnd: 'C' } } } } as unknown as CrmRegistry });
@@ -261,7 +263,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     if (!preview.ok) throw preview.error;
     expect(preview.value.moves[0]).toMatchObject({ reason: expect.any(String) });
     const saved = await settings.save(await caller(), { ...stricterKey, fieldMap: { potential3y: 'UF_CRM_POTENTIAL' } });
-    expect(saved.ok && saved.value).toEqual({ ruleVersion: preview.value.ruleVersion, moved: preview.value.moves.length });
+    // Named by the save's own moment (the use case's clock).
+    expect(saved.ok && saved.value).toEqual({ ruleVersion: preview.value.ruleVersion, rules: { version: preview.value.ruleVersion, savedAt: `${AS_OF}T12:00:00.000Z` }, moved: preview.value.moves.length });
+    expect((await settings.view(await caller())).rules).toEqual({ version: preview.value.ruleVersion, savedAt: `${AS_OF}T12:00:00.000Z` });
     expect(runs).toEqual([installationId]);
     // The connector's default mapping is shown, not stored: only what differs from it is saved.
     expect(readSettings((await storage.installations.get(installationId))!, 'en').fieldMap).toEqual({});

@@ -26,7 +26,8 @@ const FORM = qs.parse([
 
 describe('amoCRM webhooks', () => {
   it('turns a legacy form into dirty marks: companies under contacts, a delete winning over an update', () => {
-    expect(webhookMarks(FORM).sort((a, b) => a.crmId.localeCompare(b.crmId))).toEqual([
+    const marks = webhookMarks(FORM);
+    expect(marks.ok && marks.value.sort((a, b) => a.crmId.localeCompare(b.crmId))).toEqual([
       { kind: 'company', crmId: '12', action: 'upsert' },
       { kind: 'contact', crmId: '44', action: 'upsert' },
       { kind: 'deal', crmId: '7', action: 'upsert' },
@@ -42,6 +43,30 @@ describe('amoCRM webhooks', () => {
     expect(other.ok ? null : other.error.message).toMatch(/another account/);
     expect(verifyWebhook({ installation: null, secret: 'x', form: FORM }).ok).toBe(false);
     expect(verifyWebhook({ installation: installation({ status: 'deleted' }), secret: 'hook-secret-0123456789', form: FORM }).ok).toBe(false);
+  });
+
+  it.each([
+    ['leads[update][0][id]=abc', 'leads[update][0][id]'],
+    ['contacts[add][0][id]=12a&contacts[add][0][type]=company', 'contacts[add][0][id]'],
+    ['companies[delete][0][name]=no-id', 'companies[delete][0][id]'],
+    ['leads[status][0][id]=-3', 'leads[status][0][id]'],
+    ['leads[update][0][id][]=1', 'leads[update][0][id]'],
+    ['leads[update]=7', 'leads[update][0][id]'],
+  ])('refuses an authenticated delivery with a malformed id (%s) as INPUT_INVALID naming the field, and marks nothing of it', (entry, field) => {
+    const form = qs.parse(`companies[update][0][id]=5&${entry}&account[id]=30000011`) as Record<string, unknown>;
+    const verified = verifyWebhook({ installation: installation(), secret: 'hook-secret-0123456789', form });
+    expect(verified.ok).toBe(false);
+    if (verified.ok) return;
+    expect([verified.error.code, verified.error.status]).toEqual(['INPUT_INVALID', 400]);
+    expect(verified.error.message).toContain(field);
+    // A stranger gets 401 for the same form: the form is only judged once the sender is proven.
+    const stranger = verifyWebhook({ installation: installation(), secret: 'wrong', form });
+    expect(stranger.ok ? null : stranger.error.status).toBe(401);
+  });
+
+  it('still skips what it does not read: notes, tasks, other actions, other sections', () => {
+    const form = qs.parse('leads[note][0][note][element_id]=x&task[add][0][id]=abc&unsorted[add][0][uid]=u-1&leads[update][0][id]=9&account[id]=30000011') as Record<string, unknown>;
+    expect(webhookMarks(form)).toEqual({ ok: true, value: [{ kind: 'deal', crmId: '9', action: 'upsert' }] });
   });
 
   it('falls back to the slot hash when no sealed secret is stored', () => {

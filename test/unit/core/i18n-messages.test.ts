@@ -1,7 +1,8 @@
 import { en } from '../../../src/core/i18n/messages.en';
 import { ru } from '../../../src/core/i18n/messages.ru';
 import { i18n, inEveryLanguage } from '../../../src/core/i18n/messages';
-import { PAGE_MESSAGES, type PageMessages, type RuleParamKey } from '../../../src/core/i18n/messages.pages';
+import { PAGE_MESSAGES, PORTFOLIO_KPI_KEYS, type PageMessages, type RuleParamKey } from '../../../src/core/i18n/messages.pages';
+import type { PortfolioKpis } from '../../../src/core/kpi/kpi-pack';
 import { DEFAULT_NEXT_STEP_RULES } from '../../../src/core/rules/next-step-rules-config';
 
 // Compile-time: the labelled parameters are exactly the rules' numbers and switches, so a new
@@ -53,6 +54,21 @@ describe('message catalogue', () => {
         expect(labels[key]!.label).not.toBe(key);
       }
     }
+  });
+
+  it('names every portfolio KPI in both languages from the one core catalogue, the pages deriving theirs from it', () => {
+    const kpis: Record<keyof PortfolioKpis, number> = { revenue: 0, customersStart: 0, customersEnd: 0, newCustomers: 0, lostCustomers: 0, retentionRate: 0, churnRate: 0, nrr: 0, grr: 0 };
+    expect([...PORTFOLIO_KPI_KEYS].sort()).toEqual(Object.keys(kpis).sort());
+    for (const key of PORTFOLIO_KPI_KEYS) {
+      const [ruName, enName] = [ru[`kpi.${key}`], en[`kpi.${key}`]];
+      expect([key, ruName, enName]).toEqual([key, expect.stringMatching(/\S/), expect.stringMatching(/\S/)]);
+      // The Russian name is Russian (the acronyms NRR/GRR are the same in both), the English one has no Cyrillic.
+      if (ruName !== enName) expect(ruName).toMatch(/[а-яё]/i);
+      expect(enName).not.toMatch(/[а-яё]/i);
+      expect([key, PAGE_MESSAGES.ru.kpi[key], PAGE_MESSAGES.en.kpi[key]]).toEqual([key, ruName, enName]);
+    }
+    expect(PAGE_MESSAGES.ru.granularity.quarter).toBe(ru['granularity.quarter']);
+    expect(PAGE_MESSAGES.en.granularity).toEqual({ month: en['granularity.month'], quarter: en['granularity.quarter'], year: en['granularity.year'] });
   });
 
   it('puts parameters in the same order in both languages', () => {

@@ -136,6 +136,8 @@ describe('page API and page shells', () => {
       const html = await response.text();
       expect(html).toContain(`<html lang="${lang}">`);
       expect(html).toContain(words);
+      // The same notice page as the other refusals: a heading from the catalogue, the sentence under it.
+      expect(html).toContain(lang === 'ru' ? '<h1>KAM Pilot недоступен</h1>' : '<h1>KAM Pilot is not available</h1>');
     }
   });
 

@@ -1,5 +1,6 @@
 import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-report';
 import { toPortfolioView } from '../../../src/ui/portfolio-view.mapper';
+import { rulesRef } from '../../../src/ui/rules-ref';
 import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const yearReport = (deals: ReturnType<typeof won>[]) =>
@@ -44,5 +45,33 @@ describe('portfolio page view: CRM links and scope', () => {
     expect(view.scope).toBe('all');
     expect(toPortfolioView({ ...report, scope: 'own' }, 'en').scope).toBe('own');
     expect(toPortfolioView(report, 'en').accounts[0]?.link).toBeNull();
+  });
+});
+
+describe('portfolio page view: the criteria named for people, not by their hash', () => {
+  const change = (changedAt: string, previousRuleVersion: string, ruleVersion: string) => ({ changedAt, previousRuleVersion, ruleVersion });
+  // Defaults (d0) as installed, then A saved on 1 Sep, a rules-only save (A -> A) on 5 Sep, B on 1 Oct, A again on 20 Nov.
+  const history = [
+    change('2026-11-20T10:00:00Z', 'B', 'A'), change('2026-10-01T08:00:00Z', 'A', 'B'),
+    change('2026-09-05T12:00:00Z', 'A', 'A'), change('2026-09-01T14:05:00Z', 'd0', 'A'),
+  ];
+
+  it('names a version by the save that brought it in force; a frozen report by the save before its close', () => {
+    expect(rulesRef(history, 'B')).toEqual({ version: 'B', savedAt: '2026-10-01T08:00:00Z' });
+    expect(rulesRef(history, 'A')).toEqual({ version: 'A', savedAt: '2026-11-20T10:00:00Z' });
+    // A Q3 report frozen on 1 Oct with A: the September save, not the later one, and never the rules-only save.
+    expect(rulesRef(history, 'A', '2026-10-01T00:10:00Z')).toEqual({ version: 'A', savedAt: '2026-09-01T14:05:00Z' });
+    expect(rulesRef(history, 'd0')).toEqual({ version: 'd0', savedAt: null });
+    expect(rulesRef([], 'd0')).toEqual({ version: 'd0', savedAt: null });
+    expect(rulesRef(history, null)).toBeNull();
+  });
+
+  it('puts the criteria in the view as a reference, the frozen mark without a version', () => {
+    const report = yearReport([won('a', '2025-03-10', 2000)]);
+    const view = toPortfolioView({ ...report, ruleVersion: 'A' }, 'en', null, history);
+    expect(view.rules).toEqual({ version: 'A', savedAt: '2026-11-20T10:00:00Z' });
+    const frozen = toPortfolioView({ ...report, ruleVersion: 'A', frozen: { version: 1, reason: 'closed', frozenAt: '2026-10-01T00:10:00Z' } }, 'en', null, history);
+    expect([frozen.rules?.savedAt, frozen.frozen]).toEqual(['2026-09-01T14:05:00Z', { at: '2026-10-01' }]);
+    expect(Object.keys(view)).not.toContain('ruleVersion');
   });
 });

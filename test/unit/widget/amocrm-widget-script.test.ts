@@ -174,6 +174,17 @@ describe.each(['ru', 'en'] as const)('amoCRM widget card panel (%s)', (lang) => 
     expect(panelOf(won)).not.toContain('javascript:');
   });
 
+  it("leads a to-do written in another language than the reader's with its kind in the reader's", () => {
+    const kind = lang === 'ru' ? 'План по ключевому клиенту' : 'Key account plan';
+    const nextSteps = [{ ...RAW_VIEW.nextSteps[0], titleLang: 'ru', kind }];
+    const amo = card(lang, () => ({ ok: true, body: { ...RAW_VIEW, nextSteps } }));
+    amo.callbacks['render']?.();
+    const text = visibleText(panelOf(amo));
+    if (lang === 'en') expect(text).toContain('Key account plan — Назначить встречу');
+    else expect(text).not.toContain(kind);
+    expect(text).toContain('Назначить встречу');
+  });
+
   it('escapes what the backend sends, Twig braces included', () => {
     const amo = card(lang, () => ({ ok: true, body: VIEWS.ru }));
     amo.callbacks['render']?.();
