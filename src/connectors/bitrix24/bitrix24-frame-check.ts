@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { KamError, fail, ok, type Result } from '../../core/errors';
+import { KamError, fail, isKamError, ok, type Result } from '../../core/errors';
 import type { FrameCheckStore } from '../../core/ports/frame-check-store.port';
 import type { Installation } from '../../core/ports/installation-store.port';
-import { createAdmission } from '../shared/admission';
+import { createAdmission, createMarks } from '../shared/admission';
+import { createCheckLane, type CheckLane, type CheckLaneOptions } from '../shared/check-lane';
 
 /**
  * Is a card-frame user's token good? Asked of the portal (user.current at our stored endpoint,
@@ -10,46 +11,96 @@ import { createAdmission } from '../shared/admission';
  * (`verdicts`), so every web process shares what any one of them learned: a token checked once
  * is not checked again by the next process, and a refused token is refused by all without
  * costing the portal anything. Only a hash of installation and token is kept, never the token.
- * Uncached checks are limited per source address, not per portal: a flood of bogus tokens from
- * one place is refused there, while the portal's genuine users (other addresses, or tokens
- * already checked) keep their card tab.
+ *
+ * A token nobody has checked yet is indistinguishable from a flood's (issue 9, security 3;
+ * docs/security.md "Card-tab flood"), and each check spends the portal's rate limit, which our
+ * sync shares (leaky bucket, 2/s per portal: https://apidocs.bitrix24.com/limits.html). So:
+ * - a source whose token the portal refused gets no unverified check for a while (no call);
+ * - each source gets at most a few unverified checks per 10 s (the fix of the 21-post lockout);
+ * - the rest go through one lane per portal (../shared/check-lane.ts): a bounded share of the
+ *   portal's budget, newest first, sources with a genuine verdict before the others, and an
+ *   answer within the frame's time. Under FIFO a user who opens the tab during a flood waits
+ *   behind all of it (76-100 s for 200); newest first, the user goes ahead of the backlog, and
+ *   whatever the flood's size it costs the portal at most `perMinute` calls a minute. A frame
+ *   not answered in time gets `frameBusy` (a page that posts the frame again by itself), and a
+ *   check already under way still stores its verdict, so the repeat finds it.
  */
 const USER_CHECK_TTL_MS = 5 * 60_000;
 const FAILED_CHECK_TTL_MS = 30_000;
 /** At most this many uncached frame checks per source address in any 10 seconds. */
 const FRAME_CHECKS_PER_SOURCE = 20;
 const FRAME_CHECK_WINDOW_MS = 10_000;
+/** A source the portal refused a token from waits this long before its next unverified check. */
+const REFUSED_SOURCE_MS = 30_000;
+/** A source with an accepted token is served first for this long. */
+const GENUINE_SOURCE_MS = 60 * 60_000;
+/**
+ * Per portal and process: half of Bitrix24's standard drain (2/s), so sync keeps the other half
+ * under any flood; 5 s from arrival to answer leaves the rest of the ~10 s a portal gives a frame
+ * for the redirect to the card page.
+ */
+export const FRAME_LANE: Omit<CheckLaneOptions, 'clock'> = { perMinute: 60, burst: 10, concurrency: 4, deadlineMs: 5_000, maxWaiting: 50 };
+/** How soon the busy page posts the frame again. */
+const RETRY_MS = 2_000;
 /** Expired verdicts are swept after this many new ones (per process). */
 const PRUNE_EVERY = 200;
 
+/** The portal said no to the token itself (not a fault of the portal or the network). */
+const tokenRefused = (error: unknown) => isKamError(error) && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED');
+
+/** The frame was not checked in time: the frame page posts itself again after `retryAfterMs`. */
+export const frameBusy = (retryAfterMs: number) =>
+  new KamError('RATE_LIMITED', 'The frame token could not be checked in time; the frame retries by itself', { details: { reason: 'frameBusy', retryAfterMs } });
+
 export function createFrameCheck(
   askPortal: (installation: Installation, accessToken: string) => Promise<void>,
-  options: { verdicts: FrameCheckStore; now?: () => number },
+  options: { verdicts: FrameCheckStore; now?: () => number; lane?: Partial<CheckLaneOptions> },
 ) {
   const now = options.now ?? Date.now;
   const { verdicts } = options;
   const perSource = createAdmission({ limit: FRAME_CHECKS_PER_SOURCE, windowMs: FRAME_CHECK_WINDOW_MS, now });
+  const refusedSources = createMarks({ ttlMs: REFUSED_SOURCE_MS, now });
+  const genuineSources = createMarks({ ttlMs: GENUINE_SOURCE_MS, now });
+  // One lane per installation: only installations we know get one, so the map is bounded by them.
+  const lanes = new Map<string, CheckLane>();
+  const laneOf = (installationId: string) => {
+    let lane = lanes.get(installationId);
+    if (!lane) lanes.set(installationId, (lane = createCheckLane({ ...FRAME_LANE, ...options.lane })));
+    return lane;
+  };
   let written = 0;
   const remember = async (keyHash: string, installationId: string, accepted: boolean) => {
     await verdicts.remember({ keyHash, installationId, accepted, expiresAt: new Date(now() + (accepted ? USER_CHECK_TTL_MS : FAILED_CHECK_TTL_MS)) });
     written += 1;
     if (written % PRUNE_EVERY === 0) await verdicts.prune();
   };
-  const refused = () => fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token'));
+  const refused = (cause?: unknown) => fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token', cause === undefined ? {} : { cause }));
 
-  return async (installation: Installation, accessToken: string, source?: string): Promise<Result<Installation>> => {
+  /** The call itself; it stores its verdict even when the frame that asked was answered already. */
+  const ask = async (installation: Installation, accessToken: string, keyHash: string, source: string | undefined): Promise<Result<Installation>> => {
+    try {
+      await askPortal(installation, accessToken);
+    } catch (error) {
+      if (source && tokenRefused(error)) refusedSources.mark(source);
+      await remember(keyHash, installation.id, false);
+      return refused(error);
+    }
+    if (source) genuineSources.mark(source);
+    await remember(keyHash, installation.id, true);
+    return ok(installation);
+  };
+
+  const check = async (installation: Installation, accessToken: string, source?: string): Promise<Result<Installation>> => {
     if (!accessToken) return fail(new KamError('UNAUTHORIZED', 'The frame brought no token'));
     const keyHash = createHash('sha256').update(`${installation.id}:${accessToken}`).digest('hex');
     const known = await verdicts.find(keyHash);
     if (known) return known.accepted ? ok(installation) : refused();
+    // A request without a source (the pages' own re-check) cannot be told apart: never barred as a source.
+    const barred = source ? refusedSources.remaining(source) : 0;
+    if (barred > 0) return fail(frameBusy(Math.max(RETRY_MS, barred)));
     if (!perSource.admit(source ?? 'unknown')) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks from this address; try again in a moment'));
-    try {
-      await askPortal(installation, accessToken);
-    } catch (error) {
-      await remember(keyHash, installation.id, false);
-      return fail(new KamError('UNAUTHORIZED', 'The portal did not accept the frame token', { cause: error }));
-    }
-    await remember(keyHash, installation.id, true);
-    return ok(installation);
+    const outcome = await laneOf(installation.id).run(() => ask(installation, accessToken, keyHash, source), { preferred: source ? genuineSources.remaining(source) > 0 : false });
+    return outcome.ran ? outcome.value : fail(frameBusy(RETRY_MS));
   };
+  return Object.assign(check, { lanes: (installationId: string) => lanes.get(installationId)?.stats() ?? null });
 }

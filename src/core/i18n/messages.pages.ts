@@ -46,6 +46,12 @@ const ru = {
   deniedText: 'CRM не подтвердила пользователя. Откройте страницу из CRM заново.',
   adminOnlyTitle: 'Только для администраторов',
   adminOnlyText: 'Настройки KAM Pilot может менять только администратор портала. Обратитесь к администратору.',
+  // A card tab or app frame we could not check in time (a flood at the portal): the page posts the frame again by itself.
+  frameBusy: {
+    title: 'Одну секунду…',
+    text: 'Портал сейчас отвечает медленно. Страница откроется сама через несколько секунд.',
+    now: 'Открыть сейчас',
+  },
   syncing: 'Идёт первая синхронизация; данные появятся через несколько минут.',
   blocked: 'Синхронизация остановлена: CRM больше не принимает ключи приложения. Администратору нужно переустановить KAM Pilot. Данные ниже могут быть устаревшими.',
   notEvaluated: 'Компания ещё не оценена.',
@@ -252,6 +258,11 @@ const en: PageMessages = {
   deniedText: 'The CRM did not confirm the user. Open the page from the CRM again.',
   adminOnlyTitle: 'Administrators only',
   adminOnlyText: 'Only a portal administrator can change the KAM Pilot settings. Ask your administrator.',
+  frameBusy: {
+    title: 'One moment…',
+    text: 'The portal is answering slowly right now. This page will open by itself in a few seconds.',
+    now: 'Open now',
+  },
   blocked: 'Sync is stopped: the CRM no longer accepts the app tokens. An administrator must reinstall KAM Pilot. The data below may be out of date.',
   syncing: 'The first sync is running; the data will appear in a few minutes.',
   notEvaluated: 'This company has not been evaluated yet.',
