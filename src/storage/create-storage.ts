@@ -8,6 +8,7 @@ import { createEntityStore } from './repositories/entity-store.kysely';
 import { createEvaluationStore } from './repositories/evaluation-store.kysely';
 import { createPeriodReportStore, createReportLinkStore } from './repositories/period-report-store.kysely';
 import { createInstallationStore } from './repositories/installation-store.kysely';
+import { withVerifiedInstallations } from './repositories/verified-installations';
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createLeaseStore } from './repositories/lease.kysely';
 import { createFrameCheckStore } from './repositories/frame-check-store.kysely';
@@ -20,6 +21,8 @@ export interface CreateStorageOptions extends ConnectionOptions {
   encryptionKey: Buffer;
   /** Apply pending migrations at start-up (default true). With false, run `kam migrate` first. */
   migrate?: boolean;
+  /** How long inbound verification may answer from a copy of an installation (default 10 s; 0: never). */
+  verifiedInstallationTtlMs?: number;
 }
 
 /**
@@ -54,7 +57,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
 
   return {
     engine,
-    installations: createInstallationStore({ db, cipher }),
+    installations: withVerifiedInstallations(createInstallationStore({ db, cipher }), { ttlMs: options.verifiedInstallationTtlMs }),
     entities: createEntityStore({ db }),
     syncState: createSyncStateStore({ db }),
     evaluations: createEvaluationStore({ db }),

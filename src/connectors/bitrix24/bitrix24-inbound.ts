@@ -22,7 +22,7 @@ import { createAdmission } from '../shared/admission';
  * a result, never a throw.
  */
 export interface Bitrix24InboundDeps {
-  installations: Pick<InstallationStore, 'findByExternalId'>;
+  installations: Pick<InstallationStore, 'findByExternalId' | 'findVerified'>;
   /** What the portal said of card-frame tokens, shared by every process (hashes, never tokens). */
   frameVerdicts: FrameCheckStore;
   portalHosts: RegExp;
@@ -81,11 +81,17 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     }
   };
 
-  /** Known portal and matching application token, or a verifiable install or update. */
+  /**
+   * Known portal and matching application token, or a verifiable install or update. The
+   * installation may come from the store's short-lived copy, but only to accept: a copy that would
+   * refuse is read again (the token may have been rotated by another process).
+   */
   const provenInstallation = async (event: Bitrix24Event, source: string | undefined): Promise<Result<Installation | null>> => {
-    const installation = await deps.installations.findByExternalId('bitrix24', event.auth.member_id);
+    const signedBy = (installation: Installation) =>
+      installation.applicationToken !== null && secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted';
+    const installation = await deps.installations.findVerified({ crm: 'bitrix24', externalId: event.auth.member_id }, signedBy);
     if (installation?.applicationToken) {
-      if (secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted') return ok(installation);
+      if (signedBy(installation)) return ok(installation);
       if (event.event === 'ONAPPINSTALL' && installation.status === 'deleted') return ok(null);
       // An update brings a NEW application token, so it cannot match: it is proven as an install
       // is, by its refresh token at OUR OAuth server, whose answer must name this member_id
