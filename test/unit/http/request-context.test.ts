@@ -38,10 +38,18 @@ const serve = async (level: 'info' | 'debug') => {
   return { url, lines, child, lineWhere, close: () => new Promise((resolve) => server.close(resolve)) };
 };
 
+const withApp = async (level: 'info' | 'debug', use: (app: Awaited<ReturnType<typeof serve>>) => Promise<void>) => {
+  const app = await serve(level);
+  try {
+    await use(app);
+  } finally {
+    await app.close();
+  }
+};
+
 describe('requestContext', () => {
-  it('gives each request an id and makes no logger for a request that writes no line', async () => {
-    const app = await serve('info');
-    try {
+  it('gives each request an id and makes no logger for a request that writes no line', () =>
+    withApp('info', async (app) => {
       const plain = await fetch(`${app.url}/quiet`);
       expect(plain.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
       const given = await fetch(`${app.url}/quiet`, { headers: { 'X-Request-Id': 'trace-42' } });
@@ -53,31 +61,20 @@ describe('requestContext', () => {
       await app.lineWhere((line) => line.message === 'second');
       expect(app.lines.map((line) => line.message)).toEqual(['first', 'second']);
       expect(app.child).toHaveBeenCalledTimes(1);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  it("writes a request's lines with its id, through one child logger", async () => {
-    const app = await serve('info');
-    try {
+  it("writes a request's lines with its id, through one child logger", () =>
+    withApp('info', async (app) => {
       await fetch(`${app.url}/loud`, { headers: { 'X-Request-Id': 'loud-2' } });
       await app.lineWhere((line) => line.message === 'second');
       expect(app.lines.map((line) => [line.message, line.requestId])).toEqual([['first', 'loud-2'], ['second', 'loud-2']]);
       expect(app.child).toHaveBeenCalledTimes(1);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  it('writes the timing line of every request at debug level', async () => {
-    const app = await serve('debug');
-    try {
+  it('writes the timing line of every request at debug level', () =>
+    withApp('debug', async (app) => {
       await fetch(`${app.url}/quiet`, { headers: { 'X-Request-Id': 'timed-1' } });
       await app.lineWhere((line) => line.message === 'http request');
       expect(app.lines[0]).toMatchObject({ message: 'http request', requestId: 'timed-1', method: 'GET', path: '/quiet', status: 200 });
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 });
