@@ -47,6 +47,8 @@ const ROOT = join(__dirname, '..');
 const WARM_UP = { rate: 200, seconds: 2 };
 /** The app's own user on every portal: a company event by it runs the echo check. */
 const APP_USER = '1';
+/** How long the idle process's CPU use is sampled (the clock ticks are 10 ms). */
+const IDLE_MS = 3_000;
 
 interface Target extends LoadTarget {
   key: string;
@@ -111,6 +113,8 @@ async function fire(targets: Target[], rate: number, seconds: number, seedNo: nu
 interface EngineFigures {
   engine: 'sqlite' | 'postgres';
   role: string;
+  /** CPU ms per second of the process with no request coming in. */
+  idleMsPerSecond: number;
   rates: RateFigures[];
   acknowledged: number;
   /** Acknowledged events whose entity had no dirty mark afterwards (must be 0). */
@@ -141,6 +145,11 @@ async function measureEngine(engine: 'sqlite' | 'postgres', flags: Flags, adminU
       for (const [index, , , , status] of result.events) if (status >= 200 && status < 300) acked.add((targets[index] as Target).key);
     };
     collect(await fire(targets, WARM_UP.rate, WARM_UP.seconds, 1, dir));
+    // What the process spends with no request at all (timers, pollers), to read the per-event figures against.
+    const idle0 = cpuSecondsOf(serve.pid);
+    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    const idle1 = cpuSecondsOf(serve.pid);
+    const idleMsPerSecond = idle0 === null || idle1 === null ? Number.NaN : ((idle1 - idle0) * 1000 * 1000) / IDLE_MS;
     const rates: RateFigures[] = [];
     for (const rate of flags.rates) {
       const cpu0 = cpuSecondsOf(serve.pid);
@@ -159,7 +168,7 @@ async function measureEngine(engine: 'sqlite' | 'postgres', flags: Flags, adminU
       for (const mark of await storage.syncState.peekDirty(installation.id, 1_000_000)) marked.add(`${installation.id}|${mark.kind}|${mark.crmId}`);
     }
     await storage.close();
-    return { engine, role, rates, acknowledged: acked.size, lost: [...acked].filter((entry) => !marked.has(entry)).length };
+    return { engine, role, idleMsPerSecond, rates, acknowledged: acked.size, lost: [...acked].filter((entry) => !marked.has(entry)).length };
   } finally {
     await serve?.stop();
     await database?.drop();
@@ -192,5 +201,7 @@ export async function run(args: string[]): Promise<void> {
     }
   }
   say('');
-  for (const result of results) say(`${result.engine}: ${fmt(result.acknowledged)} distinct entities acknowledged, ${result.lost} without a dirty mark afterwards.`);
+  for (const result of results) {
+    say(`${result.engine}: idle, the process used ${ms(result.idleMsPerSecond)} ms of CPU a second; ${fmt(result.acknowledged)} distinct entities acknowledged, ${result.lost} without a dirty mark afterwards.`);
+  }
 }

@@ -27,28 +27,34 @@ export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }
     );
     if (rows.length === 0) return;
     const at = now().toISOString();
+    const insert = (executor: Kysely<Database>, part: typeof rows) =>
+      executor
+        .insertInto('dirty_marks')
+        .values(
+          part.map((m) => ({
+            installation_id: m.installationId,
+            kind: m.kind,
+            crm_id: m.crmId,
+            action: m.action,
+            first_marked_at: at,
+            last_marked_at: at,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
+            action: eb.ref('excluded.action'),
+            last_marked_at: eb.ref('excluded.last_marked_at'),
+          })),
+        )
+        .execute();
+    const parts = chunk(rows, ROWS_PER_STATEMENT);
+    // One statement is atomic by itself; only several need a transaction (and its two more round trips).
+    if (parts.length === 1) {
+      await insert(db, rows);
+      return;
+    }
     await db.transaction().execute(async (trx) => {
-      for (const part of chunk(rows, ROWS_PER_STATEMENT)) {
-        await trx
-          .insertInto('dirty_marks')
-          .values(
-            part.map((m) => ({
-              installation_id: m.installationId,
-              kind: m.kind,
-              crm_id: m.crmId,
-              action: m.action,
-              first_marked_at: at,
-              last_marked_at: at,
-            })),
-          )
-          .onConflict((oc) =>
-            oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
-              action: eb.ref('excluded.action'),
-              last_marked_at: eb.ref('excluded.last_marked_at'),
-            })),
-          )
-          .execute();
-      }
+      for (const part of parts) await insert(trx, part);
     });
   });
 
