@@ -14,14 +14,20 @@ export const refuseAsJson: Refusal = (_req, res, error) => {
   res.status(error.status).json({ error: { code: error.code, message: error.message } });
 };
 
-/** Path parameters (e.g. amoCRM's webhook secret in the URL) join the query; the path wins. */
+/**
+ * Path parameters (e.g. amoCRM's webhook secret in the URL) join the query; the path wins. The
+ * source address is worked out (trust proxy, X-Forwarded-For) only when a check asks for it:
+ * an event with a good token never does.
+ */
 export function inboundOf(req: Request): InboundRequest {
   const body = req.body as unknown;
   return {
     query: { ...(req.query as Record<string, unknown>), ...req.params },
     body: typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {},
     headers: req.headers,
-    ...(req.ip ? { source: req.ip } : {}),
+    get source() {
+      return req.ip || undefined;
+    },
   };
 }
 
