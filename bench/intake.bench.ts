@@ -44,7 +44,7 @@ function parseFlags(args: string[]): Flags {
 const note = noter('intake');
 const ROOT = join(__dirname, '..');
 /** Events sent first at a low rate, so the figures are those of a warm process (JIT, pools). */
-const WARM_UP = { rate: 200, seconds: 2 };
+const WARM_UP = { rate: 500, seconds: 4 };
 /** The app's own user on every portal: a company event by it runs the echo check. */
 const APP_USER = '1';
 /** How long the idle process's CPU use is sampled (the clock ticks are 10 ms). */
