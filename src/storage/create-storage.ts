@@ -55,15 +55,21 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     throw asStorageError(error);
   }
 
+  const installations = withVerifiedInstallations(createInstallationStore({ db, cipher }), { ttlMs: options.verifiedInstallationTtlMs });
+  const settingsHistory = createSettingsHistoryStore({ db });
   return {
     engine,
-    installations: withVerifiedInstallations(createInstallationStore({ db, cipher }), { ttlMs: options.verifiedInstallationTtlMs }),
+    installations,
     entities: createEntityStore({ db }),
     syncState: createSyncStateStore({ db }),
     evaluations: createEvaluationStore({ db }),
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),
-    settingsHistory: createSettingsHistoryStore({ db }),
+    // A settings save writes the installation's row too: event verification's copy of it goes.
+    settingsHistory: {
+      ...settingsHistory,
+      save: (input) => settingsHistory.save(input).finally(() => installations.changed(input.installationId)),
+    },
     periodReports: createPeriodReportStore({ db }),
     reportLinks: createReportLinkStore({ db }),
     leases: createLeaseStore({ db }),

@@ -27,13 +27,14 @@ const externalKey = (crm: CrmKind, externalId: string) => `${crm}\u0000${externa
  * reading and opening its sealed secrets for every event was most of an event's cost (issues 9
  * and 12). `findVerified` answers from a copy at most `ttlMs` old only when `accepts` takes it;
  * a copy that would refuse, a missing or an old one is read from the store again (another
- * process may have rotated the secret). Every write through this store drops that installation's
- * copy, and a read that overlapped a write is not kept. Every other method is the store's own.
+ * process may have rotated the secret). Every write through this store (and any other write of
+ * this process reported by `changed`) drops that installation's copy, and a read that overlapped
+ * a write is not kept. Every other method is the store's own.
  */
 export function withVerifiedInstallations(
   store: StoredInstallations,
   options: { ttlMs?: number; max?: number; now?: Clock } = {},
-): InstallationStore {
+): InstallationStore & { changed(id: string): void } {
   const ttlMs = options.ttlMs ?? VERIFIED_INSTALLATION_TTL_MS;
   const now = options.now ?? systemClock;
   const byId = new LRUCache<string, Entry>({ max: options.max ?? VERIFIED_INSTALLATIONS_MAX });
@@ -75,6 +76,8 @@ export function withVerifiedInstallations(
 
   return {
     ...store,
+    /** For a write to the installation's row made elsewhere in this process (the settings history). */
+    changed: forget,
     async findVerified(lookup, accepts) {
       const copy = cached(lookup);
       if (copy && accepts(copy)) return copy;

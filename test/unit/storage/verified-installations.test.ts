@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Installation } from '../../../src/core/ports/installation-store.port';
+import { createStorage } from '../../../src/storage/create-storage';
 import { createSecretCipher } from '../../../src/storage/crypto/secret-cipher';
 import type { Database } from '../../../src/storage/database';
 import { migrateDatabase } from '../../../src/storage/migrate';
@@ -156,5 +157,23 @@ describe('withVerifiedInstallations', () => {
     await cache.findVerified({ id }, () => true);
     await cache.findVerified({ id }, () => true);
     expect(reads).toBe(2);
+  });
+});
+
+describe('createStorage wiring', () => {
+  it("drops the inbound path's copy when the settings history writes the installation's settings", async () => {
+    const storage = await createStorage({ sqliteFile: ':memory:', encryptionKey: randomBytes(32) });
+    try {
+      const { id } = await portal(storage.installations);
+      const accepts = signedWith('token-1');
+      expect((await storage.installations.findVerified({ id }, accepts))?.settings).toEqual({ bitrix24: { appUserId: '1' } });
+      await storage.settingsHistory.save({
+        installationId: id, expectedVersion: 0, patch: { lang: 'en' },
+        change: { changedAt: '2026-11-27T18:00:00.000Z', actor: { id: '1', name: null }, ruleVersion: 'v1', previousRuleVersion: null, diff: [] },
+      });
+      expect((await storage.installations.findVerified({ id }, accepts))?.settings).toEqual({ bitrix24: { appUserId: '1' }, lang: 'en' });
+    } finally {
+      await storage.close();
+    }
   });
 });
