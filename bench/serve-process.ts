@@ -24,12 +24,13 @@ export interface ServeProcess {
 
 const READY_TIMEOUT_MS = 120_000;
 
-export function startServe(options: { env: Record<string, string>; dist?: boolean }): Promise<ServeProcess> {
+/** `args`: more `kam serve` flags, e.g. `--role web`. */
+export function startServe(options: { env: Record<string, string>; dist?: boolean; args?: string[] }): Promise<ServeProcess> {
   const root = join(__dirname, '..');
   const entry = options.dist ? join(root, 'dist', 'cli.js') : join(root, 'bin', 'kam.js');
   // BENCH_SERVE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the served process only.
   const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, [...nodeArgs, entry, 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: root,
     env: { ...process.env, KAM_LOG_LEVEL: 'info', KAM_LOG_FORMAT: 'json', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

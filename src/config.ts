@@ -48,6 +48,8 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
   KAM_ENCRYPTION_KEY: optionalText(),
+  // How long event verification may use an installation read from the store (storage/repositories/verified-installations.ts).
+  KAM_VERIFIED_CACHE_SECONDS: intInRange(0, 300).default(10),
   KAM_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
   KAM_LOG_FORMAT: z.enum(['auto', 'json', 'pretty']).default('auto'),
   KAM_DEFAULT_LANG: z.enum(['ru', 'en']).default('ru'),
@@ -82,7 +84,11 @@ export interface Config {
   env: 'development' | 'production' | 'test';
   /** trustProxy: Express's `trust proxy` (false: none; a hop count; a list of addresses and ranges). */
   http: { host: string; port: number; publicUrl: string; trustProxy: TrustProxy };
-  storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null };
+  /**
+   * verifiedCacheMs: a change to an installation made by ANOTHER process (a rotated application
+   * token or webhook secret, an uninstall) may go unseen by event verification this long.
+   */
+  storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null; verifiedCacheMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };
   defaultLang: 'ru' | 'en';
   /**
@@ -138,6 +144,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Result<Config> {
       keyFile: resolve(dataDir, 'secret.key'),
       databaseUrl: env.DATABASE_URL ?? null,
       encryptionKey: env.KAM_ENCRYPTION_KEY,
+      verifiedCacheMs: env.KAM_VERIFIED_CACHE_SECONDS * 1000,
     },
     log: { level: env.KAM_LOG_LEVEL, format: env.KAM_LOG_FORMAT },
     defaultLang: env.KAM_DEFAULT_LANG,

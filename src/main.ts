@@ -99,6 +99,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     databaseUrl: config.storage.databaseUrl,
     sqliteFile: config.storage.sqliteFile,
     encryptionKey: key.value,
+    verifiedInstallationTtlMs: config.storage.verifiedCacheMs,
   });
   logger.info('storage ready', { engine: storage.engine });
   const role = options.role ?? 'all';

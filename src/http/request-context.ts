@@ -9,18 +9,33 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Gives every request an id (echoed as X-Request-Id) and a child logger that carries it. */
+const REQUEST_ID = /^[\w-]{1,64}$/;
+
+/**
+ * Gives every request an id (echoed as X-Request-Id) and a logger that carries it. Most requests
+ * (an acknowledged event) write no line at all, so the child logger is made on the first use of
+ * `req.log`, and the timing line is only set up when debug lines are written.
+ */
 export function requestContext(logger: Logger) {
+  const debug = logger.isDebugEnabled();
   return (req: Request, res: Response, next: NextFunction): void => {
     const incoming = req.get('x-request-id');
-    req.id = incoming && /^[\w-]{1,64}$/.test(incoming) ? incoming : randomUUID();
-    req.log = logger.child({ requestId: req.id });
-    res.setHeader('X-Request-Id', req.id);
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      req.log.debug('http request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+    const id = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    req.id = id;
+    let child: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: false,
+      get: () => (child ??= logger.child({ requestId: id })),
     });
+    res.setHeader('X-Request-Id', id);
+    if (debug) {
+      const started = process.hrtime.bigint();
+      res.on('finish', () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        req.log.debug('http request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+      });
+    }
     next();
   };
 }

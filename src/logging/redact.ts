@@ -33,6 +33,11 @@ const IN_QUERY = new RegExp(`((?:^|[?&\\s"'])(?:auth(?:\\[|%5B))?(?:${SECRET_NAM
 const IN_JSON = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*")[^"]*(")`, 'gi');
 /** The secret of a live report link is its path segment (/reports/live/{token}.csv). */
 const LIVE_LINK = /(\/reports\/live\/)[^/?#\s"']+/g;
+/**
+ * amoCRM webhooks are not signed: the secret is the last segment of the destination we register
+ * (/amocrm/webhooks/{installationId}/{secret}; amocrm-edge.ts), so a logged path or URL would carry it.
+ */
+const AMO_WEBHOOK = /(\/amocrm\/webhooks\/[^/?#\s"']*\/)[^/?#\s"']+/g;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 /** Token shapes inside free text: JWTs, 32+ hex digits, 40+ base64/base64url characters with letters and digits. */
 const JWT_IN_TEXT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
@@ -58,7 +63,8 @@ export function redactString(text: string, max = MAX_STRING, shapes = true): str
     .replace(IN_QUERY, (_match, prefix: string) => `${prefix}${MASK}`)
     .replace(IN_JSON, (_match, prefix: string, suffix: string) => `${prefix}${MASK}${suffix}`)
     .replace(BEARER, (_match, scheme: string) => `${scheme} ${MASK}`)
-    .replace(LIVE_LINK, (_match, prefix: string) => `${prefix}${MASK}`);
+    .replace(LIVE_LINK, (_match, prefix: string) => `${prefix}${MASK}`)
+    .replace(AMO_WEBHOOK, (_match, prefix: string) => `${prefix}${MASK}`);
   return shapes ? named.replace(JWT_IN_TEXT, MASK).replace(HEX_IN_TEXT, MASK).replace(BASE64_IN_TEXT, MASK) : named;
 }
 

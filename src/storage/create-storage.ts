@@ -8,6 +8,7 @@ import { createEntityStore } from './repositories/entity-store.kysely';
 import { createEvaluationStore } from './repositories/evaluation-store.kysely';
 import { createPeriodReportStore, createReportLinkStore } from './repositories/period-report-store.kysely';
 import { createInstallationStore } from './repositories/installation-store.kysely';
+import { withVerifiedInstallations } from './repositories/verified-installations';
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createLeaseStore } from './repositories/lease.kysely';
 import { createFrameCheckStore } from './repositories/frame-check-store.kysely';
@@ -20,6 +21,8 @@ export interface CreateStorageOptions extends ConnectionOptions {
   encryptionKey: Buffer;
   /** Apply pending migrations at start-up (default true). With false, run `kam migrate` first. */
   migrate?: boolean;
+  /** How long inbound verification may answer from a copy of an installation (default 10 s; 0: never). */
+  verifiedInstallationTtlMs?: number;
 }
 
 /**
@@ -52,15 +55,21 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     throw asStorageError(error);
   }
 
+  const installations = withVerifiedInstallations(createInstallationStore({ db, cipher }), { ttlMs: options.verifiedInstallationTtlMs });
+  const settingsHistory = createSettingsHistoryStore({ db });
   return {
     engine,
-    installations: createInstallationStore({ db, cipher }),
+    installations,
     entities: createEntityStore({ db }),
     syncState: createSyncStateStore({ db }),
     evaluations: createEvaluationStore({ db }),
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),
-    settingsHistory: createSettingsHistoryStore({ db }),
+    // A settings save writes the installation's row too: event verification's copy of it goes.
+    settingsHistory: {
+      ...settingsHistory,
+      save: (input) => settingsHistory.save(input).finally(() => installations.changed(input.installationId)),
+    },
     periodReports: createPeriodReportStore({ db }),
     reportLinks: createReportLinkStore({ db }),
     leases: createLeaseStore({ db }),

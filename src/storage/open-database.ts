@@ -6,6 +6,7 @@ import { Pool } from 'pg';
 import { KamError } from '../core/errors';
 import type { StorageEngine } from '../core/ports/storage.port';
 import type { Database } from './database';
+import { withStatementCache } from './sqlite-statements';
 
 export interface ConnectionOptions {
   /** postgres:// or postgresql://; without it, SQLite on `sqliteFile`. */
@@ -53,7 +54,7 @@ function openSqlite(file: string): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('foreign_keys = ON');
   database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
 async function openPostgres(databaseUrl: string, schema: string | undefined): Promise<OpenDatabase> {

@@ -13,6 +13,15 @@ describe('loadConfig', () => {
     expect(result.value.storage.sqliteFile).toBe(resolve('./data/kam.sqlite'));
     expect(result.value.http.publicUrl).toBe('http://127.0.0.1:3000');
     expect(result.value.jobs.reconcileCron).toBe('*/15 * * * *');
+    expect(result.value.storage.verifiedCacheMs).toBe(10_000);
+  });
+
+  it('reads how long event verification may use an installation it read (KAM_VERIFIED_CACHE_SECONDS)', () => {
+    const result = loadConfig({ env: { KAM_VERIFIED_CACHE_SECONDS: '0' }, envFile: null });
+    if (!result.ok) throw result.error;
+    expect(result.value.storage.verifiedCacheMs).toBe(0);
+    const bad = loadConfig({ env: { KAM_VERIFIED_CACHE_SECONDS: '-1' }, envFile: null });
+    expect(bad.ok ? null : bad.error.message).toContain('KAM_VERIFIED_CACHE_SECONDS');
   });
 
   it('names every bad key in one error', () => {

@@ -3,7 +3,7 @@ import { KamError, fail, ok, type Result } from '../../core/errors';
 import type { Lang } from '../../core/i18n/format-values';
 import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
-import type { InstallationStore } from '../../core/ports/installation-store.port';
+import type { Installation, InstallationStore } from '../../core/ports/installation-store.port';
 import type { Logger } from '../../logging/logger';
 import { secretsEqual, verifyDisconnect, verifyWebhook, verifyWidgetToken, webhookByApp } from './amocrm-inbound';
 import { accountBaseUrl, type AmoCredentials, type AmoOAuth } from './amocrm-oauth';
@@ -49,7 +49,7 @@ export function langOfHost(host: string): Lang | null {
 const CARD_KINDS: Record<string, EntityKind> = { leads: 'deal', lead: 'deal', contacts: 'contact', contact: 'contact', companies: 'company', company: 'company' };
 
 export interface AmoInboundDeps {
-  installations: Pick<InstallationStore, 'get' | 'findByExternalId'>;
+  installations: Pick<InstallationStore, 'get' | 'findByExternalId' | 'findVerified'>;
   credentials: AmoCredentials;
   accountHosts: RegExp;
   oauth: AmoOAuth;
@@ -98,8 +98,12 @@ export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
         return ok({ installation, effects: [{ type: 'uninstalled', purge: false }] });
       }
       const installationId = text(query.installationId);
-      const installation = /^[A-Za-z0-9-]{1,64}$/.test(installationId) ? await deps.installations.get(installationId) : null;
-      const verified = verifyWebhook({ installation, secret: text(query.secret), form: request.body });
+      const secret = text(query.secret);
+      // A copy of the installation held for seconds may accept; one that would refuse is read again.
+      const seen: { result?: ReturnType<typeof verifyWebhook> } = {};
+      const accepts = (installation: Installation) => (seen.result = verifyWebhook({ installation, secret, form: request.body })).ok;
+      const installation = /^[A-Za-z0-9-]{1,64}$/.test(installationId) ? await deps.installations.findVerified({ id: installationId }, accepts) : null;
+      const verified = seen.result?.ok && seen.result.value.installation === installation ? seen.result : verifyWebhook({ installation, secret, form: request.body });
       if (!verified.ok) return verified;
       const { marks } = verified.value;
       const appUserId = (verified.value.installation.settings.amocrm as Partial<AmoSlot> | undefined)?.appUserId ?? null;

@@ -1,9 +1,10 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { KamError, fail, ok, type Result } from '../../core/errors';
 import type { EntityKind } from '../../core/model/synced';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { DirtyMark } from '../../core/ports/sync-state-store.port';
+import { secretsEqual } from '../shared/secrets-equal';
 import { secretHash, type AmoSlot } from './amocrm-setup';
 
 /**
@@ -18,11 +19,7 @@ import { secretHash, type AmoSlot } from './amocrm-setup';
  * - The widget's disposable token: HS256 with the client secret; aud = scheme://host of our
  *   redirect URI, iss = the account URL (AmoCRMOAuth::parseDisposableToken, DisposableTokenModel).
  */
-export function secretsEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
-}
+export { secretsEqual };
 
 const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', message));
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);

@@ -22,7 +22,7 @@ import { createAdmission } from '../shared/admission';
  * a result, never a throw.
  */
 export interface Bitrix24InboundDeps {
-  installations: Pick<InstallationStore, 'findByExternalId'>;
+  installations: Pick<InstallationStore, 'findByExternalId' | 'findVerified'>;
   /** What the portal said of card-frame tokens, shared by every process (hashes, never tokens). */
   frameVerdicts: FrameCheckStore;
   portalHosts: RegExp;
@@ -81,11 +81,17 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     }
   };
 
-  /** Known portal and matching application token, or a verifiable install or update. */
-  const provenInstallation = async (event: Bitrix24Event, source: string | undefined): Promise<Result<Installation | null>> => {
-    const installation = await deps.installations.findByExternalId('bitrix24', event.auth.member_id);
+  /**
+   * Known portal and matching application token, or a verifiable install or update. The
+   * installation may come from the store's short-lived copy, but only to accept: a copy that would
+   * refuse is read again (the token may have been rotated by another process).
+   */
+  const provenInstallation = async (event: Bitrix24Event, request: InboundRequest): Promise<Result<Installation | null>> => {
+    const signedBy = (installation: Installation) =>
+      installation.applicationToken !== null && secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted';
+    const installation = await deps.installations.findVerified({ crm: 'bitrix24', externalId: event.auth.member_id }, signedBy);
     if (installation?.applicationToken) {
-      if (secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted') return ok(installation);
+      if (signedBy(installation)) return ok(installation);
       if (event.event === 'ONAPPINSTALL' && installation.status === 'deleted') return ok(null);
       // An update brings a NEW application token, so it cannot match: it is proven as an install
       // is, by its refresh token at OUR OAuth server, whose answer must name this member_id
@@ -93,7 +99,7 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
       // The portal itself is never asked, so a forged update costs it nothing.
       if (event.event === 'ONAPPUPDATE' && installation.status !== 'deleted') {
         if (!event.auth.refresh_token) return unauthorized('ONAPPUPDATE without auth[refresh_token] cannot be proven');
-        const proof = await proveByOAuth(event.auth.refresh_token, source);
+        const proof = await proveByOAuth(event.auth.refresh_token, request.source);
         if (!proof.ok) return proof;
         return proof.value.memberId === installation.externalId ? ok(installation) : unauthorized('The update token belongs to another portal');
       }
@@ -111,7 +117,7 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     }
   };
 
-  const effectsOf = async (event: Bitrix24Event, installation: Installation | null, source: string | undefined): Promise<Result<InboundEffect[]>> => {
+  const effectsOf = async (event: Bitrix24Event, installation: Installation | null, request: InboundRequest): Promise<Result<InboundEffect[]>> => {
     if (event.event === 'ONAPPINSTALL') {
       const { auth } = event;
       const client = endpointUrl(auth.client_endpoint);
@@ -123,7 +129,7 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
         refreshToken: auth.refresh_token,
         applicationToken: auth.application_token,
         lang: bitrix24Lang(event.data.LANGUAGE_ID),
-      }, source);
+      }, request.source);
       if (!claim.ok) return claim;
       // The installer frame usually came first and set the portal up already.
       return ok([{ type: 'install', input: { ...claim.value.input, settings: { lang: claim.value.lang } }, setUp: !installation }]);
@@ -142,9 +148,10 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
     async verifyEvent(request: InboundRequest): Promise<Result<VerifiedInbound>> {
       const parsed = parseBitrix24Event(request.body);
       if (!parsed.ok) return parsed;
-      const proven = await provenInstallation(parsed.value, request.source);
+      const proven = await provenInstallation(parsed.value, request);
       if (!proven.ok) return proven;
-      const effects = await effectsOf(parsed.value, proven.value, request.source);
+      // The source address (for the exchange limits) is only read by a request that may cost an exchange.
+      const effects = await effectsOf(parsed.value, proven.value, request);
       return effects.ok ? ok({ installation: proven.value, effects: effects.value }) : effects;
     },
 

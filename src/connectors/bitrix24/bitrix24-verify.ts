@@ -1,11 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-
-/** Constant-time comparison of two secrets of any length (hashing first equalizes the lengths). */
-export function secretsEqual(a: string, b: string): boolean {
-  const left = createHash('sha256').update(a).digest();
-  const right = createHash('sha256').update(b).digest();
-  return timingSafeEqual(left, right);
-}
+export { secretsEqual } from '../shared/secrets-equal';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/i;
 

@@ -51,12 +51,23 @@ export interface InstallationInput {
   settings?: Record<string, unknown>;
 }
 
+/** An installation by our id, or by its CRM's own id. */
+export type VerifiedLookup = { id: string } | { crm: CrmKind; externalId: string };
+
 export interface InstallationStore {
   /** Creates the installation, or updates the given fields of the one with the same (crm, externalId). */
   upsert(input: InstallationInput): Promise<Installation>;
   get(id: string): Promise<Installation | null>;
   findByExternalId(crm: CrmKind, externalId: string): Promise<Installation | null>;
   list(filter?: { crm?: CrmKind; status?: InstallationStatus[] }): Promise<Installation[]>;
+  /**
+   * For inbound verification (events, webhooks) only: a copy held in memory for a few seconds
+   * when `accepts` takes it, else the stored installation (a copy that would refuse is never
+   * trusted: the secret may have been rotated elsewhere). A change made by another process may
+   * therefore go unseen for at most that time (the store's documented TTL); one made through
+   * this store is seen at once.
+   */
+  findVerified(lookup: VerifiedLookup, accepts: (installation: Installation) => boolean): Promise<Installation | null>;
   /**
    * Stores a new token pair only if the stored tokenVersion is still `expectedVersion`
    * (another process may have rotated them first). Returns the updated installation.

@@ -24,7 +24,10 @@ type TokenColumns = Pick<InstallationsTable, 'access_token_enc' | 'refresh_token
  * Setters on a missing installation reject with NOT_FOUND (it was purged: stop working on it);
  * purge itself is idempotent.
  */
-export function createInstallationStore(deps: { db: Kysely<Database>; cipher: SecretCipher; now?: Clock }): InstallationStore {
+/** The store as stored; create-storage.ts adds the inbound path's cache (verified-installations.ts). */
+export type StoredInstallations = Omit<InstallationStore, 'findVerified'>;
+
+export function createInstallationStore(deps: { db: Kysely<Database>; cipher: SecretCipher; now?: Clock }): StoredInstallations {
   const { db, cipher } = deps;
   const now = deps.now ?? systemClock;
 

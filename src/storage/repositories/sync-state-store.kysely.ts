@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { EntityKind } from '../../core/model/synced';
 import type { DirtyMark, SyncCursor, SyncPhase, SyncStateStore } from '../../core/ports/sync-state-store.port';
 import type { Database, SyncCursorsTable } from '../database';
+import { createGroupCommit } from './group-commit';
 import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, normalizeInstant, systemClock, toNumber, type Clock } from './row-helpers';
 
 const markKey = (mark: { kind: string; crmId: string }) => `${mark.kind}\u0000${mark.crmId}`;
@@ -14,6 +15,48 @@ const markKey = (mark: { kind: string; crmId: string }) => `${mark.kind}\u0000${
 export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }): SyncStateStore {
   const { db } = deps;
   const now = deps.now ?? systemClock;
+
+  /**
+   * Marks from events answered in the same turn are written together (group-commit.ts); PostgreSQL
+   * refuses to touch one row twice in a statement, and the latest mark of an entity wins anyway.
+   */
+  const markGroup = createGroupCommit<{ installationId: string; marks: DirtyMark[] }>(async (group) => {
+    const rows = lastByKey(
+      group.flatMap(({ installationId, marks }) => marks.map((mark) => ({ installationId, ...mark }))),
+      (row) => `${row.installationId}\u0000${markKey(row)}`,
+    );
+    if (rows.length === 0) return;
+    const at = now().toISOString();
+    const insert = (executor: Kysely<Database>, part: typeof rows) =>
+      executor
+        .insertInto('dirty_marks')
+        .values(
+          part.map((m) => ({
+            installation_id: m.installationId,
+            kind: m.kind,
+            crm_id: m.crmId,
+            action: m.action,
+            first_marked_at: at,
+            last_marked_at: at,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
+            action: eb.ref('excluded.action'),
+            last_marked_at: eb.ref('excluded.last_marked_at'),
+          })),
+        )
+        .execute();
+    const parts = chunk(rows, ROWS_PER_STATEMENT);
+    // One statement is atomic by itself; only several need a transaction (and its two more round trips).
+    if (parts.length === 1) {
+      await insert(db, rows);
+      return;
+    }
+    await db.transaction().execute(async (trx) => {
+      for (const part of parts) await insert(trx, part);
+    });
+  });
 
   const toCursor = (row: Selectable<SyncCursorsTable>): SyncCursor => ({
     installationId: row.installation_id,
@@ -57,33 +100,7 @@ export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }
     },
 
     async markDirty(installationId, marks) {
-      // PostgreSQL refuses to touch one row twice in a statement; the latest mark wins anyway.
-      const unique = lastByKey(marks, markKey);
-      if (unique.length === 0) return;
-      const at = now().toISOString();
-      await db.transaction().execute(async (trx) => {
-        for (const part of chunk(unique, ROWS_PER_STATEMENT)) {
-          await trx
-            .insertInto('dirty_marks')
-            .values(
-              part.map((m) => ({
-                installation_id: installationId,
-                kind: m.kind,
-                crm_id: m.crmId,
-                action: m.action,
-                first_marked_at: at,
-                last_marked_at: at,
-              })),
-            )
-            .onConflict((oc) =>
-              oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
-                action: eb.ref('excluded.action'),
-                last_marked_at: eb.ref('excluded.last_marked_at'),
-              })),
-            )
-            .execute();
-        }
-      });
+      if (marks.length > 0) await markGroup({ installationId, marks });
     },
 
     async peekDirty(installationId, limit) {

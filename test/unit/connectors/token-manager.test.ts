@@ -38,6 +38,10 @@ class MemoryInstallations implements InstallationStore {
     return null;
   }
 
+  async findVerified(): Promise<Installation | null> {
+    throw new Error('not used by the token manager: findVerified');
+  }
+
   async list(): Promise<Installation[]> {
     return [...this.rows.values()];
   }

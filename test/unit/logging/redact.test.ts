@@ -110,6 +110,16 @@ describe('log redaction', () => {
     expect(redactString('auth%5Baccess_token%5D=zzz111&x=1')).toBe(`auth%5Baccess_token%5D=${MASK}&x=1`);
   });
 
+  it("masks the amoCRM webhook secret in a path or destination URL, and keeps the installation's id", () => {
+    const secret = 'Xq3_8vLr2mN0pQ7sT1uV9wY4zA6bC5dE';
+    expect(redactString(`/amocrm/webhooks/5f0c-11/${secret}`)).toBe(`/amocrm/webhooks/5f0c-11/${MASK}`);
+    expect(redactString(`subscribed https://kam.example/amocrm/webhooks/5f0c-11/${secret}?x=1 at amo`)).toBe(`subscribed https://kam.example/amocrm/webhooks/5f0c-11/${MASK}?x=1 at amo`);
+    const { logger, lines } = capture('json');
+    logger.warn('request refused', { path: `/amocrm/webhooks/5f0c-11/${secret}`, code: 'entity.too.large' });
+    expect(lines.join('')).not.toContain(secret);
+    expect(lines.join('')).toContain('/amocrm/webhooks/5f0c-11/');
+  });
+
   it('writes JSON lines in json format', () => {
     const { logger, lines } = capture('json');
     logger.child({ installationId: 'inst-1' }).info('hello');
