@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isKamError } from '../core/errors';
 import { createRefusalLog } from './verify-inbound';
+import { whereOf } from './route-of';
 
 /**
  * Maps any error to a JSON reply: KamError keeps its code and status; a client's fault found by
@@ -47,7 +48,7 @@ export function errorHandler() {
     const fault = clientFault(error);
     // The client left: whatever the parser made of the half-read body, nobody is there to answer.
     if (fault?.type === 'request.aborted' || req.socket.destroyed) {
-      req.log.debug('request aborted by the client', { path: req.path });
+      req.log.debug('request aborted by the client', whereOf(req));
       return;
     }
     if (fault) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logging/logger';
+import { whereOf } from './route-of';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -33,7 +34,7 @@ export function requestContext(logger: Logger) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        req.log.debug('http request', { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 });
+        req.log.debug('http request', { method: req.method, ...whereOf(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 });
       });
     }
     next();

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { KamError } from '../core/errors';
 import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
+import { whereOf } from './route-of';
 
 /**
  * Inbound verification as middleware, per CRM and per kind of request: the connector's check
@@ -31,9 +32,6 @@ export function inboundOf(req: Request): InboundRequest {
   };
 }
 
-/** A path is the client's: only its start is worth a log line. */
-const cut = (path: string) => (path.length > 200 ? `${path.slice(0, 200)}…` : path);
-
 /** Refusal lines per route and code in any minute; past it, they are counted and summed up once. */
 const REFUSALS_LOGGED_PER_MINUTE = 20;
 
@@ -62,7 +60,7 @@ export function createRefusalLog(options: { message?: string; perMinute?: number
       return;
     }
     window.logged += 1;
-    req.log.warn(message, { path: cut(req.path), code: error.code, reason: error.message });
+    req.log.warn(message, { ...whereOf(req), code: error.code, reason: error.message });
   };
 }
 

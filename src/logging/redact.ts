@@ -34,10 +34,12 @@ const IN_JSON = new RegExp(`("(?:${SECRET_NAMES})"\\s*:\\s*")[^"]*(")`, 'gi');
 /** The secret of a live report link is its path segment (/reports/live/{token}.csv). */
 const LIVE_LINK = /(\/reports\/live\/)[^/?#\s"']+/g;
 /**
- * amoCRM webhooks are not signed: the secret is the last segment of the destination we register
- * (/amocrm/webhooks/{installationId}/{secret}; amocrm-edge.ts), so a logged path or URL would carry it.
+ * The secret of an amoCRM webhook destination is its last path segment
+ * (/amocrm/webhooks/{installationId}/{secret}): a request path, a URL or a query string naming
+ * the destination (`%2F`-encoded) carries it. Express routes ignore case, so the mask does too;
+ * the route pattern's `:secret` (our secrets never start with a colon) stays readable.
  */
-const AMO_WEBHOOK = /(\/amocrm\/webhooks\/[^/?#\s"']*\/)[^/?#\s"']+/g;
+const AMO_WEBHOOK = /((?:\/|%2F)amocrm(?:\/|%2F)webhooks(?:\/|%2F)[^/?#&\s"']*?(?:\/|%2F))(?!:)(?:(?!%2F)[^/?#&\s"'])+/gi;
 const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/g;
 /** Token shapes inside free text: JWTs, 32+ hex digits, 40+ base64/base64url characters with letters and digits. */
 const JWT_IN_TEXT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;

@@ -14,7 +14,7 @@ describe('refusal log', () => {
     const log = createLogger({ level: 'debug', format: 'json', stream });
     let clock = 1_000_000;
     const refusal = createRefusalLog({ perMinute: 3, now: () => clock });
-    const request = (path: string, route = '/bitrix24/placement') => ({ path, baseUrl: '', route: { path: route }, log }) as unknown as Request;
+    const request = (path: string, route: string | null = '/bitrix24/placement') => ({ path, baseUrl: '', ...(route ? { route: { path: route } } : {}), log }) as unknown as Request;
     const flushed = () => new Promise((resolve) => setImmediate(resolve));
     return { lines, refusal, request, flushed, advance: (ms: number) => (clock += ms) };
   };
@@ -35,11 +35,18 @@ describe('refusal log', () => {
     ]);
   });
 
-  it("keys on the route pattern, not the client's path, and cuts a long path", async () => {
+  it("keys on and logs the route pattern, not the client's path (it carries amoCRM's webhook secret)", async () => {
     const { lines, refusal, request, flushed } = setup();
     for (let i = 0; i < 10; i += 1) refusal(request(`/amocrm/webhooks/${i}/${'x'.repeat(1000)}`, '/amocrm/webhooks/:installationId/:secret'), { code: 'UNAUTHORIZED', message: 'Unknown installation' });
     await flushed();
     expect(lines).toHaveLength(3);
-    expect(lines.every((line) => String(line.path).length <= 201)).toBe(true);
+    expect(lines.map((line) => [line.route, 'path' in line])).toEqual(Array(3).fill(['/amocrm/webhooks/:installationId/:secret', false]));
+  });
+
+  it('names a request no route matched by its path, cut', async () => {
+    const { lines, refusal, request, flushed } = setup();
+    refusal(request(`/${'y'.repeat(1000)}`, null), { code: 'entity.too.large', message: 'too large' });
+    await flushed();
+    expect(lines).toEqual([expect.objectContaining({ path: `/${'y'.repeat(199)}…`, code: 'entity.too.large' })]);
   });
 });

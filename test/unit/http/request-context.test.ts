@@ -75,6 +75,8 @@ describe('requestContext', () => {
     withApp('debug', async (app) => {
       await fetch(`${app.url}/quiet`, { headers: { 'X-Request-Id': 'timed-1' } });
       await app.lineWhere((line) => line.message === 'http request');
-      expect(app.lines[0]).toMatchObject({ message: 'http request', requestId: 'timed-1', method: 'GET', path: '/quiet', status: 200 });
+      expect(app.lines[0]).toMatchObject({ message: 'http request', requestId: 'timed-1', method: 'GET', route: '/quiet', status: 200 });
+      // The route pattern, never the client's path (amoCRM's webhook path carries its secret).
+      expect(app.lines[0]).not.toHaveProperty('path');
     }));
 });

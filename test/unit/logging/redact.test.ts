@@ -120,6 +120,26 @@ describe('log redaction', () => {
     expect(lines.join('')).toContain('/amocrm/webhooks/5f0c-11/');
   });
 
+  it("masks an amoCRM webhook destination's secret (its last path segment) in any string of any record", () => {
+    // Short and without digits: no token shape would catch it, only the path form does.
+    const secret = 'hook-secret';
+    expect(redactString(`/amocrm/webhooks/12/${secret}`)).toBe(`/amocrm/webhooks/12/${MASK}`);
+    expect(redactString(`POST https://kam.example/AMOCRM/Webhooks/12/${secret}/?x=1`)).toBe(`POST https://kam.example/AMOCRM/Webhooks/12/${MASK}/?x=1`);
+    expect(redactString(`filter[destination]=https%3A%2F%2Fkam.example%2Famocrm%2Fwebhooks%2F12%2F${secret}&page=2`)).toBe(
+      `filter[destination]=https%3A%2F%2Fkam.example%2Famocrm%2Fwebhooks%2F12%2F${MASK}&page=2`,
+    );
+    const record = redact({ path: `/amocrm/webhooks/1/${secret}`, id: `/amocrm/webhooks/1/${secret}`, nested: [{ message: `No route for GET /amocrm/webhooks/1/${secret}/x` }] });
+    expect(JSON.stringify(record)).not.toContain(secret);
+    for (const format of ['json', 'pretty'] as const) {
+      const { logger, lines } = capture(format);
+      logger.warn(`refused /amocrm/webhooks/1/${secret}`, { url: `/amocrm/webhooks/1/${secret}`, error: new Error(`at /amocrm/webhooks/1/${secret}`) });
+      expect(lines.join('\n')).not.toContain(secret);
+    }
+    // The route pattern and other amoCRM paths stay readable.
+    expect(redactString('/amocrm/webhooks/:installationId/:secret')).toBe('/amocrm/webhooks/:installationId/:secret');
+    expect(redactString('/amocrm/widget/account-view')).toBe('/amocrm/widget/account-view');
+  });
+
   it('writes JSON lines in json format', () => {
     const { logger, lines } = capture('json');
     logger.child({ installationId: 'inst-1' }).info('hello');
