@@ -39,11 +39,15 @@ export interface ApiRoutesDeps {
 }
 
 type Handler = (req: Request, res: Response, caller: PageCaller) => Promise<void>;
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
-/** A query field given once, as text; a repeated one (`period[]=`, `period=a&period=b`) is a 400, not silently the default. */
+/**
+ * A query field given once, as text. Express 5's simple parser keeps `period[]=month` as a key
+ * `period[]` and `period=a&period=b` as a list: both are a 400 naming the field, never quietly
+ * the default.
+ */
 const queryText = (req: Request, name: string): string => {
   const value = req.query[name];
-  if (value !== undefined && typeof value !== 'string') throw badInput(`${name} must be given once`, name);
+  const bracketed = Object.keys(req.query).some((key) => key.startsWith(`${name}[`));
+  if (bracketed || (value !== undefined && typeof value !== 'string')) throw badInput(`${name} must be given once, as text`, name);
   return value ?? '';
 };
 /** The settings draft is a JSON object; a list, a string or null is refused (a list would read as an empty draft). */
@@ -68,6 +72,17 @@ function periodQuery(req: Request): { period: Granularity; asOf: string | null }
   const asOf = queryText(req, 'asOf') || null;
   if (asOf !== null && (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))) throw badInput('asOf must be a date (YYYY-MM-DD)', 'asOf');
   return { period: period as Granularity, asOf };
+}
+
+const ENTITIES = ['deal', 'company', 'contact'] as const;
+
+/** The card the card tab shows: exactly one of deal, company or contact, a numeric id. */
+function accountQuery(req: Request): { entity: (typeof ENTITIES)[number]; id: string } {
+  const given = ENTITIES.map((entity) => ({ entity, id: queryText(req, entity) })).filter((field) => field.id !== '');
+  const [first] = given;
+  if (given.length !== 1 || !first) throw badInput('one of deal, company or contact must be given', 'entity');
+  if (!/^[1-9]\d{0,18}$/.test(first.id)) throw badInput(`${first.entity} must be a numeric id`, first.entity);
+  return first;
 }
 
 function sendError(res: Response, error: KamError): void {
@@ -102,22 +117,22 @@ export function apiRoutes(deps: ApiRoutesDeps): Router {
   };
 
   router.get('/api/account-view', guarded(async (req, res, caller) => {
+    const query = accountQuery(req);
     if (!useCases.accountView) throw unavailable('The account view');
-    const entity = (['deal', 'company', 'contact'] as const).find((name) => text(req.query[name]));
-    const id = entity ? text(req.query[entity]) : '';
-    if (!entity || !/^\d+$/.test(id)) throw badInput('one of deal, company or contact must be a numeric id', 'entity');
-    res.json(await useCases.accountView(caller, { entity, id }));
+    res.json(await useCases.accountView(caller, query));
   }));
 
   router.get('/api/portfolio', guarded(async (req, res, caller) => {
+    const query = periodQuery(req);
     if (!useCases.portfolio) throw unavailable('The portfolio report');
-    res.json(await useCases.portfolio(caller, periodQuery(req)));
+    res.json(await useCases.portfolio(caller, query));
   }));
 
   for (const format of ['xlsx', 'csv'] as const) {
     router.get(`/api/report.${format}`, guarded(async (req, res, caller) => {
+      const query = { ...periodQuery(req), format, lang: langOf(queryText(req, 'lang'), caller.lang) };
       if (!useCases.report) throw unavailable('The report export');
-      const file = await useCases.report(caller, { ...periodQuery(req), format, lang: langOf(text(req.query.lang), caller.lang) });
+      const file = await useCases.report(caller, query);
       res.setHeader('Content-Disposition', `attachment; filename="${file.filename.replace(/[^\w.-]/g, '_')}"`);
       res.type(file.contentType).send(file.body);
     }));

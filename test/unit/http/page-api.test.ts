@@ -78,8 +78,34 @@ describe('page API and page shells', () => {
     const calls = seen.length;
     const repeated = await call('/api/portfolio?period=month&period=year', USER);
     expect(repeated.status).toBe(400);
-    expect(await repeated.json()).toMatchObject({ error: { code: 'INPUT_INVALID', fields: { period: 'period must be given once' } } });
+    expect(await repeated.json()).toMatchObject({ error: { code: 'INPUT_INVALID', fields: { period: 'period must be given once, as text' } } });
     expect((await call('/api/portfolio?asOf=2026-01-01&asOf=2026-02-01', USER)).status).toBe(400);
+    expect(seen.length).toBe(calls);
+  });
+
+  // Express 5's simple parser keeps `period[]=month` as a key of its own: it used to read as no period at all.
+  it.each([
+    ['/api/portfolio?period[]=month', 'period'],
+    ['/api/portfolio?period[x]=month', 'period'],
+    ['/api/portfolio?asOf[]=2026-01-01', 'asOf'],
+    ['/api/portfolio?period=month&asOf%5B%5D=2026-01-01', 'asOf'],
+    ['/api/report.csv?period=month&lang[]=en', 'lang'],
+    ['/api/report.xlsx?lang=en&lang=ru', 'lang'],
+    ['/api/report.xlsx?period[]=year', 'period'],
+    ['/api/account-view?deal[]=5', 'deal'],
+    ['/api/account-view?deal=5&company[]=6', 'company'],
+    ['/api/account-view?contact=1&contact=2', 'contact'],
+    ['/api/account-view?deal=abc', 'deal'],
+    ['/api/account-view?company=-1', 'company'],
+    ['/api/account-view?deal=5&company=6', 'entity'],
+    ['/api/account-view', 'entity'],
+  ])('answers %s with a 400 naming %s, before any use case or availability check', async (path, field) => {
+    const calls = seen.length;
+    const response = await call(path, USER);
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; fields: Record<string, string> } };
+    expect(body.error.code).toBe('INPUT_INVALID');
+    expect(Object.keys(body.error.fields)).toEqual([field]);
     expect(seen.length).toBe(calls);
   });
 
