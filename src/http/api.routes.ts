@@ -1,5 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import { KamError, isKamError, type Result } from '../core/errors';
+import { invalidField, queryField } from '../core/query-field';
 import type { Lang } from '../core/i18n/format-values';
 import type {
   AccountView, Granularity, PortfolioView, SettingsHistoryEntry, SettingsPreview, SettingsSaved, SettingsView,
@@ -39,16 +40,11 @@ export interface ApiRoutesDeps {
 }
 
 type Handler = (req: Request, res: Response, caller: PageCaller) => Promise<void>;
-/**
- * A query field given once, as text. Express 5's simple parser keeps `period[]=month` as a key
- * `period[]` and `period=a&period=b` as a list: both are a 400 naming the field, never quietly
- * the default.
- */
+/** A query field given once, as text (`period[]=month` or a repeated field is a 400 naming it, never the default). */
 const queryText = (req: Request, name: string): string => {
-  const value = req.query[name];
-  const bracketed = Object.keys(req.query).some((key) => key.startsWith(`${name}[`));
-  if (bracketed || (value !== undefined && typeof value !== 'string')) throw badInput(`${name} must be given once, as text`, name);
-  return value ?? '';
+  const field = queryField(req.query as Record<string, unknown>, name);
+  if (!field.ok) throw field.error;
+  return field.value;
 };
 /** The settings draft is a JSON object; a list, a string or null is refused (a list would read as an empty draft). */
 const draftBody = (req: Request): Record<string, unknown> => {
@@ -59,7 +55,7 @@ const draftBody = (req: Request): Record<string, unknown> => {
 const GRANULARITIES: readonly Granularity[] = ['month', 'quarter', 'year'];
 
 const unavailable = (what: string) => new KamError('CRM_UNAVAILABLE', `${what} is not available on this server yet`, { status: 503, retryable: false });
-const badInput = (message: string, field: string) => new KamError('INPUT_INVALID', message, { details: { fields: { [field]: message } } });
+const badInput = (message: string, field: string) => invalidField(field, message);
 
 function credentialsOf(req: Request): CallerCredentials {
   if (req.get('X-Kam-Crm') === 'amocrm') return { crm: 'amocrm', token: (req.get('Authorization') ?? '').replace(/^Bearer\s+/i, '') };
