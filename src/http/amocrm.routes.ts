@@ -1,9 +1,9 @@
 import express, { Router, type Request, type Response } from 'express';
-import { isKamError, type KamError } from '../core/errors';
+import { KamError, isKamError } from '../core/errors';
 import { i18n, type Lang } from '../core/i18n/messages';
 import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
-import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
+import { acceptInbound, refuseAsJson, verifiedOf, verifyInbound } from './verify-inbound';
 import type { PageTokens } from './page-tokens';
 import type { AccountPageView } from './account-page-view';
 import { browserLang } from './pages.routes';
@@ -118,12 +118,17 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
   }, verifyInbound((request) => deps.inbound.verifyWidget(request)), async (req, res, next) => {
     try {
       const { installation, card, lang } = verifiedOf<WidgetRequest>(res);
+      // The panel sits in a card (our widget asks only there): no card named is the caller's fault.
+      if (!card) {
+        refuseAsJson(req, res, new KamError('INPUT_INVALID', 'entity and id must name the card (entity=leads, contacts or companies; id=a numeric id)'));
+        return;
+      }
       // The token is this account's: only its own origin may read the answer.
       if (req.get('origin') && new URL(installation.clientEndpoint ?? `https://${installation.domain}`).origin !== req.get('origin')) {
         res.removeHeader('Access-Control-Allow-Origin');
       }
       // The page-facing view, as the Bitrix24 card tab gets it: nothing of our store beyond what the panel shows.
-      const view = await deps.accountPageView(installation, lang ?? (text(req.query.lang) === 'en' ? 'en' : null), card ? { entity: card.kind, id: card.id } : null);
+      const view = await deps.accountPageView(installation, lang ?? (text(req.query.lang) === 'en' ? 'en' : null), { entity: card.kind, id: card.id });
       res.setHeader('Cache-Control', 'no-store');
       res.json(view);
     } catch (error) {

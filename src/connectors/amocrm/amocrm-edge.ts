@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { KamError, fail, ok, type Result } from '../../core/errors';
+import { invalidField, queryField } from '../../core/query-field';
 import type { Lang } from '../../core/i18n/format-values';
 import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
@@ -18,7 +19,8 @@ import type { AmoSlot } from './amocrm-setup';
  *   own UI carries none. A fresh webhook secret is sealed in the installation's application token.
  * - Events: the disconnect hook (signed) and webhooks (secret in the URL path, which the HTTP
  *   edge passes as `query.installationId` / `query.secret`).
- * - Widget: the disposable token in `X-Auth-Token`; the card from `query.entity` / `query.id`.
+ * - Widget: the disposable token in `X-Auth-Token`; the card from `query.entity` / `query.id`
+ *   (malformed: INPUT_INVALID once the token is proven).
  */
 const STATE_TTL_MS = 60 * 60 * 1000;
 
@@ -47,6 +49,27 @@ export function langOfHost(host: string): Lang | null {
 }
 
 const CARD_KINDS: Record<string, EntityKind> = { leads: 'deal', lead: 'deal', contacts: 'contact', contact: 'contact', companies: 'company', company: 'company' };
+
+/**
+ * The card and language a widget call names, as our widget's script sends them (`entity`, `id`,
+ * `lang`, manifest/amocrm/script.js): each once, as text; an entity we know and a positive id, or
+ * neither (a call outside a card). Anything else is INPUT_INVALID naming the field, as the
+ * Bitrix24 card tab's API answers it, never "no card" (issue 9, security 5).
+ */
+function widgetQuery(query: Record<string, unknown>): Result<Pick<WidgetRequest, 'card' | 'lang'>> {
+  const fields: Record<string, string> = {};
+  for (const name of ['entity', 'id', 'lang']) {
+    const field = queryField(query, name);
+    if (!field.ok) return field;
+    fields[name] = field.value;
+  }
+  const { entity = '', id = '', lang = '' } = fields;
+  const kind = CARD_KINDS[entity.toLowerCase()];
+  if (entity !== '' && !kind) return fail(invalidField('entity', 'entity must be leads, contacts or companies'));
+  if (id !== '' && !/^[1-9]\d{0,18}$/.test(id)) return fail(invalidField('id', 'id must be a numeric id'));
+  if (Boolean(kind) !== (id !== '')) return fail(invalidField(kind ? 'id' : 'entity', 'entity and id name the card together'));
+  return ok({ card: kind ? { kind, id } : null, lang: lang === 'ru' || lang === 'en' ? lang : null });
+}
 
 export interface AmoInboundDeps {
   installations: Pick<InstallationStore, 'get' | 'findByExternalId' | 'findVerified'>;
@@ -124,15 +147,10 @@ export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
       if (!identity.ok) return identity;
       const installation = await deps.installations.get(identity.value.installationId);
       if (!installation) return unauthorized('KAM Pilot is not installed on this account');
-      const kind = CARD_KINDS[text(request.query.entity).toLowerCase()];
-      const id = text(request.query.id);
-      const lang = text(request.query.lang);
-      return ok({
-        installation,
-        card: kind && /^\d+$/.test(id) ? { kind, id } : null,
-        lang: lang === 'ru' || lang === 'en' ? lang : null,
-        user: { id: identity.value.userId, isAdmin: identity.value.isAdmin },
-      });
+      // Judged once the caller is proven, as the webhook's form: a stranger learns nothing from it.
+      const asked = widgetQuery(request.query);
+      if (!asked.ok) return asked;
+      return ok({ installation, ...asked.value, user: { id: identity.value.userId, isAdmin: identity.value.isAdmin } });
     },
   };
 }
