@@ -81,10 +81,20 @@ export function webhookByApp(form: Record<string, unknown>, appUserId: string | 
   return users.length > 0 && users.every((user) => user === appUserId);
 }
 
-/** The installation's account id as the webhook states it (`account[id]`). */
-export function webhookAccountId(form: Record<string, unknown>): string | null {
-  const account = form.account;
-  return isRecord(account) && account.id !== undefined ? String(account.id) : null;
+/**
+ * The account id the webhook states (`account[id]`: one integer, beside `account[subdomain]`;
+ * https://www.amocrm.ru/developers/content/crm_platform/webhooks-format): null when it states
+ * none, INPUT_INVALID when it is anything but one numeric id (a list, a nested field, text):
+ * `String(['123'])` would otherwise read as the account and `['1', '1']` as another one.
+ */
+export function webhookAccountId(form: Record<string, unknown>): Result<string | null> {
+  const { account } = form;
+  if (account === undefined || (isRecord(account) && account.id === undefined)) return ok(null);
+  const id = isRecord(account) ? account.id : undefined;
+  if (typeof id !== 'string' || !/^[1-9]\d{0,18}$/.test(id.trim())) {
+    return fail(new KamError('INPUT_INVALID', 'Malformed amoCRM webhook: account[id] must be given once, a numeric id'));
+  }
+  return ok(id.trim());
 }
 
 export function verifyWebhook(input: { installation: Installation | null; secret: string; form: Record<string, unknown> }): Result<{ installation: Installation; marks: DirtyMark[] }> {
@@ -95,9 +105,10 @@ export function verifyWebhook(input: { installation: Installation | null; secret
   // The secret is checked against the sealed copy; the slot's hash is the fallback.
   const secretOk = sealed ? secretsEqual(input.secret, sealed) : typeof slot?.webhook?.secretHash === 'string' && secretsEqual(secretHash(input.secret), slot.webhook.secretHash);
   if (!secretOk) return unauthorized('Wrong webhook secret');
+  // Only once the secret is proven: a stranger learns nothing from the form checks.
   const accountId = webhookAccountId(input.form);
-  if (accountId === null || !secretsEqual(accountId, installation.externalId)) return unauthorized('The webhook is for another account');
-  // Only once the sender is proven: a stranger learns nothing from the form check.
+  if (!accountId.ok) return accountId;
+  if (accountId.value === null || !secretsEqual(accountId.value, installation.externalId)) return unauthorized('The webhook is for another account');
   const marks = webhookMarks(input.form);
   return marks.ok ? ok({ installation, marks: marks.value }) : marks;
 }
