@@ -8,7 +8,8 @@ import { amocrmRoutes } from '../../../src/http/amocrm.routes';
 import { createHttpApp } from '../../../src/http/create-http-app';
 import { listen, type ListeningServer } from '../../../src/http/listen';
 import { createSilentLogger } from '../../../src/logging/logger';
-import { createStorage, type Storage } from '../../../src/storage/create-storage';
+import type { Storage } from '../../../src/core/ports/storage.port';
+import { createStorage } from '../../../src/storage/create-storage';
 
 /**
  * Issue 9, security 5, on amoCRM's edge as on Bitrix24's: a caller who proved who they are (the
