@@ -93,8 +93,10 @@ export function renderDemoReport(summary: DemoSummary, passes: readonly DemoPass
   const rows = passes.map((pass, index) => [
     t('print.pass')(index + 1, t(pass.mode === 'full' ? 'print.passMode.full' : 'print.passMode.incremental')),
     t('print.synced')(fmt.count(pass.sync.companies, t('plural.company')), fmt.count(pass.sync.contacts, t('plural.contact')), fmt.count(pass.sync.deals, t('plural.deal'))),
-    t('print.requests')(fmt.number(pass.api.requests), fmt.number(pass.api.byPhase.setup), fmt.number(pass.api.byPhase.sync), fmt.number(pass.api.byPhase.writeBack)),
-    t('print.written')(fmt.number(pass.writes.fields), fmt.number(pass.writes.comments), fmt.number(pass.writes.todos), fmt.number(pass.writes.closed)),
+    t('print.requests')(fmt.count(pass.api.requests, t('plural.request')), fmt.number(pass.api.byPhase.setup), fmt.number(pass.api.byPhase.sync), fmt.number(pass.api.byPhase.writeBack)),
+    t('print.written')(
+      fmt.count(pass.writes.fields, t('plural.field')), fmt.count(pass.writes.comments, t('plural.comment')), fmt.count(pass.writes.todos, t('plural.todo')), fmt.number(pass.writes.closed),
+    ),
     t('print.seconds')(fmt.number(pass.seconds, 1)),
   ]);
   lines.push(...textTable(rows, new Set([4])).map((line) => `  ${line}`), '');

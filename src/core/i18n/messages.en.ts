@@ -97,6 +97,10 @@ export const en = {
   'plural.company': { one: 'company', other: 'companies' },
   'plural.contact': { one: 'contact', other: 'contacts' },
   'plural.deal': { one: 'deal', other: 'deals' },
+  'plural.request': { one: 'request', other: 'requests' },
+  'plural.field': { one: 'field', other: 'fields' },
+  'plural.comment': { one: 'comment', other: 'comments' },
+  'plural.todo': { one: 'to-do', other: 'to-dos' },
 
   // The monthly KPI summary posted to the account's timeline (Bitrix24 comment / amoCRM note).
   'summary.title': (period: string) => `KAM Pilot · summary for ${period}`,
@@ -241,9 +245,8 @@ export const en = {
   'print.passMode.full': 'full sync',
   'print.passMode.incremental': 'incremental',
   'print.synced': (companies: string, contacts: string, deals: string) => `synced ${companies}, ${contacts}, ${deals}`,
-  'print.requests': (total: string, setup: string, sync: string, write: string) => `${total} requests (setup ${setup}, sync ${sync}, write ${write})`,
-  'print.written': (fields: string, comments: string, todos: string, closed: string) =>
-    `written: ${fields} fields, ${comments} comments, ${todos} to-dos, ${closed} closed`,
+  'print.requests': (total: string, setup: string, sync: string, write: string) => `${total} (setup ${setup}, sync ${sync}, write ${write})`,
+  'print.written': (fields: string, comments: string, todos: string, closed: string) => `written: ${fields}, ${comments}, ${todos}, ${closed} closed`,
   'print.seconds': (seconds: string) => `${seconds} s`,
   'print.noEvaluation': 'No evaluation yet.',
   'print.serving': (app: string, sandbox: string) => `App: ${app}  ·  Sandbox: ${sandbox}`,

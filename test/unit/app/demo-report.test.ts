@@ -65,4 +65,23 @@ describe('the demo report', () => {
     expect(text.replace(/\u00a0|\u202f/g, ' ')).toContain('1 234 567 ₽');
     expect(text).not.toMatch(/\b(key|develop|standard)\b/);
   });
+
+  it('counts the telemetry with the catalogue\'s plural forms in both languages (never "1 comments")', () => {
+    const one: DemoPass = { ...pass, api: { ...pass.api, requests: 1 }, writes: { fields: 1, comments: 1, todos: 1, closed: 1 } };
+    const many: DemoPass = { ...pass, api: { ...pass.api, requests: 21 }, writes: { fields: 5, comments: 2, todos: 0, closed: 3 } };
+    const render = (lang: 'ru' | 'en') => renderDemoReport(summarizeDemo({ lang, run, accounts, names, tiers: DEFAULT_CRITERIA.tiers }), [pass, one, many], 'Bitrix24');
+    const en = render('en');
+    expect(en).toContain('written: 3 fields, 1 comment, 2 to-dos, 0 closed');
+    expect(en).toContain('written: 1 field, 1 comment, 1 to-do, 1 closed');
+    expect(en).toContain('written: 5 fields, 2 comments, 0 to-dos, 3 closed');
+    expect(en).toContain('1 request (setup 3');
+    expect(en).toContain('11 requests (setup 3');
+    const ru = render('ru');
+    expect(ru).toContain('записано: 3 поля, 1 комментарий, 2 дела, закрыто 0');
+    expect(ru).toContain('записано: 1 поле, 1 комментарий, 1 дело, закрыто 1');
+    expect(ru).toContain('записано: 5 полей, 2 комментария, 0 дел, закрыто 3');
+    expect(ru).toContain('1 запрос (настройка 3');
+    expect(ru).toContain('21 запрос (настройка 3');
+    expect(ru).toContain('11 запросов (настройка 3');
+  });
 });
