@@ -61,6 +61,11 @@ export interface RuntimeOptions {
   autoSync?: boolean;
   /** Start the periodic reconcile (default: true for `kam serve`). */
   schedule?: boolean;
+  /**
+   * The CRMs this process is run for: only those are warned about when not configured (the
+   * Bitrix24 demo's user has no amoCRM to configure). Default: every CRM (`kam serve`).
+   */
+  crms?: readonly CrmKind[];
 }
 
 /** What each CRM needs configured, for the log line and the 503 of its routes. */
@@ -115,7 +120,7 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     : createJobQueue({ concurrency: config.jobs.concurrency, logger });
   const progress = createProgressTracker();
   const connectors = createConnectors(config, storage, logger);
-  for (const kind of Object.keys(CREDENTIALS) as CrmKind[]) {
+  for (const kind of options.crms ?? (Object.keys(CREDENTIALS) as CrmKind[])) {
     if (!connectors[kind]) logger.warn(`${CRM_NAMES[kind]} is not configured (${CREDENTIALS[kind]}): its routes answer 503`);
   }
   // Evaluations' CPU work runs on worker threads (started on first use), so this process keeps answering events meanwhile.

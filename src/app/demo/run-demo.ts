@@ -118,7 +118,7 @@ export async function runDemo<Handle>(options: DemoOptions<Handle>): Promise<Dem
     await sandbox.close();
     throw loaded.error;
   }
-  const runtime = await createRuntime(loaded.value, options.logger, { autoSync: false, schedule: false });
+  const runtime = await createRuntime(loaded.value, options.logger, { autoSync: false, schedule: false, crms: [options.driver.crm] });
   const server = await startServer(runtime);
   const close = async () => {
     await server.close();
