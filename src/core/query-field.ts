@@ -15,3 +15,14 @@ export function queryField(query: Record<string, unknown>, name: string): { ok: 
 
 /** INPUT_INVALID naming the field, as the pages' API answers it (`fields: { name: message }`). */
 export const invalidField = (name: string, message: string): KamError => new KamError('INPUT_INVALID', message, { details: { fields: { [name]: message } } });
+
+/** Several fields, each given once as text ('' when absent), or the INPUT_INVALID of the first that is not. */
+export function queryFields<N extends string>(query: Record<string, unknown>, names: readonly N[]): { ok: true; value: Record<N, string> } | { ok: false; error: KamError } {
+  const value = {} as Record<N, string>;
+  for (const name of names) {
+    const field = queryField(query, name);
+    if (!field.ok) return field;
+    value[name] = field.value;
+  }
+  return { ok: true, value };
+}

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { KamError, fail, ok, type Result } from '../../core/errors';
-import { invalidField, queryField } from '../../core/query-field';
+import { invalidField, queryFields } from '../../core/query-field';
 import type { Lang } from '../../core/i18n/format-values';
 import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
@@ -57,13 +57,9 @@ const CARD_KINDS: Record<string, EntityKind> = { leads: 'deal', lead: 'deal', co
  * Bitrix24 card tab's API answers it, never "no card" (issue 9, security 5).
  */
 function widgetQuery(query: Record<string, unknown>): Result<Pick<WidgetRequest, 'card' | 'lang'>> {
-  const fields: Record<string, string> = {};
-  for (const name of ['entity', 'id', 'lang']) {
-    const field = queryField(query, name);
-    if (!field.ok) return field;
-    fields[name] = field.value;
-  }
-  const { entity = '', id = '', lang = '' } = fields;
+  const fields = queryFields(query, ['entity', 'id', 'lang']);
+  if (!fields.ok) return fields;
+  const { entity, id, lang } = fields.value;
   const kind = CARD_KINDS[entity.toLowerCase()];
   if (entity !== '' && !kind) return fail(invalidField('entity', 'entity must be leads, contacts or companies'));
   if (id !== '' && !/^[1-9]\d{0,18}$/.test(id)) return fail(invalidField('id', 'id must be a numeric id'));
@@ -113,7 +109,8 @@ export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
 
     async verifyEvent(request: InboundRequest): Promise<Result<VerifiedInbound>> {
       const { query } = request;
-      if (query.signature !== undefined || query.account_id !== undefined) {
+      // `account_id[]=` arrives as a key of its own (Express's simple query parser): still the disconnect hook's.
+      if (Object.keys(query).some((key) => /^(account_id|signature)(\[|$)/.test(key))) {
         const disconnect = verifyDisconnect(query, credentials);
         if (!disconnect.ok) return disconnect;
         const installation = await deps.installations.findByExternalId('amocrm', disconnect.value.accountId);

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { KamError, fail, ok, type Result } from '../../core/errors';
+import { queryFields } from '../../core/query-field';
 import type { EntityKind } from '../../core/model/synced';
 import type { Installation } from '../../core/ports/installation-store.port';
 import type { DirtyMark } from '../../core/ports/sync-state-store.port';
@@ -114,9 +115,11 @@ export function verifyWebhook(input: { installation: Installation | null; secret
 }
 
 export function verifyDisconnect(query: Record<string, unknown>, credentials: { clientId: string; clientSecret: string }): Result<{ accountId: string }> {
-  const accountId = typeof query.account_id === 'string' ? query.account_id : '';
-  const clientUuid = typeof query.client_uuid === 'string' ? query.client_uuid : typeof query.client_id === 'string' ? query.client_id : '';
-  const signature = typeof query.signature === 'string' ? query.signature.toLowerCase() : '';
+  const fields = queryFields(query, ['account_id', 'signature', 'client_uuid', 'client_id']);
+  if (!fields.ok) return fields;
+  const accountId = fields.value.account_id;
+  const clientUuid = fields.value.client_uuid || fields.value.client_id;
+  const signature = fields.value.signature.toLowerCase();
   if (!/^\d+$/.test(accountId) || signature === '') return fail(new KamError('INPUT_INVALID', 'The disconnect hook needs account_id and signature'));
   if (clientUuid !== '' && !secretsEqual(clientUuid, credentials.clientId)) return unauthorized('The disconnect hook is for another integration');
   const expected = createHmac('sha256', credentials.clientSecret).update(`${credentials.clientId}|${accountId}`).digest('hex');

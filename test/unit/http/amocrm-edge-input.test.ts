@@ -115,6 +115,16 @@ describe('amoCRM edge: malformed input from a proven caller', () => {
     expect((await webhook(`${account}&leads[update][0][id]=1`, 'wrong-secret')).status).toBe(401);
   });
 
+  it.each([
+    ['account_id[]=1&signature[]=00', 'account_id must be given once'],
+    [`account_id=${ACCOUNT}&signature=00&signature=11`, 'signature must be given once'],
+    [`account_id=${ACCOUNT}&signature=00&client_uuid[]=x`, 'client_uuid must be given once'],
+  ])('answers the disconnect hook with %s with a 400 naming the field', async (query, reason) => {
+    const response = await fetch(`${server.url}/amocrm/disconnect?${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toBe(reason + ', as text');
+  });
+
   it('keeps a well-formed but foreign or missing account a 401, and the genuine delivery a 200', async () => {
     expect((await webhook('account[id]=999&leads[update][0][id]=1')).status).toBe(401);
     expect((await webhook('account[subdomain]=acme&leads[update][0][id]=1')).status).toBe(401);
