@@ -212,7 +212,8 @@ async function main(): Promise<void> {
     ['/api/portfolio?period[]=month', '400'], ['/api/portfolio?asOf[]=2026-01-01', '400'], ['/api/account-view?deal=abc', '400'],
     ['/api/account-view?deal=99999999999999999999999', '400/404'], ['/api/account-view?deal[]=1', '400'], ['/api/account-view?contact=-1', '400'],
     ['/api/report.xlsx?asOf=1900-01-01', '200/400'], ['/api/report.csv?period=decade', '400'], ['/api/settings/history', '200'],
-  ] as const) await attack(`api (genuine admin): GET ${path}`, expected, async () => [await api(path)], (st) => st.every((x) => x < 500), 5);
+    ['/api/report.csv?lang[]=en', '400'], ['/api/account-view?deal=1&deal=2', '400'], ['/api/account-view?deal=1&company[]=2', '400'],
+  ] as const) await attack(`api (genuine admin): GET ${path}`, expected, async () => [await api(path)], (st) => st.every((x) => expected.split('/').includes(String(x))), 5);
   for (const [name, body] of [
     ['invalid JSON', '{"a":'], ['JSON null', 'null'], ['JSON array', '[]'], ['JSON string', '"x"'], ['deep JSON (50,000 levels)', `${'['.repeat(50_000)}${']'.repeat(50_000)}`],
     ['criteria: null', '{"criteria":null}'], ['weights as strings', '{"criteria":{"weights":{"revenue":"x"}}}'], ['__proto__ pollution', '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}'],
@@ -237,7 +238,8 @@ async function main(): Promise<void> {
   const { SignJWT } = await import('jose');
   const widgetToken = (claims: Record<string, unknown>, key = String(amo.readyLine.clientSecret), exp = Math.floor(Date.now() / 1000) + 600) =>
     new SignJWT({ account_id: Number(amoId), user_id: 1, is_admin: true, ...claims }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(amo.url).setAudience(new URL(url).origin).setExpirationTime(exp).sign(new TextEncoder().encode(key));
-  const widget = async (token: string) => get('/amocrm/widget/account-view?lead=1', { 'X-Auth-Token': token, Origin: amo.url });
+  // The query our widget's script sends (manifest/amocrm/script.js: entity, id, lang).
+  const widget = async (token: string, query = 'entity=leads&id=1') => get(`/amocrm/widget/account-view?${query}`, { 'X-Auth-Token': token, Origin: amo.url });
   await attack('amo webhook: known installation, wrong secret', '401', async () => [await post(`/amocrm/webhooks/${installationId}/wrong`, `account[id]=${amoId}&leads[update][0][id]=1`)], is4xx);
   await attack('amo webhook: right secret, another account[id]', '401', async () => [await post(`/amocrm/webhooks/${installationId}/${secret}`, 'account[id]=999&leads[update][0][id]=1')], is4xx);
   await attack('amo webhook: right secret, no account', '401', async () => [await post(`/amocrm/webhooks/${installationId}/${secret}`, 'leads[update][0][id]=1')], is4xx);
@@ -245,6 +247,12 @@ async function main(): Promise<void> {
   await quiet();
   await attack('amo widget: genuine token (sanity)', '200', async () => [await widget(await (await amoPost('/_sandbox/widget-token', {})).token as string)], (st) => st[0] === 200, 50);
   await quiet();
+  for (const query of ['lead=abc', 'lead[]=1', 'company=-1', 'lead=1&lead=2', 'entity=leads&id=abc', 'entity=leads&id[]=1', 'entity=leads&id=1&id=2', 'entity=tasks&id=1']) {
+    await attack(`amo widget (genuine token): account-view?${query}`, '400', async () => [await widget(await (await amoPost('/_sandbox/widget-token', {})).token as string, query)], (st) => st[0] === 400);
+  }
+  await attack('amo webhook: right secret, account[id][]', '400', async () => [await post(`/amocrm/webhooks/${installationId}/${secret}`, `account[id][]=${amoId}&leads[update][0][id]=1`)], (st) => st[0] === 400);
+  await attack('amo webhook: right secret, account[id] twice', '400', async () => [await post(`/amocrm/webhooks/${installationId}/${secret}`, `account[id]=${amoId}&account[id]=${amoId}&leads[update][0][id]=1`)], (st) => st[0] === 400);
+  await attack('amo webhook: right secret and account, leads[update][0][id]=abc', '400', async () => [await post(`/amocrm/webhooks/${installationId}/${secret}`, `account[id]=${amoId}&leads[update][0][id]=abc`)], (st) => st[0] === 400);
   await attack('amo widget: signed with the secret, another account_id', '401', async () => [await widget(await widgetToken({ account_id: 4242 }))], is4xx);
   await attack('amo widget: signed with the secret, expired', '401', async () => [await widget(await widgetToken({}, undefined, Math.floor(Date.now() / 1000) - 3600))], is4xx);
   await attack('amo widget: signed with another key', '401', async () => [await widget(await widgetToken({}, 'not-the-secret'))], is4xx);
@@ -265,7 +273,7 @@ async function main(): Promise<void> {
   await attack('amo widget: forged token (wrong key)', '401', async () => {
     const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url');
     const payload = Buffer.from(JSON.stringify({ account_id: amoId, user_id: 1, exp: 9_999_999_999, iss: amo.url, aud: url })).toString('base64url');
-    return [await get('/amocrm/widget/account-view?lead=1', { 'X-Auth-Token': `${header}.${payload}.AAAA` })];
+    return [await get('/amocrm/widget/account-view?entity=leads&id=1', { 'X-Auth-Token': `${header}.${payload}.AAAA` })];
   }, is4xx);
   await attack('amo widget: alg none', '401', async () => {
     const header = Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url');
