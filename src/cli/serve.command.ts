@@ -1,12 +1,24 @@
+import cluster from 'node:cluster';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { KamError } from '../core/errors';
 import { freePort } from '../http/free-port';
 import { createRuntime, startServer, type ProcessRole } from '../main';
 import { configForCommand, untilSignal } from './config-for-command';
+import { runServeCluster } from './serve-cluster';
 
 export function parsePort(value: string): string {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('must be a whole number from 0 to 65535');
   return String(port);
+}
+
+/** At most this many processes per `kam serve`: past the machine's cores more only add memory. */
+const MAX_PROCESSES = 64;
+
+export function parseProcesses(value: string): number {
+  const count = Number(value);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_PROCESSES) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_PROCESSES}`);
+  return count;
 }
 
 export function registerServe(program: Command): void {
@@ -19,14 +31,25 @@ export function registerServe(program: Command): void {
         .choices(['all', 'web', 'worker'])
         .default('all'),
     )
-    .action(async (options: { port?: string; role: ProcessRole }) => {
+    .option('--processes <n>', 'run N processes of --role web or worker on the one port (node:cluster); a dead one is restarted', parseProcesses, 1)
+    .action(async (options: { port?: string; role: ProcessRole; processes: number }) => {
       let { config, logger } = configForCommand({ KAM_PORT: options.port });
+      if (options.processes > 1) {
+        if (options.role === 'all') throw new KamError('CONFIG_INVALID', '--processes needs --role web or --role worker (on PostgreSQL): --role all is one process with its own queue');
+        if (!config.storage.databaseUrl) throw new KamError('CONFIG_INVALID', `--processes needs PostgreSQL (DATABASE_URL): the processes share its queue and state`);
+      }
       // Port 0 means "any free port"; the CRMs need the real one in our callback URLs, so pick it first.
       if (config.http.port === 0) ({ config, logger } = configForCommand({ KAM_PORT: String(await freePort()) }));
+      if (options.processes > 1 && cluster.isPrimary) {
+        const url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${config.http.port}`;
+        await runServeCluster({ processes: options.processes, role: options.role, port: config.http.port, url, logger, untilStopped: untilSignal });
+        return;
+      }
       const runtime = await createRuntime(config, logger, { schedule: true, role: options.role });
       const server = await startServer(runtime);
       logger.info(`KAM Pilot listening on ${server.url}`, { storage: runtime.storage.engine, role: runtime.role });
-      process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health`, role: runtime.role })}\n`);
+      // A child of `--processes N`: its primary prints the one line for all of them.
+      if (cluster.isPrimary) process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health`, role: runtime.role })}\n`);
       const signal = await untilSignal();
       logger.info('stopping', { signal });
       await server.close();

@@ -43,6 +43,8 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
         status: migrations.current ? 'ok' : 'degraded',
         version: deps.version,
         ...(deps.role ? { role: deps.role } : {}),
+        // Which process answered (one of `kam serve --processes N`), for a caller on this machine only.
+        ...(onThisMachine(req) ? { pid: process.pid } : {}),
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
         ...(deps.queue
           ? {

@@ -6,20 +6,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import axios from 'axios';
 import { startAppCluster } from '../../../src/sandbox/demo/app-cluster';
+import { alive } from './pid-alive';
 import { scratchDatabase } from './scratch-database';
 
 /** The launcher behind `kam demo --workers` and the scale bench: real `kam serve` children, none left behind. */
 jest.setTimeout(90_000);
 const databaseUrl = process.env.TEST_DATABASE_URL;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 /** Resolves when the process is gone (polls the pid: it is not our child, so no exit event reaches us). */
 const gone = async (pid: number) => {
   while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
