@@ -36,7 +36,7 @@ export function createCrmApp(deps: CrmAppDeps) {
   const lifecycle = createInstallationLifecycle(storage.installations);
   let autoSync = deps.autoSync ?? true;
 
-  const cycle = async (installationId: string, mode: 'full' | 'incremental', options: Pick<CycleOptions, 'asOf' | 'onPhase'> = {}) => {
+  const cycle = async (installationId: string, mode: 'full' | 'incremental', options: Pick<CycleOptions, 'asOf' | 'onPhase' | 'onRequests'> = {}) => {
     try {
       return await runCycle(deps, installationId, {
         mode,

@@ -1,3 +1,4 @@
+import type { RequestCounts } from '../core/ports/crm-connector.port';
 import type { CrmKind } from '../core/ports/installation-store.port';
 import type { Storage } from '../core/ports/storage.port';
 import type { Logger } from '../logging/logger';
@@ -13,7 +14,11 @@ export interface InstallationJobsDeps {
   /** The CRMs configured on this server: the reconcile sends cycles for their installations only. */
   crms: readonly CrmKind[];
   /** One cycle; `onPhase` hears each phase start (setup, sync, evaluate, writeBack); resolves with its report. */
-  runCycle(installationId: string, mode: 'full' | 'incremental', options: { asOf?: string; onPhase?: (phase: string, sofar: Record<string, unknown>) => void }): Promise<unknown>;
+  runCycle(
+    installationId: string,
+    mode: 'full' | 'incremental',
+    options: { asOf?: string; onPhase?: (phase: string, sofar: Record<string, unknown>) => void; onRequests?: (requests: RequestCounts) => Promise<void> },
+  ): Promise<unknown>;
   setUp(installationId: string): Promise<unknown>;
   /** Send the reconcile on this cron schedule (roles all and worker). */
   reconcileCron?: string;
@@ -33,6 +38,8 @@ export async function registerInstallationJobs(deps: InstallationJobsDeps): Prom
     deps.runCycle(required(data, 'installationId'), data.mode === 'full' ? 'full' : 'incremental', {
       ...(data.asOf ? { asOf: data.asOf } : {}),
       onPhase: (phase, sofar) => job.phase(phase, sofar),
+      // Kept before each CRM request goes out: a killed attempt's requests stay counted.
+      onRequests: (requests) => job.progress({ requests }),
     }),
   );
   // setUp holds the installation's setup lease itself (a web process may set up at install).

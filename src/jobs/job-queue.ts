@@ -10,6 +10,8 @@ export interface JobContext {
   id: string;
   /** The job's current phase (a cycle: setup, sync, evaluate, writeBack) and what it did so far, shown with the live workers. */
   phase(name: string, sofar?: Record<string, unknown>): void;
+  /** Keeps what this attempt has done so far where a killed attempt's cost stays known (PostgreSQL); resolves once kept. */
+  progress(sofar: Record<string, unknown>): Promise<void>;
 }
 /** Runs a job; what it resolves with is kept as the job's output where the queue keeps one (pg-boss). */
 export type JobHandler = (data: JobData, job: JobContext) => Promise<unknown>;
@@ -154,7 +156,7 @@ export function createJobQueue(deps: { concurrency: number; logger: Logger }): J
       async () => {
         named.set(key, { kind, key: singleton, data });
         jobIds += 1;
-        await handler(data, { id: `${key}#${jobIds}`, phase: () => undefined });
+        await handler(data, { id: `${key}#${jobIds}`, phase: () => undefined, progress: async () => undefined });
       },
       options.delayMs,
     );

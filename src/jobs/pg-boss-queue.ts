@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from '../logging/logger';
 import { createJobQueue, keyOf, type FailedJob, type JobData, type JobHandler, type JobQueue, type SendOptions } from './job-queue';
+import { listAttempts, type JobAttempt } from './job-attempts';
 import { createWorkerRegistry, ensureWorkerTable, listLiveWorkers } from './worker-registry';
 
 /**
@@ -42,6 +43,8 @@ export interface PgBossQueue extends JobQueue {
   /** Like send; resolves with the job's id, or with the id of the job of that kind and key it joined. */
   sendJob(kind: string, data: JobData, options?: SendOptions): Promise<string>;
   job(id: string): Promise<JobStatus | null>;
+  /** Every attempt at the job and what each did so far (job-attempts.ts), oldest first. */
+  attempts(id: string): Promise<JobAttempt[]>;
 }
 
 const QUEUE_PREFIX = 'kam-';
@@ -126,14 +129,17 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<PgBossQu
         if (!job) return undefined;
         working += 1;
         const claim = registry?.claim({ id: job.id, kind, key: keyOf(kind, job.data) });
+        let outcome: 'completed' | 'failed' = 'failed';
         try {
           // What the handler resolves with becomes the job's output (pg-boss complete).
-          return await handler(job.data, { id: job.id, phase: (name, sofar) => claim?.phase(name, sofar) });
+          const output = await handler(job.data, { id: job.id, phase: (name, sofar) => claim?.phase(name, sofar), progress: async (sofar) => claim?.progress(sofar) });
+          outcome = 'completed';
+          return output;
         } catch (error) {
           deps.logger.error('job failed', { job: kind, key: keyOf(kind, job.data), error });
           throw error;
         } finally {
-          await claim?.release();
+          await claim?.release(outcome);
           working -= 1;
         }
       });
@@ -181,6 +187,7 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<PgBossQu
       const row = rows[0] as { id: string; state: JobStatus['state']; retry_count: number; output: unknown } | undefined;
       return row ? { id: row.id, state: row.state, retries: row.retry_count, output: row.output } : null;
     },
+    attempts: (id) => listAttempts(sql, schema, id),
     workers: () => listLiveWorkers(sql, schema, staleSeconds),
     async schedule(kind, cronExpression) {
       kinds.add(kind);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../logging/logger';
+import { createAttemptsTable, recordAttempt, sweepAttempts } from './job-attempts';
 
 /**
  * Live workers and what each one is doing, in one PostgreSQL table beside pg-boss's own
@@ -38,10 +39,12 @@ export interface LiveWorker {
 }
 
 export interface JobClaim {
-  /** Records the job's current phase (written at once, so it is seen while the phase runs). */
+  /** Records the job's current phase (written at once, so it is seen while the phase runs), in this attempt's row too. */
   phase(name: string, sofar?: Record<string, unknown>): void;
-  /** The job ended (done or failed): it is no longer this worker's. */
-  release(): Promise<void>;
+  /** Keeps what this attempt has done so far in its row (job-attempts.ts); resolves once written. */
+  progress(sofar: Record<string, unknown>): Promise<void>;
+  /** The job ended (done or failed): it is no longer this worker's, and its attempt row says how it ended. */
+  release(outcome: 'completed' | 'failed'): Promise<void>;
 }
 
 export interface WorkerRegistryDeps {
@@ -82,6 +85,7 @@ export async function ensureWorkerTable(sql: WorkerRegistryDeps['sql'], schema: 
       heartbeat_on timestamptz NOT NULL DEFAULT now(),
       jobs jsonb NOT NULL DEFAULT '[]'
     );
+    ${createAttemptsTable(schema)}
     COMMIT;`);
 }
 
@@ -153,6 +157,7 @@ export function createWorkerRegistry(deps: WorkerRegistryDeps): WorkerRegistry {
       await deps.failJobs(queue, ids, `its worker stopped (no heartbeat for ${deps.staleSeconds} s)`);
       deps.logger.warn('jobs of a stopped worker handed back for retry', { queue, jobs: ids });
     }
+    await sweepAttempts(deps.sql, deps.schema);
     return orphans.rows.length;
   };
 
@@ -184,13 +189,22 @@ export function createWorkerRegistry(deps: WorkerRegistryDeps): WorkerRegistry {
       const entry: LiveJob = { ...job, phase: null, since: new Date().toISOString() };
       jobs.set(job.id, entry);
       if (started) void queueWrite().catch(() => undefined);
+      const attempt = recordAttempt(deps.sql, deps.schema, { id: randomUUID(), jobId: job.id, worker: id });
+      const kept = (write: Promise<void>): Promise<void> =>
+        write.catch((error: unknown) => {
+          deps.logger.warn('job attempt not written', { job: job.id, error });
+        });
+      void kept(attempt.note({}));
       return {
         phase(name, sofar) {
           jobs.set(job.id, { ...entry, phase: name, since: new Date().toISOString(), ...(sofar ? { sofar } : {}) });
           if (started) void queueWrite().catch(() => undefined);
+          void kept(attempt.note({ phase: name, ...sofar }));
         },
-        async release() {
+        progress: (sofar) => kept(attempt.note(sofar)),
+        async release(outcome) {
           jobs.delete(job.id);
+          await kept(attempt.end(outcome));
           if (started) await queueWrite().catch(() => undefined);
         },
       };

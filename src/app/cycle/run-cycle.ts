@@ -33,6 +33,12 @@ export interface CycleOptions {
    * (src/jobs/worker-registry.ts) and a pass cut short by a dead worker still counts its cost.
    */
   onPhase?: (phase: 'setup' | 'sync' | 'evaluate' | 'writeBack', sofar: { requests: RequestCounts; synced?: SyncCounts }) => void;
+  /**
+   * Hears the cycle's requests so far before each one goes out, and the request waits for it: a
+   * worker keeps them in the database, so a pass whose worker was killed mid-phase still counts
+   * every request the dead attempt made (src/jobs/job-attempts.ts).
+   */
+  onRequests?: (sofar: RequestCounts) => Promise<void>;
 }
 
 /**
@@ -63,12 +69,33 @@ async function refreshReference(context: AppContext, installationId: string, tod
 
 export async function runCycle(context: AppContext, installationId: string, options: CycleOptions): Promise<CycleReport> {
   const started = Date.now();
-  const { storage } = context;
-  let installation = await loadActive(storage, installationId);
+  const installation = await loadActive(context.storage, installationId);
   const connector = connectorFor(context.connectors, installation);
-  let settings = readSettings(installation, context.defaultLang, connector.traits);
+  const settings = readSettings(installation, context.defaultLang, connector.traits);
   const session = connector.session(installation);
   const before = session.requests();
+  const onRequests = options.onRequests;
+  const unwatch = onRequests ? session.watchRequests((counts) => onRequests(requestsSince(counts, before))) : () => undefined;
+  try {
+    return await cycleWith(context, installationId, options, { installation, connector, settings, session, before, started });
+  } finally {
+    unwatch();
+  }
+}
+
+interface CycleStart {
+  installation: Awaited<ReturnType<typeof loadActive>>;
+  connector: ReturnType<typeof connectorFor>;
+  settings: ReturnType<typeof readSettings>;
+  session: CrmSession;
+  before: RequestCounts;
+  started: number;
+}
+
+async function cycleWith(context: AppContext, installationId: string, options: CycleOptions, start: CycleStart): Promise<CycleReport> {
+  const { storage } = context;
+  const { connector, session, before, started } = start;
+  let { installation, settings } = start;
   const asOf = options.asOf ?? new Date().toISOString().slice(0, 10);
   const logger = context.logger.child({ installationId, crm: installation.crm });
 

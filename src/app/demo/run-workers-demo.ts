@@ -126,7 +126,6 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const runPass = async (mode: 'full' | 'incremental', killAt: KillPhase | undefined, started: number): Promise<{ report: CycleReport; seconds: number }> => {
       const id = await queue.sendJob(CYCLE_JOB, { installationId: installation.id, mode, asOf: sandbox.anchorDate });
       jobIds.push(id);
-      let cut: Sofar | null = null;
       const job = await follow(queue, id, async (workers) => {
         const busy = workers.find((worker) => worker.jobs.some((job) => job.id === id));
         const live = busy?.jobs.find((job) => job.id === id);
@@ -134,8 +133,6 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
         options.onProgress?.(phase ? (SHARE[phase] ?? 0) : 0, busy ? `worker ${busy.pid}: ${phase ?? 'start'}` : 'queued');
         if (busy && killAt && !killed && phase === killAt) {
           killed = { pid: busy.pid, phase: killAt };
-          // What the killed attempt had done when its phase began is part of the pass's cost.
-          cut = (live?.sofar as Sofar | undefined) ?? null;
           await cluster.kill(busy.pid);
         }
       });
@@ -144,7 +141,9 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
         throw new KamError('INTERNAL', `Pass ${mode} ended ${job.state} after ${job.retries + 1} attempt(s): ${reason} (logs: ${dataDir}/logs)`);
       }
       options.onProgress?.(1, 'done');
-      return { report: withCut(job.output as CycleReport, cut), seconds: (Date.now() - started) / 1000 };
+      // Every earlier attempt's cost (a killed worker's, kept request by request in the database) is part of the pass's.
+      const earlier = (await queue.attempts(id)).filter((attempt) => attempt.ended !== 'completed').map((attempt) => attempt.sofar as Sofar);
+      return { report: withEarlier(job.output as CycleReport, earlier), seconds: (Date.now() - started) / 1000 };
     };
 
     const passes: DemoPass[] = [];
@@ -179,22 +178,25 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
   }
 }
 
-/** What a cycle had done when its current phase began (run-cycle onPhase). */
+/** What an attempt at a cycle kept of itself (job-attempts.ts): its requests as they went out, its rows synced as each phase began. */
 interface Sofar {
-  requests: RequestCounts;
+  requests?: RequestCounts;
   synced?: CycleReport['sync'];
 }
 
-/** The completed attempt's report plus what a killed attempt had done before it (requests, rows synced). */
-function withCut(report: CycleReport, cut: Sofar | null): CycleReport {
-  if (!cut) return report;
+/** The completed attempt's report plus what the attempts before it did (a killed or failed attempt's requests and rows synced). */
+export function withEarlier(report: CycleReport, earlier: Sofar[]): CycleReport {
   const sync = { ...report.sync };
-  for (const key of Object.keys(sync) as Array<keyof typeof sync>) sync[key] += cut.synced?.[key] ?? 0;
   const api = requestsSince(report.api, null);
-  api.requests += cut.requests.requests;
-  for (const phase of Object.keys(api.byPhase) as Array<keyof typeof api.byPhase>) api.byPhase[phase] += cut.requests.byPhase[phase];
-  for (const [method, count] of Object.entries(cut.requests.byMethod)) api.byMethod[method] = (api.byMethod[method] ?? 0) + count;
-  for (const [code, count] of Object.entries(cut.requests.rejections)) api.rejections[code] = (api.rejections[code] ?? 0) + count;
+  for (const attempt of earlier) {
+    for (const key of Object.keys(sync) as Array<keyof typeof sync>) sync[key] += attempt.synced?.[key] ?? 0;
+    const requests = attempt.requests;
+    if (!requests) continue;
+    api.requests += requests.requests;
+    for (const phase of Object.keys(api.byPhase) as Array<keyof typeof api.byPhase>) api.byPhase[phase] += requests.byPhase[phase];
+    for (const [method, count] of Object.entries(requests.byMethod)) api.byMethod[method] = (api.byMethod[method] ?? 0) + count;
+    for (const [code, count] of Object.entries(requests.rejections)) api.rejections[code] = (api.rejections[code] ?? 0) + count;
+  }
   return { ...report, sync, api };
 }
 

@@ -58,7 +58,7 @@ export function createAmoClient(deps: AmoClientDeps): AmoClient {
   const sendOnce = async (method: string, pathAndQuery: string, body: unknown, token: string): Promise<{ status: number; data: unknown }> => {
     await deps.limiter.acquire();
     const key = meterKey(method, pathAndQuery);
-    deps.meter.record(key);
+    await deps.meter.record(key);
     let response;
     try {
       response = await deps.http.request({

@@ -133,6 +133,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
       },
       writer: (slot) => createAmoWriter({ client, slot: fullSlot(asSlot(slot)), lang }),
       requests: () => meter.snapshot(),
+      watchRequests: (listener) => meter.watch(listener),
       inPhase: (phase, work) => meter.inPhase(phase, work),
     };
   };

@@ -99,7 +99,7 @@ export function createBitrix24Client(deps: Bitrix24ClientDeps): Bitrix24Client {
 
   const send = async (method: string, params: Params, token: string): Promise<Record<string, unknown>> => {
     await deps.limiter.acquire();
-    deps.meter.record(method);
+    await deps.meter.record(method);
     let response;
     try {
       response = await deps.http.post(`${endpoint()}${method}.json`, { ...params, auth: token }, { validateStatus: () => true, timeout });

@@ -127,7 +127,7 @@ export function createBitrix24Connector(deps: { settings: Bitrix24Settings; stor
     },
     async callWithToken<T>(endpoint: string, method: string, token: string, limiter?: RateLimiter, meter?: RequestMeter) {
       await limiter?.acquire();
-      meter?.record(method);
+      await meter?.record(method);
       const base = endpoint.endsWith('/') ? endpoint : `${endpoint}/`;
       let response;
       try {

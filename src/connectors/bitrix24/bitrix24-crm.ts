@@ -71,6 +71,7 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
         return createBitrix24Writer({ client, tierField: fields.tierField, scoreField: fields.scoreField, tierItemIds: fields.tierItemIds, contact: fields.contact });
       },
       requests: () => meter.snapshot(),
+      watchRequests: (listener) => meter.watch(listener),
       inPhase: (phase, work) => meter.inPhase(phase, work),
     };
     sessions.set(installation.id, created);

@@ -11,7 +11,14 @@ export type { RequestCounts };
 export interface RequestMeter {
   /** Runs `work` with every request inside it counted under `phase`. */
   inPhase<T>(phase: Phase, work: () => Promise<T>): Promise<T>;
-  record(method: string): void;
+  /**
+   * Counts a request about to go out; resolves once every watcher has taken note (a worker keeps
+   * a job attempt's count in the database before the request leaves, so a killed attempt's cost
+   * is known). A watcher's failure never stops the request.
+   */
+  record(method: string): Promise<void>;
+  /** Calls `listener` with the counts so far at every request, until the returned function is called. */
+  watch(listener: (counts: RequestCounts) => Promise<void>): () => void;
   reject(code: string): void;
   snapshot(): RequestCounts;
   reset(): void;
@@ -23,6 +30,7 @@ export function createRequestMeter(): RequestMeter {
   let counts = empty();
   // The phase follows the async call chain, so concurrent work in two phases is counted right.
   const phase = new AsyncLocalStorage<Phase>();
+  const watchers = new Set<(counts: RequestCounts) => Promise<void>>();
   return {
     inPhase(next, work) {
       return phase.run(next, work);
@@ -31,6 +39,13 @@ export function createRequestMeter(): RequestMeter {
       counts.requests += 1;
       counts.byPhase[phase.getStore() ?? 'other'] += 1;
       counts.byMethod[method] = (counts.byMethod[method] ?? 0) + 1;
+      if (watchers.size === 0) return Promise.resolve();
+      const now = structuredClone(counts);
+      return Promise.all([...watchers].map((listener) => listener(now).catch(() => undefined))).then(() => undefined);
+    },
+    watch(listener) {
+      watchers.add(listener);
+      return () => watchers.delete(listener);
     },
     reject(code) {
       counts.rejections[code] = (counts.rejections[code] ?? 0) + 1;

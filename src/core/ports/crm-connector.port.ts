@@ -196,6 +196,8 @@ export interface CrmSession {
   writer(slot: CrmSlot): CrmWriter;
   /** Requests made for this installation so far in this process, by phase and method. */
   requests(): RequestCounts;
+  /** Calls `listener` with `requests()` before each request goes out (and waits for it), until unwatched. */
+  watchRequests(listener: (counts: RequestCounts) => Promise<void>): () => void;
   /** Runs `work` with every request it makes counted under `phase`. */
   inPhase<T>(phase: CrmPhase, work: () => Promise<T>): Promise<T>;
 }
