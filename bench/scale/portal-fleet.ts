@@ -3,6 +3,7 @@ import http from 'node:http';
 import axios from 'axios';
 import { startAmoCrmSandbox, type RunningAmoCrmSandbox } from '../../src/sandbox/amocrm';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../../src/sandbox/bitrix24';
+import { checkSandbox, type SandboxCheck } from '../../test/integration/workers/sandbox-checks';
 import { startFront, type Front } from './front';
 
 /**
@@ -32,6 +33,8 @@ export interface Fleet {
   installAll(parallel: number, onInstalled?: (portal: Portal) => void): Promise<string[]>;
   /** What the portals counted: requests and refusals (429 / QUERY_LIMIT_EXCEEDED), per CRM and per portal. */
   stats(): Promise<PortalStats[]>;
+  /** What every portal's own state shows: companies with a tier, and to-dos / KPI comments written twice (summed). */
+  check(): Promise<SandboxCheck>;
   close(): Promise<void>;
 }
 
@@ -129,6 +132,15 @@ export async function startFleet(options: { bitrix24: number; amocrm: number; co
         const rejected = Object.values(body.rejections ?? {}).reduce((a, b) => a + b, 0);
         return { crm: portal.crm, externalId: portal.externalId, requests: body.requests, rejected };
       }));
+    },
+    async check() {
+      const total: SandboxCheck = { companies: 0, companiesWithTier: 0, duplicateOpenTodos: 0, duplicateComments: 0 };
+      for (const portal of portals) {
+        const state = (await control.get(`${portal.url}/_sandbox/state`)).data as Record<string, unknown>;
+        const one = checkSandbox(portal.crm, state);
+        for (const key of Object.keys(total) as Array<keyof SandboxCheck>) total[key] += one[key];
+      }
+      return total;
     },
     async close() {
       await Promise.allSettled(portals.map((portal) => (portal.bitrix24 ?? portal.amocrm)?.close()));

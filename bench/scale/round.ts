@@ -1,16 +1,16 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import { join, resolve } from 'node:path';
-import { startAppCluster, type AppCluster } from '../../src/sandbox/demo/app-cluster';
+import { join } from 'node:path';
+import { startAppCluster } from '../../src/sandbox/demo/app-cluster';
+import type { SandboxCheck } from '../../test/integration/workers/sandbox-checks';
 import { load, noter } from '../bench-kit';
-import type { LoadInput, LoadResult } from './event-load';
-import { buildEventTargets, type EventTarget } from './event-targets';
-import { startFleet, type Fleet, type PortalStats } from './portal-fleet';
-import { cpuSecondsOf, startRssSampler, type RssSummary } from './proc-sampler';
-import { entityKey, openAppDb, scratchDatabase, type AppDb, type CycleJob } from './scale-db';
-import { eventFate, percentiles, splitInstallations, type EventFate, type Percentiles, type ScaleFlags } from './scale-kit';
+import { measureEvents, type EventRun } from './event-phase';
+import { startFleet, type PortalStats } from './portal-fleet';
+import { startRssSampler, type RssSummary } from './proc-sampler';
+import { openAppDb, scratchDatabase, type AppDb, type CycleJob } from './scale-db';
+import { percentiles, splitInstallations, type Percentiles, type ScaleFlags } from './scale-kit';
+import { startWorkerKiller, type WorkerKill } from './worker-kill';
 
 /**
  * One round of the scale bench: a database, the portals and `workers` worker processes of their
@@ -36,29 +36,24 @@ export interface RoundResult {
     timedOut: boolean;
   };
   portals: PortalStats[];
-  events: {
-    sent: number;
-    targets: number;
-    statuses: Record<string, number>;
-    ackMs: Percentiles;
-    /** How late the generator sent against the schedule (its own lag on a busy box). */
-    lateMs: Percentiles;
-    achievedPerSecond: number;
-    /** CPU the web process spent from the first event to the last answer, per event (ms). */
-    webCpuMsPerEvent: number;
-    fates: Record<EventFate, number>;
-    settleSeconds: number;
-    outstandingMarks: number;
-  } | null;
+  /** One run per event rate, in order; empty when the event phase did not complete. */
+  events: EventRun[];
+  /** The worker killed while writing back during the first passes (rounds with 2+ workers), if one was. */
+  kill: WorkerKill | null;
+  /** Cycle jobs that needed more than one attempt. */
+  retriedJobs: number;
+  /** The portals' own state at the end of the round: companies tiered, to-dos and KPI comments written twice. */
+  check: SandboxCheck | null;
   rss: RssSummary[];
   loads: string[];
 }
 
-const ROOT = resolve(__dirname, '../..');
 /** Jobs each worker runs at once (the app's default, KAM_JOB_CONCURRENCY), set explicitly so the report can use it. */
 export const JOB_CONCURRENCY = 4;
 const note = noter('scale');
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** A killed worker's job is handed to another after this many seconds without its heartbeat. */
+const STALE_SECONDS = 6;
 
 /**
  * Installation -> its first cycle job that completed (pg-boss keeps completed jobs for days).
@@ -99,69 +94,6 @@ async function waitForFirstPasses(db: AppDb, installing: () => boolean, portals:
   }
 }
 
-async function runEventLoad(targets: EventTarget[], flags: ScaleFlags, dir: string): Promise<LoadResult> {
-  const input: LoadInput = { rate: flags.eventsPerSecond, seconds: flags.seconds, seed: flags.seed, targets };
-  const inFile = join(dir, 'events-in.json');
-  const outFile = join(dir, 'events-out.json');
-  writeFileSync(inFile, JSON.stringify(input));
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, 'event-load.ts'), inFile, outFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`the event load generator exited with ${code}`);
-  return JSON.parse(readFileSync(outFile, 'utf8')) as LoadResult;
-}
-
-/** Until no dirty mark is left, or their count has not moved for 15 s, or 120 s have passed. */
-async function settle(db: AppDb): Promise<{ seconds: number; outstanding: number }> {
-  const started = Date.now();
-  let last = -1;
-  let lastChange = Date.now();
-  for (;;) {
-    const outstanding = (await db.dirtyMarks()).size;
-    if (outstanding !== last) {
-      last = outstanding;
-      lastChange = Date.now();
-    }
-    if (outstanding === 0 || Date.now() - lastChange > 15_000 || Date.now() - started > 120_000) return { seconds: (Date.now() - started) / 1000, outstanding };
-    await sleep(1000);
-  }
-}
-
-async function measureEvents(flags: ScaleFlags, fleet: Fleet, db: AppDb, cluster: AppCluster, dir: string): Promise<NonNullable<RoundResult['events']>> {
-  const targets = await buildEventTargets({ portals: fleet.portals, db, webUrl: cluster.web.url, perKind: 10 });
-  note(`event load: ${flags.eventsPerSecond}/s for ${flags.seconds} s over ${targets.length} entities of ${new Set(targets.map((t) => t.installationId)).size} installations; load ${load()}`);
-  await db.keepClearedMarks();
-  const cpuBefore = cpuSecondsOf(cluster.web.pid);
-  const result = await runEventLoad(targets, flags, dir);
-  const cpuAfter = cpuSecondsOf(cluster.web.pid);
-  note(`event load sent ${result.events.length}; waiting for the dirty marks to settle; load ${load()}`);
-  const settled = await settle(db);
-  const markedNow = await db.dirtyMarks();
-  const cleared = await db.clearedMarks();
-  const statuses: Record<string, number> = {};
-  const fates: Record<EventFate, number> = { marked: 0, reread: 0, lost: 0 };
-  const acked = result.events.filter((event) => event[4] >= 200 && event[4] < 300);
-  for (const [, , , , status] of result.events) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
-  for (const [index, , sentAt] of acked) {
-    const target = targets[index] as EventTarget;
-    const key = entityKey(target.installationId, target.kind, target.crmId);
-    fates[eventFate(sentAt, { markedNow: markedNow.has(key), lastMarkCleared: cleared.get(key) ?? null })] += 1;
-  }
-  const sentTimes = result.events.map((event) => event[2]);
-  const span = (Math.max(...sentTimes) - Math.min(...sentTimes)) / 1000;
-  return {
-    sent: result.events.length,
-    targets: targets.length,
-    statuses,
-    ackMs: percentiles(acked.map((event) => event[3])),
-    lateMs: percentiles(result.events.map((event) => event[2] - event[1])),
-    achievedPerSecond: span > 0 ? result.events.length / span : result.events.length,
-    webCpuMsPerEvent: cpuBefore !== null && cpuAfter !== null ? ((cpuAfter - cpuBefore) * 1000) / Math.max(1, result.events.length) : Number.NaN,
-    fates,
-    settleSeconds: settled.seconds,
-    outstandingMarks: settled.outstanding,
-  };
-}
-
 export async function runRound(flags: ScaleFlags, workers: number, adminUrl: string): Promise<RoundResult> {
   const loads = [load()];
   const dir = mkdtempSync(join(os.tmpdir(), 'kam-bench-scale-'));
@@ -171,18 +103,22 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
     await database.create();
     cleanup.unshift(() => database.drop());
     const split = splitInstallations(flags.installations);
-    note(`round with ${workers} worker(s): starting ${split.bitrix24} Bitrix24 portals and ${split.amocrm} amoCRM accounts; load ${load()}`);
+    note(`round with ${flags.web} web and ${workers} worker process(es): starting ${split.bitrix24} Bitrix24 portals and ${split.amocrm} amoCRM accounts; load ${load()}`);
     const fleet = await startFleet({ ...split, companies: flags.companies, contacts: flags.contacts, deals: flags.deals, seed: flags.seed });
     cleanup.unshift(() => fleet.close());
     const cluster = await startAppCluster({
       workers,
-      env: { ...fleet.appEnv, DATABASE_URL: database.url, KAM_ENCRYPTION_KEY: randomBytes(32).toString('base64'), KAM_DATA_DIR: dir, KAM_LOG_LEVEL: 'warn', KAM_LOG_FORMAT: 'json', KAM_DEFAULT_LANG: 'en', KAM_JOB_CONCURRENCY: String(JOB_CONCURRENCY) },
+      webProcesses: flags.web,
+      env: {
+        ...fleet.appEnv, DATABASE_URL: database.url, KAM_ENCRYPTION_KEY: randomBytes(32).toString('base64'), KAM_DATA_DIR: dir, KAM_LOG_LEVEL: 'warn', KAM_LOG_FORMAT: 'json',
+        KAM_DEFAULT_LANG: 'en', KAM_JOB_CONCURRENCY: String(JOB_CONCURRENCY), KAM_WORKER_STALE_SECONDS: String(STALE_SECONDS),
+      },
       logDir: join(dir, 'logs'),
     });
     cleanup.unshift(() => cluster.stop());
     fleet.front.setTarget(cluster.web.url);
     const sampler = startRssSampler([
-      { label: 'web', pid: cluster.web.pid },
+      ...(cluster.web.pids.length > 1 ? [...cluster.web.pids.map((pid, i) => ({ label: `web ${i + 1}`, pid })), { label: 'web primary', pid: cluster.web.pid }] : [{ label: 'web', pid: cluster.web.pid }]),
       ...cluster.workers.map((worker) => ({ label: `worker ${worker.index}`, pid: worker.pid })),
       { label: 'bench (portals + front)', pid: process.pid },
     ]);
@@ -199,8 +135,11 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
       installing = false;
       note(`installs done in ${((installedAt - started) / 1000).toFixed(1)} s (${failed.length} failed); load ${load()}`);
     });
+    // With another worker to take its job over, one is killed while it writes back.
+    const killer = flags.killWorker && workers >= 2 ? startWorkerKiller({ db, cluster, started }) : null;
     const waited = await waitForFirstPasses(db, () => installing, fleet.portals.length, started + flags.timeoutSeconds * 1000);
     await installs;
+    const kill = (await killer?.stop()) ?? null;
     loads.push(load());
     const first = [...firstFullPasses(waited.jobs).values()];
     const lastDone = Math.max(...first.map((job) => job.completedOn as number));
@@ -216,15 +155,20 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
       timedOut: waited.timedOut,
     };
     note(`round ${workers}: ${first.length} first full passes in ${sync.seconds.toFixed(1)} s; load ${load()}`);
-    let events: RoundResult['events'] = null;
+    let events: EventRun[] = [];
     try {
-      if (first.length > 0) events = await measureEvents(flags, fleet, db, cluster, dir);
+      if (first.length > 0) events = await measureEvents({ rates: flags.rates, seconds: flags.seconds, seed: flags.seed, fleet, db, cluster, dir });
     } catch (error) {
       // The sync figures still stand; the report says the event phase did not complete.
       note(`event phase failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     loads.push(load());
-    return { workers, installations: { asked: fleet.portals.length, installed: (await db.installations()).length, failures }, sync, portals, events, rss: sampler.stop(), loads };
+    const check = await fleet.check().catch((error: unknown) => {
+      note(`the portals' state could not be read: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    });
+    const retriedJobs = (await db.cycleJobs()).filter((job) => job.retries > 0).length;
+    return { workers, installations: { asked: fleet.portals.length, installed: (await db.installations()).length, failures }, sync, portals, events, kill, retriedJobs, check, rss: sampler.stop(), loads };
   } finally {
     for (const step of cleanup) await step().catch((error: unknown) => note(`cleanup: ${error instanceof Error ? error.message : String(error)}`));
   }

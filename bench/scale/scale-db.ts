@@ -33,6 +33,8 @@ export interface AppDb {
   keepClearedMarks(): Promise<void>;
   /** Cleared marks: key -> the latest last_marked_at any cleared mark of that entity had. */
   clearedMarks(): Promise<Map<string, number>>;
+  /** The live workers' rows (pid, and each running job's kind and phase) from the app's worker registry. */
+  workerJobs(): Promise<Array<{ pid: number; jobs: Array<{ kind: string; key: string; phase: string | null }> }>>;
   close(): Promise<void>;
 }
 
@@ -89,6 +91,10 @@ export async function openAppDb(url: string): Promise<AppDb> {
         'select installation_id, kind, crm_id, max(last_marked_at) as last_marked_at from bench_cleared_marks group by 1, 2, 3',
       );
       return new Map(rows.map((row) => [entityKey(row.installation_id, row.kind, row.crm_id), Date.parse(row.last_marked_at)]));
+    },
+    async workerJobs() {
+      const { rows } = await client.query<{ pid: number; jobs: Array<{ kind: string; key: string; phase: string | null }> }>('select pid, jobs from pgboss.kam_worker');
+      return rows;
     },
     close: () => client.end(),
   };

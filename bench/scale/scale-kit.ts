@@ -7,8 +7,13 @@ import { createSeededRandom } from '../../src/sandbox/portfolio/random';
 export interface ScaleFlags {
   installations: number;
   workers: number[];
-  eventsPerSecond: number;
+  /** Web processes (`kam serve --role web --processes N`). */
+  web: number;
+  /** The event rates measured one after another, each for `seconds`. */
+  rates: number[];
   seconds: number;
+  /** SIGKILL a worker busy writing back during the first passes (rounds with 2+ workers), then count duplicates. */
+  killWorker: boolean;
   companies: number;
   contacts: number;
   deals: number;
@@ -30,16 +35,21 @@ export function parseScaleFlags(args: string[]): ScaleFlags {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} wants a whole number >= ${min}, got ${raw}`);
     return n;
   };
-  const workersRaw = value('workers') ?? '1,2,4';
-  const workers = workersRaw.split(',').filter((part) => part !== '').map(Number);
-  if (workers.length === 0 || workers.some((n) => !Number.isInteger(n) || n < 1 || n > 16)) {
-    throw new Error(`--workers wants a list of worker counts from 1 to 16 like 1,2,4, got ${workersRaw}`);
-  }
+  const list = (name: string, fallback: string, min: number, max: number): number[] => {
+    const raw = value(name) ?? fallback;
+    const numbers = raw.split(',').filter((part) => part !== '').map(Number);
+    if (numbers.length === 0 || numbers.some((n) => !Number.isInteger(n) || n < min || n > max)) throw new Error(`--${name} wants a list of whole numbers from ${min} to ${max} like ${fallback}, got ${raw}`);
+    return numbers;
+  };
+  // --short: the round to build with, about 5 minutes on a quiet 2-core box.
+  const short = args.includes('--short');
   return {
-    installations: int('installations', 200, 2),
-    workers,
-    eventsPerSecond: int('events-per-second', 2000, 1),
-    seconds: int('seconds', 5, 1),
+    installations: int('installations', short ? 40 : 200, 2),
+    workers: list('workers', short ? '2' : '1,2,4', 1, 16),
+    web: int('web', 1, 1),
+    rates: list('events-per-second', short ? '200,1000' : '200,1000,2000', 1, 100_000),
+    seconds: int('seconds', short ? 2 : 5, 1),
+    killWorker: !args.includes('--no-kill'),
     companies: int('companies', 20, 1),
     contacts: int('contacts', 40, 0),
     deals: int('deals', 100, 1),

@@ -19,6 +19,8 @@ export interface AppProcess {
   /** 0 for the web process, 1..N for the workers. */
   index: number;
   pid: number;
+  /** The processes that serve: [pid], or with `webProcesses` > 1 the web primary's children (as they were at start). */
+  pids: number[];
   url: string;
   /** Resolves when the process has exited (by itself, by stop() or by kill()). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -33,6 +35,8 @@ export interface AppClusterOptions {
   env: Record<string, string>;
   /** Each child's stderr (its log) goes to `<logDir>/<role>-<index>.log`; without it, to nowhere. */
   logDir?: string;
+  /** Web processes on the one web port (`kam serve --role web --processes N`, node:cluster); default 1. */
+  webProcesses?: number;
   /** The web process's port (default: a free one), e.g. to start it again where a CRM already sends its events. */
   webPort?: number;
   /** How long a child may take to answer with its URL (default 90 s: tsx compiles on start). */
@@ -71,7 +75,8 @@ interface Children {
 function startChild(role: AppRole, index: number, options: AppClusterOptions, children: Children): Promise<AppProcess> {
   const { live } = children;
   const port = role === 'web' && options.webPort ? options.webPort : 0;
-  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', String(port)], {
+  const processes = role === 'web' && (options.webProcesses ?? 1) > 1 ? ['--processes', String(options.webProcesses)] : [];
+  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', String(port), ...processes], {
     cwd: ROOT,
     // A child inherits this process's environment (PATH, locale) as a shell would start it; the
     // app inside still reads its settings only through its own config.
@@ -111,8 +116,9 @@ function startChild(role: AppRole, index: number, options: AppClusterOptions, ch
     lines.once('line', (line) => {
       clearTimeout(timer);
       let url: unknown;
+      let pids: unknown;
       try {
-        url = (JSON.parse(line) as { url?: unknown }).url;
+        ({ url, pids } = JSON.parse(line) as { url?: unknown; pids?: unknown });
       } catch {
         url = undefined;
       }
@@ -121,7 +127,8 @@ function startChild(role: AppRole, index: number, options: AppClusterOptions, ch
         refuse(new KamError('INTERNAL', `${name} answered ${JSON.stringify(line)} instead of its URL`));
         return;
       }
-      ready({ role, index, pid: child.pid as number, url, exited, alive: () => alive });
+      const served = Array.isArray(pids) ? pids.filter((pid): pid is number => typeof pid === 'number') : [child.pid as number];
+      ready({ role, index, pid: child.pid as number, pids: served, url, exited, alive: () => alive });
     });
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);

@@ -49,6 +49,19 @@ if (!databaseUrl) {
       expect(pids.filter(alive)).toEqual([]);
     });
 
+    it('with webProcesses 2 runs the web role as a primary with two children on one port; stop() ends them all', async () => {
+      const cluster = await startAppCluster({ workers: 1, webProcesses: 2, env: env() });
+      const pids = [cluster.web.pid, ...cluster.web.pids, ...cluster.workers.map((worker) => worker.pid)];
+      try {
+        expect(cluster.web.pids).toHaveLength(2);
+        expect(cluster.web.pids).not.toContain(cluster.web.pid);
+        expect(pids.every(alive)).toBe(true);
+      } finally {
+        await cluster.stop();
+      }
+      expect(pids.filter(alive)).toEqual([]);
+    });
+
     it('children exit by themselves when the process that started them is SIGKILLed', async () => {
       const script = `
         const { startAppCluster } = require(${JSON.stringify(require.resolve('../../../src/sandbox/demo/app-cluster'))});

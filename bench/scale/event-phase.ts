@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AppCluster } from '../../src/sandbox/demo/app-cluster';
+import { load, noter } from '../bench-kit';
+import type { LoadInput, LoadResult } from './event-load';
+import { buildEventTargets, type EventTarget } from './event-targets';
+import type { Fleet } from './portal-fleet';
+import { cpuSecondsOf } from './proc-sampler';
+import { entityKey, type AppDb } from './scale-db';
+import { eventFate, percentiles, type EventFate, type Percentiles } from './scale-kit';
+
+/**
+ * The scale bench's event phase: at each rate in turn, signed CRM events straight to the web
+ * port for `seconds` (open loop, from a process of its own), then, once the dirty marks settle,
+ * where each acknowledged event ended; and the CPU each web process spent per event.
+ */
+export interface EventRun {
+  rate: number;
+  sent: number;
+  targets: number;
+  statuses: Record<string, number>;
+  ackMs: Percentiles;
+  /** How late the generator sent against the schedule (its own lag on a busy box). */
+  lateMs: Percentiles;
+  achievedPerSecond: number;
+  /** CPU from the first event to the last answer, per event (ms): every web process together, and each ('primary' hands connections to the others). */
+  webCpuMsPerEvent: number;
+  webCpuByProcess: Array<{ label: string; msPerEvent: number }>;
+  fates: Record<EventFate, number>;
+  settleSeconds: number;
+  outstandingMarks: number;
+  /** Cycle jobs created for the installations while this rate's events were taken and settled. */
+  passes: number;
+}
+
+const ROOT = resolve(__dirname, '../..');
+const note = noter('scale');
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function runEventLoad(targets: EventTarget[], rate: number, seconds: number, seed: number, dir: string): Promise<LoadResult> {
+  const input: LoadInput = { rate, seconds, seed, targets };
+  const inFile = join(dir, `events-in-${rate}.json`);
+  const outFile = join(dir, `events-out-${rate}.json`);
+  writeFileSync(inFile, JSON.stringify(input));
+  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, 'event-load.ts'), inFile, outFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`the event load generator exited with ${code}`);
+  return JSON.parse(readFileSync(outFile, 'utf8')) as LoadResult;
+}
+
+/** Until no dirty mark is left, or their count has not moved for 15 s, or 120 s have passed. */
+async function settle(db: AppDb): Promise<{ seconds: number; outstanding: number }> {
+  const started = Date.now();
+  let last = -1;
+  let lastChange = Date.now();
+  for (;;) {
+    const outstanding = (await db.dirtyMarks()).size;
+    if (outstanding !== last) {
+      last = outstanding;
+      lastChange = Date.now();
+    }
+    if (outstanding === 0 || Date.now() - lastChange > 15_000 || Date.now() - started > 120_000) return { seconds: (Date.now() - started) / 1000, outstanding };
+    await sleep(1000);
+  }
+}
+
+/** The web processes whose CPU is read: the children of a `--processes N` primary and the primary itself, or the one web process. */
+const webProcesses = (cluster: AppCluster) =>
+  cluster.web.pids.length > 1 || cluster.web.pids[0] !== cluster.web.pid
+    ? [...cluster.web.pids.map((pid, i) => ({ label: `web ${i + 1}`, pid })), { label: 'primary', pid: cluster.web.pid }]
+    : [{ label: 'web', pid: cluster.web.pid }];
+
+export async function measureEvents(options: { rates: number[]; seconds: number; seed: number; fleet: Fleet; db: AppDb; cluster: AppCluster; dir: string }): Promise<EventRun[]> {
+  const { db, cluster } = options;
+  const targets = await buildEventTargets({ portals: options.fleet.portals, db, webUrl: cluster.web.url, perKind: 10 });
+  await db.keepClearedMarks();
+  const runs: EventRun[] = [];
+  for (const rate of options.rates) {
+    note(`event load: ${rate}/s for ${options.seconds} s over ${targets.length} entities of ${new Set(targets.map((t) => t.installationId)).size} installations; load ${load()}`);
+    const jobsBefore = (await db.cycleJobs()).length;
+    const processes = webProcesses(cluster);
+    const cpuBefore = processes.map((proc) => cpuSecondsOf(proc.pid));
+    const result = await runEventLoad(targets, rate, options.seconds, options.seed + rate, options.dir);
+    const cpuAfter = processes.map((proc) => cpuSecondsOf(proc.pid));
+    note(`event load sent ${result.events.length}; waiting for the dirty marks to settle; load ${load()}`);
+    const settled = await settle(db);
+    const markedNow = await db.dirtyMarks();
+    const cleared = await db.clearedMarks();
+    const statuses: Record<string, number> = {};
+    const fates: Record<EventFate, number> = { marked: 0, reread: 0, lost: 0 };
+    const acked = result.events.filter((event) => event[4] >= 200 && event[4] < 300);
+    for (const [, , , , status] of result.events) statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
+    for (const [index, , sentAt] of acked) {
+      const target = targets[index] as EventTarget;
+      const key = entityKey(target.installationId, target.kind, target.crmId);
+      fates[eventFate(sentAt, { markedNow: markedNow.has(key), lastMarkCleared: cleared.get(key) ?? null })] += 1;
+    }
+    const sentTimes = result.events.map((event) => event[2]);
+    const span = (Math.max(...sentTimes) - Math.min(...sentTimes)) / 1000;
+    const perEvent = (before: number | null | undefined, after: number | null | undefined) =>
+      before !== null && before !== undefined && after !== null && after !== undefined ? ((after - before) * 1000) / Math.max(1, result.events.length) : Number.NaN;
+    const byProcess = processes.map((proc, i) => ({ label: proc.label, msPerEvent: perEvent(cpuBefore[i], cpuAfter[i]) }));
+    runs.push({
+      rate,
+      sent: result.events.length,
+      targets: targets.length,
+      statuses,
+      ackMs: percentiles(acked.map((event) => event[3])),
+      lateMs: percentiles(result.events.map((event) => event[2] - event[1])),
+      achievedPerSecond: span > 0 ? result.events.length / span : result.events.length,
+      webCpuMsPerEvent: byProcess.reduce((sum, proc) => sum + proc.msPerEvent, 0),
+      webCpuByProcess: byProcess,
+      fates,
+      settleSeconds: settled.seconds,
+      outstandingMarks: settled.outstanding,
+      passes: (await db.cycleJobs()).length - jobsBefore,
+    });
+  }
+  return runs;
+}
