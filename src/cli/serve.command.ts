@@ -52,6 +52,8 @@ export function registerServe(program: Command): void {
       if (cluster.isPrimary) process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health`, role: runtime.role })}\n`);
       const signal = await untilSignal();
       logger.info('stopping', { signal });
+      // A child of `--processes N` gets Ctrl-C's SIGINT and then its primary's SIGTERM: the second must not cut the graceful stop short (the primary kills after its grace).
+      if (cluster.isWorker) for (const again of ['SIGINT', 'SIGTERM'] as const) process.on(again, () => undefined);
       await server.close();
       await runtime.close();
     });
