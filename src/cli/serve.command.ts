@@ -1,6 +1,8 @@
 import cluster from 'node:cluster';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { Config } from '../config';
 import { KamError } from '../core/errors';
+import type { Logger } from '../logging/logger';
 import { freePort } from '../http/free-port';
 import { createRuntime, startServer, type ProcessRole } from '../main';
 import { configForCommand, untilSignal } from './config-for-command';
@@ -19,6 +21,21 @@ export function parseProcesses(value: string): number {
   const count = Number(value);
   if (!Number.isInteger(count) || count < 1 || count > MAX_PROCESSES) throw new InvalidArgumentError(`must be a whole number from 1 to ${MAX_PROCESSES}`);
   return count;
+}
+
+/**
+ * The runtime and its server. A child of `--processes N` that cannot start exits at once with
+ * the reason: its IPC channel to the primary would otherwise keep it alive, and the primary waiting.
+ */
+async function start(config: Config, logger: Logger, role: ProcessRole) {
+  try {
+    const runtime = await createRuntime(config, logger, { schedule: true, role });
+    return { runtime, server: await startServer(runtime) };
+  } catch (error) {
+    if (cluster.isPrimary) throw error;
+    process.stderr.write(`kam: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
 }
 
 export function registerServe(program: Command): void {
@@ -45,8 +62,7 @@ export function registerServe(program: Command): void {
         await runServeCluster({ processes: options.processes, role: options.role, port: config.http.port, url, logger, untilStopped: untilSignal });
         return;
       }
-      const runtime = await createRuntime(config, logger, { schedule: true, role: options.role });
-      const server = await startServer(runtime);
+      const { runtime, server } = await start(config, logger, options.role);
       logger.info(`KAM Pilot listening on ${server.url}`, { storage: runtime.storage.engine, role: runtime.role });
       // A child of `--processes N`: its primary prints the one line for all of them.
       if (cluster.isPrimary) process.stdout.write(`${JSON.stringify({ url: server.url, health: `${server.url}/health`, role: runtime.role })}\n`);
@@ -56,5 +72,7 @@ export function registerServe(program: Command): void {
       if (cluster.isWorker) for (const again of ['SIGINT', 'SIGTERM'] as const) process.on(again, () => undefined);
       await server.close();
       await runtime.close();
+      // The channel to the primary is the last thing that keeps a child of `--processes N` running.
+      cluster.worker?.disconnect();
     });
 }

@@ -66,6 +66,15 @@ if (process.channel) process.channel.unref();
 require(process.argv[1]);
 `;
 
+const running = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 interface Children {
   live: Set<ChildProcess>;
   /** Every child's exit, started or not. */
@@ -157,6 +166,13 @@ export async function startAppCluster(options: AppClusterOptions): Promise<AppCl
     }, graceMs);
     await Promise.all(children.exits);
     clearTimeout(timer);
+    // A web primary's own children (webProcesses > 1) are not ours: they exit when it stops them,
+    // or at once when it died first (node:cluster ends a child whose primary is gone); wait for that.
+    const deadline = Date.now() + graceMs;
+    for (const pid of processes.flatMap((child) => child.pids.filter((served) => served !== child.pid))) {
+      while (running(pid) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50));
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+    }
     process.off('exit', onExit);
   };
 

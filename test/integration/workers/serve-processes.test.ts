@@ -80,5 +80,17 @@ if (!databaseUrl) {
       expect(await exited).toEqual({ code: 0, signal: null });
       expect([survivor, replacement].filter(alive)).toEqual([]);
     });
+
+    it('exits 1 with the reason when its processes cannot start (another encryption key than the database was made with)', async () => {
+      const run = await new Promise<{ code: number | null; stderr: string }>((done) => {
+        const child = spawn(process.execPath, [KAM, 'serve', '--role', 'web', '--processes', '2', '--port', '0'], { env: baseEnv({ DATABASE_URL: database.url }), stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.once('close', (code) => done({ code, stderr }));
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('encryption key does not match');
+      expect(run.stderr).toContain('exited before it listened');
+    });
   });
 }
