@@ -203,9 +203,10 @@ export function createWorkerRegistry(deps: WorkerRegistryDeps): WorkerRegistry {
         },
         progress: (sofar) => kept(attempt.note(sofar)),
         async release(outcome) {
+          // The registry first: while it still shows the job, a watcher (the demo's --kill-worker-at) takes it for running.
           jobs.delete(job.id);
-          await kept(attempt.end(outcome));
           if (started) await queueWrite().catch(() => undefined);
+          await kept(attempt.end(outcome));
         },
       };
     },
