@@ -119,7 +119,9 @@ export function createCrmApp(deps: CrmAppDeps) {
   const intake = createInboundIntake(deps, lifecycle, {
     async install(effect) {
       const installation = await store(effect.input);
-      if (effect.setUp) setUpInBackground(installation.id, false);
+      // An install the CRM announced with no installer frame before it (the frame was refused or
+      // timed out) is set up here, and its first full pass follows, as after the installer's.
+      if (effect.setUp) setUpInBackground(installation.id, true);
       return installation;
     },
     scheduleSetUp: (installationId) => setUpInBackground(installationId, false),

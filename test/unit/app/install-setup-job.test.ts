@@ -92,4 +92,29 @@ describe('install: setup as a job with retries', () => {
     expect(cycles).toEqual([`${installation.id}:full`]);
     await queue.close();
   });
+  it('sets up an install announced only by ONAPPINSTALL (no installer frame) and follows it with the first full pass', async () => {
+    const setUp = jest.fn<ReturnType<CrmSession['setUp']>, Parameters<CrmSession['setUp']>>().mockResolvedValue({ slot: { ready: true }, created: {} });
+    const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
+    const connector = {
+      traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' },
+      session: () => session,
+      forget: () => undefined,
+    } as unknown as CrmConnector;
+    const queue = createJobQueue({ concurrency: 1, logger: createSilentLogger() });
+    const cycles: string[] = [];
+    queue.handle('cycle', async (data) => {
+      cycles.push(`${data.installationId}:${data.mode}`);
+    });
+    const app = createCrmApp({ storage, connectors: { bitrix24: connector }, queue, logger: createSilentLogger(), publicUrl: 'http://127.0.0.1:1', defaultLang: 'en', autoSync: true, setupRetryMs: 1 });
+
+    await app.applyInbound({
+      installation: null,
+      effects: [{ type: 'install', setUp: true, input: { crm: 'bitrix24', externalId: 'm-event-only', domain: 'c.bitrix24.com', clientEndpoint: 'https://c.bitrix24.com/rest/', settings: { lang: 'en' } } }],
+    });
+    await queue.idle();
+    const stored = await storage.installations.findByExternalId('bitrix24', 'm-event-only');
+    expect(setUp).toHaveBeenCalledTimes(1);
+    expect(cycles).toEqual([`${stored?.id}:full`]);
+    await queue.close();
+  });
 });
