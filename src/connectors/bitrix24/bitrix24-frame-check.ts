@@ -47,6 +47,11 @@ const PRUNE_EVERY = 200;
 
 /** The portal said no to the token itself (not a fault of the portal or the network). */
 const tokenRefused = (error: unknown) => isKamError(error) && (error.code === 'UNAUTHORIZED' || error.code === 'TOKEN_EXPIRED');
+/**
+ * The portal could not answer for the token (its rate limit, an outage, the network): that says
+ * nothing about the token, so no verdict is kept and the frame retries by itself.
+ */
+const portalBusy = (error: unknown) => isKamError(error) && (error.code === 'RATE_LIMITED' || error.code === 'CRM_UNAVAILABLE' || error.code === 'NETWORK');
 
 /** The frame was not checked in time: the frame page posts itself again after `retryAfterMs`. */
 export const frameBusy = (retryAfterMs: number) =>
@@ -81,6 +86,7 @@ export function createFrameCheck(
     try {
       await askPortal(installation, accessToken);
     } catch (error) {
+      if (portalBusy(error)) return fail(frameBusy(RETRY_MS));
       if (source && tokenRefused(error)) refusedSources.mark(source);
       await remember(keyHash, installation.id, false);
       return refused(error);

@@ -120,3 +120,26 @@ describe('Bitrix24 card-frame check under a flood', () => {
     expect(known.result).toMatchObject({ ok: true });
   });
 });
+
+describe('Bitrix24 card-frame check when the portal cannot answer', () => {
+  it.each(['RATE_LIMITED', 'CRM_UNAVAILABLE', 'NETWORK'] as const)('a %s answer keeps no verdict: the frame retries by itself and the next try asks again', async (code) => {
+    const rows = new Map<string, FrameCheckVerdict>();
+    const verdicts: FrameCheckStore = {
+      find: async (keyHash) => rows.get(keyHash) ?? null,
+      remember: async (verdict) => void rows.set(verdict.keyHash, verdict),
+      prune: async () => 0,
+    };
+    let portalBusy = true;
+    const asked: string[] = [];
+    const check = createFrameCheck(async (_installation, token) => {
+      asked.push(token);
+      if (portalBusy) throw new KamError(code, 'the portal could not answer');
+    }, { verdicts });
+    const first = await check(installation, 'user-token', '10.1.0.9');
+    expect(busy(first)).toBe(true);
+    expect(rows.size).toBe(0);
+    portalBusy = false;
+    expect(await check(installation, 'user-token', '10.1.0.9')).toEqual({ ok: true, value: installation });
+    expect(asked).toEqual(['user-token', 'user-token']);
+  });
+});
