@@ -216,7 +216,7 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...(runtime.connectors.amocrm ? { amoPageTokens: amoPageTokens(runtime) } : {}),
   });
   const eventLoop = createEventLoopDelayMonitor();
-  const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION, eventLoop });
+  const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION, eventLoop, publicUrl: runtime.config.http.publicUrl });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
   const serve = async (routers: Router[]): Promise<ListeningServer> => {
     const server = await listen(createHttpApp({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy }), where).catch((error: unknown) => {

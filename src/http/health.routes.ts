@@ -16,7 +16,7 @@ const FAILED_SHOWN = 10;
  * on this machine that came through no proxy; anyone else (a load balancer's probe, the internet)
  * gets their number. The same caller also gets the process's event-loop delay (event-loop-delay.ts)
  * since `?eventLoopSince=<ms since the epoch>` (default: the kept history), to see what holds the
- * loop while events arrive.
+ * loop while events arrive, and the public URL it gives the CRMs.
  */
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 const onThisMachine = (req: Request) => LOOPBACK.test(req.socket.remoteAddress ?? '') && req.get('x-forwarded-for') === undefined && req.get('forwarded') === undefined;
@@ -30,7 +30,7 @@ function sinceOf(req: Request): number | undefined {
   return since;
 }
 
-export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string; eventLoop?: EventLoopDelayMonitor }): Router {
+export function healthRoutes(deps: { storage: Storage; version: string; queue?: JobQueue; role?: string; eventLoop?: EventLoopDelayMonitor; publicUrl?: string }): Router {
   const router = Router();
   router.get('/health', async (req, res, next) => {
     try {
@@ -44,7 +44,9 @@ export function healthRoutes(deps: { storage: Storage; version: string; queue?: 
         version: deps.version,
         ...(deps.role ? { role: deps.role } : {}),
         // Which process answered (one of `kam serve --processes N`), for a caller on this machine only.
-        ...(onThisMachine(req) ? { pid: process.pid } : {}),
+        // And the address it gives the CRMs (KAM_PUBLIC_URL): a worker's setup registers handlers there,
+        // so a process started without it shows its own port here (docs/operations.md).
+        ...(local ? { pid: process.pid, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) } : {}),
         storage: { engine: deps.storage.engine, migrationsCurrent: migrations.current, pendingMigrations: migrations.pending },
         ...(deps.queue
           ? {

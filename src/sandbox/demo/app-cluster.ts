@@ -178,8 +178,12 @@ export async function startAppCluster(options: AppClusterOptions): Promise<AppCl
 
   try {
     // The web process first: it migrates the database and creates the queues before the workers poll them.
-    processes.push(await startChild('web', 0, options, children));
-    const workers = await Promise.all(Array.from({ length: options.workers }, (_, i) => startChild('worker', i + 1, options, children)));
+    const web = await startChild('web', 0, options, children);
+    processes.push(web);
+    // A worker sets installations up too (a setup job): the handlers and webhooks it registers, and
+    // amoCRM's redirect_uri on a token refresh, must name the web process, never the worker's own port.
+    const workerOptions = { ...options, env: { KAM_PUBLIC_URL: web.url, ...options.env } };
+    const workers = await Promise.all(Array.from({ length: options.workers }, (_, i) => startChild('worker', i + 1, workerOptions, children)));
     processes.push(...workers);
   } catch (error) {
     await stop(2_000);

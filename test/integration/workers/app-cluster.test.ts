@@ -39,6 +39,9 @@ if (!databaseUrl) {
       try {
         const roles = await Promise.all([cluster.web, ...cluster.workers].map(async (child) => (await axios.get<{ role: string }>(`${child.url}/health`)).data.role));
         expect(roles).toEqual(['web', 'worker', 'worker']);
+        // Workers run setup jobs too: the address they register with the CRM is the web process's.
+        const publicUrls = await Promise.all(cluster.workers.map(async (worker) => (await axios.get<{ publicUrl?: string }>(`${worker.url}/health`)).data.publicUrl));
+        expect(publicUrls).toEqual([cluster.web.url, cluster.web.url]);
         const victim = cluster.workers[0]!;
         await cluster.kill(victim.pid);
         expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });

@@ -95,6 +95,11 @@ if (!databaseUrl || process.platform !== 'linux') {
         expect(writes.length).toBeGreaterThan(0);
         const counted = (method: string) => out.passes.reduce((sum, pass) => sum + (pass.api.byMethod[method] ?? 0), 0);
         expect(Object.fromEntries(writes.map((method) => [method, counted(method)]))).toEqual(Object.fromEntries(writes.map((method) => [method, out.sandboxStats.byMethod[method]])));
+        // Whichever process ran the setup, the webhook names the web process (KAM_PUBLIC_URL), never a
+        // worker's own port: one destination, and every delivery to it answered.
+        const hooks = out.sandboxState['webhooks'] as Array<{ destination: string; failed: number; disabled: boolean }>;
+        expect(new Set(hooks.map((hook) => new URL(hook.destination).origin)).size).toBe(1);
+        expect(hooks.map((hook) => ({ failed: hook.failed, disabled: hook.disabled }))).toEqual(hooks.map(() => ({ failed: 0, disabled: false })));
       }
       expect(checkSandbox(crm, out.sandboxState)).toEqual({ companies: 40, companiesWithTier: 40, duplicateOpenTodos: 0, duplicateComments: 0 });
       expect(processesWith(dataDir)).toEqual([]);
