@@ -190,9 +190,19 @@ async function main(): Promise<void> {
     const flood = Promise.all(Array.from({ length: 200 }, (_, i) => post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: `burst${i}`, PLACEMENT: 'CRM_DEAL_DETAIL_TAB' }), undefined, `10.7.${i >> 8}.${i & 255}`)));
     await new Promise((resolve) => setTimeout(resolve, 300));
     const started = Date.now();
-    const genuine = await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: b.runtime.tokens.issue(2).accessToken, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.4');
+    // The user's frame does what a browser does with the retry page (frame-retry.page.ts): it posts
+    // the same fields again after 2 s, until the tab opens; Bitrix24 gives the frame 10 s in all.
+    const userToken = b.runtime.tokens.issue(2).accessToken;
+    const tries: number[] = [];
+    let genuine = 0;
+    for (;;) {
+      genuine = await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: userToken, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.4');
+      tries.push(genuine);
+      if (genuine !== 429 || Date.now() - started > 8_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
     const waited = Date.now() - started;
-    console.log(`genuine user during the concurrent flood: ${genuine} after ${waited} ms`);
+    console.log(`genuine user during the concurrent flood: ${tries.join(' then ')} after ${waited} ms`);
     return [...(await flood), genuine === 307 && waited <= 10_000 ? 307 : 0];
   }, (s) => s.at(-1) === 307, FRAME_LANE.burst + (FRAME_LANE.perMinute / 60) * 10 + 1);
   await attack('genuine user, cached token, after the floods', '307 to /ui/card', async () => [await post('/bitrix24/placement', qs.stringify({ member_id: memberB, AUTH_ID: cached, PLACEMENT: 'CRM_DEAL_DETAIL_TAB', PLACEMENT_OPTIONS: '{"ID":"1"}' }), undefined, '10.1.0.1')], (s) => s[0] === 307);
