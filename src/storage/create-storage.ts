@@ -1,5 +1,5 @@
 import { KamError, isKamError } from '../core/errors';
-import type { Storage } from '../core/ports/storage.port';
+import type { MigrationStatus, Storage } from '../core/ports/storage.port';
 import { verifyEncryptionKey } from './crypto/key-check';
 import { createSecretCipher } from './crypto/secret-cipher';
 import { migrateDatabase, readMigrationStatus } from './migrate';
@@ -36,6 +36,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
   const { db, engine, schema } = await openDatabase(options).catch((error: unknown) => {
     throw asStorageError(error);
   });
+  let current: MigrationStatus | null = null;
   try {
     if (options.migrate !== false) {
       const migrated = await migrateDatabase(db, schema);
@@ -74,7 +75,15 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     reportLinks: createReportLinkStore({ db }),
     leases: createLeaseStore({ db }),
     frameChecks: createFrameCheckStore({ db }),
-    migrationStatus: () => readMigrationStatus(db, schema),
+    migrationStatus: async () => {
+      // Once every migration this code knows is applied it stays so (a later deploy only adds
+      // newer ones), so /health, polled by load balancers, stops running the migrator, whose
+      // table checks contended with a starting process's migration lock.
+      if (current) return current;
+      const status = await readMigrationStatus(db, schema);
+      if (status.current) current = status;
+      return status;
+    },
     close: () => db.destroy(),
   };
 }
