@@ -7,6 +7,12 @@ import { createJobQueue } from '../../../src/jobs/job-queue';
 import { createSilentLogger } from '../../../src/logging/logger';
 import { createStorage } from '../../../src/storage';
 
+/** A Bitrix24 connector whose only work is `setUp`: every phase runs as asked. */
+function connectorWith(setUp: CrmSession['setUp']): CrmConnector {
+  const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
+  return { traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' }, session: () => session, forget: () => undefined } as unknown as CrmConnector;
+}
+
 /**
  * Reliability 3 of issue 9: the installer is answered once the installation is stored and
  * verified; setup runs as a job, is tried again after a failure, and shows its state.
@@ -35,12 +41,7 @@ describe('install: setup as a job with retries', () => {
         throw new KamError('NETWORK', 'Bitrix24 placement.get: ECONNABORTED');
       })
       .mockResolvedValueOnce({ slot: { ready: true }, created: { fields: 2 } });
-    const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
-    const connector = {
-      traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' },
-      session: () => session,
-      forget: () => undefined,
-    } as unknown as CrmConnector;
+    const connector = connectorWith(setUp);
     const progress: Array<{ stream: string; rows: number; done: boolean }> = [];
     const queue = createJobQueue({ concurrency: 2, logger: createSilentLogger() });
     const app = createCrmApp({
@@ -67,12 +68,7 @@ describe('install: setup as a job with retries', () => {
 
   it('keeps the first full pass of an install when an update event asks for setup while the install\'s setup waits', async () => {
     const setUp = jest.fn<ReturnType<CrmSession['setUp']>, Parameters<CrmSession['setUp']>>().mockResolvedValue({ slot: { ready: true }, created: {} });
-    const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
-    const connector = {
-      traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' },
-      session: () => session,
-      forget: () => undefined,
-    } as unknown as CrmConnector;
+    const connector = connectorWith(setUp);
     // One job at a time, held busy, so the install's setup waits in the queue under its key.
     const queue = createJobQueue({ concurrency: 1, logger: createSilentLogger() });
     let unblock!: () => void;
@@ -94,12 +90,7 @@ describe('install: setup as a job with retries', () => {
   });
   it('sets up an install announced only by ONAPPINSTALL (no installer frame) and follows it with the first full pass', async () => {
     const setUp = jest.fn<ReturnType<CrmSession['setUp']>, Parameters<CrmSession['setUp']>>().mockResolvedValue({ slot: { ready: true }, created: {} });
-    const session = { setUp, inPhase: (_phase: string, work: () => Promise<unknown>) => work() } as unknown as CrmSession;
-    const connector = {
-      traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' },
-      session: () => session,
-      forget: () => undefined,
-    } as unknown as CrmConnector;
+    const connector = connectorWith(setUp);
     const queue = createJobQueue({ concurrency: 1, logger: createSilentLogger() });
     const cycles: string[] = [];
     queue.handle('cycle', async (data) => {
