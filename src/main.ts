@@ -12,14 +12,15 @@ import { createAmoCrmConnector, type AmoCrmConnector } from './connectors/amocrm
 import { createBitrix24Crm, type Bitrix24Crm } from './connectors/bitrix24/bitrix24-crm';
 import { bitrix24FrameAdmin, bitrix24FrameUserId } from './connectors/bitrix24/bitrix24-frame-admin';
 import { createAccountPageView } from './http/account-page-view';
-import { amocrmRoutes } from './http/amocrm.routes';
-import { bitrix24Routes } from './http/bitrix24.routes';
+import { amocrmRoutes, amocrmWebhookRoute } from './http/amocrm.routes';
+import { bitrix24EventRoute, bitrix24Routes } from './http/bitrix24.routes';
+import type { EventRoute } from './http/event-intake';
 import { createEventLoopDelayMonitor } from './http/event-loop-delay';
 import { healthRoutes } from './http/health.routes';
 import { pageRouters } from './http/page-routers';
 import { createPageTokens } from './http/page-tokens';
 import { liveReportRoutes } from './http/reports.routes';
-import { createHttpApp } from './http/create-http-app';
+import { createHttpHandler } from './http/create-http-app';
 import { listen, type ListeningServer } from './http/listen';
 import { KamError } from './core/errors';
 import { registerInstallationJobs } from './jobs/installation-jobs';
@@ -207,6 +208,12 @@ function crmRouters(runtime: Runtime): Router[] {
   return routers;
 }
 
+/** The configured CRMs' event routes, taken before Express when plain (src/http/event-intake.ts). */
+function crmEventRoutes(runtime: Runtime): EventRoute[] {
+  const { bitrix24, amocrm } = runtime.connectors;
+  return [...(bitrix24 ? [bitrix24EventRoute(bitrix24.inbound)] : []), ...(amocrm ? [amocrmWebhookRoute(amocrm.inbound)] : [])];
+}
+
 export async function startServer(runtime: Runtime, options: { port?: number } = {}): Promise<ListeningServer> {
   // The Bitrix24 entry is always createBitrix24Crm's (createConnectors), which also asks user.admin with a frame token.
   const bitrix24 = runtime.connectors.bitrix24 as Bitrix24Crm | undefined;
@@ -218,8 +225,9 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
   const eventLoop = createEventLoopDelayMonitor();
   const health = healthRoutes({ storage: runtime.storage, queue: runtime.queue, role: runtime.role, version: APP_VERSION, eventLoop, publicUrl: runtime.config.http.publicUrl });
   const where = { host: runtime.config.http.host, port: options.port ?? runtime.config.http.port };
-  const serve = async (routers: Router[]): Promise<ListeningServer> => {
-    const server = await listen(createHttpApp({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy }), where).catch((error: unknown) => {
+  const serve = async (routers: Router[], events: EventRoute[] = []): Promise<ListeningServer> => {
+    const handler = createHttpHandler({ logger: runtime.logger, routers, trustProxy: runtime.config.http.trustProxy, events: { app: runtime.app, routes: events } });
+    const server = await listen(handler, where).catch((error: unknown) => {
       eventLoop.close();
       throw error;
     });
@@ -238,5 +246,5 @@ export async function startServer(runtime: Runtime, options: { port?: number } =
     ...crmRouters(runtime),
     ...pages,
   ];
-  return serve(routers);
+  return serve(routers, crmEventRoutes(runtime));
 }

@@ -1,4 +1,4 @@
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { KamError, isKamError } from '../core/errors';
 import { i18n, type Lang } from '../core/i18n/messages';
 import type { CrmInbound, InstallRequest, WidgetRequest } from '../core/ports/crm-connector.port';
@@ -8,6 +8,8 @@ import type { PageTokens } from './page-tokens';
 import type { AccountPageView } from './account-page-view';
 import { browserLang } from './pages.routes';
 import { installRefusal, renderNoticePage } from '../ui/notice.page';
+import { AMOCRM_FORM, formParser } from './form-body';
+import { paramPath, type EventRoute } from './event-intake';
 
 /**
  * amoCRM's inbound edge, kept thin: the connector's inbound adapter verifies every request in
@@ -22,8 +24,18 @@ import { installRefusal, renderNoticePage } from '../ui/notice.page';
  * - /amocrm/widget/*: the widget's `$authorizedAjax` calls, CORS for amo account origins only
  *   (preflight answered; the token is checked on the real request).
  */
-const form = express.urlencoded({ extended: true, limit: '512kb', parameterLimit: 5000 });
+const form = formParser(AMOCRM_FORM);
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
+const WEBHOOK_PATTERN = '/amocrm/webhooks/:installationId/:secret';
+
+/** amoCRM's webhooks as the event intake takes them (the same pattern, bounds and verification as the route below). */
+export const amocrmWebhookRoute = (inbound: CrmInbound): EventRoute => ({
+  pattern: WEBHOOK_PATTERN,
+  match: paramPath('/amocrm/webhooks', ['installationId', 'secret']),
+  limits: AMOCRM_FORM,
+  verify: (request) => inbound.verifyEvent(request),
+  what: 'amoCRM webhook',
+});
 
 export interface AmoRoutesDeps {
   app: CrmApp;
@@ -84,7 +96,8 @@ export function amocrmRoutes(deps: AmoRoutesDeps): Router {
   const accept = (label: string) => acceptInbound(deps.app, `amoCRM ${label}`);
 
   // The installation and its secret live in the path; the edge hands them to the adapter as query keys.
-  router.post('/amocrm/webhooks/:installationId/:secret', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('webhook'));
+  // A plain webhook is taken by the event intake before Express (amocrmWebhookRoute); this route answers the rest.
+  router.post(WEBHOOK_PATTERN, form, verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('webhook'));
 
   router.get('/amocrm/disconnect', verifyInbound((request) => deps.inbound.verifyEvent(request)), accept('disconnect'));
 

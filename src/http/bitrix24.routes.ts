@@ -11,7 +11,8 @@ import { isKamError, type KamError } from '../core/errors';
 import { renderFrameRetryPage, retryDelayMs } from '../ui/frame-retry.page';
 import { installProgressText, renderInstallerPage } from '../ui/installer.page';
 import { frameRefusal, installRefusal, renderNoticePage } from '../ui/notice.page';
-import { formBody } from './form-body';
+import { BITRIX24_FORM, formBody } from './form-body';
+import { fixedPath, type EventRoute } from './event-intake';
 import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
 
 /**
@@ -29,6 +30,15 @@ const langOf = (req: Request, fallback: Lang): Lang => {
   return lang === 'ru' || lang === 'en' ? lang : lang ? 'en' : fallback;
 };
 const secureOf = (installation: Installation) => installation.clientEndpoint?.startsWith('https') ?? true;
+
+/** Bitrix24's events as the event intake takes them (the same path, bounds and verification as the route below). */
+export const bitrix24EventRoute = (inbound: CrmInbound): EventRoute => ({
+  pattern: '/bitrix24/events',
+  match: fixedPath('/bitrix24/events'),
+  limits: BITRIX24_FORM,
+  verify: (request) => inbound.verifyEvent(request),
+  what: 'Bitrix24 event',
+});
 
 export interface Bitrix24RoutesDeps {
   app: CrmApp;
@@ -98,6 +108,7 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
     }
   });
 
+  // A plain event is taken by the event intake before Express (bitrix24EventRoute); this route answers the rest.
   router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), acceptInbound(deps.app, 'Bitrix24 event'));
 
   // Not checked in time (a flood at the portal): a page that posts the same frame again by itself,

@@ -1,5 +1,8 @@
+import type { RequestListener } from 'node:http';
 import express, { type Router } from 'express';
+import type { CrmApp } from '../app/crm-app';
 import type { Logger } from '../logging/logger';
+import { createEventIntake, withEventIntake, type EventRoute } from './event-intake';
 import { errorHandler } from './error-handler';
 import { requestContext } from './request-context';
 
@@ -26,4 +29,17 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   });
   app.use(errorHandler());
   return app;
+}
+
+export interface HttpServerDeps extends HttpAppDeps {
+  /** The CRMs' event routes, answered before Express when plain (event-intake.ts), and the app that records them. */
+  events?: { app: Pick<CrmApp, 'recordInbound' | 'applyInbound'>; routes: EventRoute[] };
+}
+
+/** What the server runs: the event intake first, Express for everything else (and for any event it leaves). */
+export function createHttpHandler(deps: HttpServerDeps): RequestListener {
+  const app = createHttpApp(deps);
+  if (!deps.events || deps.events.routes.length === 0) return app;
+  const trust = app.get('trust proxy fn') as (address: string, hop: number) => boolean;
+  return withEventIntake(app, createEventIntake({ ...deps.events, logger: deps.logger, trust }));
 }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isKamError } from '../core/errors';
-import { createRefusalLog } from './verify-inbound';
+import { createRefusalLog, refusalTargetOf } from './verify-inbound';
 import { whereOf } from './route-of';
 
 /**
@@ -27,6 +27,12 @@ interface HttpErrorLike {
   type?: unknown;
 }
 
+/** What a client's fault of this kind is answered with (the fast event intake answers its own the same way). */
+export const clientFaultMessage = (type: string): string => CLIENT_FAULTS[type] ?? 'Request body could not be read (bad encoding or compression)';
+
+/** Refused requests (a client's fault), logged with a bounded number of lines a minute; one log for every Express app and the fast path. */
+export const logRequestRefusal = createRefusalLog({ message: 'request refused' });
+
 function clientFault(error: unknown): { status: number; message: string; type: string } | null {
   if (typeof error !== 'object' || error === null) return null;
   const candidate = error as HttpErrorLike;
@@ -34,11 +40,10 @@ function clientFault(error: unknown): { status: number; message: string; type: s
   if (status < 400 || status > 499) return null;
   const type = typeof candidate.type === 'string' ? candidate.type : 'client';
   // A body that fails to decompress (bad gzip) is raw-body's 400 with zlib's error inside.
-  return { status, type, message: CLIENT_FAULTS[type] ?? 'Request body could not be read (bad encoding or compression)' };
+  return { status, type, message: clientFaultMessage(type) };
 }
 
 export function errorHandler() {
-  const logRefusal = createRefusalLog({ message: 'request refused' });
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (isKamError(error)) {
       if (error.status >= 500) req.log.error(error.message, { code: error.code, error });
@@ -52,7 +57,7 @@ export function errorHandler() {
       return;
     }
     if (fault) {
-      logRefusal(req, { code: fault.type, message: fault.message });
+      logRequestRefusal(refusalTargetOf(req), { code: fault.type, message: fault.message });
       if (!res.headersSent) res.status(fault.status).json({ error: { code: 'INPUT_INVALID', message: fault.message } });
       return;
     }

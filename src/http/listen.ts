@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type express from 'express';
 
 export interface ListeningServer {
   url: string;
@@ -10,9 +9,10 @@ export interface ListeningServer {
 }
 
 /** Starts listening and resolves once bound; close() stops accepting and ends idle keep-alive sockets. */
-export function listen(app: express.Express, options: { host: string; port: number }): Promise<ListeningServer> {
+export function listen(handler: RequestListener, options: { host: string; port: number }): Promise<ListeningServer> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(options.port, options.host);
+    const server = createServer(handler);
+    server.listen(options.port, options.host);
     server.once('error', reject);
     server.once('listening', () => {
       const { port } = server.address() as AddressInfo;

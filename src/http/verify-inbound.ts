@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { KamError } from '../core/errors';
 import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
 import type { CrmApp } from '../app/crm-app';
+import type { Logger } from '../logging/logger';
 import { whereOf } from './route-of';
 
 /**
@@ -35,23 +36,34 @@ export function inboundOf(req: Request): InboundRequest {
 /** Refusal lines per route and code in any minute; past it, they are counted and summed up once. */
 const REFUSALS_LOGGED_PER_MINUTE = 20;
 
+/** A refused request as its log line names it: the route pattern it matched (or its path, cut) and the request's logger. */
+export interface RefusalTarget {
+  where: { route: string } | { path: string };
+  log: Logger;
+}
+
+/** An Express request as a refusal log names it. */
+export const refusalTargetOf = (req: Request): RefusalTarget => ({ where: whereOf(req), log: req.log });
+
+export type RefusalLog = (target: RefusalTarget, error: { code: string; message: string }) => void;
+
 /**
  * A flood of forged requests must not become a flood of log lines (issue 9, security 4): per route
  * (the pattern, never the attacker's path) and error code, the first lines of each minute are
  * written, the rest counted, and the count is written with the first line of the next minute.
  */
-export function createRefusalLog(options: { message?: string; perMinute?: number; now?: () => number } = {}) {
+export function createRefusalLog(options: { message?: string; perMinute?: number; now?: () => number } = {}): RefusalLog {
   const message = options.message ?? 'inbound request refused';
   const limit = options.perMinute ?? REFUSALS_LOGGED_PER_MINUTE;
   const now = options.now ?? Date.now;
   const windows = new Map<string, { start: number; logged: number; suppressed: number }>();
-  return (req: Request, error: { code: string; message: string }): void => {
-    const route = `${req.baseUrl}${typeof req.route?.path === 'string' ? req.route.path : ''}`;
+  return ({ where, log }, error) => {
+    const route = 'route' in where ? where.route : '';
     const key = `${route}|${error.code}`;
     const at = now();
     let window = windows.get(key);
     if (!window || at - window.start >= 60_000) {
-      if (window?.suppressed) req.log.warn(`${message}: more, not logged one by one`, { route, code: error.code, count: window.suppressed });
+      if (window?.suppressed) log.warn(`${message}: more, not logged one by one`, { route, code: error.code, count: window.suppressed });
       window = { start: at, logged: 0, suppressed: 0 };
       windows.set(key, window);
     }
@@ -60,18 +72,19 @@ export function createRefusalLog(options: { message?: string; perMinute?: number
       return;
     }
     window.logged += 1;
-    req.log.warn(message, { ...whereOf(req), code: error.code, reason: error.message });
+    log.warn(message, { ...where, code: error.code, reason: error.message });
   };
 }
 
-const logRefusal = createRefusalLog();
+/** The one log of refused inbound requests, shared by the Express routes and the event fast path (one allowance per route). */
+export const logInboundRefusal = createRefusalLog();
 
 export function verifyInbound<T>(check: (request: InboundRequest) => Promise<VerifyResult<T>>, refuse: Refusal = refuseAsJson) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     try {
       const result = await check(inboundOf(req));
       if (!result.ok) {
-        logRefusal(req, result.error);
+        logInboundRefusal(refusalTargetOf(req), result.error);
         refuse(req, res, result.error);
         return;
       }
@@ -86,7 +99,8 @@ export function verifyInbound<T>(check: (request: InboundRequest) => Promise<Ver
 /** What the verification middleware proved, typed for the handler after it. */
 export const verifiedOf = <T>(res: Response): T => res.locals.verified as T;
 
-const ACCEPTED = JSON.stringify({ ok: true });
+/** The answer to an accepted event: the same few bytes every time. */
+export const ACCEPTED = JSON.stringify({ ok: true });
 
 /**
  * The handler after `verifyInbound` for a CRM's events and webhooks: the dirty marks are stored

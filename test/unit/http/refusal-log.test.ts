@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Request } from 'express';
 import { createLogger } from '../../../src/logging/logger';
-import { createRefusalLog } from '../../../src/http/verify-inbound';
+import { createRefusalLog, refusalTargetOf } from '../../../src/http/verify-inbound';
 
 /** Issue 9, security 4: a flood of refused requests writes a bounded number of log lines, and says how many it left out. */
 describe('refusal log', () => {
@@ -14,7 +14,7 @@ describe('refusal log', () => {
     const log = createLogger({ level: 'debug', format: 'json', stream });
     let clock = 1_000_000;
     const refusal = createRefusalLog({ perMinute: 3, now: () => clock });
-    const request = (path: string, route: string | null = '/bitrix24/placement') => ({ path, baseUrl: '', ...(route ? { route: { path: route } } : {}), log }) as unknown as Request;
+    const request = (path: string, route: string | null = '/bitrix24/placement') => refusalTargetOf({ path, baseUrl: '', ...(route ? { route: { path: route } } : {}), log } as unknown as Request);
     const flushed = () => new Promise((resolve) => setImmediate(resolve));
     return { lines, refusal, request, flushed, advance: (ms: number) => (clock += ms) };
   };
