@@ -87,8 +87,16 @@ export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
    * refuse is read again (the token may have been rotated by another process).
    */
   const provenInstallation = async (event: Bitrix24Event, request: InboundRequest): Promise<Result<Installation | null>> => {
-    const signedBy = (installation: Installation) =>
-      installation.applicationToken !== null && secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted';
+    // Asked of the cached copy and again below: the verdict on one copy is worked out once (two hashes per event, not four).
+    const verdicts = new WeakMap<Installation, boolean>();
+    const signedBy = (installation: Installation): boolean => {
+      let verdict = verdicts.get(installation);
+      if (verdict === undefined) {
+        verdict = installation.applicationToken !== null && secretsEqual(installation.applicationToken, event.auth.application_token) && installation.status !== 'deleted';
+        verdicts.set(installation, verdict);
+      }
+      return verdict;
+    };
     const installation = await deps.installations.findVerified({ crm: 'bitrix24', externalId: event.auth.member_id }, signedBy);
     if (installation?.applicationToken) {
       if (signedBy(installation)) return ok(installation);
