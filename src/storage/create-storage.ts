@@ -12,6 +12,7 @@ import { withVerifiedInstallations } from './repositories/verified-installations
 import { createSettingsHistoryStore } from './repositories/settings-history.kysely';
 import { createLeaseStore } from './repositories/lease.kysely';
 import { createFrameCheckStore } from './repositories/frame-check-store.kysely';
+import { createRateBucketStore } from './repositories/rate-bucket-store.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
 import { createTaskLedger } from './repositories/task-ledger.kysely';
 import { createWriteStateStore } from './repositories/write-state-store.kysely';
@@ -75,6 +76,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     reportLinks: createReportLinkStore({ db }),
     leases: createLeaseStore({ db }),
     frameChecks: createFrameCheckStore({ db }),
+    rateBuckets: createRateBucketStore({ db }),
     migrationStatus: async () => {
       // Once every migration this code knows is applied it stays so (a later deploy only adds
       // newer ones), so /health, polled by load balancers, stops running the migrator, whose

@@ -142,6 +142,13 @@ export interface FrameChecksTable {
   expires_at: string;
 }
 
+/** A shared rate budget (token bucket) by name; see migrations/0008-rate-buckets.ts. */
+export interface RateBucketsTable {
+  key: string;
+  /** When the bucket is next due empty, epoch ms; PostgreSQL returns bigint as a string. */
+  due_at_ms: number | string;
+}
+
 export interface PeriodReportsTable {
   installation_id: string;
   granularity: string;
@@ -177,6 +184,7 @@ export interface Database {
   kam_meta: KamMetaTable;
   leases: LeasesTable;
   frame_checks: FrameChecksTable;
+  rate_buckets: RateBucketsTable;
   period_reports: PeriodReportsTable;
   report_links: ReportLinksTable;
 }

@@ -5,6 +5,7 @@ import type { SettingsHistoryStore } from './settings-history.port';
 import type { PeriodReportStore, ReportLinkStore } from './period-report-store.port';
 import type { LeaseStore } from './lease-store.port';
 import type { FrameCheckStore } from './frame-check-store.port';
+import type { RateBucketStore } from './rate-bucket-store.port';
 import type { SyncStateStore } from './sync-state-store.port';
 import type { TaskLedger } from './task-ledger.port';
 import type { WriteStateStore } from './write-state-store.port';
@@ -31,6 +32,7 @@ export interface Storage {
   reportLinks: ReportLinkStore;
   leases: LeaseStore;
   frameChecks: FrameCheckStore;
+  rateBuckets: RateBucketStore;
   migrationStatus(): Promise<MigrationStatus>;
   close(): Promise<void>;
 }

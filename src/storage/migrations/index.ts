@@ -6,6 +6,7 @@ import { periodReportsMigration } from './0004-period-reports';
 import { entitiesByCompanyMigration } from './0005-entities-by-company';
 import { frameChecksMigration } from './0006-frame-checks';
 import { accountSnapshotsByRunMigration } from './0007-account-snapshots-by-run';
+import { rateBucketsMigration } from './0008-rate-buckets';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -20,6 +21,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0005_entities_by_company': entitiesByCompanyMigration,
   '0006_frame_checks': frameChecksMigration,
   '0007_account_snapshots_by_run': accountSnapshotsByRunMigration,
+  '0008_rate_buckets': rateBucketsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

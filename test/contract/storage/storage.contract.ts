@@ -7,6 +7,7 @@ import { installationStoreContract } from './installation-store.contract';
 import { isolationContract } from './isolation.contract';
 import { leaseStoreContract } from './lease-store.contract';
 import { frameCheckStoreContract } from './frame-check-store.contract';
+import { rateBucketStoreContract } from './rate-bucket-store.contract';
 import { lifecycleContract } from './lifecycle.contract';
 import { settingsHistoryContract } from './settings-history.contract';
 import { periodReportStoreContract } from './period-report-store.contract';
@@ -65,6 +66,7 @@ export function describeStorageContract(
     describe('frozen period reports and live links', () => periodReportStoreContract(ctx));
     describe('leases', () => leaseStoreContract(ctx));
     describe('frame checks', () => frameCheckStoreContract(ctx));
+    describe('shared rate budgets', () => rateBucketStoreContract(ctx));
     describe('installation isolation and purge', () => isolationContract(ctx));
     describe('encryption at rest and migrations', () => lifecycleContract(ctx));
   });
