@@ -84,6 +84,7 @@ export function createBitrix24Crm(deps: { settings: Bitrix24Settings; storage: S
     inbound: createBitrix24Inbound({
       installations: deps.storage.installations,
       frameVerdicts: deps.storage.frameChecks,
+      rateBuckets: deps.storage.rateBuckets,
       portalHosts: deps.portalHosts,
       callWithToken: (endpoint, method, token) => connector.callWithToken(endpoint, method, token),
       identify: (refreshToken) => connector.identify(refreshToken),

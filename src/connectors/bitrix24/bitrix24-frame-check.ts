@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { KamError, fail, isKamError, ok, type Result } from '../../core/errors';
 import type { FrameCheckStore } from '../../core/ports/frame-check-store.port';
 import type { Installation } from '../../core/ports/installation-store.port';
-import { createAdmission, createMarks } from '../shared/admission';
+import type { RateBucketStore, RateBudget } from '../../core/ports/rate-bucket-store.port';
+import { createMarks } from '../shared/marks';
 import { createCheckLane, type CheckLane, type CheckLaneOptions } from '../shared/check-lane';
 
 /**
@@ -24,20 +25,24 @@ import { createCheckLane, type CheckLane, type CheckLaneOptions } from '../share
  *   whatever the flood's size it costs the portal at most `perMinute` calls a minute. A frame
  *   not answered in time gets `frameBusy` (a page that posts the frame again by itself), and a
  *   check already under way still stores its verdict, so the repeat finds it.
+ * Both budgets (per source, per portal) are spent from buckets in the database (`buckets`), so
+ * they hold for all web processes together (issue 12). The marks (a refused source, a genuine
+ * one) stay in each process: they only choose who waits and who goes first, and a refused source
+ * can cost at most one more check per process before every one of them bars it.
  */
 const USER_CHECK_TTL_MS = 5 * 60_000;
 const FAILED_CHECK_TTL_MS = 30_000;
-/** At most this many uncached frame checks per source address in any 10 seconds. */
-const FRAME_CHECKS_PER_SOURCE = 20;
-const FRAME_CHECK_WINDOW_MS = 10_000;
+/** Uncached frame checks per source address: 20 at once, then two a second (20 per 10 s). */
+const FRAME_CHECKS_PER_SOURCE: RateBudget = { burst: 20, intervalMs: 500 };
 /** A source the portal refused a token from waits this long before its next unverified check. */
 const REFUSED_SOURCE_MS = 30_000;
 /** A source with an accepted token is served first for this long. */
 const GENUINE_SOURCE_MS = 60 * 60_000;
 /**
- * Per portal and process: half of Bitrix24's standard drain (2/s), so sync keeps the other half
- * under any flood; 5 s from arrival to answer leaves the rest of the ~10 s a portal gives a frame
- * for the redirect to the card page.
+ * The budget is per portal for all web processes together: half of Bitrix24's standard drain
+ * (2/s), so sync keeps the other half under any flood. Concurrency and the backlog are per
+ * process (they hold that process's own requests). 5 s from arrival to answer leaves the rest of
+ * the ~10 s a portal gives a frame for the redirect to the card page.
  */
 export const FRAME_LANE: Omit<CheckLaneOptions, 'clock'> = { perMinute: 60, burst: 10, concurrency: 4, deadlineMs: 5_000, maxWaiting: 50 };
 /** How soon the busy page posts the frame again. */
@@ -59,18 +64,17 @@ export const frameBusy = (retryAfterMs: number) =>
 
 export function createFrameCheck(
   askPortal: (installation: Installation, accessToken: string) => Promise<void>,
-  options: { verdicts: FrameCheckStore; now?: () => number; lane?: Partial<CheckLaneOptions> },
+  options: { verdicts: FrameCheckStore; buckets: RateBucketStore; now?: () => number; lane?: Partial<CheckLaneOptions> },
 ) {
   const now = options.now ?? Date.now;
-  const { verdicts } = options;
-  const perSource = createAdmission({ limit: FRAME_CHECKS_PER_SOURCE, windowMs: FRAME_CHECK_WINDOW_MS, now });
+  const { verdicts, buckets } = options;
   const refusedSources = createMarks({ ttlMs: REFUSED_SOURCE_MS, now });
   const genuineSources = createMarks({ ttlMs: GENUINE_SOURCE_MS, now });
   // One lane per installation: only installations we know get one, so the map is bounded by them.
   const lanes = new Map<string, CheckLane>();
   const laneOf = (installationId: string) => {
     let lane = lanes.get(installationId);
-    if (!lane) lanes.set(installationId, (lane = createCheckLane({ ...FRAME_LANE, ...options.lane })));
+    if (!lane) lanes.set(installationId, (lane = createCheckLane({ ...FRAME_LANE, ...options.lane, shared: { buckets, key: `bitrix24:frame-lane:${installationId}` } })));
     return lane;
   };
   let written = 0;
@@ -104,7 +108,7 @@ export function createFrameCheck(
     // A request without a source (the pages' own re-check) cannot be told apart: never barred as a source.
     const barred = source ? refusedSources.remaining(source) : 0;
     if (barred > 0) return fail(frameBusy(Math.max(RETRY_MS, barred)));
-    if (!perSource.admit(source ?? 'unknown')) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks from this address; try again in a moment'));
+    if (!(await buckets.take(`bitrix24:frame-source:${source ?? 'unknown'}`, FRAME_CHECKS_PER_SOURCE, now()))) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks from this address; try again in a moment'));
     const outcome = await laneOf(installation.id).run(() => ask(installation, accessToken, keyHash, source), { preferred: source ? genuineSources.remaining(source) > 0 : false });
     return outcome.ran ? outcome.value : fail(frameBusy(RETRY_MS));
   };

@@ -4,12 +4,13 @@ import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundEffect, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
 import type { FrameCheckStore } from '../../core/ports/frame-check-store.port';
 import type { Installation, InstallationStore } from '../../core/ports/installation-store.port';
+import { perMinute, type RateBucketStore } from '../../core/ports/rate-bucket-store.port';
 import { dirtyMarkOf, parseBitrix24Event, type Bitrix24Event } from './bitrix24-event';
 import { createFrameCheck } from './bitrix24-frame-check';
 import { checkInstall } from './bitrix24-install-check';
+import { systemLaneClock, type LaneClock } from '../shared/check-lane';
 import { secretsEqual } from './bitrix24-verify';
 import type { PortalIdentity } from './portal-identity';
-import { createAdmission } from '../shared/admission';
 
 /**
  * Bitrix24's inbound edge, run before any handler: events by member_id + application_token
@@ -25,6 +26,10 @@ export interface Bitrix24InboundDeps {
   installations: Pick<InstallationStore, 'findByExternalId' | 'findVerified'>;
   /** What the portal said of card-frame tokens, shared by every process (hashes, never tokens). */
   frameVerdicts: FrameCheckStore;
+  /** The budgets an unproven request spends (OAuth exchanges, frame checks), shared by every process. */
+  rateBuckets: RateBucketStore;
+  /** Epoch ms and timers for the frame checks' lanes (tests drive one by hand). */
+  clock?: LaneClock;
   portalHosts: RegExp;
   /** One REST call with a token someone handed us, at an endpoint we chose. */
   callWithToken<T>(endpoint: string, method: string, token: string): Promise<T>;
@@ -37,10 +42,12 @@ export interface Bitrix24InboundDeps {
 /**
  * OAuth exchanges an unproven request may cause (an install, an update), per source address and
  * in all, per minute: a flood from many addresses cannot get our client throttled at the OAuth
- * server, on which every portal's token refresh depends.
+ * server, on which every portal's token refresh depends. Token buckets in the database, so the
+ * bound is one for all web processes (issue 12): 60 at once after a quiet minute, then one a
+ * second (a source: 10, then one every 6 s).
  */
-const EXCHANGES_PER_SOURCE_PER_MINUTE = 10;
-const EXCHANGES_PER_MINUTE = 60;
+const EXCHANGES_PER_SOURCE = perMinute(10);
+const EXCHANGES = perMinute(60);
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : Array.isArray(value) ? String(value[0] ?? '') : typeof value === 'number' ? String(value) : '');
 /** LANG=ru|en as asked; any other language gets English; none, null (the installation's own). */
@@ -61,19 +68,21 @@ const CARDS: Record<string, EntityKind> = { CRM_DEAL_DETAIL_TAB: 'deal', CRM_COM
 const unauthorized = (message: string) => fail(new KamError('UNAUTHORIZED', message));
 
 export function createBitrix24Inbound(deps: Bitrix24InboundDeps): CrmInbound {
-  const frameCheck = createFrameCheck(deps.checkFrameUser, { verdicts: deps.frameVerdicts });
+  const clock = deps.clock ?? systemLaneClock;
+  const now = clock.now;
+  const buckets = deps.rateBuckets;
+  const frameCheck = createFrameCheck(deps.checkFrameUser, { verdicts: deps.frameVerdicts, buckets, now, lane: { clock } });
 
-  const perSource = createAdmission({ limit: EXCHANGES_PER_SOURCE_PER_MINUTE, windowMs: 60_000 });
-  const overall = createAdmission({ limit: EXCHANGES_PER_MINUTE, windowMs: 60_000 });
   const busy = () => fail(new KamError('RATE_LIMITED', 'Too many install or update attempts; try again in a minute'));
   // Each attempt costs an exchange at the OAuth server: refused first from a flooding source, then in all.
-  const admitExchange = (source: string | undefined) => perSource.admit(`source:${source ?? 'unknown'}`) && overall.admit('all');
-  const verifyClaim = (claim: Parameters<typeof checkInstall>[1], source: string | undefined): Promise<Result<InstallRequest>> => {
-    if (!admitExchange(source)) return Promise.resolve(busy());
+  const admitExchange = async (source: string | undefined) =>
+    (await buckets.take(`bitrix24:exchange-source:${source ?? 'unknown'}`, EXCHANGES_PER_SOURCE, now())) && buckets.take('bitrix24:exchange', EXCHANGES, now());
+  const verifyClaim = async (claim: Parameters<typeof checkInstall>[1], source: string | undefined): Promise<Result<InstallRequest>> => {
+    if (!(await admitExchange(source))) return busy();
     return checkInstall({ portalHosts: deps.portalHosts, identify: deps.identify, callWithToken: deps.callWithToken }, claim);
   };
   const proveByOAuth = async (refreshToken: string, source: string | undefined): Promise<Result<PortalIdentity>> => {
-    if (!admitExchange(source)) return busy();
+    if (!(await admitExchange(source))) return busy();
     try {
       return ok(await deps.identify(refreshToken));
     } catch {

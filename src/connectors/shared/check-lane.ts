@@ -1,3 +1,6 @@
+import { perMinute, type RateBucketStore } from '../../core/ports/rate-bucket-store.port';
+import { createMemoryRateBuckets } from '../../core/rate-bucket';
+
 /**
  * A lane for checks that cost a scarce budget (one portal's rate limit) and that a flood can
  * send as many of as it likes, indistinguishable from a genuine user's (issue 9, security 3):
@@ -11,6 +14,14 @@
  * - nobody waits past `deadlineMs` (counted from arrival to answer): the caller is told to come
  *   back (`deadline`) while a started check goes on and its result is kept by the work itself;
  * - at most `maxWaiting` wait; past it the oldest is shed at once (`shed`), non-preferred first.
+ *
+ * The budget (`perMinute`, `burst`) is the portal's, so it lives in the database when `shared`
+ * names a bucket there (core/ports/rate-bucket-store.port.ts): every web process spends from the
+ * one bucket, and N processes cost the portal what one does (issue 12). What stays in this
+ * process is what only makes sense here: the waiting checks (they are this process's pending
+ * requests, answered by it alone), their newest-first order, and the in-flight count (it bounds
+ * this process's sockets and the work it holds; a crashed process's count could never be given
+ * back from a table, and the portal's cost is already bounded by the shared budget).
  *
  * Time comes from an injected clock, so tests drive deadlines and refills without sleeping.
  */
@@ -37,6 +48,8 @@ export interface CheckLaneOptions {
   deadlineMs: number;
   maxWaiting: number;
   clock?: LaneClock;
+  /** The bucket the budget is spent from, shared by every process; without it, this lane's own. */
+  shared?: { buckets: RateBucketStore; key: string };
 }
 
 export type LaneOutcome<T> = { ran: true; value: T } | { ran: false; reason: 'deadline' | 'shed' };
@@ -63,34 +76,40 @@ interface Waiter {
 
 export function createCheckLane(options: CheckLaneOptions): CheckLane {
   const clock = options.clock ?? systemLaneClock;
-  const msPerCheck = 60_000 / options.perMinute;
+  const budget = perMinute(options.perMinute, options.burst);
+  const { buckets, key } = options.shared ?? { buckets: createMemoryRateBuckets(), key: 'lane' };
   const preferred: Waiter[] = [];
   const others: Waiter[] = [];
   const counts = { started: 0, shed: 0, late: 0 };
   let inFlight = 0;
-  let budget = options.burst;
-  let refilledAt = clock.now();
+  // One admission asked of the bucket at a time; a refused lane asks again one refill later.
+  let taking = false;
   let wakeUp: (() => void) | null = null;
 
-  const refill = () => {
-    const at = clock.now();
-    budget = Math.min(options.burst, budget + (at - refilledAt) / msPerCheck);
-    refilledAt = at;
+  const retryLater = () => {
+    wakeUp = clock.after(budget.intervalMs, () => {
+      wakeUp = null;
+      pump();
+    });
   };
-  const pump = () => {
-    refill();
-    while (inFlight < options.concurrency && preferred.length + others.length > 0) {
-      if (budget < 1) {
-        wakeUp ??= clock.after(Math.ceil((1 - budget) * msPerCheck), () => {
-          wakeUp = null;
-          pump();
-        });
-        return;
-      }
-      const next = (preferred.length > 0 ? preferred : others).pop() as Waiter;
-      budget -= 1;
-      next.start();
-    }
+  const pump = (): void => {
+    if (taking || wakeUp || inFlight >= options.concurrency || preferred.length + others.length === 0) return;
+    taking = true;
+    buckets.take(key, budget, clock.now()).then(
+      (admitted) => {
+        taking = false;
+        if (!admitted) return retryLater();
+        // Chosen only now, so a check that arrived while the bucket was asked can go first. When
+        // every waiter left meanwhile the admission goes unused: that only ever costs less.
+        (preferred.length > 0 ? preferred : others).pop()?.start();
+        pump();
+      },
+      // The database could not answer: nothing starts, and the waiters meet their deadline.
+      () => {
+        taking = false;
+        retryLater();
+      },
+    );
   };
   const remove = (stack: Waiter[], waiter: Waiter) => {
     const at = stack.indexOf(waiter);

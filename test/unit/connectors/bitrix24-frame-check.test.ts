@@ -2,6 +2,7 @@ import { createFrameCheck } from '../../../src/connectors/bitrix24/bitrix24-fram
 import { KamError, type Result } from '../../../src/core/errors';
 import type { FrameCheckStore, FrameCheckVerdict } from '../../../src/core/ports/frame-check-store.port';
 import type { Installation } from '../../../src/core/ports/installation-store.port';
+import { createMemoryRateBuckets } from '../../../src/core/rate-bucket';
 import { ManualLaneClock, settle } from '../../support/manual-lane-clock';
 
 /**
@@ -33,7 +34,7 @@ function setUp(options: { hold?: boolean } = {}) {
     if (options.hold) await new Promise<void>((resolve) => held.push(resolve));
     if (!GENUINE.has(token)) throw new KamError('TOKEN_EXPIRED', 'invalid_token');
   };
-  const check = createFrameCheck(askPortal, { verdicts, now: clock.now, lane: { clock } });
+  const check = createFrameCheck(askPortal, { verdicts, buckets: createMemoryRateBuckets(), now: clock.now, lane: { clock } });
   const outcome = (token: string, source?: string) => {
     const answer: { result?: Result<Installation> } = {};
     void check(installation, token, source).then((result) => (answer.result = result));
@@ -134,7 +135,7 @@ describe('Bitrix24 card-frame check when the portal cannot answer', () => {
     const check = createFrameCheck(async (_installation, token) => {
       asked.push(token);
       if (portalBusy) throw new KamError(code, 'the portal could not answer');
-    }, { verdicts });
+    }, { verdicts, buckets: createMemoryRateBuckets() });
     const first = await check(installation, 'user-token', '10.1.0.9');
     expect(busy(first)).toBe(true);
     expect(rows.size).toBe(0);

@@ -1,4 +1,5 @@
 import { createCheckLane, type CheckLaneOptions, type LaneOutcome } from '../../../src/connectors/shared/check-lane';
+import { createMemoryRateBuckets } from '../../../src/core/rate-bucket';
 import { ManualLaneClock, settle } from '../../support/manual-lane-clock';
 
 /** Work the test finishes by hand, recording the order it started in. */
@@ -33,7 +34,10 @@ describe('check lane', () => {
     const clock = new ManualLaneClock();
     const lane = createCheckLane(options(clock));
     const { started, work, finish } = gate();
-    const runs = { first: lane.run(work('first')), old: lane.run(work('old')), middle: lane.run(work('middle')), known: lane.run(work('known'), { preferred: true }), newest: lane.run(work('newest')) };
+    // The first starts at once (the budget is asked before it); the rest arrive while it runs.
+    const first = lane.run(work('first'));
+    await settle();
+    const runs = { first, old: lane.run(work('old')), middle: lane.run(work('middle')), known: lane.run(work('known'), { preferred: true }), newest: lane.run(work('newest')) };
     const done = track(runs);
     await settle();
     expect(started).toEqual(['first']);
@@ -47,7 +51,9 @@ describe('check lane', () => {
     const clock = new ManualLaneClock();
     const lane = createCheckLane(options(clock));
     const { started, work, finish } = gate();
-    const done = track({ busy: lane.run(work('busy')), waiting: lane.run(work('waiting')) });
+    const busy = lane.run(work('busy'));
+    await settle();
+    const done = track({ busy, waiting: lane.run(work('waiting')) });
     await clock.advance(4_999);
     expect(done.waiting).toBeUndefined();
     await clock.advance(1);
@@ -79,8 +85,10 @@ describe('check lane', () => {
     const clock = new ManualLaneClock();
     const lane = createCheckLane(options(clock, { maxWaiting: 3 }));
     const { work } = gate();
+    const running = lane.run(work('running'));
+    await settle();
     const done = track({
-      running: lane.run(work('running')), known: lane.run(work('known'), { preferred: true }),
+      running, known: lane.run(work('known'), { preferred: true }),
       a: lane.run(work('a')), b: lane.run(work('b')), c: lane.run(work('c')), d: lane.run(work('d')),
     });
     await settle();
@@ -140,6 +148,24 @@ describe('check lane', () => {
     expect(calls).toBe(3);
     await clock.advance(10_000);
     expect(calls).toBe(4);
+    await Promise.all(runs);
+  });
+
+  it('two lanes on one shared bucket (two web processes) spend one budget between them, not one each', async () => {
+    const clock = new ManualLaneClock();
+    const shared = { buckets: createMemoryRateBuckets(), key: 'frame-lane:inst-1' };
+    const lanes = [0, 1].map(() => createCheckLane(options(clock, { concurrency: 4, shared })));
+    const calls: number[] = [];
+    const instant = async () => void calls.push(clock.now());
+    const runs = Array.from({ length: 40 }, (_, i) => lanes[i % 2]!.run(instant));
+    await clock.advance(3_000);
+    // The burst of 10 at once, then one a second to whichever lane asked: 13 by 3 s, from both lanes.
+    expect(calls.filter((at) => at === 0)).toHaveLength(10);
+    expect(calls).toHaveLength(13);
+    const started = lanes.map((lane) => lane.stats().started);
+    expect(Math.min(...started)).toBeGreaterThan(0);
+    expect(started[0]! + started[1]!).toBe(13);
+    await clock.advance(5_000);
     await Promise.all(runs);
   });
 });
