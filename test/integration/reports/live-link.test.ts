@@ -31,7 +31,7 @@ describe('live CSV link', () => {
     });
     const app = createHttpApp({
       logger: createSilentLogger(),
-      routers: [reportsRoutes({ links: createLiveLinks({ links: storage.reportLinks, publicUrl: 'http://unused' }), reports, langOf: () => 'en', limit: 3 })],
+      routers: [reportsRoutes({ links: createLiveLinks({ links: storage.reportLinks, publicUrl: 'http://unused' }), reports, langOf: () => 'en', buckets: storage.rateBuckets, limit: 3 })],
     });
     server = await listen(app, { host: '127.0.0.1', port: 0 });
   });
