@@ -108,7 +108,10 @@ export function createFrameCheck(
     // A request without a source (the pages' own re-check) cannot be told apart: never barred as a source.
     const barred = source ? refusedSources.remaining(source) : 0;
     if (barred > 0) return fail(frameBusy(Math.max(RETRY_MS, barred)));
-    if (!(await buckets.take(`bitrix24:frame-source:${source ?? 'unknown'}`, FRAME_CHECKS_PER_SOURCE, now()))) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks from this address; try again in a moment'));
+    // Without a source, the portal stands in for one: one shared bucket for them all would shrink
+    // every portal's share as the fleet grows (the budget is no longer per process).
+    const sourceKey = source ? `bitrix24:frame-source:${source}` : `bitrix24:frame-source:none:${installation.id}`;
+    if (!(await buckets.take(sourceKey, FRAME_CHECKS_PER_SOURCE, now()))) return fail(new KamError('RATE_LIMITED', 'Too many card-tab checks from this address; try again in a moment'));
     const outcome = await laneOf(installation.id).run(() => ask(installation, accessToken, keyHash, source), { preferred: source ? genuineSources.remaining(source) > 0 : false });
     return outcome.ran ? outcome.value : fail(frameBusy(RETRY_MS));
   };

@@ -144,3 +144,23 @@ describe('Bitrix24 card-frame check when the portal cannot answer', () => {
     expect(asked).toEqual(['user-token', 'user-token']);
   });
 });
+
+describe('Bitrix24 card-frame check without a source address (the pages\' own re-check)', () => {
+  it('counts such checks per portal: one portal using up its share leaves another portal its own', async () => {
+    const clock = new ManualLaneClock();
+    const rows = new Map<string, FrameCheckVerdict>();
+    const verdicts: FrameCheckStore = { find: async (keyHash) => rows.get(keyHash) ?? null, remember: async (verdict) => void rows.set(verdict.keyHash, verdict), prune: async () => 0 };
+    const check = createFrameCheck(async () => undefined, {
+      verdicts, buckets: createMemoryRateBuckets(), now: clock.now, lane: { clock, burst: 100, perMinute: 6_000, concurrency: 100 },
+    });
+    const other = { ...installation, id: 'inst-c', externalId: 'member-c' } as Installation;
+    const codes: string[] = [];
+    for (let i = 0; i < 21; i += 1) {
+      const result = await check(installation, `token-${i}`);
+      codes.push(result.ok ? 'ok' : result.error.code);
+    }
+    expect(codes.slice(0, 20).every((code) => code === 'ok')).toBe(true);
+    expect(codes[20]).toBe('RATE_LIMITED');
+    expect(await check(other, 'token-c')).toMatchObject({ ok: true });
+  });
+});
