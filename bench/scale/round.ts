@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { startAppCluster } from '../../src/sandbox/demo/app-cluster';
@@ -94,6 +94,21 @@ async function waitForFirstPasses(db: AppDb, installing: () => boolean, portals:
   }
 }
 
+/**
+ * Lowers a process's CPU priority, every thread of it: on Linux a nice value is a thread's, and
+ * setpriority(pid) alone would leave the threads already started (libuv's pool, V8's helpers) at
+ * the old one. Threads started later (the evaluation pool) inherit it from the main thread.
+ */
+function reniceProcess(pid: number, nice: number): void {
+  let threads: string[] = [];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    threads = [String(pid)];
+  }
+  for (const tid of threads) os.setPriority(Number(tid), nice);
+}
+
 export async function runRound(flags: ScaleFlags, workers: number, adminUrl: string): Promise<RoundResult> {
   const loads = [load()];
   const dir = mkdtempSync(join(os.tmpdir(), 'kam-bench-scale-'));
@@ -116,6 +131,7 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
       logDir: join(dir, 'logs'),
     });
     cleanup.unshift(() => cluster.stop());
+    if (flags.workerNice > 0) for (const worker of cluster.workers) reniceProcess(worker.pid, flags.workerNice);
     fleet.front.setTarget(cluster.web.url);
     const sampler = startRssSampler([
       ...(cluster.web.pids.length > 1 ? [...cluster.web.pids.map((pid, i) => ({ label: `web ${i + 1}`, pid })), { label: 'web primary', pid: cluster.web.pid }] : [{ label: 'web', pid: cluster.web.pid }]),

@@ -14,6 +14,11 @@ export interface ScaleFlags {
   seconds: number;
   /** SIGKILL a worker busy writing back during the first passes (rounds with 2+ workers), then count duplicates. */
   killWorker: boolean;
+  /**
+   * The worker processes' nice value (0-19), as a host shared by web and worker processes would
+   * set it (systemd `Nice=`, docs/operations.md): 0 runs them at the web processes' priority.
+   */
+  workerNice: number;
   companies: number;
   contacts: number;
   deals: number;
@@ -50,6 +55,7 @@ export function parseScaleFlags(args: string[]): ScaleFlags {
     rates: list('events-per-second', short ? '200,1000' : '200,1000,2000', 1, 100_000),
     seconds: int('seconds', short ? 2 : 5, 1),
     killWorker: !args.includes('--no-kill'),
+    workerNice: Math.min(19, int('worker-nice', 0, 0)),
     companies: int('companies', 20, 1),
     contacts: int('contacts', 40, 0),
     deals: int('deals', 100, 1),

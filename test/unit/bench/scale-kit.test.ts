@@ -36,7 +36,9 @@ describe('scale bench kit', () => {
   });
 
   it('flags: defaults, worker lists, and a clear error for a bad value', () => {
-    expect(parseScaleFlags([])).toMatchObject({ installations: 200, workers: [1, 2, 4], web: 1, rates: [200, 1000, 2000], seconds: 5, killWorker: true, json: false });
+    expect(parseScaleFlags([])).toMatchObject({ installations: 200, workers: [1, 2, 4], web: 1, rates: [200, 1000, 2000], seconds: 5, killWorker: true, workerNice: 0, json: false });
+    expect(parseScaleFlags(['--worker-nice', '5']).workerNice).toBe(5);
+    expect(parseScaleFlags(['--worker-nice', '40']).workerNice).toBe(19);
     expect(parseScaleFlags(['--installations', '20', '--workers', '2', '--web', '2', '--events-per-second', '500', '--no-kill', '--json'])).toMatchObject({ installations: 20, workers: [2], web: 2, rates: [500], killWorker: false, json: true });
     expect(parseScaleFlags(['--short'])).toMatchObject({ installations: 40, workers: [2], rates: [200, 1000], seconds: 2 });
     expect(parseScaleFlags(['--short', '--installations', '10'])).toMatchObject({ installations: 10, workers: [2] });
@@ -44,6 +46,7 @@ describe('scale bench kit', () => {
     expect(() => parseScaleFlags(['--events-per-second', '0'])).toThrow('--events-per-second wants a list of whole numbers from 1 to 100000');
     expect(() => parseScaleFlags(['--web', '0'])).toThrow('--web wants a whole number >= 1, got 0');
     expect(() => parseScaleFlags(['--seconds', '0'])).toThrow('--seconds wants a whole number >= 1, got 0');
+    expect(() => parseScaleFlags(['--worker-nice', '-1'])).toThrow('--worker-nice wants a whole number >= 0, got -1');
   });
 
   it('splits installations between the CRMs and turns counts into a rate per minute', () => {
