@@ -226,8 +226,6 @@ export const en = {
   'crmField.satisfaction': 'Satisfaction (1–10)',
   'crmField.contractEnd': 'Contract end',
   'crmField.marketingCost': 'Marketing cost',
-  'crm.pageDenied': 'Access denied: the CRM did not confirm the user.',
-  'crm.pagesNotBuilt': 'The KAM Pilot pages are not built on this server. Server administrator: run npm run build and restart the server.',
   'crm.portfolioUnsigned': 'The KAM Pilot portfolio opens from the amoCRM widget only: the server did not hand out a signed address for the page. Open the section again; if this message repeats, ask your administrator to check the amoCRM connection on the KAM Pilot server.',
   'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
 

@@ -231,11 +231,16 @@ const ru = {
     rateLimited: 'Слишком много попыток. Попробуйте через минуту.',
     failed: 'Сервер KAM Pilot не смог завершить установку. Попробуйте через несколько минут.',
   },
-  // A CRM frame (card tab, app page) the server could not accept; `denied` is the catalogue's crm.pageDenied.
+  // A CRM frame or page (card tab, portfolio, settings) the server could not accept: what happened, and what to do.
   frameRefused: {
     title: 'KAM Pilot недоступен',
+    denied: 'CRM не подтвердила, кто вы. Обновите страницу CRM и откройте KAM Pilot из неё заново.',
     rateLimited: 'Слишком много запросов. Попробуйте через минуту.',
     malformed: 'CRM прислала неверный запрос. Откройте страницу из CRM заново.',
+    crmUnreachable: 'Не удалось связаться с CRM, чтобы подтвердить вход. Попробуйте через минуту; если это повторяется, сообщите администратору.',
+    serverFailed: 'Сервер KAM Pilot сейчас не может открыть страницу. Попробуйте через несколько минут; если это повторяется, сообщите администратору.',
+    notBuilt: 'Страницы KAM Pilot на этом сервере ещё не установлены. Сообщите тому, кто обслуживает сервер KAM Pilot.',
+    notBuiltHint: 'Для администратора сервера: выполните npm run build и перезапустите сервер.',
   },
   // amoCRM's Redirect URI, seen by a person who connected through our install button.
   amoConnect: {
@@ -436,8 +441,13 @@ const en: PageMessages = {
   },
   frameRefused: {
     title: 'KAM Pilot is not available',
+    denied: 'The CRM did not confirm who you are. Reload the CRM page and open KAM Pilot from it again.',
     rateLimited: 'Too many requests. Try again in a minute.',
     malformed: 'The CRM sent a malformed request. Open the page from the CRM again.',
+    crmUnreachable: 'The CRM could not be reached to confirm who you are. Try again in a minute; if this keeps happening, tell your administrator.',
+    serverFailed: 'The KAM Pilot server cannot open this page right now. Try again in a few minutes; if this keeps happening, tell your administrator.',
+    notBuilt: 'The KAM Pilot pages are not installed on this server yet. Tell whoever runs the KAM Pilot server.',
+    notBuiltHint: 'For the server administrator: run npm run build and restart the server.',
   },
   amoConnect: {
     done: 'KAM Pilot is connected to amoCRM',

@@ -218,8 +218,6 @@ export const ru: MessageCatalogue = {
   'crmField.satisfaction': 'Удовлетворённость (1–10)',
   'crmField.contractEnd': 'Окончание договора',
   'crmField.marketingCost': 'Маркетинговые затраты',
-  'crm.pageDenied': 'Доступ запрещён: CRM не подтвердила пользователя.',
-  'crm.pagesNotBuilt': 'Страницы KAM Pilot на этом сервере не собраны. Администратору сервера: выполните npm run build и перезапустите сервер.',
   'crm.portfolioUnsigned': 'Портфель KAM Pilot открывается только из виджета amoCRM: сервер не выдал подписанную ссылку на страницу. Откройте раздел заново; если сообщение повторится, попросите администратора проверить подключение amoCRM на сервере KAM Pilot.',
   'crm.tabDescription': 'Ключевой клиент: уровень, балл, KPI, следующие шаги',
 
