@@ -13,7 +13,8 @@ import { frameRefusal, renderNoticePage } from '../ui/notice.page';
  * Both are framed by any CRM origin (we do not know whose frame it was), run no script but the
  * retry page's nonce one, and post nowhere but back to us.
  */
-const NOTICE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *";
+// img-src data: is the pages' empty icon (`<link rel="icon" href="data:,">`, so no /favicon.ico request).
+const NOTICE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors *";
 
 function noStore(res: Response): void {
   res.setHeader('Cache-Control', 'no-store');
@@ -33,7 +34,7 @@ export function sendFrameRetry(req: Request, res: Response, lang: Lang, retryAft
   const action = `${req.baseUrl}${req.path}${query ? `?${query}` : ''}`;
   const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
   noStore(res);
-  res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *`);
+  res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors *`);
   res.setHeader('Retry-After', String(Math.ceil(retryDelayMs(retryAfterMs) / 1000)));
   res.status(429).type('html').send(renderFrameRetryPage({ lang, action, body, retryAfterMs, nonce }));
 }

@@ -55,7 +55,7 @@ describe('refused pages', () => {
         expect(html).toContain(`<html lang="${lang}">`);
         expect(html).toContain(words);
         // Strict: no script at all, framed by whichever CRM opened it.
-        expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
+        expect(response.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors *");
         expect(html).not.toContain('<script');
       }
     }
