@@ -11,7 +11,7 @@ import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { ruleVersion } from '../core/scoring/rule-version';
-import { rulesRef } from '../ui/rules-ref';
+import { rulesRef } from '../app/reports/rules-ref';
 import type { SettingsDoc } from '../ui/api-types';
 import type { PageUseCases } from './api.routes';
 import type { PageCaller } from './page-caller';

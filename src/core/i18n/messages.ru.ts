@@ -74,10 +74,12 @@ export const ru: MessageCatalogue = {
   'sheet.risks': 'Под угрозой',
 
   'report.title': (period) => `KAM Pilot · отчёт по портфелю, ${period}`,
-  'report.madeBy': (ruleVersion, generatedAt) => `правила ${ruleVersion}, составлен ${generatedAt}`,
+  'report.criteriaOf': (savedAt) => `критерии от ${savedAt}`,
+  'report.criteriaInitial': 'исходные критерии (как при установке)',
+  'report.madeBy': (criteria, generatedAt) => `оценка: ${criteria}; составлен ${generatedAt}`,
   'report.frozen': (version) => `зафиксированный отчёт, версия ${version}`,
   'report.live': 'не зафиксирован: период ещё не закрыт',
-  'report.rulesChanged': (from, to) => `правила сменились с ${from} на ${to} внутри периода`,
+  'report.rulesChanged': (from, to) => `критерии сменились внутри периода: были ${from}, стали ${to}`,
 
   'risk.revenueFalling': (growth) => `выручка за 12 мес. упала на ${growth}`,
   'risk.lowSatisfaction': (value, below) => `удовлетворённость ${value}, ниже ${below}`,
@@ -222,7 +224,9 @@ export const ru: MessageCatalogue = {
   'crm.tabDescription': 'Ключевой клиент: уровень, балл, KPI, следующие шаги',
 
   'print.demoTitle': (crm) => `KAM Pilot · демо на песочнице ${crm}`,
-  'print.evaluateTitle': (asOf, base, version) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, правила ${version})`,
+  'print.evaluateTitle': (asOf, base, criteria) => `KAM Pilot: портфель на ${asOf} (базовая валюта ${base}, ${criteria})`,
+  'print.criteriaBuiltIn': 'встроенные критерии',
+  'print.criteriaFile': (file) => `критерии из ${file}`,
   'print.tiers': 'Уровни',
   'print.portfolio': 'KPI портфеля',
   'print.topAccounts': 'Главные клиенты',
