@@ -46,6 +46,14 @@ const ru = {
   deniedText: 'CRM не подтвердила пользователя. Откройте страницу из CRM заново.',
   adminOnlyTitle: 'Только для администраторов',
   adminOnlyText: 'Настройки KAM Pilot может менять только администратор портала. Обратитесь к администратору.',
+  // Why a page's request failed, by the answer's status: never the server's own (English, internal) message.
+  failed: {
+    tooMany: 'Слишком много запросов. Попробуйте через минуту.',
+    invalid: 'Сервер KAM Pilot не принял запрос. Обновите страницу и попробуйте ещё раз.',
+    notFound: 'KAM Pilot не нашёл этот портал. Возможно, приложение удалено: попросите администратора установить его заново.',
+    server: 'Сервер KAM Pilot сейчас не отвечает как нужно. Попробуйте через несколько минут; если это повторяется, сообщите администратору.',
+    offline: 'Нет связи с сервером KAM Pilot. Проверьте подключение и попробуйте ещё раз.',
+  },
   // A card tab or app frame we could not check in time (a flood at the portal): the page posts the frame again by itself.
   frameBusy: {
     title: 'Одну секунду…',
@@ -263,6 +271,13 @@ const en: PageMessages = {
   deniedText: 'The CRM did not confirm the user. Open the page from the CRM again.',
   adminOnlyTitle: 'Administrators only',
   adminOnlyText: 'Only a portal administrator can change the KAM Pilot settings. Ask your administrator.',
+  failed: {
+    tooMany: 'Too many requests. Try again in a minute.',
+    invalid: 'The KAM Pilot server did not accept the request. Reload the page and try again.',
+    notFound: 'KAM Pilot does not know this portal. The app may have been removed: ask your administrator to install it again.',
+    server: 'The KAM Pilot server is not answering properly right now. Try again in a few minutes; if this keeps happening, tell your administrator.',
+    offline: 'The KAM Pilot server cannot be reached. Check the connection and try again.',
+  },
   frameBusy: {
     title: 'One moment…',
     text: 'The portal is answering slowly right now. This page will open by itself in a few seconds.',
