@@ -9,16 +9,19 @@ const TOP_REASONS = 3;
 /**
  * The readable report of `kam evaluate` without --json: the portfolio KPIs of each labelled
  * period first, then the accounts, highest score first, with their tier labels and top reasons.
- * Every word comes from the message catalogue and every number through Intl.
+ * Every word comes from the message catalogue and every number through Intl; the criteria are
+ * named by their source (built in, or the --config file), never by their hash.
  */
-export function renderEvaluationTable(args: { result: EvaluationResult; snapshot: PortfolioSnapshot; config: CriteriaConfig; lang: Lang }): string {
+export function renderEvaluationTable(args: { result: EvaluationResult; snapshot: PortfolioSnapshot; config: CriteriaConfig; configFile?: string; lang: Lang }): string {
   const { result, snapshot, config, lang } = args;
   const i18n = i18nFor(lang);
   const { t, fmt } = i18n;
   const names = new Map(snapshot.accounts.map((a) => [a.id, a.name ?? a.id]));
   const money = (v: number): string => fmt.moneyShort(v, result.baseCurrency);
 
-  const lines = [t('print.evaluateTitle')(fmt.date(result.asOf), result.baseCurrency, result.ruleVersion), '', t('print.portfolio')];
+  // The criteria by where they came from, as people name them; the version hash is in --json (ruleVersion).
+  const criteria = args.configFile === undefined ? t('print.criteriaBuiltIn') : t('print.criteriaFile')(args.configFile);
+  const lines = [t('print.evaluateTitle')(fmt.date(result.asOf), result.baseCurrency, criteria), '', t('print.portfolio')];
   lines.push(...portfolioKpiLines(i18n, GRANULARITIES.map((g) => ({ granularity: g, period: result.periods[g], kpis: result.portfolio[g] })), result.baseCurrency));
 
   lines.push('', t('print.accounts')(result.accounts.length));

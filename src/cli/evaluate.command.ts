@@ -67,7 +67,7 @@ export function runEvaluate(options: EvaluateCommandOptions, io: EvaluateIo): nu
       const shown = unknown.dealIds.slice(0, 20).join(', ') + (unknown.count > 20 ? ', ...' : '');
       io.stderr(`kam evaluate: ${unknown.count} deal(s) name an unknown account and were left out: ${shown}\n`);
     }
-    io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderEvaluationTable({ result, snapshot: snapshot.value, config, lang }));
+    io.stdout(options.json ? `${JSON.stringify(result, null, 2)}\n` : renderEvaluationTable({ result, snapshot: snapshot.value, config, lang, ...(options.config === undefined ? {} : { configFile: options.config }) }));
     return 0;
   } catch (error) {
     if (!(error instanceof InputFault)) throw error;

@@ -6,6 +6,7 @@ import { reportToJson } from '../app/reports/exports/export-json';
 import { reportToXlsx } from '../app/reports/exports/export-xlsx';
 import { createPortfolioReports } from '../app/reports/portfolio-reports';
 import { reportSettingsOf } from '../app/reports/report-settings';
+import { rulesName, type RulesHistory } from '../app/reports/rules-ref';
 import { BITRIX24_TRAITS } from '../connectors/bitrix24/bitrix24-crm';
 import type { CrmTraits } from '../core/ports/crm-connector.port';
 import type { CrmKind } from '../core/ports/installation-store.port';
@@ -81,8 +82,8 @@ function unwritableOut(out: string): string | null {
   return null;
 }
 
-export async function renderReport(report: PortfolioReport, format: ReportFormat, lang: Lang): Promise<Buffer> {
-  if (format === 'xlsx') return reportToXlsx(report, lang);
+export async function renderReport(report: PortfolioReport, format: ReportFormat, lang: Lang, history: RulesHistory): Promise<Buffer> {
+  if (format === 'xlsx') return reportToXlsx(report, lang, history);
   if (format === 'csv') return reportToCsv(report, lang, { bom: true });
   return Buffer.from(reportToJson(report, lang), 'utf8');
 }
@@ -131,13 +132,15 @@ export async function runReport(flags: ReportFlags, deps: { config: Config; stde
       ...(parsed.asOf ? { asOf: parsed.asOf } : {}),
       recompute: parsed.recompute,
     });
-    const body = await renderReport(report, parsed.format, parsed.lang);
+    const history = await storage.settingsHistory.list(report.installationId);
+    const body = await renderReport(report, parsed.format, parsed.lang, history);
     const temporary = `${parsed.out}.${process.pid}.tmp`;
     writeFileSync(temporary, body);
     renameSync(temporary, parsed.out);
     const { t, fmt } = i18n(parsed.lang);
     const status = report.frozen ? t('report.frozen')(report.frozen.version) : t('report.live');
-    deps.stderr(`${t('report.title')(fmt.period(report.granularity, report.period.start))}: ${status}; ${t('report.madeBy')(report.ruleVersion, fmt.date(report.generatedAt.slice(0, 10)))} -> ${parsed.out}\n`);
+    const rules = rulesName(i18n(parsed.lang), history, report.ruleVersion, report.frozen?.frozenAt);
+    deps.stderr(`${t('report.title')(fmt.period(report.granularity, report.period.start))}: ${status}; ${t('report.madeBy')(rules, fmt.date(report.generatedAt.slice(0, 10)))} -> ${parsed.out}\n`);
     return report;
   } finally {
     await storage.close();

@@ -70,7 +70,7 @@ export function pageRouters(deps: PageRoutersDeps): Router[] {
       const report = await visibleReport(caller, query);
       const name = `kam-report-${report.granularity}-${report.period.end}.${query.format}`;
       return query.format === 'xlsx'
-        ? { body: await reportToXlsx(report, query.lang), filename: name, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }
+        ? { body: await reportToXlsx(report, query.lang, await deps.storage.settingsHistory.list(caller.installation.id)), filename: name, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' }
         : { body: await reportToCsv(report, query.lang, { bom: true }), filename: name, contentType: 'text/csv; charset=utf-8' };
     },
     accountView: (caller, query) => accountPageView(caller.installation, caller.lang, query),

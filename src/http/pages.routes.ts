@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { Router, type Request, type Response } from 'express';
 import { i18n, type Lang } from '../core/i18n/messages';
-import { renderNoticePage } from '../ui/notice.page';
+import { sendPageNotice, sendPageRefusal } from './page-refusal';
 import type { CallerCredentials, CallerVerifier } from './page-caller';
 
 /**
@@ -82,16 +82,17 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // Who reads a refusal: the CRM's LANG when the frame brought one, else the browser's language.
+    const reader = asked ? lang : browserLang(req, deps.defaultLang);
     const verified = await deps.verifier.verify(credentials, lang);
     if (!verified.ok) {
-      res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors *");
-      res.status(verified.error.status === 429 ? 429 : verified.error.status >= 500 ? 503 : 401).type('text').send(verified.error.status >= 500 ? verified.error.message : i18n(lang).t('crm.pageDenied'));
+      sendPageRefusal(req, res, reader, verified.error);
       return;
     }
     const html = readShell();
     if (!html) {
-      const reader = asked ? lang : browserLang(req, deps.defaultLang);
-      res.status(503).type('text').send(i18n(reader).t('crm.pagesNotBuilt'));
+      const { frameRefused } = i18n(reader).pages;
+      sendPageNotice(res, reader, 503, frameRefused.notBuilt, frameRefused.notBuiltHint);
       return;
     }
     const { installation } = verified.value;
@@ -112,10 +113,7 @@ export function pagesRoutes(deps: PagesRoutesDeps): Router {
   // the frame says so in the reader's language instead of a bare 404.
   router.get('/amocrm/portfolio', (req, res) => {
     const lang = langOf(text(req.query.lang), deps.defaultLang);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
-    const { t, pages } = i18n(lang);
-    res.status(503).type('html').send(renderNoticePage({ lang, title: pages.frameRefused.title, text: t('crm.portfolioUnsigned'), testId: 'unsigned' }));
+    sendPageNotice(res, lang, 503, i18n(lang).t('crm.portfolioUnsigned'));
   });
 
   for (const page of PAGES) {

@@ -6,12 +6,14 @@ import { describeSettingsPath } from '../app/settings/settings-diff-labels';
 import { criteriaOf } from '../app/settings/settings-document';
 import { KamError, fail, ok, type Result } from '../core/errors';
 import type { Lang } from '../core/i18n/format-values';
+import { issueText } from '../core/i18n/issue-text';
 import { i18n } from '../core/i18n/messages';
+import type { InputIssue } from '../core/model/input-issues';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
 import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { ruleVersion } from '../core/scoring/rule-version';
-import { rulesRef } from '../ui/rules-ref';
+import { rulesRef } from '../app/reports/rules-ref';
 import type { SettingsDoc } from '../ui/api-types';
 import type { PageUseCases } from './api.routes';
 import type { PageCaller } from './page-caller';
@@ -33,11 +35,19 @@ export interface SettingsPageDeps {
 
 const toFieldKey = (path: string) => path.replace(/\[(\d+)\]/g, '.$1');
 
-function withFieldErrors<T>(result: Result<T>): Result<T> {
+/** Each refused field keyed by its dot path, in the reader's language (the engine's English stays in the error's message). */
+function withFieldErrors<T>(result: Result<T>, lang: Lang): Result<T> {
   if (result.ok || result.error.code !== 'INPUT_INVALID') return result;
-  const issues = (result.error.details.issues ?? []) as Array<{ path: string; message: string }>;
-  const fields = Object.fromEntries(issues.map((issue) => [toFieldKey(issue.path), issue.message]));
+  const issues = (result.error.details.issues ?? []) as InputIssue[];
+  const fields = Object.fromEntries(issues.map((issue) => [toFieldKey(issue.path), issueText(i18n(lang), issue)]));
   return fail(new KamError('INPUT_INVALID', result.error.message, { details: { fields } }));
+}
+
+/** The field map names fields the CRM does not have (checkFieldMap): each such field says so in the reader's language. */
+function unknownFields(error: KamError, lang: Lang) {
+  const unknown = Object.keys((error.details.fields ?? {}) as Record<string, string>);
+  const fields = Object.fromEntries(unknown.map((key) => [key, issueText(i18n(lang), { rule: { kind: 'custom', key: 'unknownField' } })]));
+  return fail(new KamError('INPUT_INVALID', error.message, { details: { fields } }));
 }
 
 export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUseCases['settings']> {
@@ -56,8 +66,8 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
     const traits = traitsOf(caller);
     if (!traits) return fail(new KamError('CRM_UNAVAILABLE', 'This CRM is not configured on this server'));
     const mapped = checkFieldMap(draftOf(caller, input).fieldMap, await readCrmFields(deps.storage, caller.installation.id));
-    if (!mapped.ok) return mapped;
-    return withFieldErrors(await previewSettings({ storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), asOf: today(), defaultLang: deps.defaultLang, traits }));
+    if (!mapped.ok) return unknownFields(mapped.error, caller.lang);
+    return withFieldErrors(await previewSettings({ storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), asOf: today(), defaultLang: deps.defaultLang, traits }), caller.lang);
   };
   return {
     async view(caller) {
@@ -112,7 +122,7 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       const saved = withFieldErrors(await saveSettings({
         storage: deps.storage, installationId: caller.installation.id, draft: draftOf(caller, input), actor: { id: userId ?? 'unknown', name: null }, defaultLang: deps.defaultLang,
         ...(deps.now ? { now: deps.now } : {}),
-      }));
+      }), caller.lang);
       if (!saved.ok) return saved;
       if (saved.value.change) deps.afterSave?.(caller.installation.id);
       const version = saved.value.ruleVersion;

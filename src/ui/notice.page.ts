@@ -28,16 +28,35 @@ export function installRefusal(error: Pick<KamError, 'code' | 'details'>): Insta
   }
 }
 
-/** A refused CRM frame (card tab, app page): its status and sentence. */
+/**
+ * A refused CRM frame or page (card tab, portfolio, settings): its status and sentence. A CRM or
+ * server failure is a 503 that says so (the user did nothing wrong); anything else the CRM did not
+ * confirm is a 401 that says what to do: open the app from the CRM again.
+ */
 export function frameRefusal(lang: Lang, error: Pick<KamError, 'code'>): { status: number; text: string } {
-  const { pages, t } = i18n(lang);
-  if (error.code === 'RATE_LIMITED') return { status: 429, text: pages.frameRefused.rateLimited };
-  if (error.code === 'INPUT_INVALID') return { status: 400, text: pages.frameRefused.malformed };
-  return { status: 401, text: t('crm.pageDenied') };
+  const { frameRefused } = i18n(lang).pages;
+  switch (error.code) {
+    case 'RATE_LIMITED':
+      return { status: 429, text: frameRefused.rateLimited };
+    case 'INPUT_INVALID':
+      return { status: 400, text: frameRefused.malformed };
+    case 'CRM_UNAVAILABLE':
+    case 'CRM_REJECTED':
+    case 'NETWORK':
+      return { status: 503, text: frameRefused.crmUnreachable };
+    case 'STORAGE':
+    case 'INTERNAL':
+    case 'CONFIG_INVALID':
+    case 'ENCRYPTION_KEY_MISMATCH':
+      return { status: 503, text: frameRefused.serverFailed };
+    default:
+      return { status: 401, text: frameRefused.denied };
+  }
 }
 
-/** A page with a heading and a sentence, no script: the refusal and confirmation pages. */
-export function renderNoticePage(options: { lang: Lang; title: string; text: string; testId?: string }): string {
+/** A page with a heading, a sentence and an optional smaller note, no script: the refusal and confirmation pages. */
+export function renderNoticePage(options: { lang: Lang; title: string; text: string; note?: string; testId?: string }): string {
+  const note = options.note ? html`<p class="muted" data-testid="note">${options.note}</p>` : '';
   return html`<!doctype html><html lang="${options.lang}"><head><meta charset="utf-8"><title>KAM Pilot</title><link rel="icon" href="data:,"><style>${raw(PAGE_CSS)}</style></head>
-<body><main><h1>${options.title}</h1><p data-testid="${options.testId ?? 'notice'}">${options.text}</p></main></body></html>`.html;
+<body><main><h1>${options.title}</h1><p data-testid="${options.testId ?? 'notice'}">${options.text}</p>${note}</main></body></html>`.html;
 }

@@ -7,7 +7,7 @@ import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import type { CrmLinks } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
 import type { CrmLink, PersonRef, PortfolioView, RiskSignal } from './api-types';
-import { rulesRef } from './rules-ref';
+import { rulesRef } from '../app/reports/rules-ref';
 
 /**
  * The portfolio page's response from the portfolio report (src/app/reports): labels in the

@@ -233,7 +233,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
     await app.getByTestId('save').click();
     await app.getByTestId('form-error').waitFor();
     expect(await app.getByTestId('form-error').innerText()).toBe('Исправьте ошибки в отмеченных полях.');
-    expect(await app.getByTestId('criterion').nth(1).innerText()).toContain('must be a number of 0 or more');
+    expect(await app.getByTestId('criterion').nth(1).innerText()).toContain('Не меньше 0.');
     expect(await app.getByText('Настройки ещё не менялись.').count()).toBe(1);
     await page.close();
   });

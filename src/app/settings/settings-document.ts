@@ -32,7 +32,7 @@ export const settingsDocumentSchema = z
     // a draft that renames tiers must not be refused for the rules it left alone.
     const tiers = new Set(doc.tiers.map((tier) => tier.id));
     (doc.summaryTiers ?? []).forEach((id, i) => {
-      if (!tiers.has(id)) ctx.addIssue({ code: 'custom', path: ['summaryTiers', i], message: `unknown tier ${JSON.stringify(id)}; the tiers are ${[...tiers].join(', ')}` });
+      if (!tiers.has(id)) ctx.addIssue({ code: 'custom', path: ['summaryTiers', i], message: `unknown tier ${JSON.stringify(id)}; the tiers are ${[...tiers].join(', ')}`, params: { key: 'unknownTier' } });
     });
   });
 

@@ -78,10 +78,13 @@ export const en = {
   'sheet.risks': 'At risk',
 
   'report.title': (period: string) => `KAM Pilot · portfolio report, ${period}`,
-  'report.madeBy': (ruleVersion: string, generatedAt: string) => `rules ${ruleVersion}, made ${generatedAt}`,
+  // A rule version is named by when its criteria were saved (as on the portfolio page), never by its hash.
+  'report.criteriaOf': (savedAt: string) => `the criteria of ${savedAt}`,
+  'report.criteriaInitial': 'the criteria as installed',
+  'report.madeBy': (criteria: string, generatedAt: string) => `scored with ${criteria}; made ${generatedAt}`,
   'report.frozen': (version: number) => `frozen report, version ${version}`,
   'report.live': 'not frozen: the period is still open',
-  'report.rulesChanged': (from: string, to: string) => `rules changed from ${from} to ${to} within the period`,
+  'report.rulesChanged': (from: string, to: string) => `the criteria changed within the period: from ${from} to ${to}`,
 
   'risk.revenueFalling': (growth: string) => `revenue over 12 months fell ${growth}`,
   'risk.lowSatisfaction': (value: string, below: string) => `satisfaction ${value}, below ${below}`,
@@ -226,13 +229,13 @@ export const en = {
   'crmField.satisfaction': 'Satisfaction (1–10)',
   'crmField.contractEnd': 'Contract end',
   'crmField.marketingCost': 'Marketing cost',
-  'crm.pageDenied': 'Access denied: the CRM did not confirm the user.',
-  'crm.pagesNotBuilt': 'The KAM Pilot pages are not built on this server. Server administrator: run npm run build and restart the server.',
   'crm.portfolioUnsigned': 'The KAM Pilot portfolio opens from the amoCRM widget only: the server did not hand out a signed address for the page. Open the section again; if this message repeats, ask your administrator to check the amoCRM connection on the KAM Pilot server.',
   'crm.tabDescription': 'Key account: tier, score, KPIs, next steps',
 
   'print.demoTitle': (crm: string) => `KAM Pilot · demo on the ${crm} sandbox`,
-  'print.evaluateTitle': (asOf: string, base: string, version: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, rules ${version})`,
+  'print.evaluateTitle': (asOf: string, base: string, criteria: string) => `KAM Pilot: portfolio as of ${asOf} (base currency ${base}, ${criteria})`,
+  'print.criteriaBuiltIn': 'the built-in criteria',
+  'print.criteriaFile': (file: string) => `the criteria from ${file}`,
   'print.tiers': 'Tiers',
   'print.portfolio': 'Portfolio KPIs',
   'print.topAccounts': 'Top accounts',

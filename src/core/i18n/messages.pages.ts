@@ -46,6 +46,41 @@ const ru = {
   deniedText: 'CRM не подтвердила пользователя. Откройте страницу из CRM заново.',
   adminOnlyTitle: 'Только для администраторов',
   adminOnlyText: 'Настройки KAM Pilot может менять только администратор портала. Обратитесь к администратору.',
+  // A settings field the server refused, by what was broken (InputIssue.rule): never the engine's English message.
+  fieldError: {
+    required: 'Заполните это поле.',
+    number: 'Введите число.',
+    text: 'Введите текст.',
+    invalid: 'Недопустимое значение.',
+    oneOf: 'Выберите одно из предложенных значений.',
+    min: (limit: string) => `Не меньше ${limit}.`,
+    above: (limit: string) => `Больше ${limit}.`,
+    max: (limit: string) => `Не больше ${limit}.`,
+    below: (limit: string) => `Меньше ${limit}.`,
+    minItems: (limit: string) => `Нужно хотя бы ${limit}.`,
+    maxItems: (limit: string) => `Не больше ${limit} элементов.`,
+    maxLength: (limit: string) => `Не длиннее ${limit} символов.`,
+    nonEmpty: 'Заполните это поле.',
+    custom: {
+      duplicateCode: 'Такой код уже есть: коды должны различаться.',
+      weightsZero: 'Сумма весов критериев должна быть больше 0.',
+      tierOrder: (limit: string) => `Должен быть меньше минимального балла уровня выше (${limit}).`,
+      lastTierZero: 'У последнего уровня минимальный балл должен быть 0, чтобы у каждого клиента был уровень.',
+      minMaxEqual: 'Минимум и цель должны различаться.',
+      stepBound: 'Укажите хотя бы одну границу шага.',
+      notBelowPrevious: 'Не может быть меньше предыдущего значения.',
+      unknownTier: 'Такого уровня нет.',
+      unknownField: 'В CRM нет такого поля.',
+    } as Record<string, string | ((limit: string) => string)>,
+  },
+  // Why a page's request failed, by the answer's status: never the server's own (English, internal) message.
+  failed: {
+    tooMany: 'Слишком много запросов. Попробуйте через минуту.',
+    invalid: 'Сервер KAM Pilot не принял запрос. Обновите страницу и попробуйте ещё раз.',
+    notFound: 'KAM Pilot не нашёл этот портал. Возможно, приложение удалено: попросите администратора установить его заново.',
+    server: 'Сервер KAM Pilot сейчас не отвечает как нужно. Попробуйте через несколько минут; если это повторяется, сообщите администратору.',
+    offline: 'Нет связи с сервером KAM Pilot. Проверьте подключение и попробуйте ещё раз.',
+  },
   // A card tab or app frame we could not check in time (a flood at the portal): the page posts the frame again by itself.
   frameBusy: {
     title: 'Одну секунду…',
@@ -231,11 +266,16 @@ const ru = {
     rateLimited: 'Слишком много попыток. Попробуйте через минуту.',
     failed: 'Сервер KAM Pilot не смог завершить установку. Попробуйте через несколько минут.',
   },
-  // A CRM frame (card tab, app page) the server could not accept; `denied` is the catalogue's crm.pageDenied.
+  // A CRM frame or page (card tab, portfolio, settings) the server could not accept: what happened, and what to do.
   frameRefused: {
     title: 'KAM Pilot недоступен',
+    denied: 'CRM не подтвердила, кто вы. Обновите страницу CRM и откройте KAM Pilot из неё заново.',
     rateLimited: 'Слишком много запросов. Попробуйте через минуту.',
     malformed: 'CRM прислала неверный запрос. Откройте страницу из CRM заново.',
+    crmUnreachable: 'Не удалось связаться с CRM, чтобы подтвердить вход. Попробуйте через минуту; если это повторяется, сообщите администратору.',
+    serverFailed: 'Сервер KAM Pilot сейчас не может открыть страницу. Попробуйте через несколько минут; если это повторяется, сообщите администратору.',
+    notBuilt: 'Страницы KAM Pilot на этом сервере ещё не установлены. Сообщите тому, кто обслуживает сервер KAM Pilot.',
+    notBuiltHint: 'Для администратора сервера: выполните npm run build и перезапустите сервер.',
   },
   // amoCRM's Redirect URI, seen by a person who connected through our install button.
   amoConnect: {
@@ -258,6 +298,39 @@ const en: PageMessages = {
   deniedText: 'The CRM did not confirm the user. Open the page from the CRM again.',
   adminOnlyTitle: 'Administrators only',
   adminOnlyText: 'Only a portal administrator can change the KAM Pilot settings. Ask your administrator.',
+  fieldError: {
+    required: 'Fill in this field.',
+    number: 'Enter a number.',
+    text: 'Enter some text.',
+    invalid: 'This value is not allowed.',
+    oneOf: 'Choose one of the offered values.',
+    min: (limit) => `At least ${limit}.`,
+    above: (limit) => `More than ${limit}.`,
+    max: (limit) => `At most ${limit}.`,
+    below: (limit) => `Less than ${limit}.`,
+    minItems: (limit) => `Add at least ${limit}.`,
+    maxItems: (limit) => `At most ${limit} items.`,
+    maxLength: (limit) => `At most ${limit} characters.`,
+    nonEmpty: 'Fill in this field.',
+    custom: {
+      duplicateCode: 'This code is taken: codes must differ.',
+      weightsZero: 'The criteria weights must add up to more than 0.',
+      tierOrder: (limit: string) => `Must be lower than the minimum score of the tier above (${limit}).`,
+      lastTierZero: 'The last tier needs a minimum score of 0 so every account gets a tier.',
+      minMaxEqual: 'The minimum and the target must differ.',
+      stepBound: 'Give the step at least one bound.',
+      notBelowPrevious: 'Cannot be less than the value before it.',
+      unknownTier: 'There is no such tier.',
+      unknownField: 'The CRM has no such field.',
+    },
+  },
+  failed: {
+    tooMany: 'Too many requests. Try again in a minute.',
+    invalid: 'The KAM Pilot server did not accept the request. Reload the page and try again.',
+    notFound: 'KAM Pilot does not know this portal. The app may have been removed: ask your administrator to install it again.',
+    server: 'The KAM Pilot server is not answering properly right now. Try again in a few minutes; if this keeps happening, tell your administrator.',
+    offline: 'The KAM Pilot server cannot be reached. Check the connection and try again.',
+  },
   frameBusy: {
     title: 'One moment…',
     text: 'The portal is answering slowly right now. This page will open by itself in a few seconds.',
@@ -436,8 +509,13 @@ const en: PageMessages = {
   },
   frameRefused: {
     title: 'KAM Pilot is not available',
+    denied: 'The CRM did not confirm who you are. Reload the CRM page and open KAM Pilot from it again.',
     rateLimited: 'Too many requests. Try again in a minute.',
     malformed: 'The CRM sent a malformed request. Open the page from the CRM again.',
+    crmUnreachable: 'The CRM could not be reached to confirm who you are. Try again in a minute; if this keeps happening, tell your administrator.',
+    serverFailed: 'The KAM Pilot server cannot open this page right now. Try again in a few minutes; if this keeps happening, tell your administrator.',
+    notBuilt: 'The KAM Pilot pages are not installed on this server yet. Tell whoever runs the KAM Pilot server.',
+    notBuiltHint: 'For the server administrator: run npm run build and restart the server.',
   },
   amoConnect: {
     done: 'KAM Pilot is connected to amoCRM',

@@ -3,8 +3,21 @@ import { KamError } from '../errors';
 /** One fault in an input document, located by its JSON path (`deals[41].amount`). */
 export interface InputIssue {
   path: string;
+  /** English, in the spec's style: for the CLI, the logs and the API's `message`. */
   message: string;
+  /** What was broken, for a page to say it in the reader's language (src/core/i18n/issue-text.ts). */
+  rule?: IssueRule;
 }
+
+/** The kinds of fault a person can be told about; a custom check names its own `key` (zod's `params.key`). */
+export type IssueRule =
+  | { kind: 'required' }
+  | { kind: 'type'; expected: string }
+  | { kind: 'oneOf' }
+  | { kind: 'min' | 'max'; limit: number; inclusive: boolean }
+  | { kind: 'minItems' | 'maxItems' | 'maxLength'; limit: number }
+  | { kind: 'nonEmpty' }
+  | { kind: 'custom'; key: string; limit?: number };
 
 /** The subset of a zod issue this module reads (zod's own types stay out of the public API). */
 export interface ZodLikeIssue {
@@ -18,6 +31,7 @@ export interface ZodLikeIssue {
   minimum?: unknown;
   maximum?: unknown;
   inclusive?: boolean;
+  params?: Record<string, unknown>;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -62,8 +76,33 @@ export function describeIssue(issue: ZodLikeIssue): string {
   }
 }
 
+function ruleOf(issue: ZodLikeIssue): IssueRule | undefined {
+  const limit = Number(issue.code === 'too_small' ? issue.minimum : issue.maximum);
+  switch (issue.code) {
+    case 'invalid_type':
+      return !('input' in issue) || issue.input === undefined ? { kind: 'required' } : { kind: 'type', expected: String(issue.expected) };
+    case 'invalid_value':
+      return { kind: 'oneOf' };
+    case 'too_small':
+    case 'too_big':
+      if (issue.origin === 'array') return { kind: issue.code === 'too_small' ? 'minItems' : 'maxItems', limit };
+      if (issue.origin === 'string') return issue.code === 'too_small' ? { kind: 'nonEmpty' } : { kind: 'maxLength', limit };
+      return { kind: issue.code === 'too_small' ? 'min' : 'max', limit, inclusive: issue.inclusive !== false };
+    case 'custom': {
+      const key = issue.params?.key;
+      const bound = issue.params?.limit;
+      return typeof key === 'string' ? { kind: 'custom', key, ...(typeof bound === 'number' ? { limit: bound } : {}) } : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 export function fromZodIssues(issues: readonly ZodLikeIssue[]): InputIssue[] {
-  return issues.map((issue) => ({ path: formatPath(issue.path), message: describeIssue(issue) }));
+  return issues.map((issue) => {
+    const rule = ruleOf(issue);
+    return { path: formatPath(issue.path), message: describeIssue(issue), ...(rule ? { rule } : {}) };
+  });
 }
 
 /** One error that lists every fault (up to a cap), the first one first: `deals[41].amount: expected number`. */

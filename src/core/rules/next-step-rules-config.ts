@@ -45,7 +45,7 @@ export const nextStepRulesSchema = z.object({
         maxShareOfAccounts: z.number().gt(0).max(0.2).default(0.2),
       }).prefault({}),
       wonFollowUp: z.object({ ...common({ tiers: null, cooldownDays: 0, dueInBusinessDays: 2 }), afterDays: days.default(7), withinDays: days.default(30) })
-        .refine((r) => r.withinDays >= r.afterDays, { path: ['withinDays'], message: 'must be at least afterDays' })
+        .refine((r) => r.withinDays >= r.afterDays, { path: ['withinDays'], message: 'must be at least afterDays', params: { key: 'notBelowPrevious' } })
         .prefault({}),
     })
     .prefault({}),

@@ -9,7 +9,7 @@ const label = z.object({ ru: z.string().min(1).optional(), en: z.string().min(1)
 
 const linearScale = z
   .object({ type: z.literal('linear'), min: z.number(), max: z.number() })
-  .refine((s) => s.min !== s.max, { message: 'min and max must differ', path: ['max'] });
+  .refine((s) => s.min !== s.max, { message: 'min and max must differ', path: ['max'], params: { key: 'minMaxEqual' } });
 const mapScale = z.object({ type: z.literal('map'), values: z.record(z.string(), share), default: share.default(0) });
 const thresholdsScale = z.object({
   type: z.literal('thresholds'),
@@ -17,7 +17,7 @@ const thresholdsScale = z.object({
     .array(
       z
         .object({ gte: z.number().optional(), lte: z.number().optional(), value: share })
-        .refine((step) => step.gte !== undefined || step.lte !== undefined, { message: 'a step needs gte or lte' }),
+        .refine((step) => step.gte !== undefined || step.lte !== undefined, { message: 'a step needs gte or lte', params: { key: 'stepBound' } }),
     )
     .min(1),
 });
@@ -49,11 +49,11 @@ const settings = z
     maxLifetimeYears: z.number().positive().default(DEFAULT_KPI_SETTINGS.maxLifetimeYears),
     abc: z
       .object({ a: share, b: share })
-      .refine((c) => c.a <= c.b, { message: 'a must not exceed b', path: ['b'] })
+      .refine((c) => c.a <= c.b, { message: 'a must not exceed b', path: ['b'], params: { key: 'notBelowPrevious' } })
       .default(DEFAULT_KPI_SETTINGS.abc),
     xyz: z
       .object({ x: z.number().min(0), y: z.number().min(0) })
-      .refine((c) => c.x <= c.y, { message: 'x must not exceed y', path: ['y'] })
+      .refine((c) => c.x <= c.y, { message: 'x must not exceed y', path: ['y'], params: { key: 'notBelowPrevious' } })
       .default(DEFAULT_KPI_SETTINGS.xyz),
   })
   .default(DEFAULT_KPI_SETTINGS);
@@ -72,25 +72,25 @@ type CriteriaConfigFields = z.output<z.ZodObject<typeof criteriaConfigShape>>;
 export function checkCriteriaConfig(config: CriteriaConfigFields, ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
   config.criteria.forEach((c, i) => {
-    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `duplicate criterion id ${JSON.stringify(c.id)}` });
+    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['criteria', i, 'id'], message: `duplicate criterion id ${JSON.stringify(c.id)}`, params: { key: 'duplicateCode' } });
     seen.add(c.id);
   });
   if (config.criteria.reduce((sum, c) => sum + c.weight, 0) <= 0) {
-    ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'the weights must add up to more than 0' });
+    ctx.addIssue({ code: 'custom', path: ['criteria'], message: 'the weights must add up to more than 0', params: { key: 'weightsZero' } });
   }
   const tierIds = new Set<string>();
   config.tiers.forEach((t, i) => {
-    if (tierIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'id'], message: `duplicate tier id ${JSON.stringify(t.id)}` });
+    if (tierIds.has(t.id)) ctx.addIssue({ code: 'custom', path: ['tiers', i, 'id'], message: `duplicate tier id ${JSON.stringify(t.id)}`, params: { key: 'duplicateCode' } });
     tierIds.add(t.id);
     const before = config.tiers[i - 1];
     // Tiers are read in order, first match wins: a tier below a lower bar could never be reached.
     if (before && t.minScore >= before.minScore) {
-      ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minScore'], message: `must be lower than tiers[${i - 1}].minScore (${before.minScore})` });
+      ctx.addIssue({ code: 'custom', path: ['tiers', i, 'minScore'], message: `must be lower than tiers[${i - 1}].minScore (${before.minScore})`, params: { key: 'tierOrder', limit: before.minScore } });
     }
   });
   const last = config.tiers[config.tiers.length - 1];
   if (last && last.minScore !== 0) {
-    ctx.addIssue({ code: 'custom', path: ['tiers', config.tiers.length - 1, 'minScore'], message: 'the last tier must have minScore 0 so every account gets a tier' });
+    ctx.addIssue({ code: 'custom', path: ['tiers', config.tiers.length - 1, 'minScore'], message: 'the last tier must have minScore 0 so every account gets a tier', params: { key: 'lastTierZero' } });
   }
 }
 

@@ -34,7 +34,22 @@ export function createI18n(lang: Lang) {
     period: (period: PeriodRef) => fmt.period(period.granularity, period.start),
     /** "Scored with the criteria of Nov 27, 2026, 2:05 PM" (the reader's time zone), or as installed; never the hash. */
     rules: (rules: RulesRef | null) => (rules === null ? dash : rules.savedAt ? pages.rulesSaved(fmt.dateTime(rules.savedAt)) : pages.rulesInitial),
+    failure: (status: number) => failureText(pages, status),
   };
+}
+
+/**
+ * Why a request of the page failed, for the reader, by the answer's HTTP status (0: no answer at
+ * all). The server's own message is English and names internals (fields, hosts), so it is never shown.
+ */
+export function failureText(pages: ReturnType<typeof catalogue>['pages'], status: number): string {
+  if (status === 401) return pages.deniedText;
+  if (status === 403) return pages.adminOnlyText;
+  if (status === 404) return pages.failed.notFound;
+  if (status === 429) return pages.failed.tooMany;
+  if (status === 503) return pages.unavailable;
+  if (status === 0) return pages.failed.offline;
+  return status >= 500 ? pages.failed.server : pages.failed.invalid;
 }
 
 export type I18n = ReturnType<typeof createI18n>;

@@ -1,5 +1,8 @@
 import { KamError, fail } from '../../../src/core/errors';
 import type { Lang } from '../../../src/core/i18n/format-values';
+import { issueText } from '../../../src/core/i18n/issue-text';
+import { i18n } from '../../../src/core/i18n/messages';
+import type { IssueRule } from '../../../src/core/model/input-issues';
 import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
 import type { PageUseCases } from '../../../src/http/api.routes';
 import type {
@@ -197,15 +200,17 @@ export function resetSettings(): void {
   history.length = 0;
 }
 
-function validate(doc: SettingsDoc): Record<string, string> {
+// As the real use case (src/http/settings-page.ts): each refused field's sentence in the reader's language.
+function validate(doc: SettingsDoc, lang: Lang): Record<string, string> {
+  const text = (rule: IssueRule) => issueText(i18n(lang), { rule });
   const fields: Record<string, string> = {};
   doc.criteria.forEach((c, i) => {
-    if (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight < 0) fields[`criteria.${i}.weight`] = 'must be a number of 0 or more';
-    if (!c.id) fields[`criteria.${i}.id`] = 'is required';
+    if (typeof c.weight !== 'number' || !Number.isFinite(c.weight) || c.weight < 0) fields[`criteria.${i}.weight`] = text({ kind: 'min', limit: 0, inclusive: true });
+    if (!c.id) fields[`criteria.${i}.id`] = text({ kind: 'required' });
   });
   doc.tiers.forEach((t, i) => {
     const before = doc.tiers[i - 1];
-    if (before && t.minScore >= before.minScore) fields[`tiers.${i}.minScore`] = `must be lower than tiers[${i - 1}].minScore (${before.minScore})`;
+    if (before && t.minScore >= before.minScore) fields[`tiers.${i}.minScore`] = text({ kind: 'custom', key: 'tierOrder', limit: before.minScore });
   });
   return fields;
 }
@@ -262,12 +267,12 @@ export function fixtureUseCases(): PageUseCases {
         })),
       }),
       preview: async (caller, input) => {
-        const fields = validate(input as SettingsDoc);
+        const fields = validate(input as SettingsDoc, caller.lang);
         return Object.keys(fields).length ? (invalid(fields)) : { ok: true, value: previewOf(input as SettingsDoc, caller.lang) };
       },
       save: async (caller, input) => {
         const doc = input as SettingsDoc;
-        const fields = validate(doc);
+        const fields = validate(doc, caller.lang);
         if (Object.keys(fields).length) return invalid(fields);
         const { moves, ruleVersion } = previewOf(doc, caller.lang);
         const changes: Change[] = [];

@@ -100,6 +100,10 @@ describe('kam report after kam demo', () => {
     expect(again.stderr).toContain('версия 1');
     const recomputed = await kam('report', '--period', 'quarter', '--format', 'json', '--out', out('v2.json'), '--recompute', '--lang', 'en');
     expect(recomputed.stderr).toContain('frozen report, version 2');
+    // The criteria named as on the portfolio page (never saved since the demo installed them), not by their hash.
+    expect(recomputed.stderr).toContain('scored with the criteria as installed; made ');
+    expect(again.stderr).toContain('оценка: исходные критерии (как при установке); составлен ');
+    expect(`${again.stderr}${recomputed.stderr}`).not.toMatch(/\b[0-9a-f]{12,}\b/);
     const v2 = JSON.parse(readFileSync(out('v2.json'), 'utf8')) as { frozen: { version: number; reason: string }; labels: { period: string } };
     expect(v2.frozen).toMatchObject({ version: 2, reason: 'recompute' });
     expect(v2.labels.period).toMatch(/^Q\d \d{4}$/);

@@ -22,7 +22,7 @@ const report = buildPortfolioReport({
 describe('report exports', () => {
   it('XLSX: English headers, number formats, frozen header and filter on every table sheet, and the movement matrix', async () => {
     const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load((await reportToXlsx(report, 'en')) as unknown as ExcelJS.Buffer);
+    await workbook.xlsx.load((await reportToXlsx(report, 'en', [])) as unknown as ExcelJS.Buffer);
     expect(workbook.worksheets.map((s) => s.name)).toEqual(['Portfolio', 'Accounts', 'Tier movements', 'Managers', 'At risk']);
     for (const sheet of workbook.worksheets) {
       expect([sheet.name, sheet.views[0]?.state, sheet.autoFilter ? 'filter' : 'none']).toEqual([sheet.name, 'frozen', 'filter']);
@@ -51,6 +51,38 @@ describe('report exports', () => {
     expect(rows[matrixStart]).toEqual(['From tier → To tier', 'Key account', 'Develop', 'Standard']);
     const total = rows.slice(matrixStart + 1, matrixStart + 4).reduce((sum, row) => sum + (row.slice(1) as number[]).reduce((a, b) => a + b, 0), 0);
     expect(total).toBe(2);
+  });
+
+  it('XLSX names the criteria by when they were saved, in the report\'s language, the hash only in the cell\'s note', async () => {
+    const texts = async (subject: typeof report, lang: 'ru' | 'en', history: Parameters<typeof reportToXlsx>[2]) => {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load((await reportToXlsx(subject, lang, history)) as unknown as ExcelJS.Buffer);
+      const lines = workbook.worksheets.flatMap((sheet) => {
+        const found: Array<{ text: string; note: unknown }> = [];
+        sheet.eachRow((row) => {
+          const first = row.getCell(1);
+          if (typeof first.value === 'string') found.push({ text: first.value, note: first.note });
+        });
+        return found;
+      });
+      return lines.filter((line) => /criteria|критери/.test(line.text));
+    };
+    const version = report.ruleVersion;
+    const saved = [{ changedAt: '2026-09-12T14:03:00.000Z', ruleVersion: version, previousRuleVersion: 'v0' }];
+    const en = await texts(report, 'en', saved);
+    expect(en.map((line) => line.text)).toEqual([
+      `scored with the criteria of Sep 12, 2026, 2:03 PM UTC; made ${new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(report.generatedAt))}`,
+      expect.stringMatching(/^scored with the criteria of Sep 12, 2026/),
+    ]);
+    expect(en.every((line) => line.note === version && !line.text.includes(version))).toBe(true);
+    const ru = await texts(report, 'ru', []);
+    expect(ru[0]?.text).toMatch(/^оценка: исходные критерии \(как при установке\); составлен /);
+    // Criteria changed within the period: both named, the old by its own save.
+    const changed = { ...report, tiers: { ...report.tiers, previousRuleVersion: 'v0' } };
+    const history = [{ changedAt: '2026-07-01T09:00:00.000Z', ruleVersion: 'v0', previousRuleVersion: version }, ...saved];
+    const lines = await texts(changed, 'ru', history);
+    expect(lines.at(-1)?.text).toMatch(/^критерии сменились внутри периода: были критерии от 1 июл\. 2026 г\., 09:00 UTC, стали критерии от 12 сент\. 2026 г\., 14:03 UTC$/);
+    expect(lines.at(-1)?.note).toBe(`v0 → ${version}`);
   });
 
   it('CSV and JSON carry the same accounts, scores and money', async () => {

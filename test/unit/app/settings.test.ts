@@ -282,10 +282,12 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     const saved = await settings.save(await caller(), { criteria: [{ id: 'p', metric: 'field:p', weight: -2, scale: { type: 'linear', min: 0, max: 1 } }], summaryPeriod: 'week' });
     expect(saved.ok).toBe(false);
     if (saved.ok) return;
+    // In the caller's language (ru here), never the engine's English, which stays in the error's message.
     expect(saved.error.details.fields).toEqual({
-      'criteria.0.weight': 'expected number >= 0',
-      summaryPeriod: 'expected one of "month", "quarter", "year"',
+      'criteria.0.weight': 'Не меньше 0.',
+      summaryPeriod: 'Выберите одно из предложенных значений.',
     });
+    expect(saved.error.message).toContain('criteria[0].weight: expected number >= 0');
     expect(runs).toEqual([]);
     expect(await settingsHistory({ storage, installationId })).toEqual([]);
   });

@@ -76,6 +76,19 @@ describe('kam evaluate', () => {
     expect(stdout).toMatch(/Ключевой клиент\s+\d+,\d+/);
     expect(stdout).not.toMatch(/\bkey\b/);
     expect(stdout).toContain('KPI портфеля');
+    // The criteria by where they came from, never by the version hash (which --json keeps for machines).
+    expect(stdout).toContain('KAM Pilot: портфель на 31 окт. 2026 г. (базовая валюта RUB, встроенные критерии)');
+    const { ruleVersion } = JSON.parse(run({ snapshot: join(EXAMPLES, 'portfolio.json'), json: true }).stdout) as { ruleVersion: string };
+    expect(ruleVersion).toMatch(/^[0-9a-f]{6,}$/);
+    expect(stdout).not.toContain(ruleVersion);
+  });
+
+  it('names a --config file\'s criteria by the file in the table, in English too', () => {
+    const config = join(EXAMPLES, 'criteria.json');
+    const { stdout } = run({ snapshot: join(EXAMPLES, 'portfolio.json'), config });
+    const { ruleVersion } = JSON.parse(run({ snapshot: join(EXAMPLES, 'portfolio.json'), config, json: true }).stdout) as { ruleVersion: string };
+    expect(stdout.split('\n')[0]).toBe(`KAM Pilot: portfolio as of Oct 31, 2026 (base currency RUB, the criteria from ${config})`);
+    expect(stdout).not.toContain(ruleVersion);
   });
 
   it('honours --as-of', () => {

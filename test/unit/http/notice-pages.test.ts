@@ -22,7 +22,17 @@ describe('refusal and confirmation pages', () => {
     expect(installRefusal(new KamError('STORAGE', 'x'))).toBe('failed');
     expect(frameRefusal('ru', { code: 'RATE_LIMITED' })).toEqual({ status: 429, text: 'Слишком много запросов. Попробуйте через минуту.' });
     expect(frameRefusal('en', { code: 'INPUT_INVALID' })).toEqual({ status: 400, text: 'The CRM sent a malformed request. Open the page from the CRM again.' });
-    expect(frameRefusal('ru', { code: 'UNAUTHORIZED' })).toEqual({ status: 401, text: 'Доступ запрещён: CRM не подтвердила пользователя.' });
+    expect(frameRefusal('ru', { code: 'UNAUTHORIZED' })).toEqual({ status: 401, text: 'CRM не подтвердила, кто вы. Обновите страницу CRM и откройте KAM Pilot из неё заново.' });
+    expect(frameRefusal('en', { code: 'TOKEN_EXPIRED' }).status).toBe(401);
+  });
+
+  it('tells a CRM or server failure (503, nothing for the user to fix) from a caller the CRM did not confirm (401)', () => {
+    for (const code of ['CRM_UNAVAILABLE', 'CRM_REJECTED', 'NETWORK'] as const) {
+      expect(frameRefusal('en', { code })).toEqual({ status: 503, text: expect.stringMatching(/^The CRM could not be reached/) });
+    }
+    for (const code of ['STORAGE', 'INTERNAL', 'CONFIG_INVALID', 'ENCRYPTION_KEY_MISMATCH'] as const) {
+      expect(frameRefusal('ru', { code })).toEqual({ status: 503, text: expect.stringMatching(/^Сервер KAM Pilot сейчас не может/) });
+    }
   });
 
   it('escapes what it shows and carries no script', () => {

@@ -149,7 +149,8 @@ describe('page API and page shells', () => {
     expect(context).toEqual({ page: 'card', crm: 'bitrix24', lang: 'en', auth: { memberId: 'member-1', authId: USER }, entity: { type: 'deal', id: '42' } });
     const forged = await fetch(`${server.url}/ui/card`, { method: 'POST', body: new URLSearchParams({ member_id: 'member-1', AUTH_ID: 'forged' }) });
     expect(forged.status).toBe(401);
-    expect(await forged.text()).toBe('Доступ запрещён: CRM не подтвердила пользователя.');
+    expect(forged.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await forged.text()).toContain('CRM не подтвердила, кто вы. Обновите страницу CRM и откройте KAM Pilot из неё заново.');
     expect((await fetch(`${server.url}/ui/assets/app.js`)).status).toBe(200);
   });
 
@@ -186,13 +187,17 @@ describe('page shells on a server whose pages are not built', () => {
   const open = (query: string, headers: Record<string, string> = {}) =>
     fetch(`${server.url}/ui/settings${query}`, { method: 'POST', headers, body: new URLSearchParams({ member_id: 'member-1', AUTH_ID: 'token' }) });
 
-  it('answers 503 in the reader\'s language (the CRM\'s LANG, else Accept-Language), naming the command to run', async () => {
+  it('answers 503 with a page in the reader\'s language (the CRM\'s LANG, else Accept-Language), the command in a note for the server\'s administrator', async () => {
     const ru = await open('?LANG=ru');
     expect(ru.status).toBe(503);
-    expect(await ru.text()).toBe('Страницы KAM Pilot на этом сервере не собраны. Администратору сервера: выполните npm run build и перезапустите сервер.');
+    expect(ru.headers.get('content-type')).toMatch(/^text\/html/);
+    const ruPage = await ru.text();
+    expect(ruPage).toContain('<html lang="ru">');
+    expect(ruPage).toContain('Страницы KAM Pilot на этом сервере ещё не установлены.');
+    expect(ruPage).toContain('Для администратора сервера: выполните npm run build и перезапустите сервер.');
     const en = await open('?LANG=en', { 'Accept-Language': 'ru-RU,ru;q=0.9' });
-    expect(await en.text()).toBe('The KAM Pilot pages are not built on this server. Server administrator: run npm run build and restart the server.');
-    expect(await (await open('', { 'Accept-Language': 'ru-RU,ru;q=0.9,en;q=0.5' })).text()).toMatch(/^Страницы KAM Pilot .*npm run build/);
-    expect(await (await open('')).text()).toMatch(/^The KAM Pilot pages .*npm run build/);
+    expect(await en.text()).toMatch(/<html lang="en">.*The KAM Pilot pages are not installed on this server yet\..*run npm run build/s);
+    expect(await (await open('', { 'Accept-Language': 'ru-RU,ru;q=0.9,en;q=0.5' })).text()).toMatch(/<html lang="ru">.*Страницы KAM Pilot/s);
+    expect(await (await open('')).text()).toMatch(/<html lang="en">.*The KAM Pilot pages/s);
   });
 });

@@ -1,6 +1,6 @@
 import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-report';
 import { toPortfolioView } from '../../../src/ui/portfolio-view.mapper';
-import { rulesRef } from '../../../src/ui/rules-ref';
+import { rulesRef } from '../../../src/app/reports/rules-ref';
 import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const yearReport = (deals: ReturnType<typeof won>[]) =>

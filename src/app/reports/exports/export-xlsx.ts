@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { i18n as i18nFor, type I18n, type Lang } from '../../../core/i18n/messages';
 import type { PortfolioReport } from '../report-types';
 import { riskText } from '../risk-text';
+import { rulesName, type RulesHistory } from '../rules-ref';
 import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
 
 /**
@@ -9,9 +10,11 @@ import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, t
  * before it, one row per period), Accounts (one row per evaluated account), Tier movements,
  * Managers and At risk. Every number is a number cell with a number format (money, %, dates
  * as real dates), each sheet has a frozen header row, an autofilter and column widths, and
- * the headers are in the reader's language.
+ * the headers are in the reader's language. The criteria are named as on the portfolio page, by
+ * when they were saved (`history`: the installation's settings history); the rule version's hash
+ * is only the note of that cell, as it is only the page's tooltip.
  */
-export async function reportToXlsx(report: PortfolioReport, lang: Lang): Promise<Buffer> {
+export async function reportToXlsx(report: PortfolioReport, lang: Lang, history: RulesHistory): Promise<Buffer> {
   const i18n = i18nFor(lang);
   const { t, fmt } = i18n;
   const context: ColumnContext = { i18n, report };
@@ -25,15 +28,18 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang): Promise
   // Below the table: which rules and rates made the report, and whether it is frozen.
   portfolio.addRow([]);
   portfolio.addRow([workbook.title]);
-  portfolio.addRow([t('report.madeBy')(report.ruleVersion, fmt.date(report.generatedAt.slice(0, 10)))]);
+  const rules = (version: string) => rulesName(i18n, history, version, report.frozen?.frozenAt);
+  const madeBy = t('report.madeBy')(rules(report.ruleVersion), fmt.date(report.generatedAt.slice(0, 10)));
+  noted(portfolio.addRow([madeBy]), report.ruleVersion);
   portfolio.addRow([report.frozen ? t('report.frozen')(report.frozen.version) : t('report.live')]);
 
   addTable(workbook, t('sheet.accounts'), ACCOUNT_COLUMNS, report.accounts, context, formats);
   const movements = addTable(workbook, t('sheet.movements'), MOVEMENT_COLUMNS, report.tiers.movements, context, formats);
   addMovementMatrix(movements, report, i18n);
   movements.addRow([]);
-  if (report.tiers.previousRuleVersion !== report.tiers.ruleVersion) movements.addRow([t('report.rulesChanged')(report.tiers.previousRuleVersion, report.tiers.ruleVersion)]);
-  else movements.addRow([t('report.madeBy')(report.ruleVersion, fmt.date(report.generatedAt.slice(0, 10)))]);
+  const { previousRuleVersion, ruleVersion } = report.tiers;
+  if (previousRuleVersion !== ruleVersion) noted(movements.addRow([t('report.rulesChanged')(rules(previousRuleVersion), rules(ruleVersion))]), `${previousRuleVersion} → ${ruleVersion}`);
+  else noted(movements.addRow([madeBy]), report.ruleVersion);
 
   const managerColumns: ReadonlyArray<Column<PortfolioReport['managers'][number]>> = [
     { header: 'manager.name', kind: 'text', width: 26, value: (m) => m.ownerName ?? m.ownerId },
@@ -63,6 +69,11 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang): Promise
   addTable(workbook, t('sheet.risks'), riskColumns, report.atRisk, context, formats);
 
   return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/** The rule version's hash as the note of the row's first cell: there for whoever compares versions, out of a reader's way. */
+function noted(row: ExcelJS.Row, version: string): void {
+  row.getCell(1).note = version;
 }
 
 /** Below the list, the same moves as a from/to matrix: a row per earlier tier (and "new"), a column per tier now. */
