@@ -8,9 +8,9 @@ import type { CrmApp } from '../app/crm-app';
 import type { InstallProgress } from '../app/install-progress';
 import { i18n } from '../core/i18n/messages';
 import { isKamError, type KamError } from '../core/errors';
-import { renderFrameRetryPage, retryDelayMs } from '../ui/frame-retry.page';
 import { installProgressText, renderInstallerPage } from '../ui/installer.page';
-import { frameRefusal, installRefusal, renderNoticePage } from '../ui/notice.page';
+import { installRefusal } from '../ui/notice.page';
+import { sendPageRefusal } from './page-refusal';
 import { BITRIX24_FORM, formBody } from './form-body';
 import { fixedPath, type EventRoute } from './event-intake';
 import { acceptInbound, verifiedOf, verifyInbound } from './verify-inbound';
@@ -111,31 +111,9 @@ export function bitrix24Routes(deps: Bitrix24RoutesDeps): Router {
   // A plain event is taken by the event intake before Express (bitrix24EventRoute); this route answers the rest.
   router.post('/bitrix24/events', form, verifyInbound((request) => deps.inbound.verifyEvent(request)), acceptInbound(deps.app, 'Bitrix24 event'));
 
-  // Not checked in time (a flood at the portal): a page that posts the same frame again by itself,
-  // to the same address with the same query (the frame SDK reads DOMAIN, PROTOCOL, APP_SID from it).
-  const frameRetry = (req: Request, res: Response, lang: Lang, retryAfterMs: number) => {
-    const nonce = randomBytes(12).toString('base64');
-    const query = new URLSearchParams(Object.entries(req.query).filter((entry): entry is [string, string] => typeof entry[1] === 'string')).toString();
-    const action = `${req.baseUrl}${req.path}${query ? `?${query}` : ''}`;
-    const body = typeof req.body === 'object' && req.body !== null ? (req.body as Record<string, unknown>) : {};
-    res.setHeader('Content-Security-Policy', `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors *`);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Retry-After', String(Math.ceil(retryDelayMs(retryAfterMs) / 1000)));
-    res.status(429).type('html').send(renderFrameRetryPage({ lang, action, body, retryAfterMs, nonce }));
-  };
-
-  // A frame we could not accept still shows a page inside the portal, in the user's language.
-  const frameRefused = (req: Request, res: Response, error: Pick<KamError, 'code' | 'details'>) => {
-    const lang = langOf(req, deps.defaultLang);
-    if (error.details.reason === 'frameBusy') {
-      frameRetry(req, res, lang, Number(error.details.retryAfterMs));
-      return;
-    }
-    const { status, text: sentence } = frameRefusal(lang, error);
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors *");
-    res.setHeader('Cache-Control', 'no-store');
-    res.status(status).type('html').send(renderNoticePage({ lang, title: i18n(lang).pages.frameRefused.title, text: sentence, testId: 'refused' }));
-  };
+  // A frame we could not accept still shows a page inside the portal, in the user's language; one not
+  // checked in time (a flood at the portal) gets a page that posts the same frame again by itself.
+  const frameRefused = (req: Request, res: Response, error: Pick<KamError, 'code' | 'details'>) => sendPageRefusal(req, res, langOf(req, deps.defaultLang), error);
 
   // The card tab (deal, company, contact): a checked frame goes on to the card page, as the main page
   // does to the portfolio; 307 keeps the method and the form body (AUTH_ID, PLACEMENT, PLACEMENT_OPTIONS),
