@@ -5,6 +5,7 @@ import type { RequestCounts } from '../../core/ports/crm-connector.port';
 import type { Storage } from '../../core/ports/storage.port';
 import { requestsSince } from '../../connectors/shared/request-meter';
 import { CYCLE_JOB } from '../../jobs/reconcile.job';
+import type { JobAttempt } from '../../jobs/job-attempts';
 import { createPgBossQueue, type JobStatus, type PgBossQueue } from '../../jobs/pg-boss-queue';
 import type { AppCluster, AppClusterOptions } from '../../sandbox/demo/app-cluster';
 import { createStorage } from '../../storage/create-storage';
@@ -143,7 +144,7 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
       }
       options.onProgress?.(1, 'done');
       // Every earlier attempt's cost (a killed worker's, kept request by request in the database) is part of the pass's.
-      const earlier = (await queue.attempts(id)).filter((attempt) => attempt.ended !== 'completed').map((attempt) => attempt.sofar as Sofar);
+      const earlier = earlierAttempts(await queue.attempts(id));
       return { report: withEarlier(job.output as CycleReport, earlier), seconds: (Date.now() - started) / 1000 };
     };
 
@@ -187,6 +188,16 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
 interface Sofar {
   requests?: RequestCounts;
   synced?: CycleReport['sync'];
+}
+
+/**
+ * What every attempt but the one whose report is the job's output did (oldest first): that is the
+ * last to end `completed`. An attempt can end `completed` and still be retried (its worker killed
+ * after the attempt row was closed but before pg-boss heard the job was done): it is earlier work too.
+ */
+export function earlierAttempts(attempts: JobAttempt[]): Sofar[] {
+  const output = attempts.map((attempt) => attempt.ended).lastIndexOf('completed');
+  return attempts.filter((_, index) => index !== output).map((attempt) => attempt.sofar as Sofar);
 }
 
 /** The completed attempt's report plus what the attempts before it did (a killed or failed attempt's requests and rows synced). */
