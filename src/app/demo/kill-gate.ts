@@ -8,8 +8,9 @@ import type { LiveWorker } from '../../jobs/worker-registry';
  * request of that phase is on the wire. A worker keeps its attempt's request counts by phase in
  * the database before each request goes out (job-attempts.ts); the sandbox asks this gate as each
  * request arrives (DemoSandboxOptions.holdAnswer). The first request that finds the running
- * attempt with a request counted in the phase is served but not answered until the worker is
- * dead, so the kill lands inside the phase however short the phase is.
+ * attempt with `nth` requests counted in the phase is served but not answered until the worker
+ * is dead, so the kill lands inside the phase however short the phase is (`nth` moves it along
+ * the phase: in write-back, onto the comments' or the to-dos' claims).
  *
  * The demo once watched the registry every 100 ms instead and killed whoever showed the phase: a
  * write-back of a few requests could begin and end between two looks (nothing killed, the demo
@@ -19,6 +20,8 @@ export type KillPhase = 'sync' | 'writeBack';
 
 export interface KillGateDeps {
   phase: KillPhase;
+  /** The request of the phase whose answer the worker dies waiting for: 1 = its first. */
+  nth: number;
   /** Every attempt at a job so far, oldest first (PgBossQueue.attempts). */
   attempts(jobId: string): Promise<JobAttempt[]>;
   /** The live workers (PgBossQueue.workers): the attempt names its worker by registry id. */
@@ -62,7 +65,7 @@ export function createKillGate(deps: KillGateDeps): KillGate {
       if (!jobId) return null;
       const running = (await deps.attempts(jobId)).filter((attempt) => attempt.ended === null).at(-1);
       const requests = running?.sofar['requests'] as RequestCounts | undefined;
-      if (!running || !requests || (requests.byPhase[deps.phase] ?? 0) === 0) return null;
+      if (!running || !requests || (requests.byPhase[deps.phase] ?? 0) < deps.nth) return null;
       // Another request may have started the kill while this one read the attempts.
       if (killing) return during();
       killing = kill(running.worker).catch((error: unknown) => {

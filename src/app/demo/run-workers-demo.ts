@@ -31,6 +31,8 @@ export interface WorkersDemoOptions<Handle = unknown>
   extends Pick<DemoOptions<Handle>, 'driver' | 'companies' | 'contacts' | 'deals' | 'seed' | 'passes' | 'changes' | 'faults' | 'tokenTtlSeconds' | 'freshPortal' | 'dataDir' | 'logger' | 'onPassStart' | 'onProgress'> {
   workers: number;
   killAt?: KillPhase;
+  /** The worker dies waiting for the answer to its n-th request of that phase (default 1). */
+  killAtRequest?: number;
   /** The demo works in a database of its own next to this one (`<name>_demo`), made afresh each run. */
   databaseUrl: string;
   /** The launcher (src/sandbox/demo/app-cluster.ts), passed in so the app layer never loads the sandbox. */
@@ -120,7 +122,7 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const queue = await createPgBossQueue({ databaseUrl, logger: options.logger, concurrency: 1, work: false, staleSeconds });
     closers.push(() => queue.close());
 
-    if (options.killAt) gate = createKillGate({ phase: options.killAt, attempts: (id) => queue.attempts(id), workers: () => queue.workers(), kill: (pid) => cluster.kill(pid) });
+    if (options.killAt) gate = createKillGate({ phase: options.killAt, nth: options.killAtRequest ?? 1, attempts: (id) => queue.attempts(id), workers: () => queue.workers(), kill: (pid) => cluster.kill(pid) });
     const crm = options.driver.crm;
     options.onPassStart?.(1, 'full');
     const installStarted = Date.now();
@@ -152,7 +154,7 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const first = await runPass('full', gate, installStarted);
     const killed = gate?.killed() ?? null;
     if (gate && !killed) {
-      const why = gate.failure()?.message ?? `no request of phase ${options.killAt} reached the CRM while the job ran`;
+      const why = gate.failure()?.message ?? `the job made fewer than ${options.killAtRequest ?? 1} request(s) of phase ${options.killAt}`;
       throw new KamError('INTERNAL', `Pass 1 ended with no worker killed at ${options.killAt}: ${why}`);
     }
     let tiers = await passTierChanges(storage, installation.id, new Map());

@@ -19,11 +19,12 @@ const attempt = (worker: string, ended: JobAttempt['ended'], byPhase: Partial<Re
 });
 const worker = (id: string, pid: number): LiveWorker => ({ id, pid, host: 'h', startedAt: '', heartbeatAt: '', jobs: [] });
 
-function gateWith(attempts: JobAttempt[], workers: LiveWorker[]) {
+function gateWith(attempts: JobAttempt[], workers: LiveWorker[], nth = 1) {
   const kills: number[] = [];
   let exited!: () => void;
   const deps: KillGateDeps = {
     phase: 'writeBack',
+    nth,
     attempts: async (id) => (id === 'job-1' ? attempts : []),
     workers: async () => workers,
     // The process exits when the test says so: until then every answer must wait.
@@ -78,4 +79,17 @@ it('lets the held answer go and says why when the attempt\'s worker is not among
   expect(gate.killed()).toBeNull();
   expect(gate.failure()?.message).toContain('w-9');
   expect(await gate.holdAnswer()).toBeNull();
+});
+
+it('waits for the n-th request of the phase when asked to', async () => {
+  const attempts = [attempt('w-1', null, { sync: 4, writeBack: 2 })];
+  const { gate, kills, exit } = gateWith(attempts, [worker('w-1', 101)], 3);
+  gate.watch('job-1');
+  expect(await gate.holdAnswer()).toBeNull();
+  attempts[0] = attempt('w-1', null, { sync: 4, writeBack: 3 });
+  const held = await gate.holdAnswer();
+  expect(kills).toEqual([101]);
+  exit();
+  await held?.until;
+  expect(gate.killed()).toEqual({ pid: 101, phase: 'writeBack' });
 });
