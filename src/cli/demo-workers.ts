@@ -40,7 +40,8 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
   if (!config.storage.databaseUrl) {
     throw new KamError('CONFIG_INVALID', '--workers runs the app as web and worker processes on PostgreSQL: set DATABASE_URL (the demo works in a database <name>_demo of its own)');
   }
-  if (flags.workers === undefined) throw new KamError('INPUT_INVALID', `${flags.killWorkerAt !== undefined ? '--kill-worker-at' : '--keep-database'} needs --workers N`);
+  if (flags.workers === undefined) throw new KamError('INPUT_INVALID', `${flags.killWorkerAt !== undefined ? '--kill-worker-at' : flags.killAtRequest !== undefined ? '--kill-at-request' : '--keep-database'} needs --workers N`);
+  if (flags.killAtRequest !== undefined && flags.killWorkerAt === undefined) throw new KamError('INPUT_INVALID', '--kill-at-request needs --kill-worker-at sync|write-back');
   if (flags.criteria !== undefined) throw new KamError('INPUT_INVALID', '--criteria is not available with --workers: run it with the one-process demo');
   if (flags.port !== undefined) throw new KamError('INPUT_INVALID', '--port is not available with --workers: each process picks a free port');
   const lang = flags.lang ?? config.defaultLang;
@@ -55,6 +56,7 @@ export async function runWorkersDemoCommand(command: WorkersDemoCommand): Promis
     ...demoPortal(flags),
     workers: flags.workers,
     ...(flags.killWorkerAt ? { killAt: flags.killWorkerAt === 'sync' ? 'sync' : 'writeBack' } : {}),
+    ...(flags.killAtRequest ? { killAtRequest: flags.killAtRequest } : {}),
     databaseUrl: config.storage.databaseUrl,
     workerStaleSeconds: config.jobs.workerStaleSeconds,
     dataDir: `${config.storage.dataDir}/demo`,

@@ -64,6 +64,7 @@ export interface DemoFlags {
   freshPortal?: boolean;
   workers?: number;
   killWorkerAt?: 'sync' | 'write-back';
+  killAtRequest?: number;
   keepDatabase?: boolean;
 }
 
@@ -132,13 +133,14 @@ export function registerDemo(program: Command): void {
     .option('--fresh-portal', 'start the sandbox as a new portal, without the input fields (potential, margin, ...) or their values')
     .option('--workers <n>', 'run the app as one web and N worker processes on PostgreSQL (needs DATABASE_URL; works in a database <name>_demo of its own)', count(1))
     .addOption(new Option('--kill-worker-at <phase>', 'with --workers: SIGKILL the worker busy with this phase of pass 1; another takes its job over').choices(['sync', 'write-back']))
+    .option('--kill-at-request <n>', 'with --kill-worker-at: the worker dies waiting for the answer to its n-th request of that phase (default 1)', count(1))
     .option('--keep-database', 'with --workers: keep the demo database <name>_demo after the run (it is dropped by default)')
     .action(async (flags: DemoFlags) => {
       const loadDriver = DRIVERS[flags.crm as CrmKind];
       if (!loadDriver) throw new KamError('INPUT_INVALID', `--crm ${flags.crm}: no demo for this CRM (choose ${Object.keys(DRIVERS).join(' or ')})`);
       const driver = loadDevOnly('demo', loadDriver);
       const { config } = configForCommand();
-      if (flags.workers !== undefined || flags.killWorkerAt !== undefined || flags.keepDatabase !== undefined) {
+      if (flags.workers !== undefined || flags.killWorkerAt !== undefined || flags.killAtRequest !== undefined || flags.keepDatabase !== undefined) {
         await runWorkersDemoCommand({ flags, driver, config, summary: demoSummary, crmName: DEMO_CRM_NAMES[driver.crm] });
         return;
       }

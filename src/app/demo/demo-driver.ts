@@ -16,6 +16,12 @@ export interface DemoSandboxOptions {
   tokenTtlSeconds?: number;
   /** A new portal: none of the input fields (potential, margin, ...) nor their values. */
   freshPortal?: boolean;
+  /**
+   * Asked as each request reaches the sandbox, before it is served: null serves and answers it as
+   * usual; `{ until }` serves it at once but sends the answer only once `until` settles
+   * (`kam demo --kill-worker-at` kills the asking worker meanwhile: kill-gate.ts).
+   */
+  holdAnswer?(): Promise<{ until: Promise<void> } | null>;
 }
 
 export interface DemoSandbox<Handle = unknown> {

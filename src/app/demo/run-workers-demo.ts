@@ -5,12 +5,14 @@ import type { RequestCounts } from '../../core/ports/crm-connector.port';
 import type { Storage } from '../../core/ports/storage.port';
 import { requestsSince } from '../../connectors/shared/request-meter';
 import { CYCLE_JOB } from '../../jobs/reconcile.job';
+import type { JobAttempt } from '../../jobs/job-attempts';
 import { createPgBossQueue, type JobStatus, type PgBossQueue } from '../../jobs/pg-boss-queue';
 import type { AppCluster, AppClusterOptions } from '../../sandbox/demo/app-cluster';
 import { createStorage } from '../../storage/create-storage';
 import type { CycleReport } from '../cycle/run-cycle';
 import { passTierChanges } from '../settings/demo-settings';
 import type { DemoSandbox } from './demo-driver';
+import { createKillGate, type KillGate, type KillPhase } from './kill-gate';
 import { toPass, type DemoOptions, type DemoPass } from './run-demo';
 
 /**
@@ -18,16 +20,19 @@ import { toPass, type DemoOptions, type DemoPass } from './run-demo';
  * processes (`kam serve --role web|worker`), against the same in-process sandbox as the
  * one-process demo. The sandbox installs the app through the web process; each pass is a cycle
  * job sent through the shared queue (pg-boss) and followed in the database until it completes
- * (a retried job keeps its id). With `killAt`, the worker busy with that phase of pass 1 is
- * SIGKILLed: another worker takes its job over (worker-registry.ts) and the pass still completes.
+ * (a retried job keeps its id). With `killAt`, the worker running pass 1 is SIGKILLed while a
+ * request of that phase is on the wire (kill-gate.ts): another worker takes its job over
+ * (worker-registry.ts) and the pass still completes.
  */
-export type KillPhase = 'sync' | 'writeBack';
+export type { KillPhase };
 
 /** The one-process demo's portal, passes and callbacks (DemoOptions), plus the processes' own. */
 export interface WorkersDemoOptions<Handle = unknown>
   extends Pick<DemoOptions<Handle>, 'driver' | 'companies' | 'contacts' | 'deals' | 'seed' | 'passes' | 'changes' | 'faults' | 'tokenTtlSeconds' | 'freshPortal' | 'dataDir' | 'logger' | 'onPassStart' | 'onProgress'> {
   workers: number;
   killAt?: KillPhase;
+  /** The worker dies waiting for the answer to its n-th request of that phase (default 1). */
+  killAtRequest?: number;
   /** The demo works in a database of its own next to this one (`<name>_demo`), made afresh each run. */
   databaseUrl: string;
   /** The launcher (src/sandbox/demo/app-cluster.ts), passed in so the app layer never loads the sandbox. */
@@ -69,11 +74,14 @@ export function demoDatabaseName(databaseUrl: string): string {
 }
 
 export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>): Promise<WorkersDemoRun<Handle>> {
+  // Made before the sandbox, which asks it about each request; it reads the queue and kills in the cluster, both made later.
+  let gate: KillGate | null = null;
   const sandbox = await options.driver.start({
     companies: options.companies, contacts: options.contacts, deals: options.deals, seed: options.seed,
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
     ...(options.freshPortal ? { freshPortal: true } : {}),
+    ...(options.killAt ? { holdAnswer: async () => (gate ? gate.holdAnswer() : null) } : {}),
   });
   const closers: Array<() => Promise<void>> = [() => sandbox.close()];
   const close = async () => {
@@ -114,6 +122,7 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const queue = await createPgBossQueue({ databaseUrl, logger: options.logger, concurrency: 1, work: false, staleSeconds });
     closers.push(() => queue.close());
 
+    if (options.killAt) gate = createKillGate({ phase: options.killAt, nth: options.killAtRequest ?? 1, attempts: (id) => queue.attempts(id), workers: () => queue.workers(), kill: (pid) => cluster.kill(pid) });
     const crm = options.driver.crm;
     options.onPassStart?.(1, 'full');
     const installStarted = Date.now();
@@ -121,20 +130,15 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
     const installation = await storage.installations.findByExternalId(crm, sandbox.externalId);
     if (!installation) throw new KamError('NOT_FOUND', 'The install did not store an installation');
 
-    let killed: WorkersDemoRun['workers']['killed'] = null;
     const jobIds: string[] = [];
-    const runPass = async (mode: 'full' | 'incremental', killAt: KillPhase | undefined, started: number): Promise<{ report: CycleReport; seconds: number }> => {
+    const runPass = async (mode: 'full' | 'incremental', killer: KillGate | null, started: number): Promise<{ report: CycleReport; seconds: number }> => {
       const id = await queue.sendJob(CYCLE_JOB, { installationId: installation.id, mode, asOf: sandbox.anchorDate });
       jobIds.push(id);
+      killer?.watch(id);
       const job = await follow(queue, id, async (workers) => {
         const busy = workers.find((worker) => worker.jobs.some((job) => job.id === id));
-        const live = busy?.jobs.find((job) => job.id === id);
-        const phase = live?.phase ?? null;
+        const phase = busy?.jobs.find((job) => job.id === id)?.phase ?? null;
         options.onProgress?.(phase ? (SHARE[phase] ?? 0) : 0, busy ? `worker ${busy.pid}: ${phase ?? 'start'}` : 'queued');
-        if (busy && killAt && !killed && phase === killAt) {
-          killed = { pid: busy.pid, phase: killAt };
-          await cluster.kill(busy.pid);
-        }
       });
       if (job.state !== 'completed') {
         const reason = (job.output as { message?: string } | null)?.message ?? job.state;
@@ -142,20 +146,24 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
       }
       options.onProgress?.(1, 'done');
       // Every earlier attempt's cost (a killed worker's, kept request by request in the database) is part of the pass's.
-      const earlier = (await queue.attempts(id)).filter((attempt) => attempt.ended !== 'completed').map((attempt) => attempt.sofar as Sofar);
+      const earlier = earlierAttempts(await queue.attempts(id));
       return { report: withEarlier(job.output as CycleReport, earlier), seconds: (Date.now() - started) / 1000 };
     };
 
     const passes: DemoPass[] = [];
-    const first = await runPass('full', options.killAt, installStarted);
-    if (options.killAt && !killed) throw new KamError('INTERNAL', `No worker was seen in phase ${options.killAt} of pass 1: nothing was killed`);
+    const first = await runPass('full', gate, installStarted);
+    const killed = gate?.killed() ?? null;
+    if (gate && !killed) {
+      const why = gate.failure()?.message ?? `the job made fewer than ${options.killAtRequest ?? 1} request(s) of phase ${options.killAt}`;
+      throw new KamError('INTERNAL', `Pass 1 ended with no worker killed at ${options.killAt}: ${why}`);
+    }
     let tiers = await passTierChanges(storage, installation.id, new Map());
     passes.push(toPass(first.report, first.report.api, first.seconds, tiers));
     for (let pass = 2; pass <= options.passes; pass += 1) {
       options.onPassStart?.(pass, 'incremental');
       const started = Date.now();
       await sandbox.mutate(options.changes, options.seed + pass);
-      const { report, seconds } = await runPass('incremental', undefined, started);
+      const { report, seconds } = await runPass('incremental', null, started);
       tiers = await passTierChanges(storage, installation.id, tiers.tiers);
       passes.push(toPass(report, report.api, seconds, tiers));
     }
@@ -182,6 +190,16 @@ export async function runWorkersDemo<Handle>(options: WorkersDemoOptions<Handle>
 interface Sofar {
   requests?: RequestCounts;
   synced?: CycleReport['sync'];
+}
+
+/**
+ * What every attempt but the one whose report is the job's output did (oldest first): that is the
+ * last to end `completed`. An attempt can end `completed` and still be retried (its worker killed
+ * after the attempt row was closed but before pg-boss heard the job was done): it is earlier work too.
+ */
+export function earlierAttempts(attempts: JobAttempt[]): Sofar[] {
+  const output = attempts.map((attempt) => attempt.ended).lastIndexOf('completed');
+  return attempts.filter((_, index) => index !== output).map((attempt) => attempt.sofar as Sofar);
 }
 
 /** The completed attempt's report plus what the attempts before it did (a killed or failed attempt's requests and rows synced). */

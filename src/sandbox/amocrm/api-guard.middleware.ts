@@ -14,13 +14,19 @@ export function endpointKey(req: Request): string {
   return `${req.method} ${req.baseUrl}${path}`;
 }
 
-/** Counts the request once it is answered (or once a fault ends it without an answer). */
+/**
+ * Counts the request once it is answered, or once its client is gone before the answer (the
+ * account received it all the same: a worker killed while it waits), or once a fault ends it.
+ */
 export function countRequests(ctx: AmoSandboxContext) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    res.on('finish', () => {
+    const count = () => {
       if (res.locals['counted'] === true) return;
+      res.locals['counted'] = true;
       ctx.stats.record(endpointKey(req), res.statusCode >= 400 ? String(res.statusCode) : undefined);
-    });
+    };
+    res.once('finish', count);
+    res.once('close', count);
     next();
   };
 }

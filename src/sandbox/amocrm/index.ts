@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KamError } from '../../core/errors';
 import { generatePortfolio } from '../portfolio/generate';
 import { createSeededRandom } from '../portfolio/random';
 import { createFaultInjector, emptyFaultSpec, parseFaultSpec } from '../shared/faults';
+import { listenSandbox } from '../shared/listen';
 import { createSandboxStats } from '../shared/stats';
 import type { RunningSandbox, StartSandboxOptions } from '../shared/types';
 import { createAmoStore } from './amo-store';
@@ -116,9 +116,7 @@ export async function startAmoCrmSandbox(options: AmoCrmSandboxOptions): Promise
     settings: { installTimeoutMs: options.installTimeoutMs ?? 3000, disconnectTimeoutMs: options.installTimeoutMs ?? 3000 },
   };
   const app = createAmoCrmApp(ctx);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
-  });
+  const server = await listenSandbox(app, options.port, options.beforeServe);
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const tokens = await oauth.issuePair();
 

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { StartSandboxOptions, RunningSandbox } from '../shared/types';
 import { generatePortfolio } from '../portfolio/generate';
 import { createFaultInjector, emptyFaultSpec, parseFaultSpec } from '../shared/faults';
+import { listenSandbox } from '../shared/listen';
 import { createSandboxStats } from '../shared/stats';
 import { buildPortalState } from './seed-to-portal';
 import { createTokenStore } from './token-store';
@@ -115,10 +115,7 @@ export async function startBitrix24Sandbox(options: StartBitrix24Options): Promi
     res.status(status).json({ error: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'INVALID_REQUEST', error_description: error instanceof Error ? error.message : 'Bad request' });
   });
 
-  const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(options.port, '127.0.0.1', () => resolve(listening));
-    listening.once('error', reject);
-  });
+  const server = await listenSandbox(app, options.port, options.beforeServe);
   server.keepAliveTimeout = 65_000;
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;

@@ -2,6 +2,7 @@ import http from 'node:http';
 import axios from 'axios';
 import { KamError } from '../../core/errors';
 import type { DemoDriver } from '../../app/demo/demo-driver';
+import { holdingAnswers } from './held-answer';
 import { startAmoCrmSandbox, type RunningAmoCrmSandbox } from '../amocrm';
 
 /**
@@ -20,6 +21,7 @@ export const amocrmDemoDriver: DemoDriver<RunningAmoCrmSandbox> = {
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
       ...(options.freshPortal ? { fresh: true } : {}),
+      ...(options.holdAnswer ? { beforeServe: holdingAnswers(options.holdAnswer) } : {}),
     });
     const ready = sandbox.readyLine as { clientId: string; clientSecret: string; accountId: number; anchorDate: string; counts: Record<string, number> };
     return {

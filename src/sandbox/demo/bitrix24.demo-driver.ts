@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { KamError } from '../../core/errors';
 import type { DemoDriver } from '../../app/demo/demo-driver';
+import { holdingAnswers } from './held-answer';
 import { startBitrix24Sandbox, type RunningBitrix24Sandbox } from '../bitrix24';
 
 /**
@@ -15,6 +16,7 @@ export const bitrix24DemoDriver: DemoDriver<RunningBitrix24Sandbox> = {
       ...(options.faults ? { faults: options.faults } : {}),
       ...(options.tokenTtlSeconds ? { tokenTtlSeconds: options.tokenTtlSeconds } : {}),
       ...(options.freshPortal ? { freshPortal: true } : {}),
+      ...(options.holdAnswer ? { beforeServe: holdingAnswers(options.holdAnswer) } : {}),
     });
     const ready = sandbox.readyLine as { clientId: string; clientSecret: string; memberId: string; anchorDate: string; counts: Record<string, number> };
     return {

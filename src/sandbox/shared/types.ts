@@ -1,4 +1,5 @@
 import type { SeedPortfolio } from '../portfolio/types';
+import type { BeforeServe } from './listen';
 
 /** What `kam sandbox <crm>`, the demo, tests and benchmarks pass to start a CRM sandbox in-process. */
 export interface StartSandboxOptions {
@@ -17,6 +18,8 @@ export interface StartSandboxOptions {
   faults?: string;
   /** Access-token lifetime in seconds (Bitrix24 default 3600, amoCRM default 86400). */
   tokenTtlSeconds?: number;
+  /** Runs before each request is served (listen.ts): the workers demo holds an answer there while it kills a worker. */
+  beforeServe?: BeforeServe;
 }
 
 export interface RunningSandbox {

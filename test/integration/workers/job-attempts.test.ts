@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { withEarlier } from '../../../src/app/demo/run-workers-demo';
+import { earlierAttempts, withEarlier } from '../../../src/app/demo/run-workers-demo';
 import type { CycleReport } from '../../../src/app/cycle/run-cycle';
 import { createRequestMeter, type RequestCounts } from '../../../src/connectors/shared/request-meter';
 import { createPgBossQueue, type PgBossQueue } from '../../../src/jobs/pg-boss-queue';
@@ -102,8 +102,7 @@ if (!databaseUrl) {
       expect(status).toMatchObject({ state: 'completed', retries: 1 });
       const attempts = await web.attempts(id);
       expect(attempts.map((attempt) => attempt.ended)).toEqual([null, 'completed']);
-      const earlier = attempts.filter((attempt) => attempt.ended !== 'completed').map((attempt) => attempt.sofar);
-      const pass = withEarlier(status.output as CycleReport, earlier);
+      const pass = withEarlier(status.output as CycleReport, earlierAttempts(attempts));
       expect(pass.api).toMatchObject({ requests: KILL_AT + 2, byPhase: { sync: KILL_AT + 2 }, byMethod: { 'crm.item.list': KILL_AT + 2 } });
       expect(pass.api.requests).toBe(received);
     });
