@@ -111,10 +111,14 @@ export async function createPgBossQueue(deps: PgBossQueueDeps): Promise<PgBossQu
       await createQueue(kind, attempt + 1);
     }
   };
+  // This process creates its queues one after another: at once they deadlocked each other on
+  // pg-boss's queue table at every start (retried, but a logged error and a second lost).
+  let creating: Promise<void> = Promise.resolve();
   const ensureQueue = (kind: string): Promise<void> => {
     let done = created.get(kind);
     if (!done) {
-      done = createQueue(kind);
+      done = creating.then(() => createQueue(kind));
+      creating = done.catch(() => undefined);
       created.set(kind, done);
       done.catch(() => created.delete(kind));
     }
