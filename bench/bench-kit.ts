@@ -50,3 +50,19 @@ export const noter =
   };
 export const compact = (record: Record<string, number>): string =>
   Object.entries(record).map(([key, n]) => `${key} ${n}`).join(', ') || '-';
+
+export interface EventLoopFigures {
+  seconds: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** A served process's event-loop delay since `sinceMs`, from its /health (the figures a caller on the same machine gets). */
+export async function eventLoopSince(url: string, sinceMs: number): Promise<EventLoopFigures> {
+  const response = await fetch(`${url}/health?eventLoopSince=${sinceMs}`);
+  const body = (await response.json()) as { eventLoop?: { seconds: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } };
+  const figures = body.eventLoop;
+  if (!figures) throw new Error('the served process reports no event-loop delay on /health');
+  return { seconds: figures.seconds, p50: figures.p50Ms ?? NaN, p99: figures.p99Ms ?? NaN, max: figures.maxMs ?? NaN };
+}

@@ -15,7 +15,7 @@ import { mutatePortal } from '../src/sandbox/bitrix24/mutator';
 import { bitrix24DemoDriver } from '../src/sandbox/demo/bitrix24.demo-driver';
 import { createStorage } from '../src/storage/create-storage';
 import { loadOrCreateEncryptionKey } from '../src/storage/crypto/encryption-key';
-import { flagReader, fmt, load, noter, say } from './bench-kit';
+import { flagReader, fmt, load, noter, say, eventLoopSince, type EventLoopFigures } from './bench-kit';
 import { fireBurst } from './event-burst-client';
 import { startServe, type ServeProcess } from './serve-process';
 
@@ -72,7 +72,7 @@ export interface EventsResult {
   maxSendLagMs: number;
   cycles: { started: number; duringBurst: number; maxSeconds: number };
   /** The served process's event-loop delay from the burst's start until every deal was applied (ms; /health, local only). */
-  eventLoop: { seconds: number; p50: number; p99: number; max: number };
+  eventLoop: EventLoopFigures;
   /** CPU seconds the served process spent in the same window: its main thread, and all its threads (Linux /proc; NaN elsewhere). */
   cpu: { mainSeconds: number; allSeconds: number };
   /** From the last event sent until every changed deal in the store equalled the portal's. */
@@ -154,15 +154,6 @@ function cpuSeconds(pid: number): { main: number; all: number } {
     }
   };
   return { main: read(`/proc/${pid}/task/${pid}/stat`), all: read(`/proc/${pid}/stat`) };
-}
-
-/** The served process's event-loop delay since `sinceMs`, from its /health (the figures a caller on this machine gets). */
-async function eventLoopSince(url: string, sinceMs: number): Promise<EventsResult['eventLoop']> {
-  const response = await fetch(`${url}/health?eventLoopSince=${sinceMs}`);
-  const body = (await response.json()) as { eventLoop?: { seconds: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } };
-  const figures = body.eventLoop;
-  if (!figures) throw new Error('the served process reports no event-loop delay on /health');
-  return { seconds: figures.seconds, p50: figures.p50Ms ?? NaN, p99: figures.p99Ms ?? NaN, max: figures.maxMs ?? NaN };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

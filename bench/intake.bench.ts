@@ -1,20 +1,20 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import qs from 'qs';
 import type { Storage } from '../src/core/ports/storage.port';
 import { createStorage } from '../src/storage/create-storage';
-import { flagReader, fmt, load, noter, say } from './bench-kit';
-import type { LoadInput, LoadResult, LoadTarget } from './scale/event-load';
+import { eventLoopSince, flagReader, fmt, load, noter, say, type EventLoopFigures } from './bench-kit';
+import type { LoadResult, LoadTarget } from './scale/event-load';
+import { runEventLoad } from './scale/run-event-load';
 import { cpuSecondsOf } from './scale/proc-sampler';
 import { percentiles, type Percentiles } from './scale/scale-kit';
 import { scratchDatabase } from './scale/scale-db';
 import { startServe } from './serve-process';
 
 /**
- * `npm run bench -- intake [--installations 20] [--rates 200,1000,2000] [--seconds 3] [--json]`
+ * `npm run bench -- intake [--installations 20] [--rates 200,1000,2000] [--seconds 3] [--generators 1] [--json]`
  *
  * Issues 9 and 12: what one event costs the process that answers it. `kam serve` in its own
  * process with no cycles (KAM_AUTO_SYNC=false; the reconcile schedule never fires), its database
@@ -29,6 +29,8 @@ import { startServe } from './serve-process';
  */
 interface Flags {
   installations: number;
+  /** Load generator processes sharing the schedule (bench/scale/run-event-load.ts). */
+  generators: number;
   rates: number[];
   seconds: number;
   json: boolean;
@@ -38,11 +40,10 @@ function parseFlags(args: string[]): Flags {
   const { int, value } = flagReader(args);
   const rates = (value('rates') ?? '200,1000,2000').split(',').map(Number);
   if (rates.some((rate) => !Number.isInteger(rate) || rate < 1)) throw new Error('--rates wants a list like 200,1000,2000');
-  return { installations: Math.max(1, int('installations', 20)), rates, seconds: Math.max(1, int('seconds', 3)), json: args.includes('--json') };
+  return { installations: Math.max(1, int('installations', 20)), generators: Math.max(1, int('generators', 1)), rates, seconds: Math.max(1, int('seconds', 3)), json: args.includes('--json') };
 }
 
 const note = noter('intake');
-const ROOT = join(__dirname, '..');
 /** Events sent first at a low rate, so the figures are those of a warm process (JIT, pools). */
 const WARM_UP = { rate: 500, seconds: 4 };
 /** The app's own user on every portal: a company event by it runs the echo check. */
@@ -95,20 +96,15 @@ interface RateFigures {
   events: number;
   cpuMsPerEvent: number;
   ack: Percentiles;
+  /** How late the generator sent against its schedule: its own lag, not the app's. */
+  lateMs: Percentiles;
+  /** The served process's event-loop delay while the rate ran: time the process itself could not answer. */
+  eventLoop: EventLoopFigures;
   non2xx: number;
 }
 
-async function fire(targets: Target[], rate: number, seconds: number, seedNo: number, dir: string): Promise<LoadResult> {
-  const inFile = join(dir, `load-${rate}-${seedNo}.json`);
-  const outFile = join(dir, `result-${rate}-${seedNo}.json`);
-  const input: LoadInput = { rate, seconds, seed: seedNo, targets: targets.map(({ url, body, contentType }) => ({ url, body, contentType })) };
-  writeFileSync(inFile, JSON.stringify(input));
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, 'scale', 'event-load.ts'), inFile, outFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`the load generator exited ${code}`))));
-  });
-  return JSON.parse(readFileSync(outFile, 'utf8')) as LoadResult;
-}
+const fire = (targets: Target[], rate: number, seconds: number, seed: number, dir: string, generators: number): Promise<LoadResult> =>
+  runEventLoad({ targets: targets.map(({ url, body, contentType }) => ({ url, body, contentType })), rate, seconds, seed, dir, generators, label: `${rate}-${seed}` });
 
 interface EngineFigures {
   engine: 'sqlite' | 'postgres';
@@ -144,7 +140,7 @@ async function measureEngine(engine: 'sqlite' | 'postgres', flags: Flags, adminU
     const collect = (result: LoadResult) => {
       for (const [index, , , , status] of result.events) if (status >= 200 && status < 300) acked.add((targets[index] as Target).key);
     };
-    collect(await fire(targets, WARM_UP.rate, WARM_UP.seconds, 1, dir));
+    collect(await fire(targets, WARM_UP.rate, WARM_UP.seconds, 1, dir, flags.generators));
     // What the process spends with no request at all (timers, pollers), to read the per-event figures against.
     const idle0 = cpuSecondsOf(serve.pid);
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
@@ -153,12 +149,15 @@ async function measureEngine(engine: 'sqlite' | 'postgres', flags: Flags, adminU
     const rates: RateFigures[] = [];
     for (const rate of flags.rates) {
       const cpu0 = cpuSecondsOf(serve.pid);
-      const result = await fire(targets, rate, flags.seconds, rate, dir);
+      const since = Date.now();
+      const result = await fire(targets, rate, flags.seconds, rate, dir, flags.generators);
       const cpu1 = cpuSecondsOf(serve.pid);
+      const eventLoop = await eventLoopSince(serve.url, since);
       collect(result);
       const ok = result.events.filter(([, , , , status]) => status >= 200 && status < 300);
       rates.push({
         rate, events: result.events.length, ack: percentiles(ok.map((event) => event[3])), non2xx: result.events.length - ok.length,
+        lateMs: percentiles(result.events.map((event) => event[2] - event[1])), eventLoop,
         cpuMsPerEvent: cpu0 === null || cpu1 === null ? Number.NaN : ((cpu1 - cpu0) * 1000) / result.events.length,
       });
       note(`${engine} ${rate}/s: ${JSON.stringify(rates[rates.length - 1])}; load ${load()}`);
@@ -190,14 +189,14 @@ export async function run(args: string[]): Promise<void> {
   }
   const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
   say('');
-  say(`Command: npm run bench -- intake --installations ${flags.installations} --rates ${flags.rates.join(',')} --seconds ${flags.seconds}`);
+  say(`Command: npm run bench -- intake --installations ${flags.installations} --generators ${flags.generators} --rates ${flags.rates.join(',')} --seconds ${flags.seconds}`);
   say(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${os.cpus().length} cores; load average ${loads.join(' -> ')}`);
   say('');
-  say('| storage (role) | rate /s | events | CPU ms per event | ack p50 ms | p99 ms | max ms | non-2xx |');
-  say('|---|---|---|---|---|---|---|---|');
+  say('| storage (role) | rate /s | events | CPU ms per event | ack p50 ms | p99 ms | max ms | event-loop delay p99 / max ms | generator late p99 ms | non-2xx |');
+  say('|---|---|---|---|---|---|---|---|---|---|');
   for (const result of results) {
     for (const figures of result.rates) {
-      say(`| ${result.engine} (${result.role}) | ${fmt(figures.rate)} | ${fmt(figures.events)} | ${ms(figures.cpuMsPerEvent)} | ${ms(figures.ack.p50)} | ${ms(figures.ack.p99)} | ${ms(figures.ack.max)} | ${figures.non2xx} |`);
+      say(`| ${result.engine} (${result.role}) | ${fmt(figures.rate)} | ${fmt(figures.events)} | ${ms(figures.cpuMsPerEvent)} | ${ms(figures.ack.p50)} | ${ms(figures.ack.p99)} | ${ms(figures.ack.max)} | ${ms(figures.eventLoop.p99)} / ${ms(figures.eventLoop.max)} | ${ms(figures.lateMs.p99)} | ${figures.non2xx} |`);
     }
   }
   say('');

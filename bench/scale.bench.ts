@@ -5,7 +5,7 @@ import { parseScaleFlags, percentiles, perMinute, type ScaleFlags } from './scal
 
 /**
  * `npm run bench -- scale [--short] [--installations 200] [--workers 1,2,4] [--web 1]
- *  [--events-per-second 200,1000,2000] [--seconds 5] [--no-kill] [--worker-nice 0] [--companies 20 --contacts 40 --deals 100]
+ *  [--events-per-second 200,1000,2000] [--seconds 5] [--no-kill] [--worker-nice 0] [--generators 1] [--companies 20 --contacts 40 --deals 100]
  *  [--seed 11] [--timeout-seconds 900] [--json]`
  * (`--short`: 40 installations, 2 workers, 200 and 1000 events/s for 2 s: about 5 minutes.)
  *
@@ -41,7 +41,7 @@ const mb = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '-');
 
 function report(flags: ScaleFlags, rounds: RoundResult[]): void {
   say('');
-  say(`Command: npm run bench -- scale --installations ${flags.installations} --workers ${flags.workers.join(',')} --web ${flags.web} --events-per-second ${flags.rates.join(',')} --seconds ${flags.seconds}${flags.killWorker ? '' : ' --no-kill'}${flags.workerNice ? ` --worker-nice ${flags.workerNice}` : ''} --companies ${flags.companies} --contacts ${flags.contacts} --deals ${flags.deals} --seed ${flags.seed}`);
+  say(`Command: npm run bench -- scale --installations ${flags.installations} --workers ${flags.workers.join(',')} --web ${flags.web} --events-per-second ${flags.rates.join(',')} --seconds ${flags.seconds}${flags.killWorker ? '' : ' --no-kill'}${flags.workerNice ? ` --worker-nice ${flags.workerNice}` : ''} --generators ${flags.generators} --companies ${flags.companies} --contacts ${flags.contacts} --deals ${flags.deals} --seed ${flags.seed}`);
   say(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${os.cpus().length} cores; load average (1/5/15 min) per round (start -> synced -> after events): ${rounds.map((round) => `${round.workers}w: ${round.loads.join(' -> ')}`).join('; ')}`);
   say('');
   say('| workers | installed (stored by the app / portals; portal saw an error) | first full passes done | s to all synced (from first install) | installations synced / min | s of cycles (first start -> last end) | cycles / min | pass s p50 / p99 | failed jobs |');

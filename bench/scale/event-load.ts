@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { eventSchedule } from './scale-kit';
+import { eventSchedule, type ScheduledEvent } from './scale-kit';
 
 /**
  * The scale bench's event load generator, a process of its own so its timers do not share an
@@ -20,6 +20,10 @@ export interface LoadInput {
   seconds: number;
   seed: number;
   targets: LoadTarget[];
+  /** When the schedule starts (epoch ms); default 100 ms after this process is ready. */
+  startAt?: number;
+  /** This generator sends the events k of the schedule with k % of === index (several generators share one schedule). */
+  part?: { index: number; of: number };
 }
 
 export interface LoadResult {
@@ -27,12 +31,18 @@ export interface LoadResult {
   events: Array<[number, number, number, number, number]>;
 }
 
+/** This generator's share of the load's schedule: every event, or every `of`-th from `index` when several generators share it. */
+export function scheduleOf(load: Pick<LoadInput, 'rate' | 'seconds' | 'seed' | 'targets' | 'part'>): ScheduledEvent[] {
+  const part = load.part ?? { index: 0, of: 1 };
+  return eventSchedule({ rate: load.rate, seconds: load.seconds, targets: load.targets.length, seed: load.seed }).filter((_, k) => k % part.of === part.index);
+}
+
 /** How long answers are awaited after the last event went out; what is still open then counts as unanswered. */
 const DRAIN_TIMEOUT_MS = 240_000;
 
 async function main(input: string, output: string): Promise<void> {
   const load = JSON.parse(readFileSync(input, 'utf8')) as LoadInput;
-  const schedule = eventSchedule({ rate: load.rate, seconds: load.seconds, targets: load.targets.length, seed: load.seed });
+  const schedule = scheduleOf(load);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const events: LoadResult['events'] = [];
   const open = new Map<number, [number, number, number]>();
@@ -58,7 +68,7 @@ async function main(input: string, output: string): Promise<void> {
     request.end(target.body);
   };
 
-  const start = Date.now() + 100;
+  const start = load.startAt ?? Date.now() + 100;
   let next = 0;
   await new Promise<void>((resolve) => {
     const tick = (): void => {

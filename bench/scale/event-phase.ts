@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { AppCluster } from '../../src/sandbox/demo/app-cluster';
 import { load, noter } from '../bench-kit';
-import type { LoadInput, LoadResult } from './event-load';
 import { buildEventTargets, type EventTarget } from './event-targets';
+import { runEventLoad } from './run-event-load';
 import type { Fleet } from './portal-fleet';
 import { cpuSecondsOf } from './proc-sampler';
 import { entityKey, type AppDb } from './scale-db';
@@ -34,20 +31,8 @@ export interface EventRun {
   passes: number;
 }
 
-const ROOT = resolve(__dirname, '../..');
 const note = noter('scale');
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-async function runEventLoad(targets: EventTarget[], rate: number, seconds: number, seed: number, dir: string): Promise<LoadResult> {
-  const input: LoadInput = { rate, seconds, seed, targets };
-  const inFile = join(dir, `events-in-${rate}.json`);
-  const outFile = join(dir, `events-out-${rate}.json`);
-  writeFileSync(inFile, JSON.stringify(input));
-  const child = spawn(process.execPath, ['-r', 'tsx/cjs', join(__dirname, 'event-load.ts'), inFile, outFile], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((done) => child.once('exit', done));
-  if (code !== 0) throw new Error(`the event load generator exited with ${code}`);
-  return JSON.parse(readFileSync(outFile, 'utf8')) as LoadResult;
-}
 
 /** Until no dirty mark is left, or their count has not moved for 15 s, or 120 s have passed. */
 async function settle(db: AppDb): Promise<{ seconds: number; outstanding: number }> {
@@ -71,7 +56,7 @@ const webProcesses = (cluster: AppCluster) =>
     ? [...cluster.web.pids.map((pid, i) => ({ label: `web ${i + 1}`, pid })), { label: 'primary', pid: cluster.web.pid }]
     : [{ label: 'web', pid: cluster.web.pid }];
 
-export async function measureEvents(options: { rates: number[]; seconds: number; seed: number; fleet: Fleet; db: AppDb; cluster: AppCluster; dir: string }): Promise<EventRun[]> {
+export async function measureEvents(options: { rates: number[]; seconds: number; seed: number; generators: number; fleet: Fleet; db: AppDb; cluster: AppCluster; dir: string }): Promise<EventRun[]> {
   const { db, cluster } = options;
   const targets = await buildEventTargets({ portals: options.fleet.portals, db, webUrl: cluster.web.url, perKind: 10 });
   await db.keepClearedMarks();
@@ -81,7 +66,7 @@ export async function measureEvents(options: { rates: number[]; seconds: number;
     const jobsBefore = (await db.cycleJobs()).length;
     const processes = webProcesses(cluster);
     const cpuBefore = processes.map((proc) => cpuSecondsOf(proc.pid));
-    const result = await runEventLoad(targets, rate, options.seconds, options.seed + rate, options.dir);
+    const result = await runEventLoad({ targets, rate, seconds: options.seconds, seed: options.seed + rate, dir: options.dir, generators: options.generators, label: String(rate) });
     const cpuAfter = processes.map((proc) => cpuSecondsOf(proc.pid));
     note(`event load sent ${result.events.length}; waiting for the dirty marks to settle; load ${load()}`);
     const settled = await settle(db);

@@ -173,7 +173,7 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
     note(`round ${workers}: ${first.length} first full passes in ${sync.seconds.toFixed(1)} s; load ${load()}`);
     let events: EventRun[] = [];
     try {
-      if (first.length > 0) events = await measureEvents({ rates: flags.rates, seconds: flags.seconds, seed: flags.seed, fleet, db, cluster, dir });
+      if (first.length > 0) events = await measureEvents({ rates: flags.rates, seconds: flags.seconds, seed: flags.seed, generators: flags.generators, fleet, db, cluster, dir });
     } catch (error) {
       // The sync figures still stand; the report says the event phase did not complete.
       note(`event phase failed: ${error instanceof Error ? error.message : String(error)}`);

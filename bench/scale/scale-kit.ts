@@ -19,6 +19,8 @@ export interface ScaleFlags {
    * set it (systemd `Nice=`, docs/operations.md): 0 runs them at the web processes' priority.
    */
   workerNice: number;
+  /** Load generator processes sharing the event schedule (bench/scale/run-event-load.ts). */
+  generators: number;
   companies: number;
   contacts: number;
   deals: number;
@@ -56,6 +58,7 @@ export function parseScaleFlags(args: string[]): ScaleFlags {
     seconds: int('seconds', short ? 2 : 5, 1),
     killWorker: !args.includes('--no-kill'),
     workerNice: Math.min(19, int('worker-nice', 0, 0)),
+    generators: int('generators', 1, 1),
     companies: int('companies', 20, 1),
     contacts: int('contacts', 40, 0),
     deals: int('deals', 100, 1),

@@ -1,3 +1,4 @@
+import { scheduleOf } from '../../../bench/scale/event-load';
 import { eventFate, eventSchedule, parseScaleFlags, percentiles, perMinute, splitInstallations } from '../../../bench/scale/scale-kit';
 
 describe('scale bench kit', () => {
@@ -54,5 +55,14 @@ describe('scale bench kit', () => {
     expect(splitInstallations(5)).toEqual({ bitrix24: 3, amocrm: 2 });
     expect(perMinute(200, 120)).toBe(100);
     expect(perMinute(5, 0)).toBe(0);
+  });
+
+  it('generators sharing a schedule send every event of it exactly once, each at its own due time', () => {
+    const load = { rate: 1000, seconds: 2, seed: 7, targets: Array.from({ length: 30 }, () => ({ url: 'http://x/e', body: '', contentType: 'text/plain' })) };
+    const whole = scheduleOf(load);
+    const parts = [0, 1, 2].map((index) => scheduleOf({ ...load, part: { index, of: 3 } }));
+    expect(parts.map((part) => part.length)).toEqual([667, 667, 666]);
+    const joined = parts.flat().sort((a, b) => a.atMs - b.atMs);
+    expect(joined).toEqual(whole);
   });
 });
