@@ -142,7 +142,7 @@ export function createAmoCrmConnector(deps: { settings: AmoSettings; storage: St
     traits: AMOCRM_TRAITS,
     links: AMOCRM_LINKS,
     oauth,
-    inbound: createAmoInbound({ installations: storage.installations, credentials: settings, accountHosts: settings.accountHosts, oauth, logger: deps.logger }),
+    inbound: createAmoInbound({ installations: storage.installations, credentials: settings, accountHosts: settings.accountHosts, oauth, logger: deps.logger, rateBuckets: storage.rateBuckets }),
     isSetUp: (slot, options) => isAmoSetUp(asSlot(slot), options),
     grantUrl(platform) {
       const url = new URL(GRANT_HOSTS[platform]);

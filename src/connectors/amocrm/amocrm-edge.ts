@@ -5,10 +5,12 @@ import type { Lang } from '../../core/i18n/format-values';
 import type { EntityKind } from '../../core/model/synced';
 import type { CrmInbound, InboundRequest, InstallRequest, VerifiedInbound, WidgetRequest } from '../../core/ports/crm-connector.port';
 import type { Installation, InstallationStore } from '../../core/ports/installation-store.port';
+import type { RateBucketStore } from '../../core/ports/rate-bucket-store.port';
 import type { Logger } from '../../logging/logger';
 import { secretsEqual, verifyDisconnect, verifyWebhook, verifyWidgetToken, webhookByApp } from './amocrm-inbound';
 import { accountBaseUrl, type AmoCredentials, type AmoOAuth } from './amocrm-oauth';
 import type { AmoSlot } from './amocrm-setup';
+import { createExchangeBudget } from './amocrm-exchange-budget';
 
 /**
  * amoCRM's inbound edge, run before any handler; every answer is a result, never a throw.
@@ -73,10 +75,15 @@ export interface AmoInboundDeps {
   accountHosts: RegExp;
   oauth: AmoOAuth;
   logger: Logger;
+  /** The install path's OAuth exchange budgets, shared by every process (amocrm-exchange-budget.ts). */
+  rateBuckets: RateBucketStore;
+  /** Epoch ms for those budgets (tests drive refills by hand). */
+  now?: () => number;
 }
 
 export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
   const { credentials } = deps;
+  const admitExchange = createExchangeBudget(deps.rateBuckets, deps.now);
   return {
     async verifyInstall(request: InboundRequest): Promise<Result<InstallRequest>> {
       const code = text(request.query.code);
@@ -86,6 +93,10 @@ export function createAmoInbound(deps: AmoInboundDeps): CrmInbound {
       if (state !== '' && !checkInstallState(state, credentials.clientSecret)) return unauthorized('The install `state` is not one we issued, or it expired');
       const baseUrl = accountBaseUrl(referer, deps.accountHosts);
       if (!baseUrl) return fail(new KamError('FORBIDDEN', `The account host ${JSON.stringify(referer)} may not install this app`));
+      // Only a well-formed redirect for an allowed host spends the budget; a refused one asks amo nothing.
+      if (!(await admitExchange({ source: request.source, fromWidget: request.query.from_widget !== undefined }))) {
+        return fail(new KamError('RATE_LIMITED', 'Too many amoCRM install attempts; try again in a minute'));
+      }
       try {
         // The code works once and for 20 minutes: exchanged here and nowhere else.
         const tokens = await deps.oauth.exchangeCode(baseUrl, code);

@@ -1,14 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { createBitrix24Inbound } from '../../../src/connectors/bitrix24/bitrix24-inbound';
 import { KamError, type Result } from '../../../src/core/errors';
 import type { CrmInbound } from '../../../src/core/ports/crm-connector.port';
 import type { Storage } from '../../../src/core/ports/storage.port';
-import { createStorage } from '../../../src/storage';
 import { ManualLaneClock, settle } from '../../support/manual-lane-clock';
+import { sharedDatabases } from '../../support/shared-database';
 
 /**
  * Issue 12, "nothing that must hold across processes lives in process memory": two web processes
@@ -17,24 +12,7 @@ import { ManualLaneClock, settle } from '../../support/manual-lane-clock';
  * two, a burst of 20 frame checks at a portal); shared, they allow what one process does.
  * Time is a hand-driven clock; the test waits for the database calls themselves to finish.
  */
-const databaseUrl = process.env.TEST_DATABASE_URL;
-const engines: Array<[string, () => Promise<{ open: () => Promise<Storage>; drop: () => Promise<void> }>]> = [
-  ['SQLite (one file)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kam-shared-budgets-'));
-    const key = randomBytes(32);
-    return { open: () => createStorage({ sqliteFile: join(dir, 'kam.sqlite'), encryptionKey: key }), drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }],
-  ...(databaseUrl ? [['PostgreSQL (one schema)', async () => {
-    const schema = `kam_budgets_${process.pid}_${randomBytes(4).toString('hex')}`;
-    const key = randomBytes(32);
-    const drop = async () => {
-      const client = new Client({ connectionString: databaseUrl });
-      await client.connect();
-      await client.query(`drop schema if exists "${schema}" cascade`).finally(() => client.end());
-    };
-    return { open: () => createStorage({ databaseUrl, schema, encryptionKey: key }), drop };
-  }] as [string, () => Promise<{ open: () => Promise<Storage>; drop: () => Promise<void> }>]] : []),
-];
+const engines = sharedDatabases('budgets');
 
 /** Storage whose frame verdicts and rate buckets count the calls still under way, to wait on them. */
 function tracked(storage: Storage) {

@@ -35,7 +35,7 @@ describe('amoCRM edge: malformed input from a proven caller', () => {
     const inbound = createAmoInbound({
       installations: storage.installations as AmoInboundDeps['installations'],
       credentials: { clientId: 'client-1', clientSecret: SECRET, redirectUri: 'https://kam.example.com/amocrm/oauth' },
-      accountHosts: /\.amocrm\.ru$/, oauth: {} as AmoInboundDeps['oauth'], logger: createSilentLogger(),
+      accountHosts: /\.amocrm\.ru$/, oauth: {} as AmoInboundDeps['oauth'], logger: createSilentLogger(), rateBuckets: storage.rateBuckets,
     });
     const app = {
       recordInbound: async (event: VerifiedInbound) => (recorded.push(event), event),
