@@ -46,6 +46,8 @@ export interface PortalStats {
 }
 
 // A fresh connection per control call: a kept-alive one may be closed by the server just as we reuse it.
+/** An amoCRM install refused for the exchange budget is tried again, once a second, up to this many times. */
+const AMO_INSTALL_ATTEMPTS = 300;
 const control = axios.create({ httpAgent: new http.Agent({ keepAlive: false }), timeout: 60_000 });
 
 export async function startFleet(options: { bitrix24: number; amocrm: number; companies: number; contacts: number; deals: number; seed: number }): Promise<Fleet> {
@@ -100,9 +102,16 @@ export async function startFleet(options: { bitrix24: number; amocrm: number; co
       if (!body.installed) throw new Error(`installer answered ${body.installer?.status ?? body.installer?.error ?? 'nothing'}`);
       return;
     }
-    const answer = await control.post(`${portal.url}/_sandbox/install`, { redirectUri: `${front.url}/amocrm/oauth` });
-    const sent = answer.data as { status: number | null; error?: string };
-    if (sent.status !== 200) throw new Error(`the app answered the install with ${sent.status ?? sent.error ?? 'nothing'}`);
+    // amo's widget installs all come from amo's servers and share the app's exchange budget (60 at
+    // once, then one a second: amocrm-exchange-budget.ts): past it the app answers 429 and asks amo
+    // nothing, and the admin installs again, here a second later with a fresh code (amo never resends).
+    for (let attempt = 1; ; attempt += 1) {
+      const answer = await control.post(`${portal.url}/_sandbox/install`, { redirectUri: `${front.url}/amocrm/oauth` });
+      const sent = answer.data as { status: number | null; error?: string };
+      if (sent.status === 200) return;
+      if (sent.status !== 429 || attempt >= AMO_INSTALL_ATTEMPTS) throw new Error(`the app answered the install with ${sent.status ?? sent.error ?? 'nothing'}`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   };
 
   return {
