@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { createRawClient, rawRequest } from './raw-http';
 import { eventSchedule, type ScheduledEvent } from './scale-kit';
 
 /**
  * The scale bench's event load generator, a process of its own so its timers do not share an
  * event loop with the 200 sandbox portals: `node -r tsx/cjs bench/scale/event-load.ts <in.json> <out.json>`.
  * It sends `rate` signed events a second for `seconds` on an open-loop schedule (each event at its
- * own due time, whatever earlier answers did) over keep-alive loopback connections, and writes,
+ * own due time, whatever earlier answers did) over keep-alive loopback connections (raw-http.ts), and writes,
  * per event, its target, when it was due and sent (epoch ms), the acknowledgement time and status.
  */
 export interface LoadTarget {
@@ -43,14 +43,16 @@ const DRAIN_TIMEOUT_MS = 240_000;
 async function main(input: string, output: string): Promise<void> {
   const load = JSON.parse(readFileSync(input, 'utf8')) as LoadInput;
   const schedule = scheduleOf(load);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // All targets are one origin (the web port); up to 256 connections, one request at a time on each.
+  const origin = new URL((load.targets[0] as LoadTarget).url);
+  const client = createRawClient({ host: origin.hostname, port: Number(origin.port), maxConnections: 256 });
+  const requests = load.targets.map((target) => rawRequest(new URL(target.url), target.contentType, target.body));
   const events: LoadResult['events'] = [];
   const open = new Map<number, [number, number, number]>();
   let serial = 0;
   let resolveDrained: (() => void) | null = null;
 
   const send = (index: number, dueAt: number): void => {
-    const target = load.targets[index] as LoadTarget;
     const sentAt = Date.now();
     const started = process.hrtime.bigint();
     const id = serial++;
@@ -60,12 +62,7 @@ async function main(input: string, output: string): Promise<void> {
       events.push([index, dueAt, sentAt, Number(process.hrtime.bigint() - started) / 1e6, status]);
       if (open.size === 0) resolveDrained?.();
     };
-    const request = http.request(target.url, { method: 'POST', agent, headers: { 'content-type': target.contentType, 'content-length': Buffer.byteLength(target.body) } }, (answer) => {
-      answer.resume();
-      answer.on('end', () => done(answer.statusCode ?? 0));
-    });
-    request.on('error', () => done(0));
-    request.end(target.body);
+    void client.send(requests[index] as (typeof requests)[number]).then(done);
   };
 
   const start = load.startAt ?? Date.now() + 100;
@@ -96,7 +93,7 @@ async function main(input: string, output: string): Promise<void> {
     ]);
   }
   for (const [index, dueAt, sentAt] of open.values()) events.push([index, dueAt, sentAt, Number.NaN, -1]);
-  agent.destroy();
+  client.close();
   const result: LoadResult = { events };
   writeFileSync(output, JSON.stringify(result));
 }
