@@ -33,7 +33,8 @@ export const clientFaultMessage = (type: string): string => CLIENT_FAULTS[type] 
 /** Refused requests (a client's fault), logged with a bounded number of lines a minute; one log for every Express app and the fast path. */
 export const logRequestRefusal = createRefusalLog({ message: 'request refused' });
 
-function clientFault(error: unknown): { status: number; message: string; type: string } | null {
+/** A client's fault carried by an error (a 4xx `status` or `statusCode`, a `type`), or null: the fast event intake maps errors the same way. */
+export function clientFault(error: unknown): { status: number; message: string; type: string } | null {
   if (typeof error !== 'object' || error === null) return null;
   const candidate = error as HttpErrorLike;
   const status = typeof candidate.status === 'number' ? candidate.status : typeof candidate.statusCode === 'number' ? candidate.statusCode : 0;

@@ -6,7 +6,7 @@ import type { CrmApp } from '../app/crm-app';
 import { isKamError } from '../core/errors';
 import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
 import type { Logger } from '../logging/logger';
-import { clientFaultMessage, logRequestRefusal } from './error-handler';
+import { clientFault, clientFaultMessage, logRequestRefusal } from './error-handler';
 import { ACCEPTED, logInboundRefusal, type RefusalTarget } from './verify-inbound';
 
 /**
@@ -47,9 +47,15 @@ export interface EventIntakeDeps {
   trust: (address: string, hop: number) => boolean;
 }
 
-const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+/**
+ * The form type in its plain spellings only, where body-parser (type-is, content-type) is sure to read
+ * the same: whitespace is a space or a tab, a quoted charset is quoted on both sides. Anything else
+ * (`charset=utf-8"`, a no-break space) goes to Express, which answers it as it always did.
+ */
+const FORM_TYPE = /^application\/x-www-form-urlencoded(?:[ \t]*;[ \t]*charset[ \t]*=[ \t]*(?:utf-8|"utf-8"))?$/i;
 const REQUEST_ID = /^[\w-]{1,64}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
+const internalError = (requestId: string) => JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal error', requestId } });
 
 /** A path parameter decoded as Express decodes it; a malformed escape is Express's to refuse (400). */
 const decoded = (value: string): string | null => {
@@ -112,7 +118,8 @@ export function createEventIntake(deps: EventIntakeDeps) {
 
   /** The route this request may be answered on here, or null: Express takes it. */
   const routeOf = (req: IncomingMessage): { route: EventRoute; params: Record<string, string> } | null => {
-    if (req.method !== 'POST' || !req.url || req.url.includes('?')) return null;
+    // Express (parseurl) reads the path only up to a query or a fragment: such a request is its to route.
+    if (req.method !== 'POST' || !req.url || req.url.includes('?') || req.url.includes('#')) return null;
     const { headers } = req;
     if (headers['transfer-encoding'] !== undefined || (headers['content-encoding'] !== undefined && headers['content-encoding'].toLowerCase() !== 'identity')) return null;
     const type = headers['content-type'];
@@ -132,7 +139,28 @@ export function createEventIntake(deps: EventIntakeDeps) {
     res.end(body);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse, route: EventRoute, params: Record<string, string>, raw: string, requestId: string) => {
+  /** An error thrown while verifying or recording, answered as Express's error handler answers it (error-handler.ts). */
+  const answerError = (req: IncomingMessage, res: ServerResponse, target: RefusalTarget, requestId: string, error: unknown) => {
+    if (isKamError(error)) {
+      if (error.status >= 500) target.log.error(error.message, { code: error.code, error });
+      answer(res, requestId, error.status, JSON.stringify({ error: { code: error.code, message: error.message } }));
+      return;
+    }
+    const fault = clientFault(error);
+    if (fault?.type === 'request.aborted' || req.socket.destroyed) {
+      target.log.debug('request aborted by the client', target.where);
+      return;
+    }
+    if (fault) {
+      logRequestRefusal(target, { code: fault.type, message: fault.message });
+      answer(res, requestId, fault.status, JSON.stringify({ error: { code: 'INPUT_INVALID', message: fault.message } }));
+      return;
+    }
+    target.log.error('unhandled error', { error });
+    answer(res, requestId, 500, internalError(requestId));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, route: EventRoute, params: Record<string, string>, chunks: Buffer[], requestId: string) => {
     let log: Logger | undefined;
     const target: RefusalTarget = {
       where: { route: route.pattern },
@@ -140,6 +168,7 @@ export function createEventIntake(deps: EventIntakeDeps) {
         return (log ??= deps.logger.child({ requestId }));
       },
     };
+    const raw = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
     const parsed = parseForm(raw, route.limits);
     if (!parsed.ok) {
       const message = clientFaultMessage(parsed.type);
@@ -165,26 +194,45 @@ export function createEventIntake(deps: EventIntakeDeps) {
       }
       verified = await deps.app.recordInbound(result.value);
     } catch (error) {
-      if (isKamError(error)) {
-        if (error.status >= 500) target.log.error(error.message, { code: error.code, error });
-        answer(res, requestId, error.status, JSON.stringify({ error: { code: error.code, message: error.message } }));
-        return;
-      }
-      target.log.error('unhandled error', { error });
-      answer(res, requestId, 500, JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal error', requestId } }));
+      answerError(req, res, target, requestId, error);
       return;
     }
     answer(res, requestId, 200, ACCEPTED);
     setImmediate(() => {
-      deps.app.applyInbound(verified).catch((error: unknown) => {
-        target.log.error(`${route.what} processing failed`, { installationId: verified.installation?.id, error });
-      });
+      // A synchronous throw becomes a rejection here, and a failed log line is dropped: neither may end the process.
+      Promise.resolve()
+        .then(() => deps.app.applyInbound(verified))
+        .catch((error: unknown) => target.log.error(`${route.what} processing failed`, { installationId: verified.installation?.id, error }))
+        .catch(() => undefined);
     });
+  };
+
+  /**
+   * What Express's own last handler does for an error its error handler threw: only a log line that
+   * could not be written gets here (a thrown value whose fields throw when read). The client still
+   * gets an answer, and the process goes on (an unhandled rejection would end it).
+   */
+  const lastResort = (res: ServerResponse, route: EventRoute, requestId: string) => {
+    try {
+      deps.logger.error('event intake failed', { requestId, route: route.pattern });
+    } catch {
+      // Nothing more to say: the answer below is what matters.
+    }
+    try {
+      answer(res, requestId, 500, internalError(requestId));
+    } catch {
+      res.destroy();
+    }
   };
 
   /** Takes the request when it is a plain event (true), or leaves it untouched for Express (false). */
   return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const taken = routeOf(req);
+    let taken: ReturnType<typeof routeOf>;
+    try {
+      taken = routeOf(req);
+    } catch {
+      return false; // Express answers what this could not read, with its own error handling.
+    }
     if (!taken) return false;
     const incoming = req.headers['x-request-id'];
     const requestId = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
@@ -204,8 +252,7 @@ export function createEventIntake(deps: EventIntakeDeps) {
       else chunks.push(chunk);
     });
     req.on('end', () => {
-      const raw = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      void handle(req, res, taken.route, taken.params, raw, requestId);
+      handle(req, res, taken.route, taken.params, chunks, requestId).catch(() => lastResort(res, taken.route, requestId));
     });
     // The client left before its body was read: nobody is there to answer, and nothing was stored.
     req.on('error', () => deps.logger.debug('request aborted by the client', { requestId, route: taken.route.pattern }));
