@@ -26,6 +26,8 @@ export interface EventRun {
   webCpuByProcess: Array<{ label: string; msPerEvent: number }>;
   fates: Record<EventFate, number>;
   settleSeconds: number;
+  /** How long the rate waited, before it began, for the cluster to be at rest (no cycle job waiting or running). */
+  quietSeconds: number;
   outstandingMarks: number;
   /** Cycle jobs created for the installations while this rate's events were taken and settled. */
   passes: number;
@@ -50,6 +52,27 @@ async function settle(db: AppDb): Promise<{ seconds: number; outstanding: number
   }
 }
 
+/** A cycle job pg-boss still holds for work: waiting, due for a retry, or running. */
+const PENDING = new Set(['created', 'retry', 'active']);
+/** Longer than a web process's 5 s spacing of an installation's pass sends: a send still due would show. */
+const AT_REST_MS = 6_000;
+
+/**
+ * Until no cycle job has waited or run for AT_REST_MS (at most 180 s): each rate's acks are then
+ * measured beside the passes that rate causes, not beside the previous rate's, which on the
+ * bench's shared cores would still be running (and what they cost is in the pass figures).
+ */
+async function atRest(db: AppDb): Promise<number> {
+  const started = Date.now();
+  let restSince = Date.now();
+  for (;;) {
+    const pending = (await db.cycleJobs()).some((job) => PENDING.has(job.state));
+    if (pending) restSince = Date.now();
+    if (Date.now() - restSince >= AT_REST_MS || Date.now() - started > 180_000) return (Date.now() - started) / 1000;
+    await sleep(500);
+  }
+}
+
 /** The web processes whose CPU is read: the children of a `--processes N` primary and the primary itself, or the one web process. */
 const webProcesses = (cluster: AppCluster) =>
   cluster.web.pids.length > 1 || cluster.web.pids[0] !== cluster.web.pid
@@ -62,6 +85,7 @@ export async function measureEvents(options: { rates: number[]; seconds: number;
   await db.keepClearedMarks();
   const runs: EventRun[] = [];
   for (const rate of options.rates) {
+    const quietSeconds = await atRest(db);
     note(`event load: ${rate}/s for ${options.seconds} s over ${targets.length} entities of ${new Set(targets.map((t) => t.installationId)).size} installations; load ${load()}`);
     const jobsBefore = (await db.cycleJobs()).length;
     const processes = webProcesses(cluster);
@@ -98,6 +122,7 @@ export async function measureEvents(options: { rates: number[]; seconds: number;
       webCpuByProcess: byProcess,
       fates,
       settleSeconds: settled.seconds,
+      quietSeconds,
       outstandingMarks: settled.outstanding,
       passes: (await db.cycleJobs()).length - jobsBefore,
     });

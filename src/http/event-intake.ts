@@ -7,7 +7,7 @@ import { isKamError } from '../core/errors';
 import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
 import type { Logger } from '../logging/logger';
 import { clientFault, clientFaultMessage, logRequestRefusal } from './error-handler';
-import { ACCEPTED, logInboundRefusal, type RefusalTarget } from './verify-inbound';
+import { ACCEPTED, applyAfterAnswer, logInboundRefusal, type RefusalTarget } from './verify-inbound';
 
 /**
  * The CRMs' events and webhooks, answered before Express sees them (issue 12: ack p99 <= 20 ms at
@@ -198,13 +198,7 @@ export function createEventIntake(deps: EventIntakeDeps) {
       return;
     }
     answer(res, requestId, 200, ACCEPTED);
-    setImmediate(() => {
-      // A synchronous throw becomes a rejection here, and a failed log line is dropped: neither may end the process.
-      Promise.resolve()
-        .then(() => deps.app.applyInbound(verified))
-        .catch((error: unknown) => target.log.error(`${route.what} processing failed`, { installationId: verified.installation?.id, error }))
-        .catch(() => undefined);
-    });
+    applyAfterAnswer(deps.app, verified, () => target.log, route.what);
   };
 
   /**

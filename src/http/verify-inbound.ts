@@ -103,6 +103,20 @@ export const verifiedOf = <T>(res: Response): T => res.locals.verified as T;
 export const ACCEPTED = JSON.stringify({ ok: true });
 
 /**
+ * An accepted event's effects, applied after its answer went out (the Express route and the event
+ * intake alike). A synchronous throw becomes a rejection here, and a log line that cannot be
+ * written is dropped: neither may end the process.
+ */
+export function applyAfterAnswer(app: Pick<CrmApp, 'applyInbound'>, verified: VerifiedInbound, log: () => Logger, what: string): void {
+  setImmediate(() => {
+    Promise.resolve()
+      .then(() => app.applyInbound(verified))
+      .catch((error: unknown) => log().error(`${what} processing failed`, { installationId: verified.installation?.id, error }))
+      .catch(() => undefined);
+  });
+}
+
+/**
  * The handler after `verifyInbound` for a CRM's events and webhooks: the dirty marks are stored
  * BEFORE the 2xx (an acknowledged event is never lost: neither CRM sends it again), then the
  * event's effects are applied after the answer went out.
@@ -118,10 +132,6 @@ export function acceptInbound(app: Pick<CrmApp, 'recordInbound' | 'applyInbound'
     }
     // The same few bytes for every event, written as they are: no serialising, no ETag hash.
     res.status(200).type('application/json').end(ACCEPTED);
-    setImmediate(() => {
-      app.applyInbound(verified).catch((error: unknown) => {
-        req.log.error(`${what} processing failed`, { installationId: verified.installation?.id, error });
-      });
-    });
+    applyAfterAnswer(app, verified, () => req.log, what);
   };
 }
