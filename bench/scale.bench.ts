@@ -76,14 +76,14 @@ function report(flags: ScaleFlags, rounds: RoundResult[]): void {
     say(`- ${round.workers} worker(s): ${ceilings.join('; ')}; measured ${perMinute(round.sync.completed, round.sync.seconds).toFixed(1)} / min.`);
   }
   say('');
-  say(`| workers | rate / s | events sent | achieved / s | ack ms p50 / p95 / p99 / max | answers | generator late ms p99 | web CPU ms / event: all (${flags.web > 1 ? 'each process; primary' : 'one process'}) | ended: dirty mark / re-read / LOST | cycle jobs | marks left (settle s) | at rest before (s) |`);
-  say('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  say(`| workers | rate / s | events sent | achieved / s | ack ms p50 / p95 / p99 / max | answers | generator late ms p99 | web CPU ms / event: all (${flags.web > 1 ? 'each process; primary' : 'one process'}) | ended: dirty mark / re-read / LOST | cycle jobs | marks left (settle s) | at rest before (s) | web event-loop delay p99 / max ms |`);
+  say('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const round of rounds) {
     if (round.events.length === 0) say(`| ${round.workers} | not run or did not complete (see the notes above) | | | | | | | | | |`);
     for (const e of round.events) {
       const answers = Object.entries(e.statuses).map(([status, n]) => `${status === '0' ? 'failed' : status === '-1' ? 'unanswered' : status}: ${fmt(n)}`).join(', ');
       const each = e.webCpuByProcess.map((proc) => ms(proc.msPerEvent)).join(' / ');
-      say(`| ${round.workers} | ${fmt(e.rate)} | ${fmt(e.sent)} over ${fmt(e.targets)} entities | ${e.achievedPerSecond.toFixed(0)} | ${ms(e.ackMs.p50)} / ${ms(e.ackMs.p95)} / ${ms(e.ackMs.p99)} / ${ms(e.ackMs.max)} | ${answers} | ${ms(e.lateMs.p99)} | ${ms(e.webCpuMsPerEvent)} (${each}) | ${fmt(e.fates.marked)} / ${fmt(e.fates.reread)} / ${fmt(e.fates.lost)} | ${fmt(e.passes)} | ${fmt(e.outstandingMarks)} (${e.settleSeconds.toFixed(0)} s) | ${e.quietSeconds.toFixed(0)} |`);
+      say(`| ${round.workers} | ${fmt(e.rate)} | ${fmt(e.sent)} over ${fmt(e.targets)} entities | ${e.achievedPerSecond.toFixed(0)} | ${ms(e.ackMs.p50)} / ${ms(e.ackMs.p95)} / ${ms(e.ackMs.p99)} / ${ms(e.ackMs.max)} | ${answers} | ${ms(e.lateMs.p99)} | ${ms(e.webCpuMsPerEvent)} (${each}) | ${fmt(e.fates.marked)} / ${fmt(e.fates.reread)} / ${fmt(e.fates.lost)} | ${fmt(e.passes)} | ${fmt(e.outstandingMarks)} (${e.settleSeconds.toFixed(0)} s) | ${e.quietSeconds.toFixed(0)} | ${e.eventLoop ? `${ms(e.eventLoop.p99)} / ${ms(e.eventLoop.max)}` : '-'} |`);
     }
   }
   say('');

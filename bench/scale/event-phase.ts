@@ -1,5 +1,5 @@
 import type { AppCluster } from '../../src/sandbox/demo/app-cluster';
-import { load, noter } from '../bench-kit';
+import { eventLoopSince, load, noter, type EventLoopFigures } from '../bench-kit';
 import { buildEventTargets, type EventTarget } from './event-targets';
 import { runEventLoad } from './run-event-load';
 import type { Fleet } from './portal-fleet';
@@ -26,6 +26,8 @@ export interface EventRun {
   webCpuByProcess: Array<{ label: string; msPerEvent: number }>;
   fates: Record<EventFate, number>;
   settleSeconds: number;
+  /** The answering web process's event-loop delay while the rate ran (with several web processes, the one /health reached). */
+  eventLoop: EventLoopFigures | null;
   /** How long the rate waited, before it began, for the cluster to be at rest (no cycle job waiting or running). */
   quietSeconds: number;
   outstandingMarks: number;
@@ -90,8 +92,10 @@ export async function measureEvents(options: { rates: number[]; seconds: number;
     const jobsBefore = (await db.cycleJobs()).length;
     const processes = webProcesses(cluster);
     const cpuBefore = processes.map((proc) => cpuSecondsOf(proc.pid));
+    const since = Date.now();
     const result = await runEventLoad({ targets, rate, seconds: options.seconds, seed: options.seed + rate, dir: options.dir, generators: options.generators, label: String(rate) });
     const cpuAfter = processes.map((proc) => cpuSecondsOf(proc.pid));
+    const eventLoop = await eventLoopSince(cluster.web.url, since).catch(() => null);
     note(`event load sent ${result.events.length}; waiting for the dirty marks to settle; load ${load()}`);
     const settled = await settle(db);
     const markedNow = await db.dirtyMarks();
@@ -123,6 +127,7 @@ export async function measureEvents(options: { rates: number[]; seconds: number;
       fates,
       settleSeconds: settled.seconds,
       quietSeconds,
+      eventLoop,
       outstandingMarks: settled.outstanding,
       passes: (await db.cycleJobs()).length - jobsBefore,
     });
