@@ -16,6 +16,8 @@ export interface RawRequest {
 export interface RawClient {
   /** Sends the request; resolves with the answer's status (0 when the connection failed). */
   send(request: RawRequest): Promise<number>;
+  /** Opens up to `count` connections (within the limit); resolves once they are connected and idle. */
+  warm(count: number): Promise<void>;
   close(): void;
 }
 
@@ -105,6 +107,22 @@ export function createRawClient(options: { host: string; port: number; maxConnec
         if (connection) dispatch(connection, request, resolve);
         else waiting.push({ request, resolve });
       });
+    },
+    async warm(count) {
+      const opening: Array<Promise<void>> = [];
+      while (open < options.maxConnections && opening.length < count) {
+        const connection = connect();
+        opening.push(
+          new Promise<void>((resolve) => {
+            connection.socket.once('connect', () => {
+              release(connection);
+              resolve();
+            });
+            connection.socket.once('error', () => resolve());
+          }),
+        );
+      }
+      await Promise.all(opening);
     },
     close() {
       for (const connection of idle.splice(0)) connection.socket.destroy();

@@ -57,6 +57,14 @@ function openSqlite(file: string): Kysely<Database> {
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
 }
 
+/**
+ * Connections per process, kept once made (pg-pool's `min`): a pool that closed its idle ones after
+ * 10 s (its default) met the first burst of events after a quiet spell with new PostgreSQL
+ * backends to start, and those events' answers waited for them (docs/BENCHMARKS.md, intake). Idle
+ * connections do not keep a process alive (a command exits when its work is done).
+ */
+const POOL_SIZE = 10;
+
 async function openPostgres(databaseUrl: string, schema: string | undefined): Promise<OpenDatabase> {
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new KamError('CONFIG_INVALID', 'DATABASE_URL must start with postgres:// or postgresql://.', {
@@ -68,7 +76,7 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
   }
   // search_path is set at connection start-up, so every pooled connection (and the
   // migrator) works inside the schema without qualifying table names.
-  const pool = new Pool({ connectionString: databaseUrl, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const pool = new Pool({ connectionString: databaseUrl, min: POOL_SIZE, max: POOL_SIZE, allowExitOnIdle: true, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) {
     try {

@@ -74,6 +74,24 @@ export function withVerifiedInstallations(
     return installation;
   };
 
+  /**
+   * Reads under way, by lookup: the events of one portal that find its copy expired together (the
+   * first burst after a quiet spell) share one read instead of each making its own. A read is
+   * shared only while no write of this process came after its start: a later caller never gets a
+   * row read before a write it may have to see.
+   */
+  const reading = new Map<string, { writes: number; installation: Promise<Installation | null> }>();
+  const sharedRead = (lookup: VerifiedLookup): Promise<Installation | null> => {
+    const key = 'id' in lookup ? `id\u0000${lookup.id}` : `external\u0000${externalKey(lookup.crm, lookup.externalId)}`;
+    const under = reading.get(key);
+    if (under && under.writes === writes) return under.installation;
+    const installation = read(lookup).finally(() => {
+      if (reading.get(key)?.installation === installation) reading.delete(key);
+    });
+    reading.set(key, { writes, installation });
+    return installation;
+  };
+
   return {
     ...store,
     /** For a write to the installation's row made elsewhere in this process (the settings history). */
@@ -81,7 +99,7 @@ export function withVerifiedInstallations(
     async findVerified(lookup, accepts) {
       const copy = cached(lookup);
       if (copy && accepts(copy)) return copy;
-      return read(lookup);
+      return sharedRead(lookup);
     },
     async upsert(input) {
       try {

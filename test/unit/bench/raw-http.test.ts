@@ -66,6 +66,31 @@ describe('bench raw HTTP client', () => {
     }
   });
 
+  it('opens its connections ahead when warmed, and sends on them', async () => {
+    const client = createRawClient({ host: '127.0.0.1', port, maxConnections: 3 });
+    const url = new URL(`http://127.0.0.1:${port}/ok`);
+    const connected = new Set<unknown>();
+    let threeConnected!: () => void;
+    const three = new Promise<void>((resolve) => (threeConnected = resolve));
+    const counting = (socket: unknown) => {
+      connected.add(socket);
+      if (connected.size === 3) threeConnected();
+    };
+    server.on('connection', counting);
+    try {
+      await client.warm(10);
+      // Before any request: the server has taken three connections (the limit), and no more.
+      await three;
+      const statuses = await Promise.all(Array.from({ length: 9 }, () => client.send(rawRequest(url, 'text/plain', 'x'))));
+      expect(statuses).toEqual(Array(9).fill(200));
+      expect(connected.size).toBe(3);
+      expect(new Set(seen.slice(-9).map((entry) => entry.socket)).size).toBe(3);
+    } finally {
+      server.off('connection', counting);
+      client.close();
+    }
+  });
+
   it('answers 0 when nothing listens', async () => {
     const closed = http.createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));

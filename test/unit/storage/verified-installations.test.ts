@@ -176,4 +176,30 @@ describe('createStorage wiring', () => {
       await storage.close();
     }
   });
+
+  it('shares one store read among the lookups that find the copy expired together, but not one begun before a write', async () => {
+    const cache = withVerifiedInstallations(counted(), { ttlMs: TTL, now });
+    const { id } = await portal(cache);
+    const lookup = { crm: 'bitrix24' as const, externalId: 'member-1' };
+    const burst = await Promise.all(Array.from({ length: 20 }, () => cache.findVerified(lookup, signedWith('token-1'))));
+    expect(burst.map((found) => found?.id)).toEqual(Array(20).fill(id));
+    expect(reads).toBe(1);
+    clock += TTL;
+    // A read under way when this process rotates the token is not handed to the lookups after it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const gated = withVerifiedInstallations({ ...counted(), findByExternalId: async (crm, externalId) => {
+      reads += 1;
+      const row = await stored.findByExternalId(crm, externalId);
+      await held;
+      return row;
+    } }, { ttlMs: TTL, now });
+    const before = gated.findVerified(lookup, signedWith('token-2'));
+    await gated.setApplicationToken(id, 'token-2');
+    const after = gated.findVerified(lookup, signedWith('token-2'));
+    release();
+    expect((await after)?.applicationToken).toBe('token-2');
+    expect((await before)?.applicationToken).toBe('token-1');
+    expect(reads).toBe(3);
+  });
 });
