@@ -14,7 +14,7 @@ import { scratchDatabase } from './scale/scale-db';
 import { startServe } from './serve-process';
 
 /**
- * `npm run bench -- intake [--installations 20] [--rates 200,1000,2000] [--seconds 3] [--generators 1] [--json]`
+ * `npm run bench -- intake [--installations 20] [--rates 200,1000,2000] [--seconds 3] [--generators 1] [--quiet-seconds 3] [--json]`
  *
  * Issues 9 and 12: what one event costs the process that answers it. `kam serve` in its own
  * process with no cycles (KAM_AUTO_SYNC=false; the reconcile schedule never fires), its database
@@ -31,6 +31,8 @@ interface Flags {
   installations: number;
   /** Load generator processes sharing the schedule (bench/scale/run-event-load.ts). */
   generators: number;
+  /** Silence after the warm-up, before the rates (its CPU use is the idle figure): a burst after a quiet spell. */
+  quietSeconds: number;
   rates: number[];
   seconds: number;
   json: boolean;
@@ -40,7 +42,7 @@ function parseFlags(args: string[]): Flags {
   const { int, value } = flagReader(args);
   const rates = (value('rates') ?? '200,1000,2000').split(',').map(Number);
   if (rates.some((rate) => !Number.isInteger(rate) || rate < 1)) throw new Error('--rates wants a list like 200,1000,2000');
-  return { installations: Math.max(1, int('installations', 20)), generators: Math.max(1, int('generators', 1)), rates, seconds: Math.max(1, int('seconds', 3)), json: args.includes('--json') };
+  return { installations: Math.max(1, int('installations', 20)), generators: Math.max(1, int('generators', 1)), quietSeconds: Math.max(1, int('quiet-seconds', 3)), rates, seconds: Math.max(1, int('seconds', 3)), json: args.includes('--json') };
 }
 
 const note = noter('intake');
@@ -48,8 +50,6 @@ const note = noter('intake');
 const WARM_UP = { rate: 500, seconds: 4 };
 /** The app's own user on every portal: a company event by it runs the echo check. */
 const APP_USER = '1';
-/** How long the idle process's CPU use is sampled (the clock ticks are 10 ms). */
-const IDLE_MS = 3_000;
 
 interface Target extends LoadTarget {
   key: string;
@@ -143,9 +143,9 @@ async function measureEngine(engine: 'sqlite' | 'postgres', flags: Flags, adminU
     collect(await fire(targets, WARM_UP.rate, WARM_UP.seconds, 1, dir, flags.generators));
     // What the process spends with no request at all (timers, pollers), to read the per-event figures against.
     const idle0 = cpuSecondsOf(serve.pid);
-    await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+    await new Promise((resolve) => setTimeout(resolve, flags.quietSeconds * 1000));
     const idle1 = cpuSecondsOf(serve.pid);
-    const idleMsPerSecond = idle0 === null || idle1 === null ? Number.NaN : ((idle1 - idle0) * 1000 * 1000) / IDLE_MS;
+    const idleMsPerSecond = idle0 === null || idle1 === null ? Number.NaN : ((idle1 - idle0) * 1000 * 1000) / (flags.quietSeconds * 1000);
     const rates: RateFigures[] = [];
     for (const rate of flags.rates) {
       const cpu0 = cpuSecondsOf(serve.pid);
@@ -189,7 +189,7 @@ export async function run(args: string[]): Promise<void> {
   }
   const ms = (n: number): string => (Number.isFinite(n) ? n.toFixed(n < 10 ? 2 : 0) : '-');
   say('');
-  say(`Command: npm run bench -- intake --installations ${flags.installations} --generators ${flags.generators} --rates ${flags.rates.join(',')} --seconds ${flags.seconds}`);
+  say(`Command: npm run bench -- intake --installations ${flags.installations} --generators ${flags.generators} --quiet-seconds ${flags.quietSeconds} --rates ${flags.rates.join(',')} --seconds ${flags.seconds}`);
   say(`Date: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; Node ${process.version}; ${os.cpus().length} cores; load average ${loads.join(' -> ')}`);
   say('');
   say('| storage (role) | rate /s | events | CPU ms per event | ack p50 ms | p99 ms | max ms | event-loop delay p99 / max ms | generator late p99 ms | non-2xx |');
