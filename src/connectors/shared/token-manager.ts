@@ -90,9 +90,13 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
             installation = latest;
             continue;
           }
-          // The newest stored pair itself is refused: the grant is gone.
-          await deps.installations.setStatus(deps.installationId, 'blocked', reason);
-          deps.logger.error('installation blocked: the CRM refused the newest stored refresh token', { installationId: deps.installationId, error });
+          // The newest stored pair itself is refused: the grant is gone. An installation the CRM
+          // uninstalled meanwhile stays deleted (amoCRM revokes the tokens as it sends its
+          // disconnect hook, so a pass under way meets the refusal just as the hook is applied).
+          if (latest.status !== 'deleted') {
+            await deps.installations.setStatus(deps.installationId, 'blocked', reason);
+            deps.logger.error('installation blocked: the CRM refused the newest stored refresh token', { installationId: deps.installationId, error });
+          }
         }
         // Anything else (our client credentials refused, a network failure, a malformed answer)
         // is not this installation's fault: report it, block nothing.

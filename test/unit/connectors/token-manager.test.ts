@@ -199,6 +199,18 @@ describe('token manager', () => {
     expect(exchange).toHaveBeenCalledTimes(1);
   });
 
+  it('leaves an installation the CRM uninstalled meanwhile deleted when its refresh token is refused', async () => {
+    const { manager, exchange, installations } = setup();
+    const refused = deferred<OAuthTokens>();
+    exchange.mockReturnValue(refused.promise);
+    const refresh = manager.refresh('access-old').catch((caught: unknown) => caught);
+    // The disconnect hook is applied while the exchange is on its way; then the CRM refuses the token.
+    await installations.setStatus('inst-1', 'deleted', 'uninstalled from the CRM');
+    refused.reject(new KamError('TOKEN_REFRESH_FAILED', 'amoCRM OAuth (refresh_token): Token has been revoked', { details: { vendorCode: 'invalid_grant' } }));
+    expect(await refresh).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' });
+    expect(installations.row()).toMatchObject({ status: 'deleted', statusReason: 'uninstalled from the CRM' });
+  });
+
   it('blocks the installation and rejects with TOKEN_REFRESH_FAILED when the CRM refuses the refresh token', async () => {
     const { manager, exchange, installations } = setup();
     exchange.mockRejectedValue(new KamError('TOKEN_REFRESH_FAILED', 'Bitrix24 oauth/token: invalid_grant (refresh token expired)', { details: { vendorCode: 'invalid_grant' } }));
