@@ -10,9 +10,9 @@ const START_DELAY_MS = 3_000;
 /**
  * Runs the open-loop schedule of `rate` events a second for `seconds` from `generators` processes
  * (bench/scale/event-load.ts), each sending every n-th event of the one schedule from one common
- * start time, and returns every event's fate together. One Node process spends about 0.2 ms of
- * CPU per request it sends and reads: at 2,000 a second its own event loop is 40% busy, and an
- * answer it reads late counts as a late acknowledgement. On a machine with cores to spare, several
+ * start time, and returns every event's fate together. One generator spends about 0.11 ms of CPU
+ * per request it sends and reads (raw-http.ts): at 2,000 a second its own event loop is a fifth
+ * busy, and an answer it reads late counts as a late acknowledgement. On a machine with cores to spare, several
  * generators keep the instrument out of the figure; on this project's two-core machine one measured
  * better (two add a process and a second set of connections competing for the same two cores).
  */
