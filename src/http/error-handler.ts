@@ -1,7 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { isKamError } from '../core/errors';
-import { createRefusalLog, refusalTargetOf } from './verify-inbound';
-import { whereOf } from './route-of';
+import { createRefusalLog, refusalTargetOf, type RefusalTarget } from './verify-inbound';
 
 /**
  * Maps any error to a JSON reply: KamError keeps its code and status; a client's fault found by
@@ -34,7 +33,7 @@ export const clientFaultMessage = (type: string): string => CLIENT_FAULTS[type] 
 export const logRequestRefusal = createRefusalLog({ message: 'request refused' });
 
 /** A client's fault carried by an error (a 4xx `status` or `statusCode`, a `type`), or null: the fast event intake maps errors the same way. */
-export function clientFault(error: unknown): { status: number; message: string; type: string } | null {
+function clientFault(error: unknown): { status: number; message: string; type: string } | null {
   if (typeof error !== 'object' || error === null) return null;
   const candidate = error as HttpErrorLike;
   const status = typeof candidate.status === 'number' ? candidate.status : typeof candidate.statusCode === 'number' ? candidate.statusCode : 0;
@@ -44,25 +43,39 @@ export function clientFault(error: unknown): { status: number; message: string; 
   return { status, type, message: clientFaultMessage(type) };
 }
 
+/** The JSON answer to a request an error ended. */
+export interface ErrorAnswer {
+  status: number;
+  body: { error: { code: string; message: string; requestId?: string } };
+}
+
+/**
+ * What an error that ended a request is answered with, and its log line: one decision for Express's
+ * error handler and the event intake (event-intake.ts) alike. Null when the client has left and
+ * nobody is there to answer.
+ */
+export function answerForError(error: unknown, target: RefusalTarget, requestId: string, clientGone: boolean): ErrorAnswer | null {
+  if (isKamError(error)) {
+    if (error.status >= 500) target.log.error(error.message, { code: error.code, error });
+    return { status: error.status, body: { error: { code: error.code, message: error.message } } };
+  }
+  const fault = clientFault(error);
+  // The client left: whatever the parser made of the half-read body, nobody is there to answer.
+  if (fault?.type === 'request.aborted' || clientGone) {
+    target.log.debug('request aborted by the client', target.where);
+    return null;
+  }
+  if (fault) {
+    logRequestRefusal(target, { code: fault.type, message: fault.message });
+    return { status: fault.status, body: { error: { code: 'INPUT_INVALID', message: fault.message } } };
+  }
+  target.log.error('unhandled error', { error });
+  return { status: 500, body: { error: { code: 'INTERNAL', message: 'Internal error', requestId } } };
+}
+
 export function errorHandler() {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    if (isKamError(error)) {
-      if (error.status >= 500) req.log.error(error.message, { code: error.code, error });
-      if (!res.headersSent) res.status(error.status).json({ error: { code: error.code, message: error.message } });
-      return;
-    }
-    const fault = clientFault(error);
-    // The client left: whatever the parser made of the half-read body, nobody is there to answer.
-    if (fault?.type === 'request.aborted' || req.socket.destroyed) {
-      req.log.debug('request aborted by the client', whereOf(req));
-      return;
-    }
-    if (fault) {
-      logRequestRefusal(refusalTargetOf(req), { code: fault.type, message: fault.message });
-      if (!res.headersSent) res.status(fault.status).json({ error: { code: 'INPUT_INVALID', message: fault.message } });
-      return;
-    }
-    req.log.error('unhandled error', { error });
-    if (!res.headersSent) res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error', requestId: req.id } });
+    const answer = answerForError(error, refusalTargetOf(req), req.id, req.socket.destroyed);
+    if (answer && !res.headersSent) res.status(answer.status).json(answer.body);
   };
 }

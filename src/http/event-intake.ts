@@ -3,10 +3,9 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import proxyAddr from 'proxy-addr';
 import qs from 'qs';
 import type { CrmApp } from '../app/crm-app';
-import { isKamError } from '../core/errors';
 import type { InboundRequest, VerifiedInbound, VerifyResult } from '../core/ports/crm-connector.port';
 import type { Logger } from '../logging/logger';
-import { clientFault, clientFaultMessage, logRequestRefusal } from './error-handler';
+import { answerForError, clientFaultMessage, logRequestRefusal } from './error-handler';
 import { ACCEPTED, applyAfterAnswer, logInboundRefusal, type RefusalTarget } from './verify-inbound';
 
 /**
@@ -141,23 +140,8 @@ export function createEventIntake(deps: EventIntakeDeps) {
 
   /** An error thrown while verifying or recording, answered as Express's error handler answers it (error-handler.ts). */
   const answerError = (req: IncomingMessage, res: ServerResponse, target: RefusalTarget, requestId: string, error: unknown) => {
-    if (isKamError(error)) {
-      if (error.status >= 500) target.log.error(error.message, { code: error.code, error });
-      answer(res, requestId, error.status, JSON.stringify({ error: { code: error.code, message: error.message } }));
-      return;
-    }
-    const fault = clientFault(error);
-    if (fault?.type === 'request.aborted' || req.socket.destroyed) {
-      target.log.debug('request aborted by the client', target.where);
-      return;
-    }
-    if (fault) {
-      logRequestRefusal(target, { code: fault.type, message: fault.message });
-      answer(res, requestId, fault.status, JSON.stringify({ error: { code: 'INPUT_INVALID', message: fault.message } }));
-      return;
-    }
-    target.log.error('unhandled error', { error });
-    answer(res, requestId, 500, internalError(requestId));
+    const reply = answerForError(error, target, requestId, req.socket.destroyed);
+    if (reply) answer(res, requestId, reply.status, JSON.stringify(reply.body));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, route: EventRoute, params: Record<string, string>, chunks: Buffer[], requestId: string) => {
