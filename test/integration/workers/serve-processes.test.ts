@@ -14,7 +14,11 @@ jest.setTimeout(120_000);
 const databaseUrl = process.env.TEST_DATABASE_URL;
 const KAM = resolve(__dirname, '../../../bin/kam.js');
 // A fresh connection per request: the cluster's primary hands each new connection to the next child.
-const fresh = axios.create({ httpAgent: new http.Agent({ keepAlive: false }), validateStatus: () => true });
+// A connection the primary handed to a child just as it was killed is never answered (node:cluster
+// drops it with the child), so each request has a deadline and a lost one is simply asked again.
+const fresh = axios.create({ httpAgent: new http.Agent({ keepAlive: false }), validateStatus: () => true, timeout: 3_000 });
+/** How long the children may take to be seen answering before the test says what it saw. */
+const SEEN_WITHIN_MS = 60_000;
 
 
 const baseEnv = (extra: Record<string, string>) => ({ ...process.env, KAM_DATA_DIR: mkdtempSync(join(tmpdir(), 'kam-procs-')), KAM_LOG_LEVEL: 'warn', KAM_ENCRYPTION_KEY: randomBytes(32).toString('base64'), ...extra });
@@ -43,18 +47,32 @@ if (!databaseUrl) {
       await database.drop();
     });
 
+    /** What the primary and its children wrote to stderr, for a failure's message. */
+    let stderr = '';
     /** The pids answering /health, asking until `until` holds (each answer comes from one child). */
-    const healthPids = async (url: string, until: (seen: Set<number>) => boolean): Promise<Set<number>> => {
+    const healthPids = async (url: string, what: string, until: (seen: Set<number>) => boolean): Promise<Set<number>> => {
       const seen = new Set<number>();
+      const outcomes = new Map<string, number>();
+      const deadline = Date.now() + SEEN_WITHIN_MS;
       while (!until(seen)) {
-        const answer = await fresh.get<{ pid?: number; role?: string }>(`${url}/health`);
-        if (answer.status === 200 && answer.data.role === 'web' && typeof answer.data.pid === 'number') seen.add(answer.data.pid);
+        if (Date.now() > deadline) {
+          throw new Error(`${what}: not seen within ${SEEN_WITHIN_MS} ms; pids seen ${JSON.stringify([...seen])}, answers ${JSON.stringify(Object.fromEntries(outcomes))}; stderr:\n${stderr.slice(-4_000)}`);
+        }
+        const outcome = await fresh.get<{ pid?: number; role?: string }>(`${url}/health`).then(
+          (answer) => {
+            if (answer.status === 200 && answer.data.role === 'web' && typeof answer.data.pid === 'number') seen.add(answer.data.pid);
+            return `status ${answer.status}`;
+          },
+          (error: unknown) => (axios.isAxiosError(error) ? (error.code ?? error.message) : String(error)),
+        );
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
       return seen;
     };
 
     it('serves from both children on one port, replaces a killed child, and stops every child on SIGTERM', async () => {
-      primary = spawn(process.execPath, [KAM, 'serve', '--role', 'web', '--processes', '2', '--port', '0'], { env: baseEnv({ DATABASE_URL: database.url }), stdio: ['ignore', 'pipe', 'ignore'] });
+      primary = spawn(process.execPath, [KAM, 'serve', '--role', 'web', '--processes', '2', '--port', '0'], { env: baseEnv({ DATABASE_URL: database.url }), stdio: ['ignore', 'pipe', 'pipe'] });
+      primary.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => primary?.once('exit', (code, signal) => done({ code, signal })));
       const line = await new Promise<string>((done, fail) => {
         createInterface({ input: primary?.stdout as NodeJS.ReadableStream }).once('line', done);
@@ -66,13 +84,13 @@ if (!databaseUrl) {
       expect(ready.pids).not.toContain(primary.pid);
 
       // Both children answer on the one port.
-      const both = await healthPids(ready.url, (seen) => ready.pids.every((pid) => seen.has(pid)));
+      const both = await healthPids(ready.url, 'both children answering', (seen) => ready.pids.every((pid) => seen.has(pid)));
       expect([...both].sort()).toEqual([...ready.pids].sort());
 
       // A child that dies is replaced: a third pid answers, beside the survivor.
       const [victim, survivor] = ready.pids as [number, number];
       process.kill(victim, 'SIGKILL');
-      const after = await healthPids(ready.url, (seen) => [...seen].some((pid) => !ready.pids.includes(pid)) && seen.has(survivor));
+      const after = await healthPids(ready.url, 'a replacement beside the survivor', (seen) => [...seen].some((pid) => !ready.pids.includes(pid)) && seen.has(survivor));
       const replacement = [...after].find((pid) => !ready.pids.includes(pid)) as number;
       expect(alive(victim)).toBe(false);
 
