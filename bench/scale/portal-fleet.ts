@@ -46,8 +46,8 @@ export interface PortalStats {
 }
 
 // A fresh connection per control call: a kept-alive one may be closed by the server just as we reuse it.
-/** An amoCRM install refused for the exchange budget is tried again, once a second, up to this many times. */
-const AMO_INSTALL_ATTEMPTS = 300;
+/** An install refused for the app's exchange budget (429) is tried again, once a second, up to this many times. */
+const INSTALL_ATTEMPTS = 300;
 const control = axios.create({ httpAgent: new http.Agent({ keepAlive: false }), timeout: 60_000 });
 
 export async function startFleet(options: { bitrix24: number; amocrm: number; companies: number; contacts: number; deals: number; seed: number }): Promise<Fleet> {
@@ -96,11 +96,17 @@ export async function startFleet(options: { bitrix24: number; amocrm: number; co
   const install = async (portal: Portal): Promise<void> => {
     if (portal.bitrix24) {
       // The installer frame comes from the admin's browser, ONAPPINSTALL from the portal: each through the proxy with its own address.
+      // The app's OAuth exchanges are capped for all portals together (60 at once, then one a
+      // second: bitrix24-inbound.ts); past it the installer frame answers 429 with a page that
+      // posts itself again, as the admin's browser does here a second later.
       const via = front.via(portal.index);
-      const answer = await control.post(`${portal.url}/_sandbox/install`, { installUrl: `${via}/bitrix24/install`, eventsUrl: `${via}/bitrix24/events` });
-      const body = answer.data as { installed: boolean; installer?: { status: number | null; error?: string } };
-      if (!body.installed) throw new Error(`installer answered ${body.installer?.status ?? body.installer?.error ?? 'nothing'}`);
-      return;
+      for (let attempt = 1; ; attempt += 1) {
+        const answer = await control.post(`${portal.url}/_sandbox/install`, { installUrl: `${via}/bitrix24/install`, eventsUrl: `${via}/bitrix24/events` });
+        const body = answer.data as { installed: boolean; installer?: { status: number | null; error?: string } };
+        if (body.installed) return;
+        if (body.installer?.status !== 429 || attempt >= INSTALL_ATTEMPTS) throw new Error(`installer answered ${body.installer?.status ?? body.installer?.error ?? 'nothing'}`);
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
     // amo's widget installs all come from amo's servers and share the app's exchange budget (60 at
     // once, then one a second: amocrm-exchange-budget.ts): past it the app answers 429 and asks amo
@@ -109,7 +115,7 @@ export async function startFleet(options: { bitrix24: number; amocrm: number; co
       const answer = await control.post(`${portal.url}/_sandbox/install`, { redirectUri: `${front.url}/amocrm/oauth` });
       const sent = answer.data as { status: number | null; error?: string };
       if (sent.status === 200) return;
-      if (sent.status !== 429 || attempt >= AMO_INSTALL_ATTEMPTS) throw new Error(`the app answered the install with ${sent.status ?? sent.error ?? 'nothing'}`);
+      if (sent.status !== 429 || attempt >= INSTALL_ATTEMPTS) throw new Error(`the app answered the install with ${sent.status ?? sent.error ?? 'nothing'}`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   };

@@ -129,6 +129,8 @@ export async function runRound(flags: ScaleFlags, workers: number, adminUrl: str
         KAM_DEFAULT_LANG: 'en', KAM_JOB_CONCURRENCY: String(JOB_CONCURRENCY), KAM_WORKER_STALE_SECONDS: String(STALE_SECONDS),
       },
       logDir: join(dir, 'logs'),
+      // BENCH_SERVE_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node flags for the web process only.
+      webNodeArgs: (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== ''),
     });
     cleanup.unshift(() => cluster.stop());
     if (flags.workerNice > 0) for (const worker of cluster.workers) reniceProcess(worker.pid, flags.workerNice);

@@ -41,6 +41,8 @@ export interface AppClusterOptions {
   webPort?: number;
   /** How long a child may take to answer with its URL (default 90 s: tsx compiles on start). */
   readyTimeoutMs?: number;
+  /** Node flags for the web process only (the scale bench's BENCH_SERVE_NODE_ARGS, e.g. `--cpu-prof`). */
+  webNodeArgs?: string[];
 }
 
 export interface AppCluster {
@@ -85,7 +87,8 @@ function startChild(role: AppRole, index: number, options: AppClusterOptions, ch
   const { live } = children;
   const port = role === 'web' && options.webPort ? options.webPort : 0;
   const processes = role === 'web' && (options.webProcesses ?? 1) > 1 ? ['--processes', String(options.webProcesses)] : [];
-  const child = spawn(process.execPath, ['-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', String(port), ...processes], {
+  const nodeArgs = role === 'web' ? (options.webNodeArgs ?? []) : [];
+  const child = spawn(process.execPath, [...nodeArgs, '-e', CHILD_ENTRY, KAM_BIN, 'serve', '--role', role, '--port', String(port), ...processes], {
     cwd: ROOT,
     // A child inherits this process's environment (PATH, locale) as a shell would start it; the
     // app inside still reads its settings only through its own config.
