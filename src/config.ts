@@ -86,7 +86,8 @@ export interface Config {
   http: { host: string; port: number; publicUrl: string; trustProxy: TrustProxy };
   /**
    * verifiedCacheMs: a change to an installation made by ANOTHER process (a rotated application
-   * token or webhook secret, an uninstall) may go unseen by event verification this long.
+   * token or webhook secret, an uninstall) may go unseen by event verification this long while
+   * the process does not hear such changes (on PostgreSQL it hears them as they commit).
    */
   storage: { dataDir: string; sqliteFile: string; keyFile: string; databaseUrl: string | null; encryptionKey: string | null; verifiedCacheMs: number };
   log: { level: 'error' | 'warn' | 'info' | 'debug'; format: 'auto' | 'json' | 'pretty' };

@@ -106,6 +106,13 @@ export async function createRuntime(config: Config, logger: Logger, options: Run
     sqliteFile: config.storage.sqliteFile,
     encryptionKey: key.value,
     verifiedInstallationTtlMs: config.storage.verifiedCacheMs,
+    // Only a process that verifies inbound requests keeps copies of installations worth keeping warm.
+    ...((options.role ?? 'all') === 'worker' ? {} : {
+      hearInstallationChanges: (on: boolean, error?: unknown) => {
+        if (on) logger.info('hearing installation changes from every process');
+        else logger.warn('not hearing installation changes: event verification trusts its copies for the short TTL until it hears again', { error: error instanceof Error ? error.message : String(error) });
+      },
+    }),
   });
   logger.info('storage ready', { engine: storage.engine });
   const role = options.role ?? 'all';

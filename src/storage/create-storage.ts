@@ -16,6 +16,7 @@ import { createRateBucketStore } from './repositories/rate-bucket-store.kysely';
 import { createSyncStateStore } from './repositories/sync-state-store.kysely';
 import { createTaskLedger } from './repositories/task-ledger.kysely';
 import { createWriteStateStore } from './repositories/write-state-store.kysely';
+import { listenForInstallationChanges } from './installation-changes';
 
 export interface CreateStorageOptions extends ConnectionOptions {
   /** 32 bytes, from loadOrCreateEncryptionKey(). */
@@ -24,7 +25,16 @@ export interface CreateStorageOptions extends ConnectionOptions {
   migrate?: boolean;
   /** How long inbound verification may answer from a copy of an installation (default 10 s; 0: never). */
   verifiedInstallationTtlMs?: number;
+  /**
+   * PostgreSQL: hear every other process's installation changes as they commit (a process that
+   * verifies inbound requests wants this; installation-changes.ts), told when it starts and stops
+   * hearing. Ignored on SQLite (one process).
+   */
+  hearInstallationChanges?: (on: boolean, error?: unknown) => void;
 }
+
+/** Dirty-mark groups written at once on PostgreSQL (group-commit.ts). */
+const MARK_WRITES_IN_FLIGHT = 2;
 
 /**
  * Opens the store: SQLite (better-sqlite3, WAL) by default, PostgreSQL when databaseUrl is
@@ -58,12 +68,25 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
   }
 
   const installations = withVerifiedInstallations(createInstallationStore({ db, cipher }), { ttlMs: options.verifiedInstallationTtlMs });
+  const told = options.hearInstallationChanges;
+  const changes = told && options.databaseUrl && engine === 'postgres'
+    ? listenForInstallationChanges({
+        databaseUrl: options.databaseUrl,
+        ...(schema ? { schema } : {}),
+        changed: (id) => installations.changed(id),
+        listening: (on, error) => {
+          installations.hearing(on);
+          told(on, error);
+        },
+      })
+    : null;
   const settingsHistory = createSettingsHistoryStore({ db });
   return {
     engine,
     installations,
     entities: createEntityStore({ db }),
-    syncState: createSyncStateStore({ db }),
+    // SQLite writes one statement at a time anyway; PostgreSQL serves a second group beside a slow one.
+    syncState: createSyncStateStore({ db, concurrentMarkWrites: engine === 'postgres' ? MARK_WRITES_IN_FLIGHT : 1 }),
     evaluations: createEvaluationStore({ db }),
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),
@@ -86,7 +109,10 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
       if (status.current) current = status;
       return status;
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await changes?.close();
+      await db.destroy();
+    },
   };
 }
 

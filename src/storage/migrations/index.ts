@@ -7,6 +7,7 @@ import { entitiesByCompanyMigration } from './0005-entities-by-company';
 import { frameChecksMigration } from './0006-frame-checks';
 import { accountSnapshotsByRunMigration } from './0007-account-snapshots-by-run';
 import { rateBucketsMigration } from './0008-rate-buckets';
+import { installationChangeNotifyMigration } from './0009-installation-change-notify';
 
 /**
  * Every migration, listed in code rather than found by a folder scan, so the bundle, the
@@ -22,6 +23,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0006_frame_checks': frameChecksMigration,
   '0007_account_snapshots_by_run': accountSnapshotsByRunMigration,
   '0008_rate_buckets': rateBucketsMigration,
+  '0009_installation_change_notify': installationChangeNotifyMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -10,6 +10,13 @@ import { systemClock, type Clock } from './row-helpers';
  * makes drop the copy at once, and a copy that would refuse is never trusted (the store is asked).
  */
 export const VERIFIED_INSTALLATION_TTL_MS = 10_000;
+/**
+ * The same bound while this process hears every other process's changes as they commit
+ * (installation-changes.ts, PostgreSQL): a copy then goes when its row changes, and the TTL is
+ * only a safety net. Copies stay warm through the quiet spells between bursts of events, when a
+ * short TTL made the first events of every portal wait for a read (docs/BENCHMARKS.md, scale).
+ */
+export const HEARD_VERIFIED_INSTALLATION_TTL_MS = 300_000;
 /** Installations kept at most (least recently used dropped first): a portal per entry. */
 export const VERIFIED_INSTALLATIONS_MAX = 10_000;
 
@@ -33,9 +40,12 @@ const externalKey = (crm: CrmKind, externalId: string) => `${crm}\u0000${externa
  */
 export function withVerifiedInstallations(
   store: StoredInstallations,
-  options: { ttlMs?: number; max?: number; now?: Clock } = {},
-): InstallationStore & { changed(id: string): void } {
-  const ttlMs = options.ttlMs ?? VERIFIED_INSTALLATION_TTL_MS;
+  options: { ttlMs?: number; heardTtlMs?: number; max?: number; now?: Clock } = {},
+): InstallationStore & { changed(id: string): void; hearing(on: boolean): void } {
+  const shortTtlMs = options.ttlMs ?? VERIFIED_INSTALLATION_TTL_MS;
+  // A TTL of 0 (never answer from a copy) stays 0.
+  const heardTtlMs = shortTtlMs > 0 ? Math.max(shortTtlMs, options.heardTtlMs ?? HEARD_VERIFIED_INSTALLATION_TTL_MS) : 0;
+  let ttlMs = shortTtlMs;
   const now = options.now ?? systemClock;
   const byId = new LRUCache<string, Entry>({ max: options.max ?? VERIFIED_INSTALLATIONS_MAX });
   const idOf = new LRUCache<string, string>({ max: options.max ?? VERIFIED_INSTALLATIONS_MAX });
@@ -94,8 +104,20 @@ export function withVerifiedInstallations(
 
   return {
     ...store,
-    /** For a write to the installation's row made elsewhere in this process (the settings history). */
+    /** For a write to the installation's row made elsewhere: in this process (the settings history) or another (installation-changes.ts). */
     changed: forget,
+    /**
+     * Whether every other process's change is heard as it commits. From `true` on, copies live
+     * HEARD_VERIFIED_INSTALLATION_TTL_MS, and every copy made before is dropped (a change may have
+     * gone unheard before); from `false` on, the short TTL again, for the copies already made too.
+     */
+    hearing(on) {
+      if (on) {
+        writes += 1;
+        byId.clear();
+      }
+      ttlMs = on ? heardTtlMs : shortTtlMs;
+    },
     async findVerified(lookup, accepts) {
       const copy = cached(lookup);
       if (copy && accepts(copy)) return copy;

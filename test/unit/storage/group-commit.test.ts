@@ -57,6 +57,33 @@ describe('createGroupCommit', () => {
     await Promise.all(later);
   });
 
+  it('with inFlight 2, writes a second group beside a held one, and a third only after one of them commits', async () => {
+    const writer = heldWriter();
+    const commit = createGroupCommit(writer.write, { inFlight: 2 });
+    let started = writer.nextStart();
+    const first = commit('a');
+    await started;
+    started = writer.nextStart();
+    const second = commit('b');
+    await started;
+    expect(writer.groups).toEqual([['a'], ['b']]);
+    // Both writers busy: what comes now waits, gathered into one group.
+    const third = [commit('c'), commit('d')];
+    const states = third.map(settled);
+    // A group is started on the turn after it is asked for (setImmediate): none was.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writer.groups).toHaveLength(2);
+    started = writer.nextStart();
+    writer.releases[1]?.();
+    await second;
+    await started;
+    expect(writer.groups).toEqual([['a'], ['b'], ['c', 'd']]);
+    expect(states.map((state) => state.value)).toEqual(['pending', 'pending']);
+    writer.releases[0]?.();
+    writer.releases[2]?.();
+    await Promise.all([first, ...third]);
+  });
+
   it("writes a failed group's items one by one: the others commit, the faulty one rejects", async () => {
     const written: string[][] = [];
     const commit = createGroupCommit<string>(async (items) => {
@@ -78,12 +105,16 @@ describe('createGroupCommit', () => {
 describe('markDirty (group-committed)', () => {
   it('stores the marks of concurrent events of several installations in one insert, and refuses only the one whose installation is gone', async () => {
     const inserts: string[] = [];
+    const parameters: unknown[][] = [];
     const database = new BetterSqlite3(':memory:');
     database.pragma('foreign_keys = ON');
     const db = new Kysely<Database>({
       dialect: new SqliteDialect({ database }),
       log: (event) => {
-        if (event.level === 'query' && /^insert into "dirty_marks"/.test(event.query.sql)) inserts.push(event.query.sql);
+        if (event.level === 'query' && /^insert into "dirty_marks"/.test(event.query.sql)) {
+          inserts.push(event.query.sql);
+          parameters.push([...event.query.parameters]);
+        }
       },
     });
     try {
@@ -106,6 +137,11 @@ describe('markDirty (group-committed)', () => {
       const withGone = await Promise.allSettled([store.markDirty('i2', marks('5')), store.markDirty('gone', marks('6'))]);
       expect(withGone.map((result) => result.status)).toEqual(['fulfilled', 'rejected']);
       expect(await store.peekDirty('i2', 10)).toEqual([{ kind: 'deal', crmId: '2', action: 'upsert' }, { kind: 'deal', crmId: '5', action: 'upsert' }]);
+      // Rows go in key order whatever order the events came in: concurrent groups lock shared rows in one order.
+      parameters.length = 0;
+      await Promise.all([store.markDirty('i3', marks('9')), store.markDirty('i1', marks('7')), store.markDirty('i3', [{ kind: 'company', crmId: '2', action: 'upsert' }])]);
+      const ids = (parameters[0] ?? []).filter((value) => typeof value === 'string' && /^(i\d|company|deal|\d)$/.test(value));
+      expect(ids).toEqual(['i1', 'deal', '7', 'i3', 'company', '2', 'i3', 'deal', '9']);
     } finally {
       await db.destroy();
     }

@@ -109,6 +109,38 @@ describe('withVerifiedInstallations', () => {
     expect(after).toEqual(await stored.findByExternalId('bitrix24', 'member-1'));
   });
 
+  it('while it hears every change, keeps copies for the long TTL; drops the older ones when it starts, and goes back to the short TTL when it stops', async () => {
+    const cache = withVerifiedInstallations(counted(), { ttlMs: TTL, heardTtlMs: 30 * TTL, now });
+    const { id } = await portal(stored);
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(1);
+    // Hearing from now on: the copy made before may have missed a change, so it goes.
+    cache.hearing(true);
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(2);
+    clock += 10 * TTL;
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(2);
+    // A change heard from another process drops the copy at once.
+    cache.changed(id);
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(3);
+    // Deaf again: the short TTL holds for copies already made.
+    clock += 2 * TTL;
+    cache.hearing(false);
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(4);
+  });
+
+  it('never answers from a copy while hearing when its TTL is 0', async () => {
+    const cache = withVerifiedInstallations(counted(), { ttlMs: 0, now });
+    const { id } = await portal(stored);
+    cache.hearing(true);
+    await cache.findVerified({ id }, () => true);
+    await cache.findVerified({ id }, () => true);
+    expect(reads).toBe(2);
+  });
+
   it('keeps no copy from a read that overlapped a write of this process', async () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
