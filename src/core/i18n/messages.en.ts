@@ -25,6 +25,9 @@ export const en = {
   'account.id': 'CRM id',
   'account.name': 'Account',
   'account.owner': 'Owner',
+  // An owner the CRM's user list does not name (a dismissed or deactivated user), and an account with no owner at all.
+  'account.ownerUnknown': 'User not found in the CRM',
+  'account.noOwner': 'No owner',
   'account.industry': 'Industry',
   'account.tier': 'Tier',
   'account.previousTier': 'Previous tier',

@@ -22,6 +22,8 @@ export const ru: MessageCatalogue = {
   'account.id': 'ID в CRM',
   'account.name': 'Клиент',
   'account.owner': 'Ответственный',
+  'account.ownerUnknown': 'Сотрудник не найден в CRM',
+  'account.noOwner': 'Не назначен',
   'account.industry': 'Отрасль',
   'account.tier': 'Уровень',
   'account.previousTier': 'Прежний уровень',

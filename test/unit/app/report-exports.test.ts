@@ -89,7 +89,7 @@ describe('report exports', () => {
     const csv = (await reportToCsv(report, 'en', { bom: false })).toString('utf8').split('\r\n').filter(Boolean);
     const json = JSON.parse(reportToJson(report, 'en')) as typeof report & { labels: { period: string; tiers: Record<string, string> } };
     expect(csv).toHaveLength(3);
-    expect(csv[1]).toMatch(/^"Alpha, ""big""",a,7,Energy,/);
+    expect(csv[1]).toMatch(/^"Alpha, ""big""",a,User not found in the CRM,Energy,/);
     // A name a spreadsheet would take for a formula stays text.
     expect(csv[2]).toMatch(/^'\+7 Trading,b,/);
     expect(csv[2]).toContain(',1000.5,');
@@ -109,5 +109,35 @@ describe('report exports', () => {
     expect(line).toContain(',-0.04,');
     expect(line).toContain(',0.0000001,');
     expect(line).not.toMatch(/\d{13,}/);
+  });
+
+  it('names owners as the CRM does; one the user list lacks, or none, is said so in words, never by a CRM id', async () => {
+    const owned = buildPortfolioReport({
+      installationId: 'i1',
+      granularity: 'quarter',
+      asOf: '2026-10-31',
+      snapshot: snapshot({
+        accounts: [account('a', { ownerId: '7' }), account('b', { ownerId: '9041' }), account('c', { ownerId: null })],
+        deals: [won('a', '2026-08-10', 3000), won('b', '2026-08-10', 2000), won('c', '2026-08-10', 1000)],
+      }),
+      ...REPORT_DEFAULTS,
+      users: new Map([['7', 'Ivan Petrov']]),
+    });
+    const expected = {
+      en: ['Ivan Petrov', 'User not found in the CRM', 'No owner'],
+      ru: ['Ivan Petrov', 'Сотрудник не найден в CRM', 'Не назначен'],
+    };
+    for (const lang of ['en', 'ru'] as const) {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load((await reportToXlsx(owned, lang, [])) as unknown as ExcelJS.Buffer);
+      const [accounts, managers] = [workbook.worksheets[1], workbook.worksheets[3]] as [ExcelJS.Worksheet, ExcelJS.Worksheet];
+      const ownerColumn = ((accounts.getRow(1).values as unknown[]).slice(1) as string[]).indexOf(lang === 'en' ? 'Owner' : 'Ответственный') + 1;
+      const column = (sheet: ExcelJS.Worksheet, at: number) => Array.from({ length: sheet.rowCount - 1 }, (_, i) => sheet.getRow(i + 2).getCell(at).value);
+      // Accounts by revenue: a, b, c; the managers by their accounts' revenue too.
+      expect(column(accounts, ownerColumn)).toEqual(expected[lang]);
+      expect(column(managers, 1)).toEqual(expected[lang]);
+      const csv = (await reportToCsv(owned, lang, { bom: false })).toString('utf8').split('\r\n').filter(Boolean).slice(1);
+      expect(csv.map((line) => line.split(',')[2])).toEqual(expected[lang]);
+    }
   });
 });

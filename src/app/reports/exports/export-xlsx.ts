@@ -3,7 +3,7 @@ import { i18n as i18nFor, type I18n, type Lang } from '../../../core/i18n/messag
 import type { PortfolioReport } from '../report-types';
 import { riskText } from '../risk-text';
 import { rulesName, type RulesHistory } from '../rules-ref';
-import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
+import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, ownerText, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
 
 /**
  * The report as an Excel workbook (exceljs): Portfolio (the KPIs of the period and the 7
@@ -42,7 +42,7 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
   else noted(movements.addRow([madeBy]), report.ruleVersion);
 
   const managerColumns: ReadonlyArray<Column<PortfolioReport['managers'][number]>> = [
-    { header: 'manager.name', kind: 'text', width: 26, value: (m) => m.ownerName ?? m.ownerId },
+    { header: 'manager.name', kind: 'text', width: 26, value: (m, c) => ownerText(m.ownerId, m.ownerName, c) },
     { header: 'manager.accounts', kind: 'integer', width: 10, value: (m) => m.accounts },
     ...report.tiers.definitions.map((tier) => ({
       header: 'account.tier' as const,
