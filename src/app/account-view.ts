@@ -121,7 +121,7 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     risks: risks.map((reason) => ({ kind: reason.kind, text: riskText(reason, i18n(lang)) })),
     userNames: Object.fromEntries((users ?? []).map((user) => [user.id, user.name])),
     baseCurrency,
-    tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
+    tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: i18n('ru').tier(settings.criteria.tiers, tier.id), en: i18n('en').tier(settings.criteria.tiers, tier.id) }])),
     snapshot,
     history,
     openSteps,

@@ -62,7 +62,7 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: Portfo
     frozen: report.frozen ? { at: report.frozen.frozenAt.slice(0, 10) } : null,
     kpis: report.kpis,
     trend: report.trend.map((row) => ({ period: { granularity, ...row.period }, kpis: row.kpis })),
-    tiers: report.tiers.definitions.map((tier) => ({ id: tier.id, label: tier.label?.[lang] ?? tier.label?.ru ?? tier.label?.en ?? tier.id, minScore: tier.minScore })),
+    tiers: report.tiers.definitions.map((tier) => ({ id: tier.id, label: texts.tier(report.tiers.definitions, tier.id), minScore: tier.minScore })),
     distribution: report.tiers.distribution,
     movements: report.tiers.movements,
     accounts: report.accounts.map((row) => ({

@@ -1,6 +1,5 @@
 import { i18n, type Lang } from '../../core/i18n/messages';
 import type { PageMessages } from '../../core/i18n/messages.pages';
-import { DEFAULT_CRITERIA } from '../../core/scoring/default-criteria';
 import { fillLabel, metricLabel } from '../../core/scoring/metric-labels';
 import type { NamedSettings } from './settings-diff-labels';
 
@@ -30,10 +29,7 @@ export function describeSettingsValue(path: string, value: unknown, context: Val
     const field = code.startsWith('field:') ? context.crmFieldNames.get(code.slice('field:'.length)) : undefined;
     return field ?? fillLabel(metricLabel(code, lang), null);
   };
-  const tierName = (id: string) => {
-    const named = [...context.doc.tiers.filter((tier) => tier.label?.[lang]), ...DEFAULT_CRITERIA.tiers];
-    return named.some((tier) => tier.id === id) ? i18n(lang).tier(named, id) : id;
-  };
+  const tierName = (id: string) => i18n(lang).tier(context.doc.tiers, id);
   if (value === undefined || value === null) {
     const standard = section === 'fieldMap' && first ? context.defaultFieldMap?.[first] : null;
     if (section === 'fieldMap') return (standard && context.crmFieldNames.get(standard)) || m.fieldNotMapped;

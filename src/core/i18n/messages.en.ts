@@ -70,6 +70,11 @@ export const en = {
   'manager.accounts': 'Accounts',
   'manager.retention': 'Retention',
 
+  // The default tiers' names (src/core/scoring/default-criteria.ts): a tier of that id saved without a label reads so.
+  'tier.key': 'Key account',
+  'tier.develop': 'Develop',
+  'tier.standard': 'Standard',
+
   'movement.from': 'From tier',
   'movement.to': 'To tier',
   'movement.count': 'Accounts',

@@ -65,6 +65,10 @@ export const ru: MessageCatalogue = {
   'manager.accounts': 'Клиенты',
   'manager.retention': 'Удержание',
 
+  'tier.key': 'Ключевой клиент',
+  'tier.develop': 'Развитие',
+  'tier.standard': 'Стандартный',
+
   'movement.from': 'Из уровня',
   'movement.to': 'В уровень',
   'movement.count': 'Клиентов',

@@ -83,6 +83,7 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
   const reportQuarter = quarterLabel(toDay(evaluation.periods.quarter.start));
   const byRevenue = [...evaluation.accounts].sort((a, b) => b.revenue12m - a.revenue12m || byCodeUnits(a.id, b.id));
   const revenueRank = new Map(byRevenue.map((a, i) => [a.id, i + 1]));
+  const tierList = Object.entries(input.tierLabels ?? {}).map(([id, label]) => ({ id, label }));
   const contexts = new Map<string, RuleContext>();
   for (const evaluated of evaluation.accounts) {
     const account = accounts.get(evaluated.id);
@@ -108,7 +109,7 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
       recentWon: recentWon.get(evaluated.id) ?? null,
       wonDeals,
       dealTitle: (dealId) => dealTitles.get(dealId) ?? null,
-      tierName: (tierId) => input.tierLabels?.[tierId]?.[input.lang] ?? tierId,
+      tierName: (tierId) => i18n(input.lang).tier(tierList, tierId),
     });
   }
   return contexts;
