@@ -2,7 +2,7 @@ import { checkFieldMap, crmFieldMetrics, nameFieldCriteria, readCrmFields } from
 import { industryValues, metricCatalog } from '../app/settings/metric-catalog';
 import { previewSettings } from '../app/settings/preview-settings';
 import { readSettingsDocument, saveSettings, settingsHistory } from '../app/settings/save-settings';
-import { describeSettingsPath } from '../app/settings/settings-diff-labels';
+import { describeSettingsPath, inputName } from '../app/settings/settings-diff-labels';
 import { describeSettingsValue } from '../app/settings/settings-diff-values';
 import { USERS_STATE_KEY } from '../app/build-snapshot';
 import { criteriaOf } from '../app/settings/settings-document';
@@ -13,7 +13,6 @@ import { i18n } from '../core/i18n/messages';
 import type { InputIssue } from '../core/model/input-issues';
 import type { CrmFieldInfo, CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Storage } from '../core/ports/storage.port';
-import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import { ruleVersion } from '../core/scoring/rule-version';
 import { rulesRef } from '../app/reports/rules-ref';
 import type { SettingsDoc } from '../ui/api-types';
@@ -96,8 +95,6 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
       if (!read.ok) throw read.error;
       const doc = read.value.document;
       const fieldMap = { ...defaultsOf(caller), ...doc.fieldMap };
-      const label = (metric: string) => fillLabel(metricLabel(metric, caller.lang), null);
-      const { lookup } = i18n(caller.lang);
       const fields = (await readCrmFields(deps.storage, caller.installation.id)) ?? [];
       const listed = new Set(fields.map((field) => field.code));
       // A code the saved points name that the catalogue lacks (a portal's own industry) stays editable.
@@ -122,7 +119,7 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
           ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => ({ id, label: id, type: 'field' })),
         ],
         // An input no criterion reads as a metric (contractEnd) is named by the CRM field catalogue.
-        inputs: Object.keys(fieldMap).map((id) => ({ id, label: lookup(`metric.field.${id}`) ? label(`field:${id}`) : lookup(`crmField.${id}`) ?? label(`field:${id}`) })),
+        inputs: Object.keys(fieldMap).map((id) => ({ id, label: inputName(id, caller.lang) })),
       };
     },
     async preview(caller, input) {

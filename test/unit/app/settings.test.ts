@@ -338,6 +338,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     expect(named('summaryPeriod', 'ru')).toBe('Период сводки KPI');
     expect(named('criteria.9.weight', 'en')).toBe('Potential criteria 10: weight');
     for (const lang of ['ru', 'en'] as const) expect(named('somethingNew.x', lang)).not.toContain('somethingNew');
+    // An input no criterion reads (contractEnd) by the name of the field the app adds to the CRM, never its key.
+    expect(named('fieldMap.contractEnd', 'ru')).toBe('Поля CRM: окончание договора');
+    expect(named('fieldMap.contractEnd', 'en')).toBe('CRM fields: contract end');
   });
 
   it('refuses a preview for a CRM this server has no connector for', async () => {
