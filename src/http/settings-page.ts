@@ -113,10 +113,14 @@ export function settingsPageUseCases(deps: SettingsPageDeps): NonNullable<PageUs
           ...crmFieldMetrics(fields),
         ],
         // The CRM's field list (ref:fields) under the CRM's names; a field in use the list lacks
-        // (no refresh yet) is still offered so the picker can show the current mapping.
+        // (no refresh yet) is still offered so the picker can show the current mapping, named as the
+        // input it holds (the field the app created under that name), not by its code.
         crmFields: [
           ...fields.map((field) => ({ id: field.code, label: field.name, type: field.type })),
-          ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => ({ id, label: id, type: 'field' })),
+          ...[...new Set(Object.values(fieldMap).filter((value): value is string => !!value && !listed.has(value)))].map((id) => {
+            const input = Object.keys(fieldMap).find((key) => fieldMap[key] === id) ?? '';
+            return { id, label: i18n(caller.lang).lookup(`crmField.${input}`) ?? inputName(input, caller.lang), type: 'field' };
+          }),
         ],
         // An input no criterion reads as a metric (contractEnd) is named by the CRM field catalogue.
         inputs: Object.keys(fieldMap).map((id) => ({ id, label: inputName(id, caller.lang) })),

@@ -121,4 +121,11 @@ describe('the settings history through the page calls', () => {
     if (!relabelled.ok) throw relabelled.error;
     expect((await page.view(await caller('ru', '12'))).settings.criteria.at(-1)?.label).toEqual({ ru: 'Рентабельность', en: 'Маржинальность, %' });
   });
+
+  it('offers a mapped field the CRM list does not hold yet under the name of the input it holds, not its code', async () => {
+    const withPotential = { bitrix24: { traits: { kind: 'bitrix24', defaultFieldMap: { margin: 'UF_CRM_MARGIN', potential3y: 'UF_CRM_KAM_POTENTIAL' }, defaultCurrency: 'RUB' } } } as unknown as CrmRegistry;
+    const page = settingsPageUseCases({ storage, connectors: withPotential, defaultLang: 'ru' });
+    expect((await page.view(await caller('ru', '12'))).crmFields.find((field) => field.id === 'UF_CRM_KAM_POTENTIAL')?.label).toBe('Потенциал за 3 года');
+    expect((await page.view(await caller('en', '12'))).crmFields.find((field) => field.id === 'UF_CRM_KAM_POTENTIAL')?.label).toBe('Potential over 3 years');
+  });
 });
