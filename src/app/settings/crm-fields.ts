@@ -46,7 +46,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => value !==
  * comment, the preview) then name the field as the portal does, never by its code. Our own inputs
  * (`field:potential3y`) have catalogue names and are left alone, as is anything the schema will refuse.
  */
-export function nameFieldCriteria(criteria: unknown, fields: CrmFieldInfo[] | null): unknown {
+export function nameFieldCriteria<T>(criteria: T, fields: CrmFieldInfo[] | null): T {
   if (!Array.isArray(criteria) || fields === null) return criteria;
   const names = new Map(fields.map((field) => [field.code, field.name]));
   return criteria.map((criterion) => {
@@ -56,5 +56,5 @@ export function nameFieldCriteria(criteria: unknown, fields: CrmFieldInfo[] | nu
     if (!name || i18n('en').lookup(`metric.field.${code}`) !== null) return criterion;
     const label = isRecord(criterion.label) ? criterion.label : {};
     return { ...criterion, label: { ...label, ru: label.ru || name, en: label.en || name } };
-  });
+  }) as T;
 }
