@@ -38,9 +38,9 @@ export function describeSettingsValue(path: string, value: unknown, context: Val
   }
   if (typeof value === 'boolean') return value ? m.switchOn : m.switchOff;
   if (typeof value === 'number') return fmt.number(value, 6);
-  if (typeof value === 'string') return describeText(section, last, value, { m, metric, tierName, crmFieldNames: context.crmFieldNames, lang });
+  if (typeof value === 'string') return describeText(section, last, value, { m, metric, tierName, crmFieldNames: context.crmFieldNames });
   if (Array.isArray(value)) {
-    if (section === 'rules' && last === 'tiers') return value.map((id) => tierName(String(id))).join(', ');
+    if ((section === 'rules' && last === 'tiers') || section === 'summaryTiers') return value.map((id) => tierName(String(id))).join(', ');
     if (last === 'steps') return value.map((step) => describeStep(step, fmt.number)).join('; ');
     if (section === 'rules' && last === 'holidays') return value.map((day) => fmt.date(String(day))).join(', ');
     return m.changedValue;
@@ -53,6 +53,7 @@ export function describeSettingsValue(path: string, value: unknown, context: Val
       return typeof value.weight === 'number' ? `${label}, ${m.weight.toLocaleLowerCase(lang)} ${fmt.number(value.weight, 6)}` : label;
     }
     if (last === 'values') return Object.entries(value).map(([code, points]) => `${industry(code)} ${typeof points === 'number' ? fmt.number(points, 6) : dash}`).join(', ');
+    if ('gte' in value || 'lte' in value) return describeStep(value, fmt.number);
     if (last === 'scale' && typeof value.type === 'string') return m.scaleType[value.type as keyof PageMessages['scaleType']] ?? m.changedValue;
   }
   return m.changedValue;
@@ -62,7 +63,7 @@ function describeText(
   section: string | undefined,
   last: string | undefined,
   value: string,
-  helpers: { m: PageMessages; metric: (code: string) => string; tierName: (id: string) => string; crmFieldNames: ReadonlyMap<string, string>; lang: Lang },
+  helpers: { m: PageMessages; metric: (code: string) => string; tierName: (id: string) => string; crmFieldNames: ReadonlyMap<string, string> },
 ): string {
   const { m } = helpers;
   if (section === 'lang' && (value === 'ru' || value === 'en')) return m.languages[value];

@@ -42,6 +42,8 @@ describe('settings history values in words', () => {
     ['criteria.5', { id: 'criterion6', metric: 'growthYoY', weight: 10, scale: { type: 'percentile' } }, { ru: 'Рост год к году, вес 10', en: 'Growth year on year, weight 10' }],
     ['criteria.5', { id: 'criterion6', metric: 'ltv', weight: 5, label: { ru: 'Ценность', en: 'Value' }, scale: { type: 'percentile' } }, { ru: 'Ценность, вес 5', en: 'Value, weight 5' }],
     ['criteria.5', null, { ru: '—', en: '—' }],
+    ['criteria.4.scale.steps.1', { gte: 2.5, value: 0.5 }, { ru: '≥ 2,5 → 0,5', en: '≥ 2.5 → 0.5' }],
+    ['summaryTiers', ['key'], { ru: 'Ключевой клиент', en: 'Key account' }],
     ['criteria.5.id', 'criterion6', { ru: 'изменено', en: 'changed' }],
   ];
 
