@@ -331,7 +331,7 @@ maybe('the pages in Chromium, framed by the portal', () => {
     expect(rules).toMatch(/Min 3-year forecast[\s\S]*Top revenue share[\s\S]*Asks per owner per day[\s\S]*Max share of accounts/);
     expect(await app.getByTestId('settings').innerText()).not.toMatch(/minForecast|topRevenueShare|maxPerOwnerPerDay|maxShareOfAccounts|cooldownDays/);
     // No field holds a criterion's or a tier's code: those are internal, the admin edits names.
-    const values = await app.locator('[data-testid="settings"] input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value));
+    const values = await app.locator('[data-testid="settings"] input').evaluateAll((inputs) => inputs.map((input) => (input as unknown as { value: string }).value));
     expect(values.filter((value) => /^(potential|revenue|growth|margin|industry|key|develop|standard|criterion\d+)$/.test(value))).toEqual([]);
     // Each industry's points, under its name: the default's 1 for manufacturing, editable.
     const industry = app.getByTestId('criterion').filter({ has: app.getByTestId('scale-value-MANUFACTURING') });
