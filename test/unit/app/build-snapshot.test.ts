@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { FIELDS_STATE_KEY, buildSnapshot } from '../../../src/app/build-snapshot';
+import { getAccountView } from '../../../src/app/account-view';
 import { evaluateInstallation } from '../../../src/app/evaluate-installation';
 import { parseCriteriaConfig } from '../../../src/core/engine';
 import { DEFAULT_NEXT_STEP_RULES } from '../../../src/core/rules/next-step-rules-config';
+import type { CrmRegistry } from '../../../src/core/ports/crm-connector.port';
 import type { Storage } from '../../../src/core/ports/storage.port';
 import { createStorage } from '../../../src/storage';
 
 /**
- * What the texts people read need on the way from the store to the engine: a deal's CRM title in
- * the snapshot, and a CRM field's name for a criterion on the portal's own field saved without a label.
+ * What the texts people read need on the way from the store: a deal's CRM title in the snapshot,
+ * and a CRM field's name for a criterion on the portal's own field saved without a label (its
+ * reasons from the engine, its name in the card tab).
  */
 let storage: Storage;
 let installationId: string;
@@ -53,5 +56,23 @@ describe('evaluateInstallation: criteria on the CRM\'s own fields', () => {
       expect(Object.values(contribution?.reasons ?? {}).join(' ')).not.toContain('UF_CRM');
       expect(after.evaluation.ruleVersion).toBe(before.evaluation.ruleVersion);
     }
+  });
+});
+
+describe('getAccountView: criteria named for the card tab', () => {
+  it('names a criterion on the portal\'s own CRM field saved without a label by the CRM\'s name, the others by their metric', async () => {
+    const criteria = [
+      { id: 'c1', metric: 'field:UF_CRM_1712', weight: 1, scale: { type: 'linear', min: 0, max: 100 } },
+      { id: 'c2', metric: 'revenue12m', weight: 1, scale: { type: 'percentile' } },
+    ];
+    await storage.installations.updateSettings(installationId, { criteria: { criteria, tiers: [{ id: 'key', minScore: 50 }, { id: 'standard', minScore: 0 }] } });
+    const connectors = { bitrix24: { traits: { kind: 'bitrix24', defaultFieldMap: {}, defaultCurrency: 'RUB' }, links: { card: () => null, step: () => null } } } as unknown as CrmRegistry;
+    const view = () => getAccountView({ storage, connectors, defaultLang: 'ru' }, { installationId, lang: 'ru', accountId: '1' });
+    expect((await view()).criterionLabels.c1).toEqual({ ru: 'UF_CRM_1712', en: 'UF_CRM_1712' });
+    await storage.writeState.putMany(installationId, [{ key: FIELDS_STATE_KEY, value: [{ kind: 'company', code: 'UF_CRM_1712', name: 'Объём склада, м²', type: 'double' }] }]);
+    expect((await view()).criterionLabels).toEqual({
+      c1: { ru: 'Объём склада, м²', en: 'Объём склада, м²' },
+      c2: { ru: 'Выручка за последние 12 месяцев', en: 'Revenue over the last 12 months' },
+    });
   });
 });
