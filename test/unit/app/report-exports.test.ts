@@ -3,6 +3,7 @@ import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-r
 import { reportToCsv } from '../../../src/app/reports/exports/export-csv';
 import { reportToJson } from '../../../src/app/reports/exports/export-json';
 import { reportToXlsx } from '../../../src/app/reports/exports/export-xlsx';
+import type { SnapshotAccount, SnapshotDeal } from '../../../src/core/engine';
 import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const report = buildPortfolioReport({
@@ -18,6 +19,10 @@ const report = buildPortfolioReport({
   }),
   ...REPORT_DEFAULTS,
 });
+
+/** The Q3 2026 report of these accounts and deals, with the defaults unless `extra` says otherwise. */
+const quarterReport = (accounts: SnapshotAccount[], deals: SnapshotDeal[], extra: Partial<Parameters<typeof buildPortfolioReport>[0]> = {}) =>
+  buildPortfolioReport({ installationId: 'i1', granularity: 'quarter', asOf: '2026-10-31', snapshot: snapshot({ accounts, deals }), ...REPORT_DEFAULTS, ...extra });
 
 describe('report exports', () => {
   it('XLSX: English headers, number formats, frozen header and filter on every table sheet, and the movement matrix', async () => {
@@ -112,17 +117,11 @@ describe('report exports', () => {
   });
 
   it('names owners as the CRM does; one the user list lacks, or none, is said so in words, never by a CRM id', async () => {
-    const owned = buildPortfolioReport({
-      installationId: 'i1',
-      granularity: 'quarter',
-      asOf: '2026-10-31',
-      snapshot: snapshot({
-        accounts: [account('a', { ownerId: '7' }), account('b', { ownerId: '9041' }), account('c', { ownerId: null })],
-        deals: [won('a', '2026-08-10', 3000), won('b', '2026-08-10', 2000), won('c', '2026-08-10', 1000)],
-      }),
-      ...REPORT_DEFAULTS,
-      users: new Map([['7', 'Ivan Petrov']]),
-    });
+    const owned = quarterReport(
+      [account('a', { ownerId: '7' }), account('b', { ownerId: '9041' }), account('c', { ownerId: null })],
+      [won('a', '2026-08-10', 3000), won('b', '2026-08-10', 2000), won('c', '2026-08-10', 1000)],
+      { users: new Map([['7', 'Ivan Petrov']]) },
+    );
     const expected = {
       en: ['Ivan Petrov', 'User not found in the CRM', 'No owner'],
       ru: ['Ivan Petrov', 'Сотрудник не найден в CRM', 'Не назначен'],
@@ -139,5 +138,24 @@ describe('report exports', () => {
       const csv = (await reportToCsv(owned, lang, { bom: false })).toString('utf8').split('\r\n').filter(Boolean).slice(1);
       expect(csv.map((line) => line.split(',')[2])).toEqual(expected[lang]);
     }
+  });
+});
+
+describe('report exports: a contact account', () => {
+  it('shows its CRM id as the CRM does, without our contact: prefix, in the XLSX sheets and the CSV', async () => {
+    // Every account with a point or more is key here, so the unhappy contact is at risk.
+    const withContact = quarterReport([account('contact:88', { name: 'Ivan Sidorov', fields: { satisfaction: 2 } })], [won('contact:88', '2026-08-10', 3000)], {
+      criteria: { ...REPORT_DEFAULTS.criteria, tiers: [{ id: 'key', minScore: 1 }, { id: 'standard', minScore: 0 }] },
+    });
+    expect(withContact.atRisk.map((row) => row.id)).toEqual(['contact:88']);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load((await reportToXlsx(withContact, 'en', [])) as unknown as ExcelJS.Buffer);
+    for (const sheet of [workbook.getWorksheet('Accounts'), workbook.getWorksheet('At risk')] as ExcelJS.Worksheet[]) {
+      const header = (sheet.getRow(1).values as unknown[]).slice(1);
+      expect([sheet.name, sheet.getRow(2).getCell(header.indexOf('CRM id') + 1).value]).toEqual([sheet.name, '88']);
+    }
+    const csv = (await reportToCsv(withContact, 'en', { bom: false })).toString('utf8');
+    expect(csv).toContain('Ivan Sidorov,88,');
+    expect(csv).not.toContain('contact:');
   });
 });

@@ -3,7 +3,7 @@ import { i18n as i18nFor, type I18n, type Lang } from '../../../core/i18n/messag
 import type { PortfolioReport } from '../report-types';
 import { riskText } from '../risk-text';
 import { rulesName, type RulesHistory } from '../rules-ref';
-import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, ownerText, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
+import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, crmIdOf, headers, ownerText, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
 
 /**
  * The report as an Excel workbook (exceljs): Portfolio (the KPIs of the period and the 7
@@ -60,7 +60,7 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
 
   const riskColumns: ReadonlyArray<Column<PortfolioReport['atRisk'][number]>> = [
     { header: 'account.name', kind: 'text', width: 34, value: (r) => r.name },
-    { header: 'account.id', kind: 'text', width: 12, value: (r) => r.id },
+    { header: 'account.id', kind: 'text', width: 12, value: (r) => crmIdOf(r.id) },
     { header: 'account.tier', kind: 'text', width: 16, value: (r) => i18n.tier(report.tiers.definitions, r.tier) },
     { header: 'account.score', kind: 'score', width: 9, value: (r) => r.score },
     { header: 'account.risks', kind: 'text', width: 80, value: (r) => r.reasons.map((reason) => riskText(reason, i18n)).join('; ') },
