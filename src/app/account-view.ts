@@ -6,8 +6,10 @@ import { CONTACT_ACCOUNT_PREFIX } from '../core/model/synced';
 import type { AccountSnapshot, TierChange } from '../core/ports/evaluation-store.port';
 import type { LedgerEntry } from '../core/ports/task-ledger.port';
 import { i18n } from '../core/i18n/messages';
-import type { CrmReferenceData } from '../core/ports/crm-connector.port';
-import { FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, type FxBook } from './build-snapshot';
+import type { CrmFieldInfo, CrmReferenceData } from '../core/ports/crm-connector.port';
+import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
+import { FIELDS_STATE_KEY, FX_STATE_KEY, PIPELINES_STATE_KEY, USERS_STATE_KEY, type FxBook } from './build-snapshot';
+import { nameFieldCriteria } from './settings/crm-fields';
 import { connectorFor, type AppContext } from './cycle/cycle-context';
 import { readSettings } from './installation-settings';
 import { accountRisks, riskInputs } from './reports/at-risk';
@@ -41,6 +43,8 @@ export interface AccountView {
   userNames: Record<string, string>;
   baseCurrency: string;
   tierLabels: Record<string, { ru: string; en: string }>;
+  /** Each criterion's name in both languages: its label, its metric's name, or the CRM's name for a portal's own field; never a code. */
+  criterionLabels: Record<string, { ru: string; en: string }>;
   snapshot: AccountSnapshot | null;
   history: TierChange[];
   openSteps: LedgerEntry[];
@@ -69,7 +73,7 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
   const { traits, links } = connectorFor(context.connectors, installation);
   const settings = readSettings(installation, context.defaultLang, traits);
   // One read of the reference data: users (owners), FX, and the deal stages in a deal's tab.
-  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY, ...(request.dealId ? [PIPELINES_STATE_KEY] : [])]);
+  const state = await storage.writeState.getMany(installation.id, [USERS_STATE_KEY, FX_STATE_KEY, FIELDS_STATE_KEY, ...(request.dealId ? [PIPELINES_STATE_KEY] : [])]);
   let accountId: string | null = null;
   let deal: AccountView['deal'] = null;
   if (request.accountId) accountId = request.accountId;
@@ -121,7 +125,10 @@ export async function getAccountView(context: Pick<AppContext, 'storage' | 'conn
     risks: risks.map((reason) => ({ kind: reason.kind, text: riskText(reason, i18n(lang)) })),
     userNames: Object.fromEntries((users ?? []).map((user) => [user.id, user.name])),
     baseCurrency,
-    tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }])),
+    tierLabels: Object.fromEntries(settings.criteria.tiers.map((tier) => [tier.id, { ru: i18n('ru').tier(settings.criteria.tiers, tier.id), en: i18n('en').tier(settings.criteria.tiers, tier.id) }])),
+    criterionLabels: Object.fromEntries(nameFieldCriteria(settings.criteria.criteria, (state.get(FIELDS_STATE_KEY) as CrmFieldInfo[] | undefined) ?? null).map((c) => [
+      c.id, { ru: fillLabel(metricLabel(c.metric, 'ru', c.label), null), en: fillLabel(metricLabel(c.metric, 'en', c.label), null) },
+    ])),
     snapshot,
     history,
     openSteps,

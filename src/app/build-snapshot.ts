@@ -94,6 +94,7 @@ export async function buildSnapshot(deps: {
       }
       deals.push({
         id: deal.crmId,
+        title: deal.title || null,
         accountId,
         amount: deal.amount,
         currency: deal.currency,

@@ -9,6 +9,7 @@ import type { NextStepRulesConfig } from '../core/rules/next-step-rules-config';
 import type { CriteriaConfig } from '../core/scoring/criteria-config';
 import { buildSnapshot, type SnapshotBuild } from './build-snapshot';
 import { inlineEvaluationRunner, type EvaluationRunner } from './evaluation/evaluation-runner';
+import { nameFieldCriteria, readCrmFields } from './settings/crm-fields';
 
 /**
  * Evaluate use case: the synced portfolio -> scores, tiers with reasons, the KPI pack, saved as a
@@ -51,8 +52,13 @@ export async function evaluateInstallation(deps: {
       state: entry.state === 'closed' ? ('closed' as const) : ('open' as const),
     }));
   const tierLabels = Object.fromEntries(deps.criteria.tiers.map((tier) => [tier.id, tier.label]));
+  // A criterion on a portal's own CRM field saved without a label (before the settings page named
+  // such criteria) is named by the CRM here, so its reasons never show the field's code. A label
+  // is wording only: the rule version stays the same.
+  const fields = await readCrmFields(storage, installationId);
+  const criteria = { ...deps.criteria, criteria: nameFieldCriteria(deps.criteria.criteria, fields) };
   const { evaluation, plan } = await (deps.runner ?? inlineEvaluationRunner).run({
-    snapshot: build.snapshot, criteria: deps.criteria, rules: deps.rules, ledger, asOf, lang: deps.lang, tierLabels,
+    snapshot: build.snapshot, criteria, rules: deps.rules, ledger, asOf, lang: deps.lang, tierLabels,
   });
   const previous = new Map(build.snapshot.accounts.map((account) => [account.id, account.previousTier ?? null]));
   const rows: AccountSnapshot[] = evaluation.accounts.map((account) => {

@@ -3,7 +3,6 @@ import { readSettings } from '../app/installation-settings';
 import type { Lang } from '../core/i18n/format-values';
 import type { CrmRegistry } from '../core/ports/crm-connector.port';
 import type { Installation } from '../core/ports/installation-store.port';
-import { fillLabel, metricLabel } from '../core/scoring/metric-labels';
 import type { AccountView } from '../ui/api-types';
 import { toAccountPageView } from '../ui/account-view.mapper';
 
@@ -34,7 +33,7 @@ export function createAccountPageView(deps: { app: Pick<CrmApp, 'accountView'>; 
       lang,
       crmLang: settings.lang,
       today: (deps.now?.() ?? new Date()).toISOString().slice(0, 10),
-      criteria: criteria.criteria.map((c) => ({ id: c.id, label: fillLabel(metricLabel(c.metric, lang, c.label), null) })),
+      criteria: Object.entries(view.criterionLabels).map(([id, label]) => ({ id, label: label[lang] })),
       tiers: criteria.tiers,
     });
   };

@@ -280,6 +280,10 @@ export interface SettingsHistoryEntry {
   at: string;
   by: PersonRef | null;
   ruleVersion: string;
-  /** `label`: the path as people read it ("Potential over 3 years: weight"); `path` keys it. */
-  changes: Array<{ path: string; label: string; before: unknown; after: unknown }>;
+  /**
+   * `label`: the path as people read it ("Potential over 3 years: weight"); `path` keys it.
+   * `beforeText`/`afterText`: the values as people read them, in the caller's language (a metric or
+   * CRM field by its name, on/off, numbers as the reader writes them); `before`/`after` are the raw values.
+   */
+  changes: Array<{ path: string; label: string; before: unknown; after: unknown; beforeText: string; afterText: string }>;
 }

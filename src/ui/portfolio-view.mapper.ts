@@ -49,7 +49,9 @@ function accountLink(id: string, crm: PortfolioLinks | null): CrmLink | null {
 export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: PortfolioLinks | null = null, history: Parameters<typeof rulesRef>[0] = []): PortfolioView {
   const texts = catalogue(lang);
   const granularity = report.granularity;
-  const person = (id: string | null, name: string | null): PersonRef | null => (name ? { id: id ?? '', name } : null);
+  // An owner the CRM's user list lacks is said to be unknown, as in the exports; an account without one has none.
+  const person = (id: string | null, name: string | null): PersonRef | null =>
+    name ? { id: id ?? '', name } : id ? { id, name: texts.t('account.ownerUnknown') } : null;
   const owners = new Map(report.accounts.map((row) => [row.id, person(row.ownerId, row.ownerName)]));
   return {
     period: { granularity, ...report.period },
@@ -60,7 +62,7 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: Portfo
     frozen: report.frozen ? { at: report.frozen.frozenAt.slice(0, 10) } : null,
     kpis: report.kpis,
     trend: report.trend.map((row) => ({ period: { granularity, ...row.period }, kpis: row.kpis })),
-    tiers: report.tiers.definitions.map((tier) => ({ id: tier.id, label: tier.label?.[lang] ?? tier.label?.ru ?? tier.label?.en ?? tier.id, minScore: tier.minScore })),
+    tiers: report.tiers.definitions.map((tier) => ({ id: tier.id, label: texts.tier(report.tiers.definitions, tier.id), minScore: tier.minScore })),
     distribution: report.tiers.distribution,
     movements: report.tiers.movements,
     accounts: report.accounts.map((row) => ({
@@ -69,9 +71,9 @@ export function toPortfolioView(report: PortfolioReport, lang: Lang, crm: Portfo
       revenue12m: row.revenue12m, growthYoY: row.growthYoY, ltv: row.ltv, margin: row.margin, romi: row.romi,
       contractEnd: row.contractEnd, openSteps: row.openSteps, overdueSteps: row.overdueSteps,
     })),
+    // Every manager row, so the rows add up to the portfolio: the accounts without an owner are one row of their own.
     managers: report.managers
-      .filter((row) => row.ownerName)
-      .map((row) => ({ owner: { id: row.ownerId ?? '', name: row.ownerName ?? '' }, byTier: row.byTier, revenue: row.revenue12m, retentionRate: row.retentionRate, openSteps: row.openSteps, overdueSteps: row.overdueSteps })),
+      .map((row) => ({ owner: person(row.ownerId, row.ownerName) ?? { id: '', name: texts.t('account.noOwner') }, byTier: row.byTier, revenue: row.revenue12m, retentionRate: row.retentionRate, openSteps: row.openSteps, overdueSteps: row.overdueSteps })),
     atRisk: report.atRisk.map((row) => ({
       accountId: row.id, name: row.name, tier: row.tier, owner: owners.get(row.id) ?? null, link: accountLink(row.id, crm),
       reasons: row.reasons.map((reason) => ({ kind: RISK_KIND[reason.kind], text: riskText(reason, texts) })),

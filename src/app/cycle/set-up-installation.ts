@@ -1,11 +1,12 @@
+import { i18n } from '../../core/i18n/messages';
 import type { CrmSetupOptions, CrmSetupResult } from '../../core/ports/crm-connector.port';
 import { readSettings, type InstallationSettings } from '../installation-settings';
 import { runExclusive } from '../run-alone';
 import { connectorFor, loadActive, type AppContext } from './cycle-context';
 
-/** The configured tiers as the CRM's tier field lists them (a label missing in a language: the id). */
+/** The configured tiers as the CRM's tier field lists them, named as everywhere else (i18n.tier): never by a bare id where a name is known. */
 export const setupTiers = (settings: InstallationSettings): CrmSetupOptions['tiers'] =>
-  settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: tier.label?.ru ?? tier.id, en: tier.label?.en ?? tier.id }));
+  settings.criteria.tiers.map((tier) => ({ id: tier.id, ru: i18n('ru').tier(settings.criteria.tiers, tier.id), en: i18n('en').tier(settings.criteria.tiers, tier.id) }));
 
 const setupsInFlight = new Map<string, Promise<CrmSetupResult>>();
 /** A setup makes a handful of CRM calls; a process that died holding the lease frees it after this. */

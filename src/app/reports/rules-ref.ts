@@ -28,7 +28,7 @@ export function rulesRef(history: RulesHistory, version: string | null, asOf?: s
 /**
  * The same name as a sentence part in a file (XLSX, the CLI): "the criteria of 12 Sep 2026,
  * 14:03 UTC" or "the criteria as installed". A file has no reader's time zone, so the time is
- * UTC and says so; the hash itself stays where a machine reads it (JSON, the cell's note).
+ * UTC and says so; the hash itself stays where a machine reads it (the JSON export), never in front of a person.
  */
 export function rulesName(i18n: Pick<I18n, 't' | 'fmt'>, history: RulesHistory, version: string, asOf?: string): string {
   const savedAt = rulesRef(history, version, asOf)?.savedAt ?? null;

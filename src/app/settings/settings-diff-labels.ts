@@ -11,6 +11,16 @@ export interface NamedSettings {
 }
 
 /**
+ * One of our inputs (a field map key) by its name: the metric's when a criterion can read it
+ * (potential3y), else the field the app adds to the CRM (contractEnd), never the key itself.
+ */
+export function inputName(key: string, lang: Lang): string {
+  const { lookup } = i18n(lang);
+  if (lookup(`metric.field.${key}`) !== null) return fillLabel(metricLabel(`field:${key}`, lang), null);
+  return lookup(`crmField.${key}`) ?? i18n(lang).pages.fieldMapping;
+}
+
+/**
  * A settings-history path (`criteria.0.weight`, `rules.rules.noContact.days`) as the admin reads
  * it: "Потенциал за 3 года: вес" / "Potential over 3 years: weight". Criteria and tiers are
  * named from the current document (the history stores diffs, not whole documents); a part the
@@ -54,7 +64,7 @@ export function describeSettingsPath(path: string, doc: NamedSettings, lang: Lan
       : param && Object.hasOwn(m.ruleParam, param) ? m.ruleParam[param as RuleParamKey].label : null;
     return join(ruleName, label);
   }
-  if (section === 'fieldMap') return first ? join(m.fieldMapping, fillLabel(metricLabel(`field:${first}`, lang), null)) : m.fieldMapping;
+  if (section === 'fieldMap') return first ? join(m.fieldMapping, inputName(first, lang)) : m.fieldMapping;
   if (section === 'hysteresis') return m.hysteresis;
   if (section === 'lang') return m.language;
   if (section === 'summaryPeriod') return m.summaryPeriod;

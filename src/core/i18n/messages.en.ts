@@ -25,6 +25,9 @@ export const en = {
   'account.id': 'CRM id',
   'account.name': 'Account',
   'account.owner': 'Owner',
+  // An owner the CRM's user list does not name (a dismissed or deactivated user), and an account with no owner at all.
+  'account.ownerUnknown': 'User not found in the CRM',
+  'account.noOwner': 'No owner',
   'account.industry': 'Industry',
   'account.tier': 'Tier',
   'account.previousTier': 'Previous tier',
@@ -66,6 +69,11 @@ export const en = {
   'manager.name': 'Manager',
   'manager.accounts': 'Accounts',
   'manager.retention': 'Retention',
+
+  // The default tiers' names (src/core/scoring/default-criteria.ts): a tier of that id saved without a label reads so.
+  'tier.key': 'Key account',
+  'tier.develop': 'Develop',
+  'tier.standard': 'Standard',
 
   'movement.from': 'From tier',
   'movement.to': 'To tier',
@@ -148,10 +156,14 @@ export const en = {
     `The latest satisfaction score of ${name} is ${score}, below ${below}. Call to find out what went wrong, fix it and confirm the fix with the customer.`,
   'step.satisfaction.removed': 'The satisfaction score was removed.',
   'step.satisfaction.closed': (score: string) => `Satisfaction is now ${score}.`,
-  'step.wonFollowUp.title': (name: string, deal: string) => `Follow up with ${name} after delivery of deal ${deal}`,
-  'step.wonFollowUp.text': (deal: string, amount: string, date: string) =>
-    `Deal ${deal} for ${amount} was won on ${date}. Check that delivery went well, collect feedback and ask about the next need.`,
-  'step.wonFollowUp.closed': (deal: string) => `Deal ${deal} is no longer won.`,
+  // A won deal is named by its CRM title; a deal without one by when it was won (never by its id).
+  'step.wonFollowUp.title': (name: string, deal: string) => `Follow up with ${name} after delivery of “${deal}”`,
+  'step.wonFollowUp.titleUntitled': (name: string, date: string) => `Follow up with ${name} after delivery of the deal won on ${date}`,
+  'step.wonFollowUp.won': (deal: string, amount: string, date: string) => `Deal “${deal}” for ${amount} was won on ${date}.`,
+  'step.wonFollowUp.wonUntitled': (amount: string, date: string) => `A deal for ${amount} was won on ${date}.`,
+  'step.wonFollowUp.ask': 'Check that delivery went well, collect feedback and ask about the next need.',
+  'step.wonFollowUp.closed': (deal: string) => `Deal “${deal}” is no longer won.`,
+  'step.wonFollowUp.closedUntitled': 'The deal this task was set for is no longer won.',
   'step.potential.title': (name: string) => `Estimate the 3-year potential of ${name}`,
   'step.potential.text': (name: string, why: string) =>
     `${name} looks promising: ${why}. Nobody has entered its potential over 3 years, so its tier rests on the forecast from purchases alone. Talk to the client about their plans and needs, estimate what they could buy from us over the next 3 years, and fill in “Potential over 3 years” in the company card.`,

@@ -247,6 +247,12 @@ const ru = {
   when: 'Когда',
   changes: 'Изменения',
   system: 'система',
+  // A settings-history value: a switch, and a value with no words of its own (an internal code).
+  switchOn: 'включено',
+  switchOff: 'выключено',
+  changedValue: 'изменено',
+  // A history entry whose author the CRM's user list does not name.
+  unknownUser: 'сотрудник, которого нет в CRM',
   // The Bitrix24 installer frame (src/ui/installer.page.ts).
   installer: {
     done: 'KAM Pilot установлен',
@@ -490,6 +496,10 @@ const en: PageMessages = {
   when: 'When',
   changes: 'Changes',
   system: 'system',
+  switchOn: 'on',
+  switchOff: 'off',
+  changedValue: 'changed',
+  unknownUser: 'a user not found in the CRM',
   installer: {
     done: 'KAM Pilot is installed',
     failed: 'Installation failed',

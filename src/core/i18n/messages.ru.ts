@@ -22,6 +22,8 @@ export const ru: MessageCatalogue = {
   'account.id': 'ID в CRM',
   'account.name': 'Клиент',
   'account.owner': 'Ответственный',
+  'account.ownerUnknown': 'Сотрудник не найден в CRM',
+  'account.noOwner': 'Не назначен',
   'account.industry': 'Отрасль',
   'account.tier': 'Уровень',
   'account.previousTier': 'Прежний уровень',
@@ -62,6 +64,10 @@ export const ru: MessageCatalogue = {
   'manager.name': 'Менеджер',
   'manager.accounts': 'Клиенты',
   'manager.retention': 'Удержание',
+
+  'tier.key': 'Ключевой клиент',
+  'tier.develop': 'Развитие',
+  'tier.standard': 'Стандартный',
 
   'movement.from': 'Из уровня',
   'movement.to': 'В уровень',
@@ -140,10 +146,13 @@ export const ru: MessageCatalogue = {
     `Последняя оценка удовлетворённости ${name} — ${score}, ниже ${below}. Позвоните, выясните, что пошло не так, устраните проблему и подтвердите решение с клиентом.`,
   'step.satisfaction.removed': 'Оценка удовлетворённости удалена.',
   'step.satisfaction.closed': (score) => `Удовлетворённость теперь ${score}.`,
-  'step.wonFollowUp.title': (name, deal) => `Связаться с ${name} после поставки по сделке ${deal}`,
-  'step.wonFollowUp.text': (deal, amount, date) =>
-    `${date} выиграна сделка ${deal} на ${amount}. Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.`,
-  'step.wonFollowUp.closed': (deal) => `Сделка ${deal} больше не в статусе «выиграна».`,
+  'step.wonFollowUp.title': (name, deal) => `Связаться с ${name} после поставки по сделке «${deal}»`,
+  'step.wonFollowUp.titleUntitled': (name, date) => `Связаться с ${name} после поставки по сделке, выигранной ${date}`,
+  'step.wonFollowUp.won': (deal, amount, date) => `${date} выиграна сделка «${deal}» на ${amount}.`,
+  'step.wonFollowUp.wonUntitled': (amount, date) => `${date} выиграна сделка на ${amount}.`,
+  'step.wonFollowUp.ask': 'Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.',
+  'step.wonFollowUp.closed': (deal) => `Сделка «${deal}» больше не в статусе «выиграна».`,
+  'step.wonFollowUp.closedUntitled': 'Сделка, по которой поставлена задача, больше не в статусе «выиграна».',
   'step.potential.title': (name) => `Оценить потенциал ${name} на 3 года`,
   'step.potential.text': (name, why) =>
     `${name} выглядит перспективным клиентом: ${why}. Потенциал на 3 года никто не вводил, поэтому уровень клиента опирается только на прогноз по закупкам. Обсудите с клиентом его планы и потребности, оцените, сколько он может купить у нас за 3 года, и заполните поле «Потенциал за 3 года» в карточке компании.`,

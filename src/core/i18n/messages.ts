@@ -44,7 +44,10 @@ export interface I18n {
   lookup(key: string): string | null;
   /** The catalogue's name for an industry code; the code itself when the catalogue has none (a portal's own entry). */
   industry(code: string | null): string;
-  /** A tier's label in this language, from the criteria config; its id only when the config gives no label. */
+  /**
+   * A tier's label in this language, from the criteria config; without one, the default tiers' name
+   * for its id, then its label in the other language; its id only when there is none of these.
+   */
   tier(tiers: ReadonlyArray<{ id: string; label?: Partial<Record<Lang, string>> | undefined }>, id: string | null): string;
 }
 
@@ -72,8 +75,9 @@ export function i18n(lang: Lang): I18n {
     },
     tier(tiers, id) {
       if (id === null) return catalogue['common.none'];
-      const tier = tiers.find((candidate) => candidate.id === id);
-      return tier?.label?.[lang] ?? tier?.label?.en ?? id;
+      const label = tiers.find((candidate) => candidate.id === id)?.label;
+      const standard = catalogue[`tier.${id}` as MessageKey] as unknown;
+      return label?.[lang] || (typeof standard === 'string' ? standard : null) || label?.[lang === 'ru' ? 'en' : 'ru'] || id;
     },
   };
   cache.set(lang, made);

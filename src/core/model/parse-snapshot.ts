@@ -33,6 +33,7 @@ const snapshotSchema = z.object({
   deals: z.array(
     z.object({
       id,
+      title: z.string().nullable().optional(),
       accountId: id,
       // Refunds and credit notes are separate documents in both CRMs; a negative deal would
       // break GRR <= 1, so it is rejected rather than guessed at.

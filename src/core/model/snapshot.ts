@@ -16,6 +16,8 @@ export interface SnapshotAccount {
 
 export interface SnapshotDeal {
   id: string;
+  /** The deal's name in the CRM, for texts people read (a follow-up to-do names the deal by it, never by its id). */
+  title?: string | null;
   accountId: string;
   amount: number;
   currency: string;

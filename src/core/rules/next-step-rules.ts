@@ -153,17 +153,23 @@ const wonFollowUp: NextStepRule<'wonFollowUp'> = {
     const { t, fmt } = i18n(lang);
     const deal = ctx.recentWon;
     if (deal === null) return null;
+    // The deal's id stays in the cycle (the dedup key) only: people read its title, or its date.
+    const amount = fmt.money(deal.amount, deal.currency);
+    const date = fmt.date(deal.closedAt);
+    const won = deal.title === null ? t('step.wonFollowUp.wonUntitled')(amount, date) : t('step.wonFollowUp.won')(deal.title, amount, date);
     return {
       cycle: deal.id,
       ownerId: deal.ownerId,
-      title: t('step.wonFollowUp.title')(ctx.name, deal.id),
-      description: t('step.wonFollowUp.text')(deal.id, fmt.money(deal.amount, deal.currency), fmt.date(deal.closedAt)),
+      title: deal.title === null ? t('step.wonFollowUp.titleUntitled')(ctx.name, date) : t('step.wonFollowUp.title')(ctx.name, deal.title),
+      description: `${won} ${t('step.wonFollowUp.ask')}`,
     };
   },
   closeReason(ctx, _config, cycle, lang) {
+    const { t } = i18n(lang);
     const deal = ctx.wonDeals.get(cycle);
     if (deal && deal.accountId === ctx.accountId) return null;
-    return i18n(lang).t('step.wonFollowUp.closed')(cycle);
+    const title = ctx.dealTitle(cycle);
+    return title === null ? t('step.wonFollowUp.closedUntitled') : t('step.wonFollowUp.closed')(title);
   },
 };
 

@@ -67,10 +67,13 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
   const accounts = new Map(snapshot.accounts.map((a) => [a.id, a]));
   const wonDeals = new Map<string, WonDealRef>();
   const recentWon = new Map<string, WonDealRef>();
+  const dealTitles = new Map<string, string>();
   const { afterDays, withinDays } = rules.rules.wonFollowUp;
   for (const deal of snapshot.deals) {
+    const title = deal.title?.trim() || null;
+    if (title !== null) dealTitles.set(deal.id, title);
     if (deal.status !== 'won' || !deal.closedAt || !accounts.has(deal.accountId)) continue;
-    const ref: WonDealRef = { id: deal.id, accountId: deal.accountId, closedAt: deal.closedAt, amount: deal.amount, currency: deal.currency, ownerId: deal.ownerId ?? null };
+    const ref: WonDealRef = { id: deal.id, title, accountId: deal.accountId, closedAt: deal.closedAt, amount: deal.amount, currency: deal.currency, ownerId: deal.ownerId ?? null };
     wonDeals.set(deal.id, ref);
     const age = today - toDay(deal.closedAt);
     if (age < afterDays || age > withinDays) continue;
@@ -80,6 +83,7 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
   const reportQuarter = quarterLabel(toDay(evaluation.periods.quarter.start));
   const byRevenue = [...evaluation.accounts].sort((a, b) => b.revenue12m - a.revenue12m || byCodeUnits(a.id, b.id));
   const revenueRank = new Map(byRevenue.map((a, i) => [a.id, i + 1]));
+  const tierList = Object.entries(input.tierLabels ?? {}).map(([id, label]) => ({ id, label }));
   const contexts = new Map<string, RuleContext>();
   for (const evaluated of evaluation.accounts) {
     const account = accounts.get(evaluated.id);
@@ -104,7 +108,8 @@ function buildContexts(input: PlanNextStepsInput, rules: NextStepRulesConfig, to
       todayQuarter: quarterLabel(today),
       recentWon: recentWon.get(evaluated.id) ?? null,
       wonDeals,
-      tierName: (tierId) => input.tierLabels?.[tierId]?.[input.lang] ?? tierId,
+      dealTitle: (dealId) => dealTitles.get(dealId) ?? null,
+      tierName: (tierId) => i18n(input.lang).tier(tierList, tierId),
     });
   }
   return contexts;

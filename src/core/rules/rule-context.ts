@@ -5,6 +5,8 @@ import type { AccountFields } from '../model/snapshot';
 /** A won deal as the follow-up rule sees it. */
 export interface WonDealRef {
   id: string;
+  /** The deal's CRM title; null when the CRM gave none (the texts then name it by its date). */
+  title: string | null;
   accountId: string;
   closedAt: string;
   amount: number;
@@ -40,6 +42,8 @@ export interface RuleContext {
   recentWon: WonDealRef | null;
   /** Every won deal by id, so a follow-up task can check its deal still stands. */
   wonDeals: ReadonlyMap<string, WonDealRef>;
+  /** A deal's CRM title whatever its status (a follow-up that closes names a deal no longer won), or null. */
+  dealTitle(dealId: string): string | null;
   /** A tier's name for people, in the task's language (the tier id when no label is known). */
   tierName(tierId: string): string;
 }

@@ -1,3 +1,4 @@
+import { inEveryLanguage } from '../i18n/messages';
 import { DEFAULT_KPI_SETTINGS } from '../kpi/kpi-settings';
 import type { CriteriaConfig } from './criteria-config';
 
@@ -29,9 +30,9 @@ export const DEFAULT_CRITERIA: CriteriaConfig = {
     },
   ],
   tiers: [
-    { id: 'key', minScore: 70, label: { en: 'Key account', ru: 'Ключевой клиент' } },
-    { id: 'develop', minScore: 45, label: { en: 'Develop', ru: 'Развитие' } },
-    { id: 'standard', minScore: 0, label: { en: 'Standard', ru: 'Стандартный' } },
+    { id: 'key', minScore: 70, label: inEveryLanguage('tier.key') },
+    { id: 'develop', minScore: 45, label: inEveryLanguage('tier.develop') },
+    { id: 'standard', minScore: 0, label: inEveryLanguage('tier.standard') },
   ],
   hysteresis: 5,
   settings: DEFAULT_KPI_SETTINGS,

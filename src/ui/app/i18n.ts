@@ -6,7 +6,7 @@ import type { Lang, PeriodRef, RulesRef } from '../api-types';
  * and the same Intl formatter the server and the CRM texts use, with "—" for a missing value.
  */
 export function createI18n(lang: Lang) {
-  const { t, fmt, pages, industry } = catalogue(lang);
+  const { t, fmt, pages, industry, tier } = catalogue(lang);
   const dash = t('common.none');
   return {
     lang,
@@ -15,6 +15,8 @@ export function createI18n(lang: Lang) {
     t,
     fmt,
     industry,
+    /** A tier by its label in this language, else the default tiers' name, else its other label (never its code where a name is known). */
+    tier,
     /** "12,5 балла" / "12.5 points": the number, then its plural form. */
     count: (forms: PluralForms, n: number) => fmt.count(n, forms, 1),
     /** Exactly `digits` decimals, for columns of scores and rates. */

@@ -4,6 +4,7 @@ import { issueText } from '../../../src/core/i18n/issue-text';
 import { i18n } from '../../../src/core/i18n/messages';
 import type { IssueRule } from '../../../src/core/model/input-issues';
 import { describeSettingsPath } from '../../../src/app/settings/settings-diff-labels';
+import { describeSettingsValue } from '../../../src/app/settings/settings-diff-values';
 import type { PageUseCases } from '../../../src/http/api.routes';
 import type {
   AccountView, PeriodRef, PortfolioAccountRow, PortfolioView, RulesRef, SettingsDoc, SettingsHistoryEntry, TierInfo,
@@ -215,7 +216,7 @@ function validate(doc: SettingsDoc, lang: Lang): Record<string, string> {
   return fields;
 }
 
-type Change = Omit<SettingsHistoryEntry['changes'][number], 'label'>;
+type Change = Pick<SettingsHistoryEntry['changes'][number], 'path' | 'before' | 'after'>;
 function diff(before: unknown, after: unknown, path: string, out: Change[]): void {
   if (typeof before === 'object' && before && typeof after === 'object' && after) {
     for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
@@ -283,7 +284,11 @@ export function fixtureUseCases(): PageUseCases {
         return { ok: true, value: { ruleVersion, rules: rulesNow(), moved: moves.length } };
       },
       history: async (caller) => history.map((entry) => ({
-        ...entry, changes: entry.changes.map((change) => ({ ...change, label: describeSettingsPath(change.path, currentSettings, caller.lang) })),
+        ...entry, changes: entry.changes.map((change) => ({
+          ...change, label: describeSettingsPath(change.path, currentSettings, caller.lang),
+          beforeText: describeSettingsValue(change.path, change.before, { doc: currentSettings, crmFieldNames: new Map() }, caller.lang),
+          afterText: describeSettingsValue(change.path, change.after, { doc: currentSettings, crmFieldNames: new Map() }, caller.lang),
+        })),
       })),
     },
   };

@@ -3,6 +3,7 @@ import { buildPortfolioReport } from '../../../src/app/reports/build-portfolio-r
 import { reportToCsv } from '../../../src/app/reports/exports/export-csv';
 import { reportToJson } from '../../../src/app/reports/exports/export-json';
 import { reportToXlsx } from '../../../src/app/reports/exports/export-xlsx';
+import type { SnapshotAccount, SnapshotDeal } from '../../../src/core/engine';
 import { REPORT_DEFAULTS, account, snapshot, won } from '../core/portfolio-fixture';
 
 const report = buildPortfolioReport({
@@ -18,6 +19,10 @@ const report = buildPortfolioReport({
   }),
   ...REPORT_DEFAULTS,
 });
+
+/** The Q3 2026 report of these accounts and deals, with the defaults unless `extra` says otherwise. */
+const quarterReport = (accounts: SnapshotAccount[], deals: SnapshotDeal[], extra: Partial<Parameters<typeof buildPortfolioReport>[0]> = {}) =>
+  buildPortfolioReport({ installationId: 'i1', granularity: 'quarter', asOf: '2026-10-31', snapshot: snapshot({ accounts, deals }), ...REPORT_DEFAULTS, ...extra });
 
 describe('report exports', () => {
   it('XLSX: English headers, number formats, frozen header and filter on every table sheet, and the movement matrix', async () => {
@@ -53,7 +58,7 @@ describe('report exports', () => {
     expect(total).toBe(2);
   });
 
-  it('XLSX names the criteria by when they were saved, in the report\'s language, the hash only in the cell\'s note', async () => {
+  it('XLSX names the criteria by when they were saved, in the report\'s language, and shows the hash nowhere (no cell, no note)', async () => {
     const texts = async (subject: typeof report, lang: 'ru' | 'en', history: Parameters<typeof reportToXlsx>[2]) => {
       const workbook = new ExcelJS.Workbook();
       await workbook.xlsx.load((await reportToXlsx(subject, lang, history)) as unknown as ExcelJS.Buffer);
@@ -74,7 +79,7 @@ describe('report exports', () => {
       `scored with the criteria of Sep 12, 2026, 2:03 PM UTC; made ${new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(report.generatedAt))}`,
       expect.stringMatching(/^scored with the criteria of Sep 12, 2026/),
     ]);
-    expect(en.every((line) => line.note === version && !line.text.includes(version))).toBe(true);
+    expect(en.every((line) => line.note === undefined && !line.text.includes(version))).toBe(true);
     const ru = await texts(report, 'ru', []);
     expect(ru[0]?.text).toMatch(/^оценка: исходные критерии \(как при установке\); составлен /);
     // Criteria changed within the period: both named, the old by its own save.
@@ -82,14 +87,14 @@ describe('report exports', () => {
     const history = [{ changedAt: '2026-07-01T09:00:00.000Z', ruleVersion: 'v0', previousRuleVersion: version }, ...saved];
     const lines = await texts(changed, 'ru', history);
     expect(lines.at(-1)?.text).toMatch(/^критерии сменились внутри периода: были критерии от 1 июл\. 2026 г\., 09:00 UTC, стали критерии от 12 сент\. 2026 г\., 14:03 UTC$/);
-    expect(lines.at(-1)?.note).toBe(`v0 → ${version}`);
+    expect(lines.every((line) => line.note === undefined && !line.text.includes(version) && !line.text.includes('v0'))).toBe(true);
   });
 
   it('CSV and JSON carry the same accounts, scores and money', async () => {
     const csv = (await reportToCsv(report, 'en', { bom: false })).toString('utf8').split('\r\n').filter(Boolean);
     const json = JSON.parse(reportToJson(report, 'en')) as typeof report & { labels: { period: string; tiers: Record<string, string> } };
     expect(csv).toHaveLength(3);
-    expect(csv[1]).toMatch(/^"Alpha, ""big""",a,7,Energy,/);
+    expect(csv[1]).toMatch(/^"Alpha, ""big""",a,User not found in the CRM,Energy,/);
     // A name a spreadsheet would take for a formula stays text.
     expect(csv[2]).toMatch(/^'\+7 Trading,b,/);
     expect(csv[2]).toContain(',1000.5,');
@@ -109,5 +114,48 @@ describe('report exports', () => {
     expect(line).toContain(',-0.04,');
     expect(line).toContain(',0.0000001,');
     expect(line).not.toMatch(/\d{13,}/);
+  });
+
+  it('names owners as the CRM does; one the user list lacks, or none, is said so in words, never by a CRM id', async () => {
+    const owned = quarterReport(
+      [account('a', { ownerId: '7' }), account('b', { ownerId: '9041' }), account('c', { ownerId: null })],
+      [won('a', '2026-08-10', 3000), won('b', '2026-08-10', 2000), won('c', '2026-08-10', 1000)],
+      { users: new Map([['7', 'Ivan Petrov']]) },
+    );
+    const expected = {
+      en: ['Ivan Petrov', 'User not found in the CRM', 'No owner'],
+      ru: ['Ivan Petrov', 'Сотрудник не найден в CRM', 'Не назначен'],
+    };
+    for (const lang of ['en', 'ru'] as const) {
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load((await reportToXlsx(owned, lang, [])) as unknown as ExcelJS.Buffer);
+      const [accounts, managers] = [workbook.worksheets[1], workbook.worksheets[3]] as [ExcelJS.Worksheet, ExcelJS.Worksheet];
+      const ownerColumn = ((accounts.getRow(1).values as unknown[]).slice(1) as string[]).indexOf(lang === 'en' ? 'Owner' : 'Ответственный') + 1;
+      const column = (sheet: ExcelJS.Worksheet, at: number) => Array.from({ length: sheet.rowCount - 1 }, (_, i) => sheet.getRow(i + 2).getCell(at).value);
+      // Accounts by revenue: a, b, c; the managers by their accounts' revenue too.
+      expect(column(accounts, ownerColumn)).toEqual(expected[lang]);
+      expect(column(managers, 1)).toEqual(expected[lang]);
+      const csv = (await reportToCsv(owned, lang, { bom: false })).toString('utf8').split('\r\n').filter(Boolean).slice(1);
+      expect(csv.map((line) => line.split(',')[2])).toEqual(expected[lang]);
+    }
+  });
+});
+
+describe('report exports: a contact account', () => {
+  it('shows its CRM id as the CRM does, without our contact: prefix, in the XLSX sheets and the CSV', async () => {
+    // Every account with a point or more is key here, so the unhappy contact is at risk.
+    const withContact = quarterReport([account('contact:88', { name: 'Ivan Sidorov', fields: { satisfaction: 2 } })], [won('contact:88', '2026-08-10', 3000)], {
+      criteria: { ...REPORT_DEFAULTS.criteria, tiers: [{ id: 'key', minScore: 1 }, { id: 'standard', minScore: 0 }] },
+    });
+    expect(withContact.atRisk.map((row) => row.id)).toEqual(['contact:88']);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load((await reportToXlsx(withContact, 'en', [])) as unknown as ExcelJS.Buffer);
+    for (const sheet of [workbook.getWorksheet('Accounts'), workbook.getWorksheet('At risk')] as ExcelJS.Worksheet[]) {
+      const header = (sheet.getRow(1).values as unknown[]).slice(1);
+      expect([sheet.name, sheet.getRow(2).getCell(header.indexOf('CRM id') + 1).value]).toEqual([sheet.name, '88']);
+    }
+    const csv = (await reportToCsv(withContact, 'en', { bom: false })).toString('utf8');
+    expect(csv).toContain('Ivan Sidorov,88,');
+    expect(csv).not.toContain('contact:');
   });
 });

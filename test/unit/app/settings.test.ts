@@ -271,8 +271,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     expect(readSettings((await storage.installations.get(installationId))!, 'en').fieldMap).toEqual({});
     const [change, ...older] = await settings.history(await caller());
     expect(older).toEqual([]);
-    expect(change).toMatchObject({ by: null, ruleVersion: preview.value.ruleVersion });
-    expect(change?.changes).toEqual(expect.arrayContaining([{ path: 'tiers.0.minScore', label: 'Ключевой клиент: мин. балл', before: 70, after: 80 }]));
+    // User 12 is not in the CRM's user list (no reference read yet): said so, never shown by the id.
+    expect(change).toMatchObject({ by: { id: '12', name: 'сотрудник, которого нет в CRM' }, ruleVersion: preview.value.ruleVersion });
+    expect(change?.changes).toEqual(expect.arrayContaining([{ path: 'tiers.0.minScore', label: 'Ключевой клиент: мин. балл', before: 70, after: 80, beforeText: '70', afterText: '80' }]));
     expect((await settingsHistory({ storage, installationId }))[0]?.actor.id).toBe('12');
   });
 
@@ -317,7 +318,7 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     expect(reread).toEqual({ ...scale, values: { ...scale.values, CONSTRUCTION: 0 } });
     const [change] = await settings.history({ ...(await caller()), lang: 'en' });
     expect(change?.changes).toEqual(expect.arrayContaining([
-      { path: `criteria.${industryIndex}.scale.values.CONSTRUCTION`, label: 'Industry: points per value (0–1), Construction', before: 1, after: 0 },
+      { path: `criteria.${industryIndex}.scale.values.CONSTRUCTION`, label: 'Industry: points per value (0–1), Construction', before: 1, after: 0, beforeText: '1', afterText: '0' },
     ]));
   });
 
@@ -337,6 +338,9 @@ describe('the settings page calls (src/http/settings-page.ts)', () => {
     expect(named('summaryPeriod', 'ru')).toBe('Период сводки KPI');
     expect(named('criteria.9.weight', 'en')).toBe('Potential criteria 10: weight');
     for (const lang of ['ru', 'en'] as const) expect(named('somethingNew.x', lang)).not.toContain('somethingNew');
+    // An input no criterion reads (contractEnd) by the name of the field the app adds to the CRM, never its key.
+    expect(named('fieldMap.contractEnd', 'ru')).toBe('Поля CRM: окончание договора');
+    expect(named('fieldMap.contractEnd', 'en')).toBe('CRM fields: contract end');
   });
 
   it('refuses a preview for a CRM this server has no connector for', async () => {

@@ -85,6 +85,12 @@ describe('message catalogue', () => {
     const tiers = [{ id: 'key', label: { ru: 'Ключевой клиент', en: 'Key account' } }, { id: 'x' }];
     expect(i18n('ru').tier(tiers, 'key')).toBe('Ключевой клиент');
     expect(i18n('en').tier(tiers, 'x')).toBe('x');
+    // A tier saved without a label in the reader's language: the default tiers' name for its id, then its other label.
+    const unlabelled = [{ id: 'develop' }, { id: 'standard', label: { ru: 'Базовый' } }, { id: 'vip', label: { en: 'VIP' } }];
+    expect(i18n('ru').tier(unlabelled, 'develop')).toBe('Развитие');
+    expect(i18n('en').tier(unlabelled, 'standard')).toBe('Standard');
+    expect(i18n('ru').tier(unlabelled, 'standard')).toBe('Базовый');
+    expect(i18n('ru').tier(unlabelled, 'vip')).toBe('VIP');
   });
 });
 

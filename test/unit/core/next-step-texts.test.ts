@@ -1,6 +1,6 @@
 import {
   evaluatePortfolio, parseCriteriaConfig, parseNextStepRules, planNextSteps,
-  type LedgerEntry, type SnapshotAccount,
+  type LedgerEntry, type SnapshotAccount, type SnapshotDeal,
 } from '../../../src/core/engine';
 import { account, snapshot, won } from './portfolio-fixture';
 
@@ -38,7 +38,7 @@ const accounts: SnapshotAccount[] = [
 ];
 const deals = [
   won('drop', '2026-05-10', 1_500_000), won('drop', '2026-08-10', 600_000),
-  won('winner', '2026-10-20', 1_250_000, { id: '4711' }),
+  won('winner', '2026-10-20', 1_250_000, { id: '4711', title: 'Rebar, 40 t' }),
   // Eight quarters of steady purchases: a 3-year forecast of 12 M.
   ...Array.from({ length: 8 }, (_, i) => won('promising', `${2024 + Math.floor((i + 3) / 4)}-${String(((i + 3) % 4) * 3 + 2).padStart(2, '0')}-15`, 1_000_000)),
 ];
@@ -76,7 +76,7 @@ describe('next-step to-do texts in the reader\'s language', () => {
     expect(en['revenue-drop']).toContain('Review account Gamma Trade: revenue down 60% in Q3 2026 | Revenue in Q3 2026 was ₽600K against ₽1.5M in the quarter before.');
     expect(en['key-account-plan']).toContain('Delta Energy moved from "Develop" to "Key" with a score of 90.');
     expect(en['low-satisfaction']).toContain('The latest satisfaction score of Epsilon IT is 4, below 6.');
-    expect(en['won-follow-up']).toContain('Deal 4711 for ₽1,250,000 was won on Oct 20, 2026.');
+    expect(en['won-follow-up']).toBe('Follow up with Zeta Retail after delivery of “Rebar, 40 t” | Deal “Rebar, 40 t” for ₽1,250,000 was won on Oct 20, 2026. Check that delivery went well, collect feedback and ask about the next need.');
     expect(en['potential-estimate']).toContain('Eta Metal looks promising: its purchase trend forecasts ₽12M over the next 3 years.');
     for (const text of Object.values(en)) expect(text).not.toMatch(/[а-яё]/i);
   });
@@ -88,10 +88,10 @@ describe('next-step to-do texts in the reader\'s language', () => {
     expect(ru['revenue-drop']).toContain('Разобрать клиента Gamma Trade: выручка упала на 60 % в 3 кв. 2026 | Выручка в 3 кв. 2026 составила 600 тыс. ₽ против 1,5 млн ₽ кварталом ранее.');
     expect(ru['key-account-plan']).toContain('Delta Energy перешёл из уровня «Развитие» в «Ключевой» с баллом 90.');
     expect(ru['low-satisfaction']).toContain('Последняя оценка удовлетворённости Epsilon IT — 4, ниже 6.');
-    expect(ru['won-follow-up']).toContain('20 окт. 2026 г. выиграна сделка 4711 на 1 250 000 ₽. Убедитесь');
+    expect(ru['won-follow-up']).toBe('Связаться с Zeta Retail после поставки по сделке «Rebar, 40 t» | 20 окт. 2026 г. выиграна сделка «Rebar, 40 t» на 1 250 000 ₽. Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.');
     expect(ru['potential-estimate']).toContain('по динамике закупок прогноз на 3 года — 12 млн ₽.');
-    // Only the accounts' own names are in Latin letters.
-    for (const text of Object.values(ru)) expect(text.replace(/[A-Z][a-z]+ [A-Z][A-Za-z]+/g, '')).not.toMatch(/[a-z]/i);
+    // Only the accounts' and deals' own names are in Latin letters.
+    for (const text of Object.values(ru)) expect(text.replace(/[A-Z][a-z]+ [A-Z][A-Za-z]+|Rebar, 40 t/g, '')).not.toMatch(/[a-z]/i);
   });
 
   it('says why an open task closed in the reader\'s language, with dates as they read them', () => {
@@ -104,5 +104,37 @@ describe('next-step to-do texts in the reader\'s language', () => {
         ? ['The contract now ends on Nov 30, 2027 (renewed or changed).', 'Satisfaction is now 9.', 'Contact made: the last activity is now Nov 1, 2026.', 'A potential over 3 years is entered now: ₽40M.']
         : ['Договор теперь заканчивается 30 нояб. 2027 г. (продлён или изменён).', 'Удовлетворённость теперь 9.', 'Контакт состоялся (последняя активность 1 нояб. 2026 г.), задача больше не нужна.', 'Потенциал на 3 года теперь введён: 40 млн ₽.']);
     }
+  });
+
+  it('names a won deal by its CRM title or, without one, by the day it was won: never by its CRM id', () => {
+    for (const lang of ['ru', 'en'] as const) {
+      const titled = plan(lang).create.find((task) => task.ruleId === 'won-follow-up');
+      // The id makes the dedup key only.
+      expect(titled?.dedupKey).toContain('4711');
+      expect(`${titled?.title} ${titled?.description}`).not.toContain('4711');
+    }
+    const untitled = (lang: 'ru' | 'en') => {
+      const snap = snapshot({ accounts: [account('winner', { name: 'Zeta Retail', fields: { p: 10, potential3y: 1, ...quiet } })], deals: [won('winner', '2026-10-20', 1_250_000, { id: '4711', title: '  ' })] });
+      const rules = parseNextStepRules({ rules: { noContact: { enabled: false }, potentialEstimate: { enabled: false } } });
+      if (!rules.ok) throw rules.error;
+      const result = planNextSteps({ snapshot: snap, evaluation: evaluatePortfolio(snap, criteria, { lang }), rules: rules.value, today: TODAY, lang, tierLabels });
+      return result.create.map((task) => nbsp(`${task.title} | ${task.description}`));
+    };
+    expect(untitled('en')).toEqual(['Follow up with Zeta Retail after delivery of the deal won on Oct 20, 2026 | A deal for ₽1,250,000 was won on Oct 20, 2026. Check that delivery went well, collect feedback and ask about the next need.']);
+    expect(untitled('ru')).toEqual(['Связаться с Zeta Retail после поставки по сделке, выигранной 20 окт. 2026 г. | 20 окт. 2026 г. выиграна сделка на 1 250 000 ₽. Убедитесь, что поставка прошла хорошо, соберите обратную связь и спросите о следующей потребности.']);
+  });
+
+  it('says which deal is no longer won by its title, and without a title or once the deal is gone, without an id', () => {
+    const ledger: LedgerEntry[] = [{ dedupKey: 'won-follow-up:winner:4711', ruleId: 'won-follow-up', accountId: 'winner', ownerId: '7', createdAt: '2026-10-28', state: 'open' }];
+    const closing = (lang: 'ru' | 'en', deal: Partial<SnapshotDeal> | null) => {
+      const dealList = deal === null ? [] : [{ ...won('winner', '2026-10-20', 1_250_000, { id: '4711' }), status: 'lost' as const, ...deal }];
+      const snap = snapshot({ accounts: [account('winner', { name: 'Zeta Retail', fields: { p: 10, potential3y: 1, ...quiet } })], deals: dealList });
+      const result = planNextSteps({ snapshot: snap, evaluation: evaluatePortfolio(snap, criteria, { lang }), ledger, today: TODAY, lang, tierLabels });
+      return result.close.filter((close) => close.dedupKey === ledger[0]!.dedupKey).map((close) => close.reason);
+    };
+    expect(closing('en', { title: 'Rebar, 40 t' })).toEqual(['Deal “Rebar, 40 t” is no longer won.']);
+    expect(closing('ru', { title: 'Rebar, 40 t' })).toEqual(['Сделка «Rebar, 40 t» больше не в статусе «выиграна».']);
+    expect(closing('en', {})).toEqual(['The deal this task was set for is no longer won.']);
+    expect(closing('ru', null)).toEqual(['Сделка, по которой поставлена задача, больше не в статусе «выиграна».']);
   });
 });

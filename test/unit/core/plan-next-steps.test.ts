@@ -133,7 +133,8 @@ describe('planNextSteps: dedup, cooldown, caps, closing', () => {
       ledger: [entry('key-account-plan:a:2026-Q3'), entry('no-contact:gone:2026-01-01'), entry('low-satisfaction:a:2026-Q3'), entry('custom-rule:a:x')],
     });
     expect(result.close).toEqual([
-      { dedupKey: 'key-account-plan:a:2026-Q3', reason: 'No longer a key account (tier now "standard").' },
+      // No tier labels given: the default tier's name, never its id.
+      { dedupKey: 'key-account-plan:a:2026-Q3', reason: 'No longer a key account (tier now "Standard").' },
       { dedupKey: 'no-contact:gone:2026-01-01', reason: 'The account is no longer in the portfolio.' },
     ]);
   });

@@ -5,7 +5,7 @@ import { toAccountPageView } from '../../../src/ui/account-view.mapper';
 const stored = (deal: Partial<NonNullable<StoredAccountView['deal']>> | null, overrides: Partial<StoredAccountView> = {}): StoredAccountView => ({
   lang: 'en', accountId: '5', companyName: 'Alpha', ownerName: 'Olga', industryCode: null, contractEnd: null, satisfaction: null,
   deal: deal ? { id: '2754', title: 'Supply', amount: 10, currency: 'RUB', status: 'won', closedAt: '2026-10-01', stageName: null, ...deal } : null,
-  links: { account: null, deal: null, steps: {} }, risks: [], userNames: {}, baseCurrency: 'RUB', tierLabels: {},
+  links: { account: null, deal: null, steps: {} }, risks: [], userNames: {}, baseCurrency: 'RUB', tierLabels: {}, criterionLabels: {},
   snapshot: null, history: [], openSteps: [], revenueByMonth: [], syncing: false, blocked: null, ...overrides,
 });
 const page = (view: StoredAccountView, lang: 'ru' | 'en') => toAccountPageView(view, { lang, today: '2026-11-27', criteria: [], tiers: [] });

@@ -75,3 +75,24 @@ describe('portfolio page view: the criteria named for people, not by their hash'
     expect(Object.keys(view)).not.toContain('ruleVersion');
   });
 });
+
+describe('portfolio page view: owners', () => {
+  it('names an owner the CRM lacks as unknown and keeps every manager row, owners and none alike, never showing a CRM id', () => {
+    const report = buildPortfolioReport({
+      installationId: 'i1',
+      granularity: 'year',
+      asOf: '2026-11-27',
+      snapshot: snapshot({ asOf: '2026-12-31', accounts: [account('a', { ownerId: '7' }), account('b', { ownerId: '9041' }), account('c', { ownerId: null })], deals: [won('a', '2025-03-10', 3000), won('b', '2025-03-10', 2000), won('c', '2025-03-10', 1000)] }),
+      ...REPORT_DEFAULTS,
+      users: new Map([['7', 'Ivan Petrov']]),
+    });
+    const expected = { en: ['Ivan Petrov', 'User not found in the CRM', 'No owner'], ru: ['Ivan Petrov', 'Сотрудник не найден в CRM', 'Не назначен'] };
+    for (const lang of ['en', 'ru'] as const) {
+      const view = toPortfolioView(report, lang);
+      expect(view.managers.map((row) => row.owner.name)).toEqual(expected[lang]);
+      // The rows add up to the portfolio.
+      expect(view.managers.reduce((sum, row) => sum + row.revenue, 0)).toBe(6000);
+      expect(view.accounts.map((row) => row.owner?.name ?? null)).toEqual([expected[lang][0], expected[lang][1], null]);
+    }
+  });
+});

@@ -3,7 +3,7 @@ import { i18n as i18nFor, type I18n, type Lang } from '../../../core/i18n/messag
 import type { PortfolioReport } from '../report-types';
 import { riskText } from '../risk-text';
 import { rulesName, type RulesHistory } from '../rules-ref';
-import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
+import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, crmIdOf, headers, ownerText, type CellKind, type CellValue, type Column, type ColumnContext } from './report-columns';
 
 /**
  * The report as an Excel workbook (exceljs): Portfolio (the KPIs of the period and the 7
@@ -12,7 +12,7 @@ import { ACCOUNT_COLUMNS, MOVEMENT_COLUMNS, PORTFOLIO_COLUMNS, cells, headers, t
  * as real dates), each sheet has a frozen header row, an autofilter and column widths, and
  * the headers are in the reader's language. The criteria are named as on the portfolio page, by
  * when they were saved (`history`: the installation's settings history); the rule version's hash
- * is only the note of that cell, as it is only the page's tooltip.
+ * is for machines (the JSON export), so no cell or note of the workbook shows it.
  */
 export async function reportToXlsx(report: PortfolioReport, lang: Lang, history: RulesHistory): Promise<Buffer> {
   const i18n = i18nFor(lang);
@@ -30,7 +30,7 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
   portfolio.addRow([workbook.title]);
   const rules = (version: string) => rulesName(i18n, history, version, report.frozen?.frozenAt);
   const madeBy = t('report.madeBy')(rules(report.ruleVersion), fmt.date(report.generatedAt.slice(0, 10)));
-  noted(portfolio.addRow([madeBy]), report.ruleVersion);
+  portfolio.addRow([madeBy]);
   portfolio.addRow([report.frozen ? t('report.frozen')(report.frozen.version) : t('report.live')]);
 
   addTable(workbook, t('sheet.accounts'), ACCOUNT_COLUMNS, report.accounts, context, formats);
@@ -38,11 +38,10 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
   addMovementMatrix(movements, report, i18n);
   movements.addRow([]);
   const { previousRuleVersion, ruleVersion } = report.tiers;
-  if (previousRuleVersion !== ruleVersion) noted(movements.addRow([t('report.rulesChanged')(rules(previousRuleVersion), rules(ruleVersion))]), `${previousRuleVersion} → ${ruleVersion}`);
-  else noted(movements.addRow([madeBy]), report.ruleVersion);
+  movements.addRow([previousRuleVersion !== ruleVersion ? t('report.rulesChanged')(rules(previousRuleVersion), rules(ruleVersion)) : madeBy]);
 
   const managerColumns: ReadonlyArray<Column<PortfolioReport['managers'][number]>> = [
-    { header: 'manager.name', kind: 'text', width: 26, value: (m) => m.ownerName ?? m.ownerId },
+    { header: 'manager.name', kind: 'text', width: 26, value: (m, c) => ownerText(m.ownerId, m.ownerName, c) },
     { header: 'manager.accounts', kind: 'integer', width: 10, value: (m) => m.accounts },
     ...report.tiers.definitions.map((tier) => ({
       header: 'account.tier' as const,
@@ -61,7 +60,7 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
 
   const riskColumns: ReadonlyArray<Column<PortfolioReport['atRisk'][number]>> = [
     { header: 'account.name', kind: 'text', width: 34, value: (r) => r.name },
-    { header: 'account.id', kind: 'text', width: 12, value: (r) => r.id },
+    { header: 'account.id', kind: 'text', width: 12, value: (r) => crmIdOf(r.id) },
     { header: 'account.tier', kind: 'text', width: 16, value: (r) => i18n.tier(report.tiers.definitions, r.tier) },
     { header: 'account.score', kind: 'score', width: 9, value: (r) => r.score },
     { header: 'account.risks', kind: 'text', width: 80, value: (r) => r.reasons.map((reason) => riskText(reason, i18n)).join('; ') },
@@ -69,11 +68,6 @@ export async function reportToXlsx(report: PortfolioReport, lang: Lang, history:
   addTable(workbook, t('sheet.risks'), riskColumns, report.atRisk, context, formats);
 
   return Buffer.from(await workbook.xlsx.writeBuffer());
-}
-
-/** The rule version's hash as the note of the row's first cell: there for whoever compares versions, out of a reader's way. */
-function noted(row: ExcelJS.Row, version: string): void {
-  row.getCell(1).note = version;
 }
 
 /** Below the list, the same moves as a from/to matrix: a row per earlier tier (and "new"), a column per tier now. */

@@ -1,6 +1,7 @@
 import type { I18n, MessageKey } from '../../../core/i18n/messages';
 import type { PortfolioKpis } from '../../../core/kpi/kpi-pack';
 import type { Period } from '../../../core/model/periods';
+import { CONTACT_ACCOUNT_PREFIX } from '../../../core/model/synced';
 import type { PortfolioReport, ReportAccountRow } from '../report-types';
 
 /**
@@ -23,12 +24,19 @@ export interface ColumnContext {
   report: PortfolioReport;
 }
 
+/** An owner by name; one the CRM's user list lacks is said to be unknown, never shown by their CRM id. */
+export const ownerText = (ownerId: string | null, ownerName: string | null, { i18n }: ColumnContext): string =>
+  ownerName ?? i18n.t(ownerId === null ? 'account.noOwner' : 'account.ownerUnknown');
+
+/** An account's id as the CRM shows it: a contact account's without our `contact:` prefix (the name beside it says which it is). */
+export const crmIdOf = (id: string): string => (id.startsWith(CONTACT_ACCOUNT_PREFIX) ? id.slice(CONTACT_ACCOUNT_PREFIX.length) : id);
+
 const tierLabel = (id: string | null, { i18n, report }: ColumnContext): string | null => (id === null ? null : i18n.tier(report.tiers.definitions, id));
 
 export const ACCOUNT_COLUMNS: ReadonlyArray<Column<ReportAccountRow>> = [
   { header: 'account.name', kind: 'text', width: 34, value: (r) => r.name },
-  { header: 'account.id', kind: 'text', width: 12, value: (r) => r.id },
-  { header: 'account.owner', kind: 'text', width: 22, value: (r) => r.ownerName ?? r.ownerId },
+  { header: 'account.id', kind: 'text', width: 12, value: (r) => crmIdOf(r.id) },
+  { header: 'account.owner', kind: 'text', width: 22, value: (r, c) => ownerText(r.ownerId, r.ownerName, c) },
   { header: 'account.industry', kind: 'text', width: 22, value: (r, c) => (r.industry === null ? null : c.i18n.industry(r.industry)) },
   { header: 'account.tier', kind: 'text', width: 16, value: (r, c) => tierLabel(r.tier, c) },
   { header: 'account.previousTier', kind: 'text', width: 16, value: (r, c) => tierLabel(r.previousTier, c) },
