@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { EntityKind } from '../../core/model/synced';
 import type { DirtyMark, SyncCursor, SyncPhase, SyncStateStore } from '../../core/ports/sync-state-store.port';
 import type { Database, SyncCursorsTable } from '../database';
@@ -43,11 +43,15 @@ export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock; 
             last_marked_at: at,
           })),
         )
+        // A mark never moves back in time: two groups (of this process, or of two web processes)
+        // may commit out of the order their times were taken, and a pass clears a mark older than
+        // its own start, so an earlier time written over a later one would let a pass that read
+        // before the later event clear it (the event lost). The later mark's action wins too.
         .onConflict((oc) =>
-          oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet((eb) => ({
-            action: eb.ref('excluded.action'),
-            last_marked_at: eb.ref('excluded.last_marked_at'),
-          })),
+          oc.columns(['installation_id', 'kind', 'crm_id']).doUpdateSet({
+            action: sql<string>`case when excluded.last_marked_at >= dirty_marks.last_marked_at then excluded.action else dirty_marks.action end`,
+            last_marked_at: sql<string>`case when excluded.last_marked_at >= dirty_marks.last_marked_at then excluded.last_marked_at else dirty_marks.last_marked_at end`,
+          }),
         )
         .execute();
     const parts = chunk(rows, ROWS_PER_STATEMENT);

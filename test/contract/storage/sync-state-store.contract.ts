@@ -1,3 +1,4 @@
+import { createSyncStateStore } from '../../../src/storage/repositories/sync-state-store.kysely';
 import { clockTick, type ContractContext } from './contract-context';
 
 export function syncStateStoreContract(ctx: ContractContext): void {
@@ -34,6 +35,24 @@ export function syncStateStoreContract(ctx: ContractContext): void {
         { kind: 'company', crmId: '1', action: 'upsert' },
       ]),
     );
+  });
+
+  it('never moves a mark back in time: a group that commits after a later one keeps the later time and action', async () => {
+    const raw = ctx.withRawDb;
+    if (!raw) return;
+    const id = await newInstallationId();
+    // Two writers whose times disagree (two web processes, or two groups committing out of order).
+    const later = '2030-01-01T00:00:02.000Z';
+    const earlier = '2030-01-01T00:00:01.000Z';
+    await raw(async (db) => {
+      await createSyncStateStore({ db, now: () => new Date(later) }).markDirty(id, [{ kind: 'deal', crmId: '7', action: 'upsert' }]);
+      await createSyncStateStore({ db, now: () => new Date(earlier) }).markDirty(id, [{ kind: 'deal', crmId: '7', action: 'delete' }]);
+      const row = await db.selectFrom('dirty_marks').select(['action', 'last_marked_at']).where('installation_id', '=', id).where('crm_id', '=', '7').executeTakeFirstOrThrow();
+      expect(row).toEqual({ action: 'upsert', last_marked_at: later });
+    });
+    // A pass that began between the two times must not clear it.
+    await store().clearDirty(id, [{ kind: 'deal', crmId: '7', action: 'upsert' }], '2030-01-01T00:00:01.500Z');
+    expect(await store().countDirty(id)).toBe(1);
   });
 
   it('peeks oldest first; a re-mark keeps its place in the queue', async () => {
