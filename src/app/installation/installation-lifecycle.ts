@@ -1,12 +1,13 @@
 import { KamError } from '../../core/errors';
 import type { Lang } from '../../core/i18n/format-values';
-import { checkTransition } from '../../core/model/installation-state';
+import { checkTransition, statusesBefore } from '../../core/model/installation-state';
 import type { Installation, InstallationInput, InstallationStatus, InstallationStore } from '../../core/ports/installation-store.port';
 
 /**
  * The only way an installation's status changes: New -> Active <-> Blocked -> Deleted
  * (src/core/model/installation-state.ts). Each mark refuses an illegal move with an
- * IllegalTransitionError; a move to the state already held is a no-op.
+ * IllegalTransitionError, also when another writer moved it between the read and the write (the
+ * write is conditional on the status it may leave); a move to the state already held is a no-op.
  */
 export interface InstallationLifecycle {
   /**
@@ -31,8 +32,11 @@ export function createInstallationLifecycle(installations: InstallationStore): I
     const refused = checkTransition(installation.status, to);
     if (refused) throw refused;
     if (installation.status === to && installation.statusReason === reason) return installation;
-    await installations.setStatus(id, to, reason);
-    return { ...installation, status: to, statusReason: reason };
+    // The write holds only if the status is still one the move may leave: an uninstall hook or a
+    // refused token refresh in another request or process may have moved it since the read.
+    if (await installations.setStatus(id, to, reason, { from: statusesBefore(to) })) return { ...installation, status: to, statusReason: reason };
+    const now = await load(id);
+    throw checkTransition(now.status, to) ?? new KamError('CONFLICT', `Installation ${id} changed status while it was being set ${to}; try again`, { retryable: true });
   };
 
   return {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { KamError } from '../../core/errors';
+import { statusesBefore } from '../../core/model/installation-state';
 import type { Installation, InstallationStore, OAuthTokens } from '../../core/ports/installation-store.port';
 import type { Logger } from '../../logging/logger';
 
@@ -92,9 +93,9 @@ export function createTokenManager(deps: TokenManagerDeps): TokenManager {
           }
           // The newest stored pair itself is refused: the grant is gone. An installation the CRM
           // uninstalled meanwhile stays deleted (amoCRM revokes the tokens as it sends its
-          // disconnect hook, so a pass under way meets the refusal just as the hook is applied).
-          if (latest.status !== 'deleted') {
-            await deps.installations.setStatus(deps.installationId, 'blocked', reason);
+          // disconnect hook, so a pass under way meets the refusal just as the hook is applied):
+          // the write is conditional in the store, since the hook may land after any read of ours.
+          if (await deps.installations.setStatus(deps.installationId, 'blocked', reason, { from: statusesBefore('blocked') })) {
             deps.logger.error('installation blocked: the CRM refused the newest stored refresh token', { installationId: deps.installationId, error });
           }
         }

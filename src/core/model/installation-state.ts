@@ -28,3 +28,8 @@ export function checkTransition(from: InstallationStatus, to: InstallationStatus
   if (from === to || ALLOWED[from].includes(to)) return null;
   return new IllegalTransitionError(from, to);
 }
+
+/** The statuses from which a move to `to` is allowed, `to` itself included (a repeat is a no-op). */
+export function statusesBefore(to: InstallationStatus): InstallationStatus[] {
+  return (Object.keys(ALLOWED) as InstallationStatus[]).filter((from) => checkTransition(from, to) === null);
+}

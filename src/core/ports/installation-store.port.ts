@@ -51,6 +51,11 @@ export interface InstallationInput {
   settings?: Record<string, unknown>;
 }
 
+/** The statuses a status write may replace; see InstallationStore.setStatus. */
+export interface StatusCondition {
+  from?: readonly InstallationStatus[];
+}
+
 /** An installation by our id, or by its CRM's own id. */
 export type VerifiedLookup = { id: string } | { crm: CrmKind; externalId: string };
 
@@ -82,7 +87,14 @@ export interface InstallationStore {
   /** Gives the token-refresh lease up, if `owner` still holds it. */
   releaseTokenLease(id: string, owner: string): Promise<void>;
   setApplicationToken(id: string, applicationToken: string): Promise<void>;
-  setStatus(id: string, status: InstallationStatus, reason?: string | null): Promise<void>;
+  /**
+   * Sets the status and its reason. With `from`, only while the stored status is one of them, in
+   * one conditional write (UPDATE ... WHERE status IN (...)): a move decided on a status read
+   * earlier never overwrites one made meanwhile (an uninstall hook's `deleted` by a refused token
+   * refresh's `blocked`). True when written, false when the stored status was not in `from`;
+   * rejects with NOT_FOUND when the installation is gone.
+   */
+  setStatus(id: string, status: InstallationStatus, reason?: string | null, options?: StatusCondition): Promise<boolean>;
   updateSettings(id: string, settings: Record<string, unknown>): Promise<void>;
   /** Removes the installation and every row that belongs to it, in every store. */
   purge(id: string): Promise<void>;

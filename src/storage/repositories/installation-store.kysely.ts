@@ -212,8 +212,24 @@ export function createInstallationStore(deps: { db: Kysely<Database>; cipher: Se
       await updateOrThrow(id, { application_token_enc: sealed }, 'setApplicationToken');
     },
 
-    async setStatus(id, status, reason = null) {
-      await updateOrThrow(id, { status, status_reason: reason }, 'setStatus');
+    async setStatus(id, status, reason = null, options = {}) {
+      const { from } = options;
+      if (from === undefined) {
+        await updateOrThrow(id, { status, status_reason: reason }, 'setStatus');
+        return true;
+      }
+      if (from.length === 0) throw new KamError('INPUT_INVALID', 'setStatus: `from` lists no status, so nothing could be written');
+      // One statement: the condition is checked on the row as it is written (PostgreSQL locks it,
+      // SQLite writes alone), never on an earlier read of it.
+      const result = await db
+        .updateTable('installations')
+        .set({ status, status_reason: reason, updated_at: now().toISOString() })
+        .where('id', '=', id)
+        .where('status', 'in', [...from])
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return true;
+      if (!(await identity(id))) throw notFound('Installation', { id, operation: 'setStatus' });
+      return false;
     },
 
     async updateSettings(id, settings) {

@@ -138,7 +138,7 @@ export function withVerifiedInstallations(
     },
     updateTokens: (id, tokens, expectedVersion) => after(id, store.updateTokens(id, tokens, expectedVersion)),
     setApplicationToken: (id, applicationToken) => after(id, store.setApplicationToken(id, applicationToken)),
-    setStatus: (id, status, reason) => after(id, store.setStatus(id, status, reason)),
+    setStatus: (id, status, reason, options) => after(id, store.setStatus(id, status, reason, options)),
     updateSettings: (id, settings) => after(id, store.updateSettings(id, settings)),
     purge: (id) => after(id, store.purge(id)),
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createInstallationLifecycle } from '../../../src/app/installation/installation-lifecycle';
 import { rejection, tokens, type ContractContext } from './contract-context';
 
 export function installationStoreContract(ctx: ContractContext): void {
@@ -104,6 +105,39 @@ export function installationStoreContract(ctx: ContractContext): void {
     expect((await rejection(store().setStatus(ghost, 'active'))).code).toBe('NOT_FOUND');
     expect((await rejection(store().setApplicationToken(ghost, 'x'))).code).toBe('NOT_FOUND');
     expect((await rejection(store().updateSettings(ghost, {}))).code).toBe('NOT_FOUND');
+  });
+
+  it('writes a status only from the statuses it is given, in one conditional write', async () => {
+    const inst = await ctx.installation({ status: 'active' });
+    expect(await store().setStatus(inst.id, 'deleted', 'uninstalled from the CRM', { from: ['new', 'active', 'blocked'] })).toBe(true);
+    // A refused token refresh decided on an earlier read of "active": the uninstall stands.
+    expect(await store().setStatus(inst.id, 'blocked', 'token refresh failed', { from: ['active', 'blocked'] })).toBe(false);
+    expect(await store().get(inst.id)).toMatchObject({ status: 'deleted', statusReason: 'uninstalled from the CRM' });
+    expect(await store().setStatus(inst.id, 'deleted', 'again', { from: ['deleted'] })).toBe(true);
+    expect(await store().get(inst.id)).toMatchObject({ status: 'deleted', statusReason: 'again' });
+    expect((await rejection(store().setStatus(randomUUID(), 'blocked', null, { from: ['active'] }))).code).toBe('NOT_FOUND');
+    expect((await rejection(store().setStatus(inst.id, 'active', null, { from: [] }))).code).toBe('INPUT_INVALID');
+  });
+
+  it('never sets an uninstalled installation back to blocked when an uninstall and a block race from two processes', async () => {
+    const second = await ctx.factory();
+    try {
+      const [hook, refresh] = [createInstallationLifecycle(store()), createInstallationLifecycle(second.installations)];
+      const installs = await Promise.all(Array.from({ length: 12 }, () => ctx.installation({ status: 'active' })));
+      const outcomes = await Promise.all(
+        installs.map(async (inst, i) => {
+          // Both read "active" before either writes; half the time the block is sent first.
+          const moves = [() => hook.markDeleted(inst.id, 'uninstalled from the CRM'), () => refresh.markBlocked(inst.id, 'token refresh failed')];
+          const [deleted, blocked] = await Promise.allSettled(i % 2 === 0 ? moves.map((move) => move()) : moves.reverse().map((move) => move()).reverse());
+          return { deleted: deleted!.status, blocked: blocked!.status === 'rejected' ? (blocked!.reason as { code: string }).code : 'fulfilled' };
+        }),
+      );
+      for (const outcome of outcomes) expect(outcome).toEqual({ deleted: 'fulfilled', blocked: expect.stringMatching(/^(fulfilled|CONFLICT)$/) });
+      const rows = await Promise.all(installs.map((inst) => store().get(inst.id)));
+      expect(rows.map((row) => [row?.status, row?.statusReason])).toEqual(installs.map(() => ['deleted', 'uninstalled from the CRM']));
+    } finally {
+      await second.close();
+    }
   });
 
   it('purge is idempotent', async () => {

@@ -1,5 +1,5 @@
 import { KamError, fail, ok, type Result } from '../../../src/core/errors';
-import type { Installation, InstallationInput, InstallationStatus, InstallationStore, OAuthTokens } from '../../../src/core/ports/installation-store.port';
+import type { Installation, InstallationInput, InstallationStatus, InstallationStore, OAuthTokens, StatusCondition } from '../../../src/core/ports/installation-store.port';
 import { createTokenManager } from '../../../src/connectors/shared/token-manager';
 import { createSilentLogger } from '../../../src/logging/logger';
 
@@ -72,10 +72,19 @@ class MemoryInstallations implements InstallationStore {
 
   async setApplicationToken(): Promise<void> {}
 
-  async setStatus(id: string, status: InstallationStatus, reason?: string | null): Promise<void> {
+  /** Runs inside setStatus before its conditional write (to race it). */
+  beforeStatusWrite: (() => Promise<void>) | null = null;
+
+  async setStatus(id: string, status: InstallationStatus, reason?: string | null, options: StatusCondition = {}): Promise<boolean> {
     this.log.push(`setStatus(${status})`);
+    const hook = this.beforeStatusWrite;
+    this.beforeStatusWrite = null;
+    if (hook) await hook();
     const row = this.rows.get(id) as Installation;
+    // As the stores do: the condition is checked on the row as it is written.
+    if (options.from && !options.from.includes(row.status)) return false;
     this.rows.set(id, { ...row, status, statusReason: reason ?? null });
+    return true;
   }
 
   async updateSettings(): Promise<void> {}
@@ -209,6 +218,16 @@ describe('token manager', () => {
     refused.reject(new KamError('TOKEN_REFRESH_FAILED', 'amoCRM OAuth (refresh_token): Token has been revoked', { details: { vendorCode: 'invalid_grant' } }));
     expect(await refresh).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' });
     expect(installations.row()).toMatchObject({ status: 'deleted', statusReason: 'uninstalled from the CRM' });
+  });
+
+  it('leaves the installation deleted when the uninstall lands after the refusal was read and before the block is written', async () => {
+    const { manager, exchange, installations } = setup();
+    exchange.mockRejectedValue(new KamError('TOKEN_REFRESH_FAILED', 'amoCRM OAuth (refresh_token): Token has been revoked', { details: { vendorCode: 'invalid_grant' } }));
+    // Every read the manager makes still says active; the hook is applied just before its write.
+    installations.beforeStatusWrite = () => installations.setStatus('inst-1', 'deleted', 'uninstalled from the CRM').then(() => undefined);
+    expect(await manager.refresh('access-old').catch((caught: unknown) => caught)).toMatchObject({ code: 'TOKEN_REFRESH_FAILED' });
+    expect(installations.row()).toMatchObject({ status: 'deleted', statusReason: 'uninstalled from the CRM' });
+    expect(installations.log.filter((entry) => entry.startsWith('setStatus'))).toEqual(['setStatus(blocked)', 'setStatus(deleted)']);
   });
 
   it('blocks the installation and rejects with TOKEN_REFRESH_FAILED when the CRM refuses the refresh token', async () => {
