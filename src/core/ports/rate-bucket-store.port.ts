@@ -28,5 +28,10 @@ export interface RateBucketStore {
   prune(atMs: number): Promise<number>;
 }
 
-/** A budget of `perMinute` a minute, `burst` of them at once. */
+/**
+ * A budget of `perMinute` a minute, `burst` of them at once. Over any stretch of time at most
+ * `burst` + (its length / interval) pass, so in the first minute after a quiet spell up to
+ * `burst` + `perMinute` - 1 may: the burst at once, then the steady rate (a token bucket, not a
+ * fixed window; the contract suite checks the bound on both engines).
+ */
 export const perMinute = (count: number, burst: number = count): RateBudget => ({ burst, intervalMs: Math.ceil(60_000 / count) });

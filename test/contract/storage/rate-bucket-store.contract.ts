@@ -83,6 +83,41 @@ export function rateBucketStoreContract(ctx: ContractContext): void {
     }
   });
 
+  // Said once to let about twice the burst through after a quiet spell. It does not: a quiet
+  // spell refills the bucket to `burst` and no further (its due time never falls behind now),
+  // and over any stretch of time no more pass than the burst plus one an interval since.
+  it('after a quiet spell of any length lets at most the burst through, and over any stretch the burst plus one an interval', async () => {
+    const budget = { burst: 5, intervalMs: 1_000 };
+    for (const quietMs of [1_000, 4_999, 5_000, 5_001, 10_000, 3_600_000]) {
+      const [bucket, t0] = [key(`quiet-${quietMs}`), era()];
+      expect(await takes(12, () => buckets().take(bucket, budget, t0))).toBe(5);
+      // Back after the quiet spell: what refilled (one an interval), never more than the burst.
+      const refilled = Math.min(5, Math.floor(quietMs / 1_000));
+      expect([quietMs, await takes(12, () => buckets().take(bucket, budget, t0 + quietMs))]).toEqual([quietMs, refilled]);
+    }
+
+    // An uneven run with quiet spells: every stretch between two admissions holds at most
+    // burst + (its length / interval) of them (the GCRA bound), however the stretch is chosen.
+    const [bucket, t0] = [key('stretch'), era()];
+    const admitted: number[] = [];
+    let [at, seed] = [t0, 11];
+    for (let i = 0; i < 160; i += 1) {
+      seed = (seed * 48_271) % 2_147_483_647;
+      // Mostly bursts a few ms apart, now and then a quiet spell of up to 20 s.
+      at += seed % 10 === 0 ? seed % 20_000 : seed % 40;
+      for (let n = 0; n < 1 + (seed % 4); n += 1) if (await buckets().take(bucket, budget, at)) admitted.push(at);
+    }
+    expect(admitted.length).toBeGreaterThan(20);
+    let worst = 0;
+    for (let i = 0; i < admitted.length; i += 1) {
+      for (let j = i; j < admitted.length; j += 1) {
+        const allowed = budget.burst + Math.floor((admitted[j]! - admitted[i]!) / budget.intervalMs);
+        worst = Math.max(worst, j - i + 1 - allowed);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(0);
+  });
+
   it('refuses a budget that admits nothing with CONFIG_INVALID', async () => {
     await expect(buckets().take(key('bad'), { burst: 0, intervalMs: 1_000 }, era())).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
