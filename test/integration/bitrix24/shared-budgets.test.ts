@@ -14,20 +14,30 @@ import { sharedDatabases } from '../../support/shared-database';
  */
 const engines = sharedDatabases('budgets');
 
-/** Storage whose frame verdicts and rate buckets count the calls still under way, to wait on them. */
+/**
+ * Storage whose ports handed to the inbound edge count their calls still under way, to wait on
+ * them. Every port's every method, the installation lookup too: on PostgreSQL a lookup left out
+ * was a database call the test could not see, so under load the flood was still reading its
+ * installation when the test looked, found no check started yet, and failed (0 checks, not 10).
+ */
 function tracked(storage: Storage) {
   let pending = 0;
-  const track = <A extends unknown[], T>(fn: (...args: A) => Promise<T>) => (...args: A) => {
-    pending += 1;
-    return fn(...args).finally(() => (pending -= 1));
-  };
-  const { frameChecks, rateBuckets } = storage;
+  const track = <P extends object>(port: P): P =>
+    Object.fromEntries(
+      Object.entries(port).map(([name, method]) => [
+        name,
+        typeof method !== 'function'
+          ? method
+          : (...args: unknown[]) => {
+              const answer: unknown = method.apply(port, args);
+              if (!(answer instanceof Promise)) return answer;
+              pending += 1;
+              return answer.finally(() => (pending -= 1));
+            },
+      ]),
+    ) as P;
   return {
-    storage: {
-      ...storage,
-      frameChecks: { find: track(frameChecks.find), remember: track(frameChecks.remember), prune: track(frameChecks.prune) },
-      rateBuckets: { take: track(rateBuckets.take), prune: track(rateBuckets.prune) },
-    },
+    storage: { ...storage, installations: track(storage.installations), frameChecks: track(storage.frameChecks), rateBuckets: track(storage.rateBuckets) },
     pending: () => pending,
   };
 }
