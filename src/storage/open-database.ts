@@ -77,6 +77,11 @@ async function openPostgres(databaseUrl: string, schema: string | undefined): Pr
   // search_path is set at connection start-up, so every pooled connection (and the
   // migrator) works inside the schema without qualifying table names.
   const pool = new Pool({ connectionString: databaseUrl, min: POOL_SIZE, max: POOL_SIZE, allowExitOnIdle: true, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  // The server may end an idle connection (a restart, a failover, an administrator): the pool has
+  // already dropped it and opens a new one for the next statement, and then emits 'error', which
+  // with no listener is thrown out of the socket's handler and ends the process
+  // (https://node-postgres.com/apis/pool#error). A statement under way gets its own error.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) {
     try {
