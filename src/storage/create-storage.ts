@@ -33,9 +33,6 @@ export interface CreateStorageOptions extends ConnectionOptions {
   hearInstallationChanges?: (on: boolean, error?: unknown) => void;
 }
 
-/** Dirty-mark groups written at once on PostgreSQL (group-commit.ts). */
-const MARK_WRITES_IN_FLIGHT = 2;
-
 /**
  * Opens the store: SQLite (better-sqlite3, WAL) by default, PostgreSQL when databaseUrl is
  * set; both through the same Kysely repositories. Migrates, then proves the encryption key is
@@ -85,8 +82,7 @@ export async function createStorage(options: CreateStorageOptions): Promise<Stor
     engine,
     installations,
     entities: createEntityStore({ db }),
-    // SQLite writes one statement at a time anyway; PostgreSQL serves a second group beside a slow one.
-    syncState: createSyncStateStore({ db, concurrentMarkWrites: engine === 'postgres' ? MARK_WRITES_IN_FLIGHT : 1 }),
+    syncState: createSyncStateStore({ db }),
     evaluations: createEvaluationStore({ db }),
     taskLedger: createTaskLedger({ db }),
     writeState: createWriteStateStore({ db }),

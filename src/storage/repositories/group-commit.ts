@@ -5,24 +5,17 @@
  * only once its marks are durable, so a crash loses no acknowledged event (issue 9, reliability
  * 4) while a burst costs one statement per turn instead of one per event.
  *
- * Up to `inFlight` groups may be written at once (default 1). On PostgreSQL a second group need not
- * wait for the first one's round trip: an event that arrives while a group is being written is
- * written beside it rather than after it, which halves its wait when the database is slow. The
- * writer must then keep a consistent lock order (rows sorted by key), or two concurrent groups
- * touching the same rows could deadlock.
- *
  * When a group fails, each of its items is written again alone: one item's own fault (e.g. its
  * installation was just purged) does not fail the others, and every item that still cannot be
  * written rejects with its error (the CRM gets a 5xx and may send again).
  */
-export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, options: { inFlight?: number } = {}): (item: T) => Promise<void> {
-  const inFlight = Math.max(1, Math.floor(options.inFlight ?? 1));
+export function createGroupCommit<T>(write: (items: T[]) => Promise<void>): (item: T) => Promise<void> {
   let waiting: Array<{ item: T; resolve: () => void; reject: (error: unknown) => void }> = [];
   let scheduled = false;
-  let writing = 0;
+  let writing = false;
 
   const schedule = (): void => {
-    if (scheduled || writing >= inFlight) return;
+    if (scheduled || writing) return;
     scheduled = true;
     setImmediate(() => void flush());
   };
@@ -32,7 +25,7 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, optio
     const group = waiting;
     waiting = [];
     if (group.length === 0) return;
-    writing += 1;
+    writing = true;
     try {
       await write(group.map((entry) => entry.item));
       for (const entry of group) entry.resolve();
@@ -40,7 +33,7 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, optio
       if (group.length === 1) group[0]?.reject(error);
       else await Promise.all(group.map((entry) => write([entry.item]).then(entry.resolve, entry.reject)));
     } finally {
-      writing -= 1;
+      writing = false;
       if (waiting.length > 0) schedule();
     }
   };

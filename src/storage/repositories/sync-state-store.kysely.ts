@@ -12,15 +12,15 @@ const markKey = (mark: { kind: string; crmId: string }) => `${mark.kind}\u0000${
  * action and last_marked_at but keeps first_marked_at, so the queue stays oldest-first and an
  * entity edited every second still reaches the front.
  */
-export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock; concurrentMarkWrites?: number }): SyncStateStore {
+export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }): SyncStateStore {
   const { db } = deps;
   const now = deps.now ?? systemClock;
 
   /**
    * Marks from events answered in the same turn are written together (group-commit.ts); PostgreSQL
    * refuses to touch one row twice in a statement, and the latest mark of an entity wins anyway.
-   * Rows go in key order, so concurrent groups (concurrentMarkWrites) lock shared rows in one
-   * order and never deadlock.
+   * Rows go in key order, so the groups of several web processes lock shared rows in one order
+   * and never deadlock one another.
    */
   const rowKey = (row: { installationId: string; kind: string; crmId: string }) => `${row.installationId}\u0000${markKey(row)}`;
   const markGroup = createGroupCommit<{ installationId: string; marks: DirtyMark[] }>(async (group) => {
@@ -63,7 +63,7 @@ export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock; 
     await db.transaction().execute(async (trx) => {
       for (const part of parts) await insert(trx, part);
     });
-  }, { inFlight: deps.concurrentMarkWrites });
+  });
 
   const toCursor = (row: Selectable<SyncCursorsTable>): SyncCursor => ({
     installationId: row.installation_id,

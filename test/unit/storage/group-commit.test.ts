@@ -57,33 +57,6 @@ describe('createGroupCommit', () => {
     await Promise.all(later);
   });
 
-  it('with inFlight 2, writes a second group beside a held one, and a third only after one of them commits', async () => {
-    const writer = heldWriter();
-    const commit = createGroupCommit(writer.write, { inFlight: 2 });
-    let started = writer.nextStart();
-    const first = commit('a');
-    await started;
-    started = writer.nextStart();
-    const second = commit('b');
-    await started;
-    expect(writer.groups).toEqual([['a'], ['b']]);
-    // Both writers busy: what comes now waits, gathered into one group.
-    const third = [commit('c'), commit('d')];
-    const states = third.map(settled);
-    // A group is started on the turn after it is asked for (setImmediate): none was.
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writer.groups).toHaveLength(2);
-    started = writer.nextStart();
-    writer.releases[1]?.();
-    await second;
-    await started;
-    expect(writer.groups).toEqual([['a'], ['b'], ['c', 'd']]);
-    expect(states.map((state) => state.value)).toEqual(['pending', 'pending']);
-    writer.releases[0]?.();
-    writer.releases[2]?.();
-    await Promise.all([first, ...third]);
-  });
-
   it("writes a failed group's items one by one: the others commit, the faulty one rejects", async () => {
     const written: string[][] = [];
     const commit = createGroupCommit<string>(async (items) => {
