@@ -56,8 +56,9 @@ describe('live CSV link', () => {
     const lines = text.split('\r\n').filter(Boolean);
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^Account,CRM id,Owner,Industry,Tier,/);
-    // RFC 4180 quoting, and a formula-looking name kept as text.
-    expect(text).toContain('"Стройка, ""Север""",1,7,Construction,');
+    // RFC 4180 quoting, and a formula-looking name kept as text; an owner the CRM's user list lacks
+    // (user 7 here) is named as such, never by its CRM id.
+    expect(text).toContain('"Стройка, ""Север""",1,User not found in the CRM,Construction,');
     expect(text).toContain(`"'=HYPERLINK(""http://x"")",2,`);
 
     await links().revoke(installationId);
