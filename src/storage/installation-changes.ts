@@ -38,7 +38,8 @@ export function listenForInstallationChanges(options: InstallationChangeFeedOpti
   let client: Client | null = null;
   let retryMs = firstRetryMs;
   let timer: NodeJS.Timeout | null = null;
-  let heard = false;
+  /** What `listening` last said (null: nothing yet), so a lost connection is said once, the first failed attempt too. */
+  let said: boolean | null = null;
 
   const lost = (error: unknown) => {
     if (closed) return;
@@ -47,8 +48,8 @@ export function listenForInstallationChanges(options: InstallationChangeFeedOpti
     was?.removeAllListeners();
     was?.on('error', () => undefined);
     void was?.end().catch(() => undefined);
-    if (heard) options.listening(false, error);
-    heard = false;
+    if (said !== false) options.listening(false, error);
+    said = false;
     timer = setTimeout(connect, retryMs);
     // The feed never keeps a process alive by itself: serving does.
     timer.unref();
@@ -71,7 +72,7 @@ export function listenForInstallationChanges(options: InstallationChangeFeedOpti
       .then(() => {
         if (closed || client !== next) return;
         retryMs = firstRetryMs;
-        heard = true;
+        said = true;
         options.listening(true);
       })
       .catch((error: unknown) => {

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import type { Installation } from '../../../src/core/ports/installation-store.port';
 import type { Storage } from '../../../src/core/ports/storage.port';
 import { createStorage } from '../../../src/storage';
+import { listenForInstallationChanges } from '../../../src/storage/installation-changes';
 import { INSTALLATION_CHANGES } from '../../../src/storage/migrations/0009-installation-change-notify';
 
 /**
@@ -22,6 +23,23 @@ async function until(what: string, holds: () => Promise<boolean> | boolean, ms =
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
+
+it('says it is not listening when it cannot connect from the start', async () => {
+  const said: Array<{ on: boolean; error: unknown }> = [];
+  await new Promise<void>((resolve) => {
+    const feed = listenForInstallationChanges({
+      databaseUrl: 'postgres://nobody@127.0.0.1:1/none',
+      changed: () => undefined,
+      listening: (on, error) => {
+        said.push({ on, error });
+        void feed.close().then(resolve);
+      },
+    });
+  });
+  expect(said).toHaveLength(1);
+  expect(said[0]?.on).toBe(false);
+  expect(String(said[0]?.error)).toMatch(/ECONNREFUSED/);
+});
 
 if (!databaseUrl) {
   console.warn('installation change feed skipped: set TEST_DATABASE_URL (e.g. eval "$(bash .ci/postgres.sh)").');
