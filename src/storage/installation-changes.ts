@@ -31,6 +31,13 @@ export interface InstallationChangeFeedOptions {
 const FIRST_RETRY_MS = 500;
 const MAX_RETRY_MS = 30_000;
 
+/** Ends a connection we no longer listen on: none of its events reach us, and an error from it is nobody's. */
+function endQuietly(client: Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  return client.end().catch(() => undefined);
+}
+
 export function listenForInstallationChanges(options: InstallationChangeFeedOptions): InstallationChangeFeed {
   const firstRetryMs = options.firstRetryMs ?? FIRST_RETRY_MS;
   const maxRetryMs = options.maxRetryMs ?? MAX_RETRY_MS;
@@ -45,9 +52,7 @@ export function listenForInstallationChanges(options: InstallationChangeFeedOpti
     if (closed) return;
     const was = client;
     client = null;
-    was?.removeAllListeners();
-    was?.on('error', () => undefined);
-    void was?.end().catch(() => undefined);
+    if (was) void endQuietly(was);
     if (said !== false) options.listening(false, error);
     said = false;
     timer = setTimeout(connect, retryMs);
@@ -87,10 +92,7 @@ export function listenForInstallationChanges(options: InstallationChangeFeedOpti
       if (timer) clearTimeout(timer);
       const last = client;
       client = null;
-      if (!last) return;
-      last.removeAllListeners();
-      last.on('error', () => undefined);
-      await last.end().catch(() => undefined);
+      if (last) await endQuietly(last);
     },
   };
 }

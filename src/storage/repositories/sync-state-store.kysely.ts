@@ -6,6 +6,8 @@ import { createGroupCommit } from './group-commit';
 import { KEYS_PER_STATEMENT, ROWS_PER_STATEMENT, chunk, lastByKey, normalizeInstant, systemClock, toNumber, type Clock } from './row-helpers';
 
 const markKey = (mark: { kind: string; crmId: string }) => `${mark.kind}\u0000${mark.crmId}`;
+/** Code-unit order: one total order every web process agrees on. */
+const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Cursors and the dirty set. A dirty mark is one row per entity: marking again updates its
@@ -27,7 +29,7 @@ export function createSyncStateStore(deps: { db: Kysely<Database>; now?: Clock }
     const rows = lastByKey(
       group.flatMap(({ installationId, marks }) => marks.map((mark) => ({ installationId, ...mark }))),
       rowKey,
-    ).sort((a, b) => (rowKey(a) < rowKey(b) ? -1 : rowKey(a) > rowKey(b) ? 1 : 0));
+    ).sort((a, b) => byCode(a.installationId, b.installationId) || byCode(a.kind, b.kind) || byCode(a.crmId, b.crmId));
     if (rows.length === 0) return;
     const at = now().toISOString();
     const insert = (executor: Kysely<Database>, part: typeof rows) =>
